@@ -1,0 +1,193 @@
+/* conf: the YAML configuration (libfyaml) as validated plain structs, with source positions. */
+#ifndef GSLB_CONF_H
+#define GSLB_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "gslb/util.h"
+
+/* Where a value came from, for error messages: file path as given to
+ * conf_load (or resolved relative to it), 1-based line and column. */
+typedef struct conf_pos {
+    const char *file; /* borrowed from conf_t.path; valid while the conf_t lives */
+    unsigned line;
+    unsigned col;
+} conf_pos_t;
+
+/* An address family + address in network byte order; IPv4 uses the first 4 bytes. */
+typedef struct conf_addr {
+    int family; /* AF_INET or AF_INET6 */
+    uint8_t addr[16];
+} conf_addr_t;
+
+/* A listen address for UDP and TCP. */
+typedef struct conf_listen {
+    struct sockaddr_storage sa; /* address and port */
+    socklen_t sa_len;
+    conf_pos_t pos;
+} conf_listen_t;
+
+#define CONF_DEFAULT_PORT 53
+#define CONF_DEFAULT_EDNS_PAYLOAD 1232   /* DNS flag day 2020 recommendation */
+#define CONF_DEFAULT_TCP_IDLE_MS 10000   /* RFC 7766 section 6.2.3: "on the order of seconds" */
+#define CONF_DEFAULT_TCP_MAX_CONNS 1024
+#define CONF_DEFAULT_TTL_S 30
+#define CONF_DEFAULT_WEIGHT 100
+#define CONF_WEIGHT_MAX 1000000
+
+/* server: section. */
+typedef struct conf_server {
+    conf_listen_t *listen; /* at least one; default 127.0.0.1:53 and ::1:53 */
+    size_t listen_count;
+    unsigned workers;            /* 0 = one per online CPU */
+    uint16_t edns_payload;       /* our EDNS(0) UDP payload size, 512..4096, default 1232 */
+    char *nsid;                  /* RFC 5001 NSID payload text, NULL = NSID off */
+    char *version;               /* CHAOS TXT version.bind/version.server answer, NULL = REFUSED */
+    char *identity;              /* CHAOS TXT id.server/hostname.bind answer, NULL = REFUSED */
+    unsigned tcp_idle_timeout_ms;/* RFC 7766 idle timeout, default 10000 */
+    unsigned tcp_max_connections;/* per process, default 1024 */
+    log_level_t log_level;       /* default info */
+} conf_server_t;
+
+/* zones: one entry per master file. */
+typedef struct conf_zone {
+    char *file;   /* path resolved relative to the config file's directory */
+    char *origin; /* absolute presentation name ("example.com.") or NULL = from the file's SOA */
+    conf_pos_t pos;
+} conf_zone_t;
+
+/* The location fields read from a MaxMind DB record, each a path of map
+ * keys and array indexes (a component made only of digits is an array index),
+ * e.g. {"subdivisions", "0", "iso_code"}. */
+typedef enum conf_geo_field {
+    CONF_GEO_CONTINENT = 0, /* default continent/code */
+    CONF_GEO_COUNTRY,       /* default country/iso_code */
+    CONF_GEO_SUBDIVISION,   /* default subdivisions/0/iso_code */
+    CONF_GEO_CITY,          /* default city/names/en */
+    CONF_GEO_LATITUDE,      /* default location/latitude */
+    CONF_GEO_LONGITUDE,     /* default location/longitude */
+    CONF_GEO_FIELD_COUNT
+} conf_geo_field_t;
+
+typedef struct conf_geo_path {
+    char **parts; /* NULL-terminated; parts == NULL means "field not present in this schema" */
+    size_t count;
+} conf_geo_path_t;
+
+/* geoip: section. */
+typedef struct conf_geoip {
+    char *database;                              /* resolved path, NULL = no GeoIP */
+    conf_geo_path_t fields[CONF_GEO_FIELD_COUNT]; /* always filled: defaults if not configured */
+    conf_pos_t pos;
+} conf_geoip_t;
+
+/* One answerable address of a data center (a resource). */
+typedef struct conf_address {
+    conf_addr_t addr;
+    uint32_t weight; /* 1..CONF_WEIGHT_MAX, default 1 */
+    conf_pos_t pos;
+} conf_address_t;
+
+/* datacenters: one entry per site. */
+typedef struct conf_datacenter {
+    char *name;
+    double latitude, longitude; /* degrees; valid only if has_location */
+    bool has_location;
+    uint32_t weight;             /* capacity weight, 1..CONF_WEIGHT_MAX, default 100 */
+    conf_address_t *addresses;   /* IPv4 and IPv6 mixed, in config order */
+    size_t address_count;
+    char *cname;                 /* absolute presentation name answered instead of addresses, or NULL */
+    conf_pos_t pos;
+} conf_datacenter_t;
+
+/* An ordered list of data centers, as indexes into conf_t.datacenters. */
+typedef struct conf_dc_list {
+    uint32_t *dc;
+    size_t count;
+} conf_dc_list_t;
+
+/* A keyed map entry: continents "EU", countries "GB", subdivisions "US/CA",
+ * cities "GB/London" or "US/CA/San Francisco" (keys case-insensitive for codes). */
+typedef struct conf_map_entry {
+    char *key;
+    conf_dc_list_t dcs;
+    conf_pos_t pos;
+} conf_map_entry_t;
+
+/* A CIDR override in a map's nets: list. */
+typedef struct conf_map_net {
+    conf_addr_t net;     /* host bits are zero */
+    uint8_t prefix_bits; /* 0..32 for IPv4, 0..128 for IPv6 */
+    conf_dc_list_t dcs;
+    conf_pos_t pos;
+} conf_map_net_t;
+
+/* maps: name -> rules. Resolution order: nets > cities > subdivisions >
+ * countries > continents > (nearest by distance if is_nearest_fallback) > default. */
+typedef struct conf_map {
+    char *name;
+    conf_map_net_t *nets;
+    size_t net_count;
+    conf_map_entry_t *cities, *subdivisions, *countries, *continents;
+    size_t city_count, subdivision_count, country_count, continent_count;
+    conf_dc_list_t default_dcs;   /* empty = all data centers in config order */
+    bool is_nearest_fallback;     /* "nearest_fallback: true" */
+    conf_pos_t pos;
+} conf_map_t;
+
+typedef enum conf_policy {
+    CONF_POLICY_MAP = 0, /* geo map (needs map:) */
+    CONF_POLICY_NEAREST, /* data centers ordered by great-circle distance from the client */
+    CONF_POLICY_WEIGHTED,/* one data center chosen at random by capacity weight */
+    CONF_POLICY_FAILOVER,/* the fixed order in datacenters: */
+} conf_policy_t;
+
+/* services: a load-balanced owner name inside a served zone. */
+typedef struct conf_service {
+    char *name;            /* absolute presentation name, lower case, with final dot */
+    conf_policy_t policy;
+    int map;               /* index into conf_t.maps for CONF_POLICY_MAP, else -1 */
+    conf_dc_list_t datacenters; /* candidates; empty = all, in config order */
+    uint32_t ttl_s;        /* 1..86400, default 30 */
+    unsigned address_count;/* addresses per answer, 1..16, default 1 */
+    unsigned dc_count;     /* data centers contributing addresses, 1..16, default 1 */
+    conf_pos_t pos;
+} conf_service_t;
+
+/* A whole configuration file. All strings and arrays are owned by it. */
+typedef struct conf {
+    char *path; /* as given to conf_load */
+    char *dir;  /* directory of path, for resolving relative file names */
+    conf_server_t server;
+    conf_zone_t *zones;
+    size_t zone_count;
+    conf_geoip_t geoip;
+    conf_datacenter_t *datacenters;
+    size_t datacenter_count;
+    conf_map_t *maps;
+    size_t map_count;
+    conf_service_t *services;
+    size_t service_count;
+} conf_t;
+
+/* Parse and validate the YAML file at path. Every problem is reported to diag
+ * as "file:line:col: error: ..." (all of them, not just the first). Returns 0
+ * and *out (owned by the caller, free with conf_free), or -GSLB_ECONF when
+ * any error was reported (then *out is NULL), or -GSLB_EIO when the file
+ * cannot be read (also reported to diag). Load path only; any thread. */
+int conf_load(const char *path, gslb_diag_t *diag, conf_t **out);
+
+/* Same as conf_load, from a string in memory; name is used in messages and
+ * relative paths resolve against the current directory. For tests. */
+int conf_load_string(const char *name, const char *yaml, gslb_diag_t *diag, conf_t **out);
+
+/* Free a configuration; NULL does nothing. */
+void conf_free(conf_t *c);
+
+/* Index of the data center called name, or -1. */
+int conf_datacenter_find(const conf_t *c, const char *name);
+
+#endif

@@ -1,0 +1,1 @@
+# conf module: sources are added here

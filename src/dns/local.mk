@@ -1,0 +1,1 @@
+# dns module: sources are added here

@@ -1,0 +1,1 @@
+# geo module: sources are added here

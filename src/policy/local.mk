@@ -1,0 +1,1 @@
+# policy module: sources are added here

@@ -1,0 +1,1 @@
+# query module: sources are added here

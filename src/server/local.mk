@@ -1,0 +1,1 @@
+# server module: sources are added here

@@ -1,0 +1,1 @@
+# zone module: sources are added here

@@ -1,0 +1,9 @@
+# Unit tests: one cmocka program per unit, listed by each module's fragment.
+include tests/unit/util/local.mk
+include tests/unit/dns/local.mk
+include tests/unit/zone/local.mk
+include tests/unit/geo/local.mk
+include tests/unit/conf/local.mk
+include tests/unit/policy/local.mk
+include tests/unit/query/local.mk
+include tests/unit/server/local.mk
