@@ -1,1 +1,6 @@
-# dns module: sources are added here
+noinst_LIBRARIES += src/dns/libdns.a
+src_dns_libdns_a_SOURCES = \
+	include/gslb/dns.h \
+	src/dns/name.c \
+	src/dns/parse.c \
+	src/dns/write.c

@@ -1,1 +1,5 @@
-# query module: sources are added here
+noinst_LIBRARIES += src/query/libquery.a
+src_query_libquery_a_SOURCES = \
+	include/gslb/query.h \
+	src/query/answer.c \
+	src/query/snapshot.c

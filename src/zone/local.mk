@@ -1,1 +1,10 @@
-# zone module: sources are added here
+noinst_LIBRARIES += src/zone/libzone.a
+src_zone_libzone_a_SOURCES = \
+	include/gslb/zone.h \
+	src/zone/zone_int.h \
+	src/zone/arena.c \
+	src/zone/build.c \
+	src/zone/load.c \
+	src/zone/lookup.c \
+	src/zone/service.c \
+	src/zone/set.c

@@ -1,0 +1,245 @@
+/* dns: DNS wire format — query parsing (header, question, EDNS(0), ECS) and response writing
+ * with name compression. Pure functions: no I/O, no allocation. */
+#ifndef GSLB_DNS_H
+#define GSLB_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNS_HEADER_LEN 12
+#define DNS_NAME_MAX 255   /* RFC 1035 3.1: octets of a wire name, root label included */
+#define DNS_LABEL_MAX 63   /* RFC 1035 3.1 */
+#define DNS_UDP_MIN 512    /* RFC 1035 4.2.1: limit without EDNS */
+#define DNS_COMP_MAX 128   /* name offsets remembered for compression per message */
+
+/* RR types (IANA "Resource Record (RR) TYPEs"). */
+enum dns_type {
+    DNS_TYPE_A = 1,
+    DNS_TYPE_NS = 2,
+    DNS_TYPE_CNAME = 5,
+    DNS_TYPE_SOA = 6,
+    DNS_TYPE_MB = 7,
+    DNS_TYPE_MG = 8,
+    DNS_TYPE_MR = 9,
+    DNS_TYPE_PTR = 12,
+    DNS_TYPE_HINFO = 13,
+    DNS_TYPE_MINFO = 14,
+    DNS_TYPE_MX = 15,
+    DNS_TYPE_TXT = 16,
+    DNS_TYPE_AAAA = 28,
+    DNS_TYPE_SRV = 33,
+    DNS_TYPE_DNAME = 39,
+    DNS_TYPE_OPT = 41,
+    DNS_TYPE_DS = 43,
+    DNS_TYPE_RRSIG = 46,
+    DNS_TYPE_NSEC = 47,
+    DNS_TYPE_DNSKEY = 48,
+    DNS_TYPE_NSEC3 = 50,
+    DNS_TYPE_TKEY = 249,
+    DNS_TYPE_TSIG = 250,
+    DNS_TYPE_IXFR = 251,
+    DNS_TYPE_AXFR = 252,
+    DNS_TYPE_MAILB = 253,
+    DNS_TYPE_MAILA = 254,
+    DNS_TYPE_ANY = 255,
+    DNS_TYPE_CAA = 257,
+};
+
+enum dns_class {
+    DNS_CLASS_IN = 1,
+    DNS_CLASS_CH = 3,
+    DNS_CLASS_HS = 4,
+    DNS_CLASS_NONE = 254,
+    DNS_CLASS_ANY = 255,
+};
+
+enum dns_rcode {
+    DNS_RCODE_NOERROR = 0,
+    DNS_RCODE_FORMERR = 1,
+    DNS_RCODE_SERVFAIL = 2,
+    DNS_RCODE_NXDOMAIN = 3,
+    DNS_RCODE_NOTIMP = 4,
+    DNS_RCODE_REFUSED = 5,
+    DNS_RCODE_BADVERS = 16, /* extended: needs OPT (RFC 6891 6.1.3) */
+};
+
+/* EDNS(0) option codes. */
+enum dns_opt_code {
+    DNS_OPT_NSID = 3,          /* RFC 5001 */
+    DNS_OPT_ECS = 8,           /* RFC 7871 */
+    DNS_OPT_COOKIE = 10,       /* RFC 7873 */
+    DNS_OPT_TCP_KEEPALIVE = 11,/* RFC 7828 */
+    DNS_OPT_PADDING = 12,      /* RFC 7830 */
+};
+
+/* Header flag bits in the second 16-bit word. */
+#define DNS_FLAG_QR 0x8000u
+#define DNS_FLAG_AA 0x0400u
+#define DNS_FLAG_TC 0x0200u
+#define DNS_FLAG_RD 0x0100u
+#define DNS_FLAG_RA 0x0080u
+#define DNS_FLAG_AD 0x0020u
+#define DNS_FLAG_CD 0x0010u
+
+/* ECS address families (IANA address family numbers, RFC 7871 section 6). */
+#define DNS_ECS_FAMILY_IPV4 1
+#define DNS_ECS_FAMILY_IPV6 2
+
+/* A parsed query. Pointers point into the caller's packet buffer, which
+ * must outlive the struct. */
+typedef struct dns_query {
+    uint16_t id;
+    uint16_t flags;           /* raw second header word */
+    uint8_t opcode;
+    uint16_t qdcount;
+    /* Question (valid when has_question). */
+    bool has_question;
+    const uint8_t *qname;     /* the QNAME as the client wrote it (case kept), at offset 12 */
+    uint8_t qname_len;        /* wire octets including the root label, 1..255 */
+    uint8_t qname_labels;     /* labels, root not counted */
+    uint16_t qtype, qclass;
+    uint16_t question_end;    /* offset just past QCLASS */
+    /* EDNS(0), RFC 6891. */
+    bool has_edns;
+    uint8_t edns_version;
+    bool is_do;               /* DNSSEC OK bit */
+    uint16_t edns_udp_size;   /* requestor's payload size as sent */
+    bool has_nsid;            /* NSID requested (RFC 5001) */
+    bool has_tcp_keepalive;   /* edns-tcp-keepalive present (RFC 7828) */
+    /* EDNS Client Subnet, RFC 7871 section 6. */
+    bool has_ecs;
+    uint16_t ecs_family;      /* DNS_ECS_FAMILY_IPV4 or _IPV6 */
+    uint8_t ecs_source_bits;  /* SOURCE PREFIX-LENGTH */
+    uint8_t ecs_addr[16];     /* ADDRESS, zero-padded to 4 or 16 octets */
+    /* Last, so that parsing clears everything before it in one memset. */
+    uint8_t qname_lc[DNS_NAME_MAX]; /* lower-cased copy of the QNAME */
+} dns_query_t;
+
+/* Outcome of parsing; the hot path never fails in the C sense. */
+typedef enum dns_parse_result {
+    DNS_PARSE_OK = 0,
+    DNS_PARSE_DROP,     /* not answerable: too short for a header, or QR=1 (a response) */
+    DNS_PARSE_FORMERR,  /* malformed: answer FORMERR (question echoed when has_question) */
+    DNS_PARSE_NOTIMP,   /* opcode other than QUERY (RFC 1035 4.1.1) */
+    DNS_PARSE_BADVERS,  /* EDNS version > 0 (RFC 6891 6.1.3) */
+} dns_parse_result_t;
+
+/* Parse a query message of len octets. Checks: header present and QR=0;
+ * opcode QUERY; QDCOUNT == 1; QNAME uncompressed with labels <= 63 and name
+ * <= 255 octets; every other RR well formed (names, lengths); at most one OPT,
+ * only in the additional section, owner root; a well-formed ECS option
+ * (family 1 or 2, source prefix within the family, address octets ==
+ * ceil(source/8), bits past the prefix zero, scope 0) — RFC 7871 7.1.2
+ * says a malformed option gets FORMERR; no octets after the last RR.
+ * Fills q as far as it got. Never allocates; any thread. */
+dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *q);
+
+/* Lower-case an uncompressed wire name into out (same length). */
+void dns_name_lower(const uint8_t *name, size_t len, uint8_t *out);
+
+/* Length of an uncompressed wire name at p (max octets available), or 0 if
+ * malformed (label > 63, longer than 255, runs past max, or a pointer). */
+size_t dns_name_len(const uint8_t *p, size_t max);
+
+/* Number of labels of a valid uncompressed wire name (root not counted). */
+unsigned dns_name_labels(const uint8_t *name);
+
+/* Case-insensitive equality of two uncompressed wire names. */
+bool dns_name_equal(const uint8_t *a, const uint8_t *b);
+
+/* One record's RDATA in uncompressed wire form. */
+typedef struct dns_rdata {
+    const uint8_t *data;
+    uint16_t len;
+} dns_rdata_t;
+
+/* Message sections a writer appends to. */
+typedef enum dns_section {
+    DNS_SECTION_ANSWER = 0,
+    DNS_SECTION_AUTHORITY = 1,
+    DNS_SECTION_ADDITIONAL = 2,
+} dns_section_t;
+
+/* Response writer over a caller-owned buffer. */
+typedef struct dns_writer {
+    uint8_t *buf;
+    size_t cap;        /* buffer size */
+    size_t limit;      /* message may not grow past this (client payload limit) */
+    size_t reserved;   /* octets kept free at the end (for OPT) */
+    size_t len;
+    uint16_t qdcount;  /* 1 when the question was echoed */
+    uint16_t counts[3];/* ANCOUNT, NSCOUNT, ARCOUNT */
+    uint16_t flags;
+    uint16_t comp[DNS_COMP_MAX]; /* offsets of names (and their suffixes) in buf */
+    unsigned comp_count;
+} dns_writer_t;
+
+/* A writer position to roll back to (RFC 2181 9: an RRset is sent whole or not at all). */
+typedef struct dns_writer_mark {
+    size_t len;
+    uint16_t counts[3];
+    unsigned comp_count;
+} dns_writer_mark_t;
+
+/* Start a response to q (parsed from pkt) in buf: header with the query's ID,
+ * QR=1, opcode, RD and CD copied; the question echoed byte-for-byte when
+ * q->has_question (so the client's letter case is kept). limit is the
+ * largest message allowed (<= cap; 512 for UDP without EDNS). Returns 0, or
+ * -1 if even the header and question do not fit. */
+int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
+                     const dns_query_t *q, const uint8_t *pkt);
+
+/* Keep n more octets free at the end (for the OPT RR written last). */
+void dns_writer_reserve(dns_writer_t *w, size_t n);
+
+dns_writer_mark_t dns_writer_mark(const dns_writer_t *w);
+void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m);
+
+/* Append one RR. owner is an uncompressed wire name, or NULL for the QNAME
+ * (written as a pointer to offset 12, which keeps the client's letter case).
+ * Names inside RDATA are compressed only for the RFC 1035 types whose RDATA
+ * names may be compressed (RFC 3597 section 4: NS, CNAME, SOA, PTR, MX, MB,
+ * MG, MR, MINFO). rdata must be well formed for its type. Returns 0, or -1
+ * when it does not fit (the writer is unchanged). */
+int dns_writer_put_rr(dns_writer_t *w, dns_section_t sec, const uint8_t *owner, uint16_t type,
+                      uint16_t rclass, uint32_t ttl_s, const uint8_t *rdata, uint16_t rdlen);
+
+/* Append a whole RRset of count records; all or nothing. Returns 0 or -1. */
+int dns_writer_put_rrset(dns_writer_t *w, dns_section_t sec, const uint8_t *owner,
+                         uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count);
+
+/* The OPT RR we send back (RFC 6891 6.1.2). */
+typedef struct dns_opt_out {
+    uint16_t udp_size;        /* our payload size */
+    uint8_t ext_rcode;        /* upper 8 bits of a 12-bit rcode (BADVERS = 1) */
+    bool is_do;
+    const uint8_t *nsid;      /* NSID payload or NULL */
+    uint16_t nsid_len;
+    bool has_ecs;             /* echo ECS with family/source/address from q and this scope */
+    uint8_t ecs_scope_bits;
+    bool has_tcp_keepalive;   /* RFC 7828: send our idle timeout */
+    uint16_t tcp_keepalive_100ms;
+} dns_opt_out_t;
+
+/* Size the OPT RR for opt will take (for dns_writer_reserve). */
+size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q);
+
+/* Write the OPT RR in the additional section, using space reserved for it
+ * (the reservation is released first). Returns 0 or -1. */
+int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q);
+
+/* Set header flags (DNS_FLAG_AA, DNS_FLAG_TC, ...) in addition to those begin set. */
+void dns_writer_set_flags(dns_writer_t *w, uint16_t flags);
+
+/* Write the counts and the rcode's low 4 bits into the header; returns the
+ * message length. */
+size_t dns_writer_finish(dns_writer_t *w, uint8_t rcode);
+
+/* Header-only error response (no question) for a packet whose question could
+ * not be parsed: ID and opcode copied when at least 4 octets exist. Returns
+ * the length (12) or 0 if the packet is too short to answer. */
+size_t dns_write_header_error(uint8_t *buf, size_t cap, const uint8_t *pkt, size_t len,
+                              uint8_t rcode);
+
+#endif

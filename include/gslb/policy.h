@@ -1,0 +1,75 @@
+/* policy: choosing a service's answer for one client — candidate data centers from a geo
+ * map, distance, weights or a fixed order, then addresses by weight. */
+#ifndef GSLB_POLICY_H
+#define GSLB_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gslb/conf.h"
+#include "gslb/dns.h"
+#include "gslb/geo.h"
+#include "gslb/util.h"
+
+#define POLICY_MAX_ANSWER 64 /* records in one service answer */
+#define POLICY_MAX_DCS GEO_MAX_SITES
+
+typedef struct policy policy_t;
+typedef struct policy_service policy_service_t;
+
+/* Build the data centers, maps and services of conf. geo (may be NULL when
+ * no GeoIP database is configured) is borrowed and must outlive the policy.
+ * Problems are reported to diag at the config positions. Returns 0 and
+ * *out, or -GSLB_ECONF. Load path only. */
+int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_diag_t *diag);
+void policy_free(policy_t *p);
+
+size_t policy_service_count(const policy_t *p);
+const policy_service_t *policy_service_at(const policy_t *p, size_t i);
+/* The service's owner name, lower-case uncompressed wire. */
+const uint8_t *policy_service_name(const policy_service_t *s);
+/* The config entry the service came from (positions for messages). */
+const conf_service_t *policy_service_conf(const policy_service_t *s);
+
+/* The client a decision is made for: the ECS address when the query had
+ * one with a non-zero source prefix (RFC 7871 7.1.1), else the packet's
+ * source address. */
+typedef struct policy_client {
+    int family;         /* AF_INET or AF_INET6 */
+    uint8_t addr[16];   /* network byte order; IPv4 in the first 4 octets */
+} policy_client_t;
+
+/* A service's answer for one client and QTYPE. The rdata pointers point into
+ * the policy and stay valid while it lives. */
+typedef struct policy_result {
+    uint16_t type;              /* DNS_TYPE_A, _AAAA or _CNAME; 0 = no data of that type (NODATA) */
+    uint32_t ttl_s;
+    uint8_t scope_bits;         /* ECS scope prefix the decision depended on (RFC 7871 7.2.1) */
+    size_t count;
+    dns_rdata_t rrs[POLICY_MAX_ANSWER];
+    /* The decision, for metrics and explain. */
+    geo_location_t location;    /* valid when has_location */
+    bool has_location;
+    geo_match_t match;          /* for map policies */
+    const char *match_key;
+    uint32_t candidates[POLICY_MAX_DCS]; /* ordered candidate data centers (config indexes) */
+    size_t candidate_count;
+    uint32_t chosen[POLICY_MAX_DCS];     /* data centers that contributed records */
+    size_t chosen_count;
+} policy_result_t;
+
+/* Choose the answer of service s for client c and qtype (A, AAAA, CNAME or
+ * ANY; ANY is answered like A). rng is the caller's per-thread random state
+ * (any non-zero seed). Never allocates, never blocks; any worker thread. */
+void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+                   uint16_t qtype, uint64_t *rng, policy_result_t *out);
+
+/* Data-center name by config index, for explain and metrics. */
+const char *policy_datacenter_name(const policy_t *p, uint32_t dc);
+size_t policy_datacenter_count(const policy_t *p);
+
+/* Next value of a xorshift64* generator; state must be non-zero. */
+uint64_t policy_rng_next(uint64_t *state);
+
+#endif

@@ -1,0 +1,75 @@
+/* query: answering one DNS query from an immutable snapshot (config, zones, GeoIP, policy). */
+#ifndef GSLB_QUERY_H
+#define GSLB_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "gslb/conf.h"
+#include "gslb/geo.h"
+#include "gslb/policy.h"
+#include "gslb/server.h"
+#include "gslb/zone.h"
+
+/* Everything a worker reads to answer queries. Built whole by
+ * query_snapshot_load, published once, never modified afterwards, and freed
+ * only when no worker can still hold it (RCU). */
+typedef struct query_snapshot {
+    conf_t *conf;
+    zone_set_t *zones;
+    geo_db_t *geo;            /* NULL when no geoip database is configured */
+    policy_t *policy;
+    time_t loaded_at;
+    uint64_t generation;      /* set by the publisher */
+    /* Prepared once so the query path only copies. */
+    uint16_t edns_payload;    /* our EDNS(0) UDP payload size */
+    uint16_t tcp_keepalive_100ms; /* RFC 7828 TIMEOUT, units of 100 ms */
+    uint8_t chaos_version[256]; /* TXT RDATA for version.bind, len 0 = REFUSED */
+    uint16_t chaos_version_len;
+    uint8_t chaos_identity[256];/* TXT RDATA for id.server, len 0 = REFUSED */
+    uint16_t chaos_identity_len;
+} query_snapshot_t;
+
+/* Load the config at conf_path and everything it names (zones, GeoIP
+ * database), attach services to their zones, and validate it all. Every
+ * problem is reported to diag as "file:line[:col]: error: ..."; nothing is
+ * published here. Returns 0 and *out, or a negative GSLB_E* code when any
+ * error was reported. Load path only; runs on the main or a reload thread. */
+int query_snapshot_load(query_snapshot_t **out, const char *conf_path, gslb_diag_t *diag);
+
+/* Free a snapshot; NULL does nothing. */
+void query_snapshot_free(query_snapshot_t *s);
+
+/* Per-worker counters; plain integers written only by their worker and
+ * summed on read (stale reads are fine for metrics). */
+typedef struct query_stats {
+    uint64_t queries[2];         /* by transport: SERVER_UDP, SERVER_TCP */
+    uint64_t rcodes[24];         /* responses by RCODE (extended included) */
+    uint64_t dropped;            /* malformed or not answerable: no response sent */
+    uint64_t truncated;          /* TC=1 responses */
+    uint64_t ecs[2];             /* [0] without ECS, [1] with ECS */
+    uint64_t service_answers;    /* answers chosen by a service policy */
+} query_stats_t;
+
+/* A worker's private state: RNG for weighted choice and counters. */
+typedef struct query_worker {
+    uint64_t rng;
+    query_stats_t stats;
+} query_worker_t;
+
+/* Initialise a worker's state; seed must differ per worker. */
+void query_worker_init(query_worker_t *w, uint64_t seed);
+
+/* Answer one query (RFC 1034 4.3.2 algorithm, RFC 2308 negative answers,
+ * RFC 4592 wildcards, RFC 6891 EDNS, RFC 7871 ECS, RFC 8482 ANY) into resp and
+ * return the response length, or 0 to send nothing (a packet with QR=1 or too
+ * short to carry a header). UDP responses are limited to the client's payload
+ * size (512 without EDNS) with TC=1 when the answer does not fit. Never
+ * allocates, locks or logs; the caller holds the snapshot (rcu_read_lock). */
+size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const server_request_t *req,
+                    uint8_t *resp, size_t cap);
+
+#endif

@@ -1,0 +1,134 @@
+/* zone: RFC 1035 master files loaded with ldns into an immutable lookup structure whose
+ * RRsets are kept in uncompressed wire format, ready to be copied into responses. */
+#ifndef GSLB_ZONE_H
+#define GSLB_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gslb/dns.h"
+#include "gslb/util.h"
+
+#define ZONE_MAX_CNAME_CHAIN 8 /* CNAMEs followed inside served zones before stopping */
+
+struct zone_node;
+
+/* One RRset: every record of one type at one owner name. */
+typedef struct zone_rrset {
+    uint16_t type;
+    uint16_t count;             /* records, >= 1 */
+    uint32_t ttl_s;             /* one TTL per RRset (RFC 2181 5.2) */
+    dns_rdata_t *rrs;           /* count records, uncompressed wire RDATA */
+    /* For NS, MX, SRV, CNAME and DNAME: per record, the node in the same zone named
+     * by the RDATA target (NULL when not in this zone). Used for glue and
+     * additional-section processing (RFC 1035 3.3.9, 4.3.2) and CNAME chains. */
+    const struct zone_node **targets;
+    uint32_t line;              /* zone-file line of its first record, for messages */
+} zone_rrset_t;
+
+/* Node flags. */
+#define ZONE_NODE_APEX 0x0001u      /* the zone's origin */
+#define ZONE_NODE_CUT 0x0002u       /* NS RRset below the apex: a delegation (zone cut) */
+#define ZONE_NODE_OCCLUDED 0x0004u  /* strictly below a zone cut: glue or occluded data */
+#define ZONE_NODE_WILDCARD 0x0008u  /* this node has a child "*" (RFC 4592) */
+#define ZONE_NODE_SERVICE 0x0010u   /* A/AAAA (and CNAME) come from a steered service */
+
+/* One owner name. Nodes exist for every name with data, every empty
+ * non-terminal (rrset_count == 0) between them and the apex, and every service. */
+typedef struct zone_node {
+    const uint8_t *name;        /* lower-case uncompressed wire name */
+    uint8_t name_len;
+    uint8_t labels;
+    uint16_t flags;
+    uint16_t rrset_count;
+    zone_rrset_t *rrsets;       /* sorted by type */
+    const struct zone_node *cut;/* for OCCLUDED nodes: the delegation above them */
+    const void *service;        /* ZONE_NODE_SERVICE: opaque pointer owned by the policy layer */
+    struct zone_node *hash_next;
+} zone_node_t;
+
+typedef struct zone zone_t;
+
+/* Load a zone from an RFC 1035 master file with ldns. origin is the zone's
+ * presentation name ("example.com." or "example.com"); NULL = the file's
+ * basename without a final ".zone". Every problem is reported to diag as
+ * "file:line: error: ..." with ldns's status text for syntax errors, and
+ * loading goes on to find the rest. Checks: exactly one SOA, at the apex;
+ * NS at the apex; class IN; all data at or below the origin; CNAME alone at
+ * its owner (RFC 2181 10.1); at most one CNAME/DNAME per owner.
+ * Duplicate records are merged (RFC 2181 5). Returns 0 and *out, or
+ * -GSLB_EZONE / -GSLB_EIO. Load path only. */
+int zone_load(zone_t **out, const char *file, const char *origin, gslb_diag_t *diag);
+
+/* Same, from a string (for tests); name is used in messages. */
+int zone_load_string(zone_t **out, const char *name, const char *text, const char *origin,
+                     gslb_diag_t *diag);
+
+/* Free a zone; NULL does nothing. Only once no worker uses it. */
+void zone_free(zone_t *z);
+
+/* Mark name (lower-case wire, inside the zone) as a steered service: the node is
+ * created (with empty non-terminals) if the zone file has no data there.
+ * Errors (reported to diag at file/line/col, returning -GSLB_EZONE): the name
+ * is not inside the zone, is at or below a zone cut, or has a CNAME or
+ * A/AAAA records in the zone file. Load path only, before the zone is
+ * published. The service pointer is kept, not owned. */
+int zone_service_attach(zone_t *z, const uint8_t *name, const void *service, gslb_diag_t *diag,
+                        const char *file, unsigned line, unsigned col);
+
+/* Accessors. */
+const uint8_t *zone_origin(const zone_t *z);  /* lower-case wire */
+uint8_t zone_origin_len(const zone_t *z);
+uint8_t zone_origin_labels(const zone_t *z);
+const char *zone_file(const zone_t *z);
+const char *zone_name(const zone_t *z);        /* presentation, with final dot */
+uint32_t zone_serial(const zone_t *z);
+const zone_node_t *zone_apex(const zone_t *z);
+const zone_rrset_t *zone_soa(const zone_t *z);
+/* TTL for negative answers: min(SOA TTL, SOA MINIMUM), RFC 2308 section 5. */
+uint32_t zone_negative_ttl(const zone_t *z);
+size_t zone_node_count(const zone_t *z);
+
+/* Exact lookup of a lower-case wire name of len octets; NULL if absent. Never allocates. */
+const zone_node_t *zone_node_find(const zone_t *z, const uint8_t *name, size_t len);
+
+/* The RRset of type at a node, or NULL. */
+const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type);
+
+/* Result of walking a QNAME down a zone. */
+typedef enum zone_match {
+    ZONE_MATCH_EXACT = 0,  /* node is the QNAME's node (may be an empty non-terminal) */
+    ZONE_MATCH_DELEGATION, /* the QNAME is at or below a zone cut: node = the cut */
+    ZONE_MATCH_WILDCARD,   /* no such name, but "*.<closest encloser>" exists: node = it */
+    ZONE_MATCH_DNAME,      /* an ancestor has a DNAME (RFC 6672): node = it */
+    ZONE_MATCH_NXDOMAIN,   /* no such name: node = the closest encloser */
+} zone_match_t;
+
+/* Find qname (lower-case wire, len octets, labels labels, inside the zone) per
+ * RFC 1034 4.3.2 and RFC 4592: a zone cut above or at the name wins (except
+ * that a query for DS at a cut is answered by the parent's data, so with
+ * is_ds an exact cut node is returned as EXACT); otherwise an exact match;
+ * otherwise the closest encloser's wildcard child; otherwise NXDOMAIN with
+ * the closest encloser. Never allocates; any worker. */
+zone_match_t zone_lookup(const zone_t *z, const uint8_t *qname, size_t len, unsigned labels,
+                         bool is_ds, const zone_node_t **node);
+
+/* The zones of one snapshot, found by longest suffix. */
+typedef struct zone_set zone_set_t;
+
+/* Take ownership of n zones (the array itself is copied). Reports a zone
+ * loaded twice to diag. Returns 0 and *out or -GSLB_EZONE. */
+int zone_set_new(zone_set_t **out, zone_t **zones, size_t n, gslb_diag_t *diag);
+void zone_set_free(zone_set_t *s);
+size_t zone_set_count(const zone_set_t *s);
+zone_t *zone_set_at(const zone_set_t *s, size_t i);
+
+/* The most specific zone containing qname, or NULL (then the answer is
+ * REFUSED). With skip_apex_of set, a zone whose origin equals qname is
+ * passed over in favour of its parent (used for DS at a zone cut, RFC 4035
+ * 3.1.4.1). Never allocates. */
+const zone_t *zone_set_find(const zone_set_t *s, const uint8_t *qname, size_t len,
+                            unsigned labels, bool skip_apex_of);
+
+#endif

@@ -1,0 +1,187 @@
+/* policy: building data centers, maps and services from the validated config. */
+#include "policy_int.h"
+
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Presentation name -> lower-case wire. Returns the length or 0. */
+static size_t name_to_wire(const char *text, uint8_t *out)
+{
+    ldns_rdf *rdf = NULL;
+    if (ldns_str2rdf_dname(&rdf, text) != LDNS_STATUS_OK) {
+        return 0;
+    }
+    size_t len = ldns_rdf_size(rdf);
+    if (len > DNS_NAME_MAX) {
+        len = 0;
+    } else {
+        dns_name_lower(ldns_rdf_data(rdf), len, out);
+    }
+    ldns_rdf_deep_free(rdf);
+    return len;
+}
+
+#define REPORT(diag, pos, ...) \
+    gslb_diag_report(diag, DIAG_ERROR, (pos).file, (pos).line, (pos).col, __VA_ARGS__)
+
+static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *diag)
+{
+    dc->name = c->name;
+    dc->weight = c->weight;
+    dc->v4 = xcalloc(c->address_count ? c->address_count : 1, sizeof(*dc->v4));
+    dc->v6 = xcalloc(c->address_count ? c->address_count : 1, sizeof(*dc->v6));
+    for (size_t i = 0; i < c->address_count; i++) {
+        const conf_address_t *a = &c->addresses[i];
+        policy_addr_t *slot = a->addr.family == AF_INET ? &dc->v4[dc->v4_count++]
+                                                        : &dc->v6[dc->v6_count++];
+        memcpy(slot->data, a->addr.addr, a->addr.family == AF_INET ? 4 : 16);
+        slot->weight = a->weight ? a->weight : 1;
+    }
+    if (dc->v4_count > POLICY_MAX_DC_ADDRS || dc->v6_count > POLICY_MAX_DC_ADDRS) {
+        REPORT(diag, c->pos, "datacenter '%s': at most %d addresses of each family", c->name,
+               POLICY_MAX_DC_ADDRS);
+        return -GSLB_ECONF;
+    }
+    if (c->cname != NULL) {
+        size_t len = name_to_wire(c->cname, dc->cname);
+        if (len == 0) {
+            REPORT(diag, c->pos, "datacenter '%s': cname is not a valid name", c->name);
+            return -GSLB_ECONF;
+        }
+        dc->cname_len = (uint16_t)len;
+        dc->has_cname = true;
+    }
+    return 0;
+}
+
+static int build_service(policy_t *p, policy_service_t *s, const conf_service_t *c,
+                         gslb_diag_t *diag)
+{
+    s->conf = c;
+    s->kind = c->policy;
+    size_t len = name_to_wire(c->name, s->name);
+    if (len == 0) {
+        REPORT(diag, c->pos, "service '%s': not a valid DNS name", c->name);
+        return -GSLB_ECONF;
+    }
+    s->name_len = (uint8_t)len;
+    if (c->policy == CONF_POLICY_MAP) {
+        if (c->map < 0 || (size_t)c->map >= p->map_count) {
+            REPORT(diag, c->pos, "service '%s': policy map needs a map", c->name);
+            return -GSLB_ECONF;
+        }
+        s->map = p->maps[c->map];
+    }
+    if (c->datacenters.count == 0) {
+        for (size_t i = 0; i < p->dc_count; i++) {
+            s->cand[s->cand_count++] = (uint32_t)i;
+        }
+    } else {
+        for (size_t i = 0; i < c->datacenters.count && s->cand_count < POLICY_MAX_DCS; i++) {
+            s->cand[s->cand_count++] = c->datacenters.dc[i];
+        }
+    }
+    for (size_t i = 0; i < s->cand_count; i++) {
+        s->cand_mask |= 1ull << s->cand[i];
+    }
+    return 0;
+}
+
+int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_diag_t *diag)
+{
+    size_t before = gslb_diag_errors(diag);
+    policy_t *p = xcalloc(1, sizeof(*p));
+    p->geo = geo;
+    *out = NULL;
+    if (conf->datacenter_count > POLICY_MAX_DCS) {
+        gslb_diag_report(diag, DIAG_ERROR, conf->path, 0, 0,
+                         "at most %d datacenters are supported (got %zu)", POLICY_MAX_DCS,
+                         conf->datacenter_count);
+        policy_free(p);
+        return -GSLB_ECONF;
+    }
+    p->dc_count = conf->datacenter_count;
+    p->dcs = xcalloc(p->dc_count ? p->dc_count : 1, sizeof(*p->dcs));
+    p->sites = xcalloc(p->dc_count ? p->dc_count : 1, sizeof(*p->sites));
+    for (size_t i = 0; i < p->dc_count; i++) {
+        const conf_datacenter_t *c = &conf->datacenters[i];
+        build_dc(&p->dcs[i], c, diag);
+        p->sites[i].latitude = c->latitude;
+        p->sites[i].longitude = c->longitude;
+        p->sites[i].has_location = c->has_location;
+    }
+    p->map_count = conf->map_count;
+    p->maps = xcalloc(p->map_count ? p->map_count : 1, sizeof(*p->maps));
+    for (size_t i = 0; i < p->map_count; i++) {
+        geo_map_new(&p->maps[i], &conf->maps[i], p->sites, p->dc_count, diag);
+    }
+    p->service_count = conf->service_count;
+    p->services = xcalloc(p->service_count ? p->service_count : 1, sizeof(*p->services));
+    for (size_t i = 0; i < p->service_count; i++) {
+        const conf_service_t *c = &conf->services[i];
+        build_service(p, &p->services[i], c, diag);
+        if (c->policy == CONF_POLICY_NEAREST && geo == NULL) {
+            gslb_diag_report(diag, DIAG_WARNING, c->pos.file, c->pos.line, c->pos.col,
+                             "service '%s': policy nearest without a geoip database answers "
+                             "in config order",
+                             c->name);
+        }
+    }
+    if (gslb_diag_errors(diag) > before) {
+        policy_free(p);
+        return -GSLB_ECONF;
+    }
+    *out = p;
+    return 0;
+}
+
+void policy_free(policy_t *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < p->dc_count; i++) {
+        free(p->dcs[i].v4);
+        free(p->dcs[i].v6);
+    }
+    for (size_t i = 0; i < p->map_count; i++) {
+        geo_map_free(p->maps[i]);
+    }
+    free(p->dcs);
+    free(p->sites);
+    free(p->maps);
+    free(p->services);
+    free(p);
+}
+
+size_t policy_service_count(const policy_t *p)
+{
+    return p->service_count;
+}
+
+const policy_service_t *policy_service_at(const policy_t *p, size_t i)
+{
+    return i < p->service_count ? &p->services[i] : NULL;
+}
+
+const uint8_t *policy_service_name(const policy_service_t *s)
+{
+    return s->name;
+}
+
+const conf_service_t *policy_service_conf(const policy_service_t *s)
+{
+    return s->conf;
+}
+
+const char *policy_datacenter_name(const policy_t *p, uint32_t dc)
+{
+    return dc < p->dc_count ? p->dcs[dc].name : "?";
+}
+
+size_t policy_datacenter_count(const policy_t *p)
+{
+    return p->dc_count;
+}

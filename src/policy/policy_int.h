@@ -1,0 +1,55 @@
+/* policy: internal structures shared by the builder and the selection code. */
+#ifndef GSLB_POLICY_INT_H
+#define GSLB_POLICY_INT_H
+
+#include "gslb/policy.h"
+
+#define POLICY_MAX_DC_ADDRS 64 /* addresses of one family per data center */
+
+/* One answerable address (a resource). */
+typedef struct policy_addr {
+    uint8_t data[16];   /* RDATA: 4 octets (A) or 16 (AAAA) */
+    uint32_t weight;
+} policy_addr_t;
+
+typedef struct policy_dc {
+    const char *name;   /* borrowed from the conf */
+    uint32_t weight;    /* configured capacity weight */
+    policy_addr_t *v4, *v6;
+    size_t v4_count, v6_count;
+    uint8_t cname[DNS_NAME_MAX]; /* wire, when has_cname */
+    uint16_t cname_len;
+    bool has_cname;
+} policy_dc_t;
+
+struct policy_service {
+    uint8_t name[DNS_NAME_MAX];
+    uint8_t name_len;
+    const conf_service_t *conf; /* borrowed */
+    conf_policy_t kind;
+    const geo_map_t *map;       /* CONF_POLICY_MAP */
+    uint32_t cand[POLICY_MAX_DCS];
+    size_t cand_count;
+    uint64_t cand_mask;         /* bit per data-center index */
+};
+
+struct policy {
+    const geo_db_t *geo;
+    policy_dc_t *dcs;
+    size_t dc_count;
+    geo_site_t *sites;
+    geo_map_t **maps;
+    size_t map_count;
+    policy_service_t *services;
+    size_t service_count;
+};
+
+/* Pick k of the n addresses at random in proportion to their weights,
+ * without replacement; writes indexes to out and returns how many. */
+size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, size_t k, uint64_t *rng,
+                            uint32_t *out);
+
+/* Order cand[0..n) randomly in proportion to data-center capacity weights. */
+void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng);
+
+#endif

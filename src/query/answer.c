@@ -1,0 +1,433 @@
+/* query: the authoritative answer algorithm — zone lookup, CNAME/DNAME chains, wildcards,
+ * referrals, negative answers, service answers and the OPT record. */
+#include "gslb/query.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+/* State of one response being built. */
+typedef struct answer {
+    dns_writer_t w;
+    const query_snapshot_t *snap;
+    const dns_query_t *q;
+    query_worker_t *wk;
+    const server_request_t *req;
+    bool is_aa;
+    bool is_tc;
+    bool has_client;
+    uint8_t scope_bits;        /* widest dependency of the answer on the client (ECS) */
+    policy_client_t client;
+} answer_t;
+
+static const uint8_t name_version_bind[] = "\007version\004bind";
+static const uint8_t name_version_server[] = "\007version\006server";
+static const uint8_t name_id_server[] = "\002id\006server";
+static const uint8_t name_hostname_bind[] = "\010hostname\004bind";
+
+static void client_from_request(answer_t *a)
+{
+    const dns_query_t *q = a->q;
+    policy_client_t *c = &a->client;
+    memset(c, 0, sizeof(*c));
+    /* RFC 7871 7.1.2: SOURCE PREFIX-LENGTH 0 means the resolver withholds the
+     * client's address; fall back to the packet's source. */
+    if (q->has_ecs && q->ecs_source_bits > 0) {
+        c->family = q->ecs_family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6;
+        memcpy(c->addr, q->ecs_addr, 16);
+    } else if (a->req->peer->sa_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)a->req->peer;
+        c->family = AF_INET;
+        memcpy(c->addr, &sin->sin_addr, 4);
+    } else {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)a->req->peer;
+        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            c->family = AF_INET;
+            memcpy(c->addr, sin6->sin6_addr.s6_addr + 12, 4);
+        } else {
+            c->family = AF_INET6;
+            memcpy(c->addr, &sin6->sin6_addr, 16);
+        }
+    }
+    a->has_client = true;
+}
+
+static void put_answer_rrset(answer_t *a, const uint8_t *owner, const zone_rrset_t *set)
+{
+    if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, set->type, set->ttl_s, set->rrs,
+                             set->count) < 0) {
+        a->is_tc = true; /* RFC 2181 9: the RRset did not fit, tell the client to retry on TCP */
+    }
+}
+
+/* RFC 2308 3 and 5: SOA of the zone in the authority section, TTL = min(SOA TTL, MINIMUM). */
+static void put_negative_soa(answer_t *a, const zone_t *z)
+{
+    const zone_rrset_t *soa = zone_soa(z);
+    if (a->is_tc) {
+        return;
+    }
+    if (dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, zone_origin(z), DNS_TYPE_SOA,
+                             zone_negative_ttl(z), soa->rrs, 1) < 0) {
+        a->is_tc = true;
+    }
+}
+
+/* Additional-section processing (RFC 1035 3.3.9, 3.3.11, RFC 2782): addresses
+ * of in-zone targets. Optional data: left out when it does not fit, except
+ * glue below a zone cut in a referral (RFC 9471: required glue sets TC). */
+static void put_additional(answer_t *a, const zone_rrset_t *set, bool is_referral)
+{
+    if (set->targets == NULL || a->is_tc) {
+        return;
+    }
+    for (uint16_t i = 0; i < set->count; i++) {
+        const zone_node_t *t = set->targets[i];
+        if (t == NULL) {
+            continue;
+        }
+        bool is_glue = (t->flags & ZONE_NODE_OCCLUDED) != 0;
+        if (is_glue && !is_referral) {
+            continue; /* below a cut: not authoritative data for a normal answer */
+        }
+        /* The same target twice (NS a, MX a) is written once. */
+        bool dup = false;
+        for (uint16_t j = 0; j < i; j++) {
+            dup = dup || set->targets[j] == t;
+        }
+        if (dup) {
+            continue;
+        }
+        static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
+        for (size_t k = 0; k < 2; k++) {
+            const zone_rrset_t *addr = zone_node_rrset(t, types[k]);
+            if (addr != NULL &&
+                dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, addr->type,
+                                     addr->ttl_s, addr->rrs, addr->count) < 0 &&
+                is_glue && is_referral) {
+                a->is_tc = true;
+                return;
+            }
+        }
+    }
+}
+
+/* RFC 1034 4.3.2 step 3b: a referral to the zone cut, AA clear. */
+static void put_referral(answer_t *a, const zone_node_t *cut)
+{
+    const zone_rrset_t *ns = zone_node_rrset(cut, DNS_TYPE_NS);
+    a->is_aa = false;
+    if (dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, cut->name, DNS_TYPE_NS, ns->ttl_s,
+                             ns->rrs, ns->count) < 0) {
+        a->is_tc = true;
+        return;
+    }
+    put_additional(a, ns, true);
+}
+
+static bool is_dnssec_type(uint16_t t)
+{
+    return t == DNS_TYPE_RRSIG || t == DNS_TYPE_NSEC || t == DNS_TYPE_NSEC3;
+}
+
+/* A service's A/AAAA/CNAME answer. Returns the CNAME target to follow (or
+ * NULL), and sets *done when the answer is complete. */
+static const uint8_t *answer_service(answer_t *a, const zone_node_t *node, const uint8_t *owner,
+                                     uint16_t qtype, bool *is_nodata)
+{
+    if (!a->has_client) {
+        client_from_request(a);
+    }
+    policy_result_t res;
+    policy_select(a->snap->policy, node->service, &a->client, qtype, &a->wk->rng, &res);
+    if (res.scope_bits > a->scope_bits) {
+        a->scope_bits = res.scope_bits;
+    }
+    a->wk->stats.service_answers++;
+    *is_nodata = res.type == 0;
+    if (res.type == 0) {
+        return NULL;
+    }
+    if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, res.type, res.ttl_s, res.rrs,
+                             res.count) < 0) {
+        a->is_tc = true;
+        return NULL;
+    }
+    return res.type == DNS_TYPE_CNAME && qtype != DNS_TYPE_CNAME ? res.rrs[0].data : NULL;
+}
+
+/* RFC 6672 2.2: replace the DNAME owner suffix of name with the target. */
+static size_t dname_substitute(const uint8_t *name, size_t len, const zone_node_t *owner,
+                               const dns_rdata_t *target, uint8_t *out)
+{
+    size_t prefix = len - owner->name_len;
+    if (prefix + target->len > DNS_NAME_MAX) {
+        return 0;
+    }
+    memcpy(out, name, prefix);
+    memcpy(out + prefix, target->data, target->len);
+    return prefix + target->len;
+}
+
+/* The RFC 1034 4.3.2 loop, following CNAMEs and DNAMEs while they stay in
+ * our zones. Returns the RCODE. */
+static uint8_t resolve(answer_t *a, const zone_t *z)
+{
+    const dns_query_t *q = a->q;
+    uint16_t qtype = q->qtype;
+    uint8_t names[ZONE_MAX_CNAME_CHAIN + 1][DNS_NAME_MAX];
+    size_t lens[ZONE_MAX_CNAME_CHAIN + 1];
+    const uint8_t *name = q->qname_lc;
+    size_t len = q->qname_len;
+    const uint8_t *owner = NULL; /* NULL: the QNAME, written as a pointer to the question */
+    for (unsigned chain = 0;; chain++) {
+        const zone_node_t *node = NULL;
+        zone_match_t m = zone_lookup(z, name, len, 0, qtype == DNS_TYPE_DS, &node);
+        const uint8_t *target = NULL;
+        size_t target_len = 0;
+        if (m == ZONE_MATCH_DELEGATION) {
+            if (chain == 0) {
+                put_referral(a, node);
+            }
+            return DNS_RCODE_NOERROR;
+        }
+        if (m == ZONE_MATCH_NXDOMAIN) {
+            put_negative_soa(a, z);
+            /* RFC 6604 3: the RCODE describes the last name of the chain. */
+            return DNS_RCODE_NXDOMAIN;
+        }
+        if (m == ZONE_MATCH_DNAME) {
+            const zone_rrset_t *dname = zone_node_rrset(node, DNS_TYPE_DNAME);
+            put_answer_rrset(a, node->name, dname);
+            uint8_t syn[DNS_NAME_MAX];
+            size_t syn_len = dname_substitute(name, len, node, &dname->rrs[0], syn);
+            if (syn_len == 0) {
+                return 6; /* YXDOMAIN: the substituted name is too long (RFC 6672 2.2) */
+            }
+            if (!a->is_tc && dns_writer_put_rr(&a->w, DNS_SECTION_ANSWER, owner, DNS_TYPE_CNAME,
+                                               DNS_CLASS_IN, dname->ttl_s, syn,
+                                               (uint16_t)syn_len) < 0) {
+                a->is_tc = true;
+            }
+            memcpy(names[chain], syn, syn_len);
+            target = names[chain];
+            target_len = syn_len;
+        } else {
+            /* EXACT or WILDCARD: node holds the data; the owner stays the name asked. */
+            bool is_nodata = false;
+            if ((node->flags & ZONE_NODE_SERVICE) &&
+                (qtype == DNS_TYPE_A || qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_CNAME ||
+                 qtype == DNS_TYPE_ANY)) {
+                target = answer_service(a, node, owner, qtype, &is_nodata);
+                if (!is_nodata && target == NULL) {
+                    return DNS_RCODE_NOERROR;
+                }
+            } else {
+                const zone_rrset_t *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+                if (cname != NULL && qtype != DNS_TYPE_CNAME) {
+                    put_answer_rrset(a, owner ? owner : NULL, cname);
+                    if (qtype == DNS_TYPE_ANY) {
+                        return DNS_RCODE_NOERROR; /* RFC 8482: the CNAME is the one RRset */
+                    }
+                    target = cname->rrs[0].data;
+                } else if (qtype == DNS_TYPE_ANY) {
+                    /* RFC 8482 4.2: answer ANY with one RRset of the node. */
+                    for (uint16_t i = 0; i < node->rrset_count; i++) {
+                        if (!is_dnssec_type(node->rrsets[i].type)) {
+                            put_answer_rrset(a, owner, &node->rrsets[i]);
+                            return DNS_RCODE_NOERROR;
+                        }
+                    }
+                    is_nodata = true;
+                } else {
+                    const zone_rrset_t *set = zone_node_rrset(node, qtype);
+                    if (set != NULL) {
+                        put_answer_rrset(a, owner, set);
+                        put_additional(a, set, false);
+                        return DNS_RCODE_NOERROR;
+                    }
+                    is_nodata = true;
+                }
+            }
+            if (is_nodata) {
+                put_negative_soa(a, z); /* RFC 2308 2.2: NODATA */
+                return DNS_RCODE_NOERROR;
+            }
+            target_len = dns_name_len(target, DNS_NAME_MAX);
+        }
+        /* Follow the chain while the target is in one of our zones. */
+        if (a->is_tc || chain + 1 >= ZONE_MAX_CNAME_CHAIN || target_len == 0) {
+            return DNS_RCODE_NOERROR;
+        }
+        uint8_t *next = names[chain + 1];
+        dns_name_lower(target, target_len, next);
+        lens[chain + 1] = target_len;
+        for (unsigned i = 1; i <= chain; i++) {
+            if (lens[i] == target_len && memcmp(names[i], next, target_len) == 0) {
+                return DNS_RCODE_NOERROR; /* a loop: stop with what we have */
+            }
+        }
+        if (target_len == q->qname_len && memcmp(next, q->qname_lc, target_len) == 0) {
+            return DNS_RCODE_NOERROR;
+        }
+        const zone_t *nz = zone_set_find(a->snap->zones, next, target_len, 0, false);
+        if (nz == NULL) {
+            return DNS_RCODE_NOERROR; /* out of our zones: the resolver follows it */
+        }
+        z = nz;
+        name = next;
+        len = target_len;
+        owner = target;
+    }
+}
+
+static uint8_t answer_chaos(answer_t *a)
+{
+    const dns_query_t *q = a->q;
+    const uint8_t *rdata = NULL;
+    uint16_t rdlen = 0;
+    if (dns_name_equal(q->qname_lc, name_version_bind) ||
+        dns_name_equal(q->qname_lc, name_version_server)) {
+        rdata = a->snap->chaos_version;
+        rdlen = a->snap->chaos_version_len;
+    } else if (dns_name_equal(q->qname_lc, name_id_server) ||
+               dns_name_equal(q->qname_lc, name_hostname_bind)) {
+        rdata = a->snap->chaos_identity;
+        rdlen = a->snap->chaos_identity_len;
+    }
+    if (rdlen == 0) {
+        return DNS_RCODE_REFUSED;
+    }
+    a->is_aa = true;
+    if (q->qtype == DNS_TYPE_TXT || q->qtype == DNS_TYPE_ANY) {
+        if (dns_writer_put_rr(&a->w, DNS_SECTION_ANSWER, NULL, DNS_TYPE_TXT, DNS_CLASS_CH, 0,
+                              rdata, rdlen) < 0) {
+            a->is_tc = true;
+        }
+    }
+    return DNS_RCODE_NOERROR;
+}
+
+static uint8_t answer_question(answer_t *a)
+{
+    const dns_query_t *q = a->q;
+    if (q->qclass == DNS_CLASS_CH) {
+        return answer_chaos(a);
+    }
+    if (q->qclass != DNS_CLASS_IN) {
+        return DNS_RCODE_REFUSED;
+    }
+    switch (q->qtype) {
+    case DNS_TYPE_AXFR:
+    case DNS_TYPE_IXFR:
+        return DNS_RCODE_REFUSED; /* zone transfers are not offered */
+    case DNS_TYPE_OPT:
+        return DNS_RCODE_FORMERR; /* RFC 6891 6.1.1: OPT is not a question type */
+    case DNS_TYPE_ANY:
+        break;
+    default:
+        if (q->qtype >= 128 && q->qtype <= 254) {
+            return DNS_RCODE_NOTIMP; /* RFC 6895 3.1: other meta-TYPEs */
+        }
+        break;
+    }
+    bool is_ds = q->qtype == DNS_TYPE_DS;
+    const zone_t *z = zone_set_find(a->snap->zones, q->qname_lc, q->qname_len, 0, is_ds);
+    if (z == NULL && is_ds) {
+        z = zone_set_find(a->snap->zones, q->qname_lc, q->qname_len, 0, false);
+    }
+    if (z == NULL) {
+        return DNS_RCODE_REFUSED; /* not authoritative for this name */
+    }
+    a->is_aa = true;
+    return resolve(a, z);
+}
+
+static size_t answer_error(query_worker_t *w, const uint8_t *pkt, size_t len,
+                           const dns_query_t *q, uint8_t *resp, size_t cap, uint8_t rcode)
+{
+    dns_writer_t wr;
+    if (q->has_question && dns_writer_begin(&wr, resp, cap, cap, q, pkt) == 0) {
+        w->stats.rcodes[rcode]++;
+        return dns_writer_finish(&wr, rcode);
+    }
+    size_t n = dns_write_header_error(resp, cap, pkt, len, rcode);
+    if (n > 0) {
+        w->stats.rcodes[rcode]++;
+    } else {
+        w->stats.dropped++;
+    }
+    return n;
+}
+
+void query_worker_init(query_worker_t *w, uint64_t seed)
+{
+    memset(w, 0, sizeof(*w));
+    w->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
+}
+
+size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const server_request_t *req,
+                    uint8_t *resp, size_t cap)
+{
+    dns_query_t q;
+    dns_parse_result_t r = dns_query_parse(req->msg, req->len, &q);
+    w->stats.queries[req->transport == SERVER_TCP ? 1 : 0]++;
+    switch (r) {
+    case DNS_PARSE_DROP:
+        w->stats.dropped++;
+        return 0;
+    case DNS_PARSE_FORMERR:
+        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR);
+    case DNS_PARSE_NOTIMP:
+        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_NOTIMP);
+    case DNS_PARSE_BADVERS:
+    case DNS_PARSE_OK:
+        break;
+    }
+    answer_t a = {.snap = snap, .q = &q, .wk = w, .req = req};
+    size_t limit = cap;
+    if (req->transport == SERVER_UDP) {
+        /* RFC 6891 6.2.5: use the smaller of the two payload sizes, never below 512. */
+        limit = DNS_UDP_MIN;
+        if (q.has_edns) {
+            uint16_t ours = snap->edns_payload;
+            limit = q.edns_udp_size < ours ? q.edns_udp_size : ours;
+            limit = limit < DNS_UDP_MIN ? DNS_UDP_MIN : limit;
+        }
+    }
+    if (dns_writer_begin(&a.w, resp, cap, limit, &q, req->msg) < 0) {
+        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR);
+    }
+    dns_opt_out_t opt = {.udp_size = snap->edns_payload, .is_do = q.is_do};
+    if (q.has_edns) {
+        if (q.has_nsid && snap->conf->server.nsid != NULL) {
+            opt.nsid = (const uint8_t *)snap->conf->server.nsid;
+            opt.nsid_len = (uint16_t)strlen(snap->conf->server.nsid);
+        }
+        opt.has_ecs = q.has_ecs;
+        opt.has_tcp_keepalive = req->transport == SERVER_TCP && q.has_tcp_keepalive;
+        opt.tcp_keepalive_100ms = snap->tcp_keepalive_100ms;
+        dns_writer_reserve(&a.w, dns_opt_size(&opt, &q));
+    }
+    uint8_t rcode;
+    if (r == DNS_PARSE_BADVERS) {
+        rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3: nothing but the OPT */
+    } else {
+        rcode = answer_question(&a);
+    }
+    if (q.has_edns) {
+        opt.ext_rcode = (uint8_t)(rcode >> 4);
+        /* RFC 7871 7.2.1: the scope is the prefix the answer depended on; 0 = any client. */
+        opt.ecs_scope_bits = a.scope_bits;
+        dns_writer_put_opt(&a.w, &opt, &q);
+    }
+    if (a.is_aa) {
+        dns_writer_set_flags(&a.w, DNS_FLAG_AA);
+    }
+    if (a.is_tc) {
+        dns_writer_set_flags(&a.w, DNS_FLAG_TC);
+        w->stats.truncated++;
+    }
+    w->stats.rcodes[rcode < GSLB_ARRAY_LEN(w->stats.rcodes) ? rcode : 0]++;
+    w->stats.ecs[q.has_ecs ? 1 : 0]++;
+    return dns_writer_finish(&a.w, (uint8_t)(rcode & 0x0F));
+}

@@ -1,0 +1,275 @@
+/* zone: building the node table and RRsets, then flags, targets and semantic checks. */
+#include "zone_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t zone_name_hash(const uint8_t *name, size_t len)
+{
+    /* FNV-1a, 64 bit: names are short, and this is only the bucket index. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= name[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+bool zone_name_in(const zone_t *z, const uint8_t *name, size_t len)
+{
+    if (len < z->origin_len) {
+        return false;
+    }
+    const uint8_t *p = name;
+    /* Walk label boundaries so "xexample.com" does not match "example.com". */
+    while ((size_t)(p - name) < len - z->origin_len) {
+        p += 1u + *p;
+    }
+    return (size_t)(p - name) == len - z->origin_len &&
+           memcmp(p, z->origin, z->origin_len) == 0;
+}
+
+static void rehash(zone_t *z)
+{
+    size_t n = z->bucket_count ? z->bucket_count * 2 : 64;
+    zone_node_t **b = xcalloc(n, sizeof(*b));
+    for (size_t i = 0; i < z->bucket_count; i++) {
+        zone_node_t *node = z->buckets[i];
+        while (node != NULL) {
+            zone_node_t *next = node->hash_next;
+            size_t k = zone_name_hash(node->name, node->name_len) & (n - 1);
+            node->hash_next = b[k];
+            b[k] = node;
+            node = next;
+        }
+    }
+    free(z->buckets);
+    z->buckets = b;
+    z->bucket_count = n;
+}
+
+const zone_node_t *zone_node_find(const zone_t *z, const uint8_t *name, size_t len)
+{
+    size_t k = zone_name_hash(name, len) & (z->bucket_count - 1);
+    for (const zone_node_t *n = z->buckets[k]; n != NULL; n = n->hash_next) {
+        if (n->name_len == len && memcmp(n->name, name, len) == 0) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+zone_node_t *zone_node_get(zone_t *z, const uint8_t *name, size_t len)
+{
+    zone_node_t *found = (zone_node_t *)zone_node_find(z, name, len);
+    if (found != NULL) {
+        return found;
+    }
+    if (z->node_count + 1 > z->bucket_count) {
+        rehash(z);
+    }
+    zone_node_t *n = zone_arena_alloc(&z->arena, sizeof(*n));
+    memset(n, 0, sizeof(*n));
+    uint8_t *copy = zone_arena_alloc(&z->arena, len);
+    memcpy(copy, name, len);
+    n->name = copy;
+    n->name_len = (uint8_t)len;
+    n->labels = (uint8_t)dns_name_labels(copy);
+    size_t k = zone_name_hash(name, len) & (z->bucket_count - 1);
+    n->hash_next = z->buckets[k];
+    z->buckets[k] = n;
+    z->node_count++;
+    /* Every ancestor up to the apex exists, as an empty non-terminal if need be,
+     * so the first existing ancestor of any QNAME is its closest encloser. */
+    if (len > z->origin_len) {
+        zone_node_get(z, name + zone_parent_off(name), len - zone_parent_off(name));
+    }
+    return n;
+}
+
+static int type_cmp(const void *a, const void *b)
+{
+    const zone_rrset_t *x = a, *y = b;
+    return (int)x->type - (int)y->type;
+}
+
+const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type)
+{
+    for (uint16_t i = 0; i < n->rrset_count; i++) {
+        if (n->rrsets[i].type == type) {
+            return &n->rrsets[i];
+        }
+        if (n->rrsets[i].type > type) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* The target name inside the RDATA of types that name another owner. */
+static const uint8_t *rdata_target(uint16_t type, const dns_rdata_t *rd, size_t *len)
+{
+    size_t off;
+    switch (type) {
+    case DNS_TYPE_NS:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_DNAME:
+        off = 0;
+        break;
+    case DNS_TYPE_MX:
+        off = 2;
+        break;
+    case DNS_TYPE_SRV:
+        off = 6;
+        break;
+    default:
+        return NULL;
+    }
+    if (rd->len <= off) {
+        return NULL;
+    }
+    *len = dns_name_len(rd->data + off, rd->len - off);
+    return *len ? rd->data + off : NULL;
+}
+
+static void resolve_targets(zone_t *z, zone_rrset_t *set)
+{
+    size_t len;
+    if (rdata_target(set->type, &set->rrs[0], &len) == NULL) {
+        return;
+    }
+    const zone_node_t **t = zone_arena_alloc(&z->arena, set->count * sizeof(*t));
+    for (uint16_t i = 0; i < set->count; i++) {
+        t[i] = NULL;
+        const uint8_t *name = rdata_target(set->type, &set->rrs[i], &len);
+        if (name != NULL) {
+            uint8_t lc[DNS_NAME_MAX];
+            dns_name_lower(name, len, lc);
+            if (zone_name_in(z, lc, len)) {
+                t[i] = zone_node_find(z, lc, len);
+            }
+        }
+    }
+    set->targets = t;
+}
+
+static void name_text(const uint8_t *name, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (*name == 0) {
+        snprintf(out, cap, ".");
+        return;
+    }
+    while (*name != 0 && o + 2 < cap) {
+        uint8_t l = *name++;
+        for (uint8_t i = 0; i < l && o + 5 < cap; i++, name++) {
+            uint8_t c = *name;
+            if (c == '.' || c == '\\') {
+                out[o++] = '\\';
+                out[o++] = (char)c;
+            } else if (c > 32 && c < 127) {
+                out[o++] = (char)c;
+            } else {
+                o += (size_t)snprintf(out + o, cap - o, "\\%03u", c);
+            }
+        }
+        out[o++] = '.';
+    }
+    out[o] = '\0';
+}
+
+static void check_node(zone_t *z, zone_node_t *n, gslb_diag_t *diag)
+{
+    char text[1024];
+    const zone_rrset_t *cname = zone_node_rrset(n, DNS_TYPE_CNAME);
+    if (cname != NULL) {
+        for (uint16_t i = 0; i < n->rrset_count; i++) {
+            uint16_t t = n->rrsets[i].type;
+            /* RFC 2181 10.1: a CNAME owner has no other data (DNSSEC types excepted). */
+            if (t != DNS_TYPE_CNAME && t != DNS_TYPE_RRSIG && t != DNS_TYPE_NSEC) {
+                name_text(n->name, text, sizeof(text));
+                gslb_diag_report(diag, DIAG_ERROR, z->file, n->rrsets[i].line, 0,
+                                 "'%s': CNAME cannot coexist with other data", text);
+                break;
+            }
+        }
+        if (cname->count > 1) {
+            name_text(n->name, text, sizeof(text));
+            gslb_diag_report(diag, DIAG_ERROR, z->file, cname->line, 0,
+                             "'%s': more than one CNAME record", text);
+        }
+    }
+    const zone_rrset_t *dname = zone_node_rrset(n, DNS_TYPE_DNAME);
+    if (dname != NULL && dname->count > 1) {
+        name_text(n->name, text, sizeof(text));
+        gslb_diag_report(diag, DIAG_ERROR, z->file, dname->line, 0,
+                         "'%s': more than one DNAME record", text);
+    }
+    if ((n->flags & ZONE_NODE_OCCLUDED) != 0) {
+        for (uint16_t i = 0; i < n->rrset_count; i++) {
+            uint16_t t = n->rrsets[i].type;
+            if (t != DNS_TYPE_A && t != DNS_TYPE_AAAA) {
+                name_text(n->name, text, sizeof(text));
+                gslb_diag_report(diag, DIAG_WARNING, z->file, n->rrsets[i].line, 0,
+                                 "'%s': data below a zone cut is never served (occluded)",
+                                 text);
+                break;
+            }
+        }
+    }
+}
+
+/* Flags depend on ancestors, so visit names in order of label count. */
+static int node_depth_cmp(const void *a, const void *b)
+{
+    const zone_node_t *x = *(zone_node_t *const *)a, *y = *(zone_node_t *const *)b;
+    return (int)x->labels - (int)y->labels;
+}
+
+int zone_finalize(zone_t *z, gslb_diag_t *diag)
+{
+    size_t before = gslb_diag_errors(diag);
+    zone_node_t **all = xmalloc((z->node_count ? z->node_count : 1) * sizeof(*all));
+    size_t k = 0;
+    for (size_t b = 0; b < z->bucket_count; b++) {
+        for (zone_node_t *n = z->buckets[b]; n != NULL; n = n->hash_next) {
+            all[k++] = n;
+        }
+    }
+    qsort(all, k, sizeof(*all), node_depth_cmp);
+    for (size_t i = 0; i < k; i++) {
+        zone_node_t *n = all[i];
+        if (n->rrset_count > 1) {
+            qsort(n->rrsets, n->rrset_count, sizeof(*n->rrsets), type_cmp);
+        }
+        if (n->name_len == z->origin_len) {
+            n->flags |= ZONE_NODE_APEX;
+            continue;
+        }
+        const zone_node_t *parent =
+            zone_node_find(z, n->name + zone_parent_off(n->name),
+                           n->name_len - zone_parent_off(n->name));
+        if (parent->flags & ZONE_NODE_OCCLUDED) {
+            n->flags |= ZONE_NODE_OCCLUDED;
+            n->cut = parent->cut;
+        } else if (parent->flags & ZONE_NODE_CUT) {
+            n->flags |= ZONE_NODE_OCCLUDED;
+            n->cut = parent;
+        }
+        if (!(n->flags & ZONE_NODE_OCCLUDED) && zone_node_rrset(n, DNS_TYPE_NS) != NULL) {
+            n->flags |= ZONE_NODE_CUT;
+        }
+        if (n->name[0] == 1 && n->name[1] == '*') {
+            ((zone_node_t *)parent)->flags |= ZONE_NODE_WILDCARD;
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        for (uint16_t j = 0; j < all[i]->rrset_count; j++) {
+            resolve_targets(z, &all[i]->rrsets[j]);
+        }
+        check_node(z, all[i], diag);
+    }
+    free(all);
+    return gslb_diag_errors(diag) > before ? -GSLB_EZONE : 0;
+}

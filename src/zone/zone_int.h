@@ -1,0 +1,57 @@
+/* zone: internal structures shared by the loader, the builder and the lookup code. */
+#ifndef GSLB_ZONE_INT_H
+#define GSLB_ZONE_INT_H
+
+#include "gslb/zone.h"
+
+/* Bump allocator: a zone's names, nodes and RDATA live in a few big chunks. */
+typedef struct zone_arena_chunk {
+    struct zone_arena_chunk *next;
+    size_t used, size;
+    max_align_t data[];
+} zone_arena_chunk_t;
+
+typedef struct zone_arena {
+    zone_arena_chunk_t *head;
+} zone_arena_t;
+
+void *zone_arena_alloc(zone_arena_t *a, size_t n);
+void zone_arena_free(zone_arena_t *a);
+
+struct zone {
+    zone_arena_t arena;
+    char *file;
+    char *name;            /* presentation origin with final dot */
+    uint8_t origin[DNS_NAME_MAX];
+    uint8_t origin_len;
+    uint8_t origin_labels;
+    zone_node_t *apex;
+    const zone_rrset_t *soa;
+    uint32_t serial;
+    uint32_t neg_ttl_s;
+    zone_node_t **buckets; /* hash table of nodes, chained through hash_next */
+    size_t bucket_count;   /* power of two */
+    size_t node_count;
+};
+
+/* Hash of a lower-case wire name. */
+uint64_t zone_name_hash(const uint8_t *name, size_t len);
+
+/* Find or create the node for name (lower-case wire) and the empty
+ * non-terminals between it and the apex; name must be inside the zone. */
+zone_node_t *zone_node_get(zone_t *z, const uint8_t *name, size_t len);
+
+/* True if name (wire) is equal to or below the origin. */
+bool zone_name_in(const zone_t *z, const uint8_t *name, size_t len);
+
+/* Offset of the parent name inside a wire name (skip the first label). */
+static inline size_t zone_parent_off(const uint8_t *name)
+{
+    return 1u + name[0];
+}
+
+/* After all records are in: sort RRsets, set APEX/CUT/OCCLUDED/WILDCARD
+ * flags, resolve RDATA targets and run the semantic checks. */
+int zone_finalize(zone_t *z, gslb_diag_t *diag);
+
+#endif
