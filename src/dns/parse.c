@@ -10,11 +10,13 @@ static inline uint16_t rd16(const uint8_t *p)
 }
 
 /* Skip a possibly compressed name in an RR; returns the offset after it or 0.
- * Skipping only walks labels until the root or the first pointer, so pointer
- * loops cannot trap it; a pointer must point backwards to be plausible. */
+ * The whole name is followed, so a pointer into a loop or into garbage is
+ * caught. RFC 1035 4.1.4: a pointer refers to a prior occurrence, so each
+ * hop must land before the start of the labels it was reached from; the
+ * positions strictly decrease, which bounds the walk without a hop counter. */
 static size_t skip_name(const uint8_t *pkt, size_t len, size_t off)
 {
-    size_t total = 0;
+    size_t total = 0, end = 0, limit = off;
     for (;;) {
         if (off >= len) {
             return 0;
@@ -25,10 +27,14 @@ static size_t skip_name(const uint8_t *pkt, size_t len, size_t off)
                 return 0;
             }
             size_t target = (size_t)((l & 0x3F) << 8) | pkt[off + 1];
-            if (target >= off) {
+            if (target >= limit) {
                 return 0;
             }
-            return off + 2;
+            if (end == 0) {
+                end = off + 2;
+            }
+            off = limit = target;
+            continue;
         }
         if (l > DNS_LABEL_MAX) {
             return 0;
@@ -39,7 +45,7 @@ static size_t skip_name(const uint8_t *pkt, size_t len, size_t off)
         }
         off += 1u + l;
         if (l == 0) {
-            return off;
+            return end != 0 ? end : off;
         }
     }
 }

@@ -1,1 +1,6 @@
 # unit tests for dns
+check_PROGRAMS += tests/unit/dns/test_dns_parse
+TESTS += tests/unit/dns/test_dns_parse
+tests_unit_dns_test_dns_parse_SOURCES = tests/unit/dns/test_dns_parse.c
+tests_unit_dns_test_dns_parse_CFLAGS = $(TEST_CFLAGS)
+tests_unit_dns_test_dns_parse_LDADD = src/dns/libdns.a src/util/libutil.a $(TEST_LIBS)
