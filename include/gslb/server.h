@@ -75,7 +75,7 @@ unsigned server_worker_count(const server_t *s);
  * they are a near-current view, not one instant. */
 typedef struct server_stats {
     uint64_t udp_received;     /* datagrams read */
-    uint64_t udp_sent;         /* responses sent */
+    uint64_t udp_answered;     /* answers the handler produced (sent = this - udp_send_dropped) */
     uint64_t udp_truncated;    /* dropped: larger than the receive buffer */
     uint64_t udp_send_dropped; /* responses not sent: socket buffer full or send error */
     uint64_t tcp_accepted;     /* connections accepted and served */

@@ -1,0 +1,338 @@
+/* server: DNS over TCP (RFC 7766) with a connection cap, idle timeout and output backpressure. */
+#include "server_int.h"
+
+#include "gslb/util.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Read no further ahead than one whole largest message plus its prefix: the
+ * input then always holds at most one message's worth that we cannot yet
+ * answer, and a client cannot make us buffer more. */
+#define TCP_IN_MAX (2 + SERVER_MAX_MSG)
+
+struct server_conn {
+    server_worker_t *w;
+    struct bufferevent *bev;
+    struct event *idle_ev;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    bool is_draining; /* the peer finished sending: close once our output is written */
+    bool is_paused;   /* reading stopped until the output drains */
+    server_conn_t *prev;
+    server_conn_t *next;
+};
+
+static void conn_close(server_conn_t *c)
+{
+    server_worker_t *w = c->w;
+
+    if (c->prev != NULL) {
+        c->prev->next = c->next;
+    } else {
+        w->conns = c->next;
+    }
+    if (c->next != NULL) {
+        c->next->prev = c->prev;
+    }
+    /* Released before the socket closes, so a client that sees the close
+     * can connect again at once. */
+    atomic_fetch_sub(&w->s->tcp_open, 1);
+    event_free(c->idle_ev);
+    /* Closes the socket (BEV_OPT_CLOSE_ON_FREE); unsent output is discarded. */
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+static void idle_arm(server_conn_t *c)
+{
+    evtimer_add(c->idle_ev, c->w->idle_tv);
+}
+
+/* Answer every complete message in the input, in order. Stops early, with
+ * reading disabled, while the output holds more than SERVER_TCP_OUT_MAX: a
+ * client that sends queries without reading the answers must not make us
+ * buffer without bound. May close (and free) c. */
+static void conn_process(server_conn_t *c)
+{
+    server_worker_t *w = c->w;
+    const server_callbacks_t *cb = &w->s->cb;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+
+    for (;;) {
+        if (evbuffer_get_length(out) > SERVER_TCP_OUT_MAX) {
+            bufferevent_disable(c->bev, EV_READ);
+            c->is_paused = true;
+            return;
+        }
+        size_t avail = evbuffer_get_length(in);
+        uint8_t pfx[2];
+        if (avail < sizeof(pfx)) {
+            return;
+        }
+        if (evbuffer_copyout(in, pfx, sizeof(pfx)) != (ev_ssize_t)sizeof(pfx)) {
+            return;
+        }
+        size_t len = (size_t)pfx[0] << 8 | pfx[1];
+        if (len == 0) {
+            /* No DNS message is empty (the header alone is 12 bytes): the
+             * stream is not DNS, and nothing after this can be framed. */
+            conn_close(c);
+            return;
+        }
+        if (avail < sizeof(pfx) + len) {
+            return;
+        }
+        evbuffer_drain(in, sizeof(pfx));
+        if (evbuffer_remove(in, w->tcp_req, len) != (int)len) {
+            conn_close(c);
+            return;
+        }
+        server_counter_add(&w->ctr.tcp_queries, 1);
+        /* RFC 7766 6.2.3: the idle timer restarts with each complete query. */
+        idle_arm(c);
+
+        server_request_t req = {
+            .msg = w->tcp_req,
+            .len = len,
+            .peer = (const struct sockaddr *)&c->peer,
+            .peer_len = c->peer_len,
+            .transport = SERVER_TCP,
+        };
+        size_t rlen = cb->handle(w->ctx, &req, w->tcp_resp + 2, SERVER_MAX_MSG);
+        assert(rlen <= SERVER_MAX_MSG);
+        if (rlen == 0 || rlen > SERVER_MAX_MSG) {
+            continue;
+        }
+        w->tcp_resp[0] = (uint8_t)(rlen >> 8);
+        w->tcp_resp[1] = (uint8_t)(rlen & 0xff);
+        if (evbuffer_add(out, w->tcp_resp, rlen + 2) != 0) {
+            conn_close(c);
+            return;
+        }
+    }
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_process(arg);
+}
+
+/* Called after each write that leaves SERVER_TCP_OUT_RESUME or less unsent. */
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    server_conn_t *c = arg;
+
+    /* A client reading a long stream of answers is not idle. */
+    idle_arm(c);
+    if (c->is_draining) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+            conn_close(c);
+        }
+        return;
+    }
+    if (c->is_paused) {
+        c->is_paused = false;
+        bufferevent_enable(bev, EV_READ);
+        /* Messages already buffered produce no new read event. */
+        conn_process(c);
+    }
+}
+
+static void conn_event_cb(struct bufferevent *bev, short events, void *arg)
+{
+    server_conn_t *c = arg;
+
+    if ((events & BEV_EVENT_EOF) && !(events & BEV_EVENT_ERROR) &&
+        evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+        /* The client may half-close after its last query (RFC 7766 6.2.1
+         * lets it); the answers still go out, then we close. */
+        bufferevent_disable(bev, EV_READ);
+        c->is_draining = true;
+        return;
+    }
+    conn_close(c);
+}
+
+static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+    server_conn_t *c = arg;
+    (void)fd;
+    (void)what;
+    server_counter_add(&c->w->ctr.tcp_idle_closed, 1);
+    conn_close(c);
+}
+
+static void reject_log(server_listener_t *l, const struct sockaddr *sa, unsigned open)
+{
+    uint64_t suppressed;
+    if (!server_ratelimit_allow(l->w, &suppressed)) {
+        return;
+    }
+    char peer[64];
+    server_addr_format(sa, peer, sizeof(peer));
+    log_warn("server: listen '%s': connection from '%s' closed: %u connections open "
+             "(tcp_max_connections %u); %" PRIu64 " similar messages suppressed",
+             l->name, peer, open, l->w->s->tcp_max_connections, suppressed);
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int sa_len, void *arg)
+{
+    server_listener_t *l = arg;
+    server_worker_t *w = l->w;
+    server_t *s = w->s;
+    (void)lev;
+
+    /* Count first, check after: two workers racing for the last slot cannot
+     * both get it. */
+    unsigned open = atomic_fetch_add(&s->tcp_open, 1);
+    if (open >= s->tcp_max_connections) {
+        atomic_fetch_sub(&s->tcp_open, 1);
+        server_counter_add(&w->ctr.tcp_rejected, 1);
+        evutil_closesocket(fd);
+        reject_log(l, sa, open);
+        return;
+    }
+
+    /* Answers are written whole; Nagle would hold back the second of two
+     * pipelined answers until the first is acknowledged. */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+    server_conn_t *c = xcalloc(1, sizeof(*c));
+    c->w = w;
+    c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->idle_ev = evtimer_new(w->base, conn_idle_cb, c);
+    if (c->bev == NULL || c->idle_ev == NULL) {
+        if (c->bev != NULL) {
+            bufferevent_free(c->bev);
+        } else {
+            evutil_closesocket(fd);
+        }
+        if (c->idle_ev != NULL) {
+            event_free(c->idle_ev);
+        }
+        free(c);
+        atomic_fetch_sub(&s->tcp_open, 1);
+        return;
+    }
+    size_t n = sa_len > 0 ? (size_t)sa_len : 0;
+    if (n > sizeof(c->peer)) {
+        n = sizeof(c->peer);
+    }
+    memcpy(&c->peer, sa, n);
+    c->peer_len = (socklen_t)n;
+
+    bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_IN_MAX);
+    bufferevent_setwatermark(c->bev, EV_WRITE, SERVER_TCP_OUT_RESUME, 0);
+    if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
+        bufferevent_free(c->bev);
+        event_free(c->idle_ev);
+        free(c);
+        atomic_fetch_sub(&s->tcp_open, 1);
+        return;
+    }
+    c->next = w->conns;
+    if (w->conns != NULL) {
+        w->conns->prev = c;
+    }
+    w->conns = c;
+    idle_arm(c);
+    server_counter_add(&w->ctr.tcp_accepted, 1);
+}
+
+static bool is_resource_shortage(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+static void accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+    server_listener_t *l = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+
+    uint64_t suppressed;
+    if (server_ratelimit_allow(l->w, &suppressed)) {
+        char eb[128];
+        log_warn("server: listen '%s': cannot accept connection (%s); "
+                 "%" PRIu64 " similar messages suppressed",
+                 l->name, server_errstr(err, eb, sizeof(eb)), suppressed);
+    }
+    if (is_resource_shortage(err)) {
+        /* The pending connection stays queued and the listening socket stays
+         * readable: without a pause the worker would spin on accept. */
+        evconnlistener_disable(lev);
+        struct timeval tv = {0, SERVER_ACCEPT_RETRY_MS * 1000};
+        evtimer_add(l->accept_retry_ev, &tv);
+    }
+}
+
+static void accept_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    server_listener_t *l = arg;
+    (void)fd;
+    (void)what;
+    evconnlistener_enable(l->tcp);
+}
+
+int server_tcp_listener_init(server_listener_t *l)
+{
+    server_worker_t *w = l->w;
+
+    l->accept_retry_ev = evtimer_new(w->base, accept_retry_cb, l);
+    if (l->accept_retry_ev == NULL) {
+        log_err("server: listen '%s': cannot create accept timer", l->name);
+        return -GSLB_ESYS;
+    }
+    /* The socket is already bound and listening (backlog 0 = leave it);
+     * the reuse flags matter only when libevent binds, they are set already. */
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE |
+                     LEV_OPT_REUSEABLE_PORT;
+    l->tcp = evconnlistener_new(w->base, accept_cb, l, flags, 0, l->tcp_fd);
+    if (l->tcp == NULL) {
+        log_err("server: listen '%s': cannot create tcp listener", l->name);
+        return -GSLB_ESYS;
+    }
+    l->tcp_fd = -1; /* owned by the listener now */
+    evconnlistener_set_error_cb(l->tcp, accept_error_cb);
+    return 0;
+}
+
+void server_tcp_listener_free(server_listener_t *l)
+{
+    if (l->tcp != NULL) {
+        evconnlistener_free(l->tcp);
+        l->tcp = NULL;
+    }
+    if (l->tcp_fd >= 0) {
+        close(l->tcp_fd);
+        l->tcp_fd = -1;
+    }
+    if (l->accept_retry_ev != NULL) {
+        event_free(l->accept_retry_ev);
+        l->accept_retry_ev = NULL;
+    }
+}
+
+void server_tcp_close_all(server_worker_t *w)
+{
+    while (w->conns != NULL) {
+        conn_close(w->conns);
+    }
+}
