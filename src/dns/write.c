@@ -24,6 +24,9 @@ static inline uint8_t lower(uint8_t c)
 
 static inline size_t room(const dns_writer_t *w)
 {
+    if (w->reserved >= w->limit) {
+        return 0; /* unsigned: limit - reserved would wrap and remove the bound */
+    }
     size_t end = w->limit - w->reserved;
     return w->len < end ? end - w->len : 0;
 }
@@ -82,11 +85,18 @@ void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m)
     memcpy(w->counts, m.counts, sizeof(m.counts));
 }
 
-/* Does the (possibly compressed) name at buf[off] equal the uncompressed name? */
+/* Does the (possibly compressed) name at buf[off] equal the uncompressed name?
+ * Only octets before w->len count: the name being written is registered
+ * label by label, and what lies past its end is stale (a rolled-back record
+ * or an earlier message in a reused buffer), so matching it could make the
+ * name point into itself. */
 static bool name_at_equals(const dns_writer_t *w, size_t off, const uint8_t *name)
 {
     unsigned hops = 0;
     for (;;) {
+        if (off >= w->len) {
+            return false;
+        }
         uint8_t l = w->buf[off];
         if ((l & 0xC0) == 0xC0) {
             if (++hops > 64) {
