@@ -1,4 +1,13 @@
-# The gslbd daemon: links every module's internal library.
+# The gslbd daemon: links every module's internal library (callers before callees).
 sbin_PROGRAMS += src/gslbd
 src_gslbd_SOURCES = src/main.c
-src_gslbd_LDADD = src/util/libutil.a
+src_gslbd_LDADD = \
+	src/query/libquery.a \
+	src/server/libserver.a \
+	src/policy/libpolicy.a \
+	src/geo/libgeo.a \
+	src/zone/libzone.a \
+	src/conf/libconf.a \
+	src/dns/libdns.a \
+	src/util/libutil.a \
+	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_LIBS) $(FYAML_LIBS) $(URCU_LIBS) -lm

@@ -1,10 +1,201 @@
-/* gslbd: entry point (placeholder until the modules are wired). */
+/* gslbd: command line, start-up, signal handling and snapshot reloads. */
 #include "config.h"
 
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu.h>
 
-int main(void)
+#include "gslb/query.h"
+#include "gslb/server.h"
+#include "gslb/util.h"
+
+/* The snapshot workers answer from; replaced whole on reload (RCU). */
+static query_snapshot_t *current_snapshot;
+
+typedef struct daemon {
+    const char *conf_path;
+    uint64_t generation;
+    struct event_base *base;
+} daemon_t;
+
+static void usage(FILE *out)
 {
-    printf("%s\n", PACKAGE_STRING);
-    return 0;
+    fprintf(out,
+            "Usage: gslbd -c FILE [--check-config]\n"
+            "Authoritative DNS server with global server load balancing.\n\n"
+            "  -c, --config FILE   configuration file (YAML)\n"
+            "  -t, --check-config  load and validate the configuration, zones and GeoIP\n"
+            "                      database, print every problem, exit 0 if valid, else 1\n"
+            "  -d, --debug         log at debug level\n"
+            "  -h, --help          show this help\n"
+            "  -V, --version       show the version\n\n"
+            "Signals: SIGHUP reloads the configuration, zones and GeoIP database;\n"
+            "SIGINT and SIGTERM stop the server.\n");
+}
+
+static void *worker_ctx_new(void *arg, unsigned index)
+{
+    (void)arg;
+    query_worker_t *w = xcalloc(1, sizeof(*w));
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    query_worker_init(w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+                             ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
+    return w;
+}
+
+static void worker_ctx_free(void *arg, void *ctx)
+{
+    (void)arg;
+    free(ctx);
+}
+
+static size_t handle_query(void *ctx, const server_request_t *req, uint8_t *resp, size_t cap)
+{
+    rcu_read_lock();
+    const query_snapshot_t *snap = rcu_dereference(current_snapshot);
+    size_t n = query_answer(ctx, snap, req, resp, cap);
+    rcu_read_unlock();
+    return n;
+}
+
+static void log_snapshot(const query_snapshot_t *s, uint64_t generation)
+{
+    for (size_t i = 0; i < zone_set_count(s->zones); i++) {
+        const zone_t *z = zone_set_at(s->zones, i);
+        log_info("zone: '%s': loaded from '%s' (serial %u, %zu names)", zone_name(z),
+                 zone_file(z), zone_serial(z), zone_node_count(z));
+    }
+    if (s->geo != NULL) {
+        log_info("geo: database '%s': %s, built %llu", s->conf->geoip.database,
+                 geo_db_type(s->geo), (unsigned long long)geo_db_build_epoch(s->geo));
+    }
+    log_info("config: '%s': generation %llu: %zu datacenters, %zu services", s->conf->path,
+             (unsigned long long)generation, s->conf->datacenter_count,
+             s->conf->service_count);
+}
+
+/* SIGHUP: build a new snapshot off the query path; publish it only if valid. */
+static void reload(daemon_t *d)
+{
+    gslb_diag_t *diag = gslb_diag_new(false);
+    query_snapshot_t *next = NULL;
+    int rc = query_snapshot_load(&next, d->conf_path, diag);
+    gslb_diag_log(diag);
+    gslb_diag_free(diag);
+    if (rc != 0) {
+        log_err("config: '%s': reload failed, still serving generation %llu", d->conf_path,
+                (unsigned long long)d->generation);
+        return;
+    }
+    next->generation = ++d->generation;
+    query_snapshot_t *old = rcu_xchg_pointer(&current_snapshot, next);
+    synchronize_rcu(); /* every worker has left its read-side section on the old one */
+    query_snapshot_free(old);
+    log_snapshot(next, d->generation);
+    log_info("config: '%s': reloaded", d->conf_path);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    daemon_t *d = arg;
+    if (sig == SIGHUP) {
+        reload(d);
+        return;
+    }
+    log_info("gslbd: stopping on signal %d", (int)sig);
+    event_base_loopbreak(d->base);
+}
+
+static int run(daemon_t *d, query_snapshot_t *snap)
+{
+    int rc = 1;
+    server_t *srv = NULL;
+    struct event *sigs[3] = {NULL, NULL, NULL};
+    d->generation = 1;
+    snap->generation = 1;
+    rcu_assign_pointer(current_snapshot, snap);
+    log_snapshot(snap, 1);
+    server_callbacks_t cb = {.handle = handle_query,
+                             .ctx_new = worker_ctx_new,
+                             .ctx_free = worker_ctx_free};
+    if (server_new(&srv, &snap->conf->server, &cb) != 0 || server_start(srv) != 0) {
+        goto out;
+    }
+    d->base = event_base_new();
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < GSLB_ARRAY_LEN(signals); i++) {
+        sigs[i] = evsignal_new(d->base, signals[i], on_signal, d);
+        event_add(sigs[i], NULL);
+    }
+    log_info("gslbd %s: serving with %u workers", PACKAGE_VERSION, server_worker_count(srv));
+    event_base_dispatch(d->base);
+    rc = 0;
+out:
+    for (size_t i = 0; i < GSLB_ARRAY_LEN(sigs); i++) {
+        if (sigs[i] != NULL) {
+            event_free(sigs[i]);
+        }
+    }
+    server_free(srv);
+    if (d->base != NULL) {
+        event_base_free(d->base);
+    }
+    query_snapshot_t *last = rcu_xchg_pointer(&current_snapshot, NULL);
+    synchronize_rcu();
+    query_snapshot_free(last);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 't'},
+        {"debug", no_argument, NULL, 'd'},        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+    };
+    daemon_t d = {0};
+    bool check_only = false, debug = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:tdhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': d.conf_path = optarg; break;
+        case 't': check_only = true; break;
+        case 'd': debug = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("gslbd %s\n", PACKAGE_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (d.conf_path == NULL || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    gslb_diag_t *diag = gslb_diag_new(check_only);
+    query_snapshot_t *snap = NULL;
+    int rc = query_snapshot_load(&snap, d.conf_path, diag);
+    if (!check_only) {
+        gslb_diag_log(diag);
+    }
+    gslb_diag_free(diag);
+    if (rc != 0) {
+        if (!check_only) {
+            log_err("config: '%s': not started (%s)", d.conf_path, gslb_strerror(rc));
+        }
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: configuration, zones and GeoIP database are valid\n", d.conf_path);
+        query_snapshot_free(snap);
+        return 0;
+    }
+    log_set_level(debug ? LOG_LEVEL_DEBUG : snap->conf->server.log_level);
+    return run(&d, snap);
 }

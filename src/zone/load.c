@@ -229,11 +229,10 @@ static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *origin, gslb_d
     if (rc == 0) {
         zone_node_get(z, z->origin, z->origin_len);
         read_records(z, fp, diag);
+        /* Finalize first: it sorts the RRsets that the apex checks look up. */
+        rc = zone_finalize(z, diag);
         if (gslb_diag_errors(diag) == before) {
             rc = check_apex(z, diag);
-        }
-        if (rc == 0) {
-            rc = zone_finalize(z, diag);
         }
     }
     if (rc == 0 && gslb_diag_errors(diag) > before) {

