@@ -1,1 +1,15 @@
-# conf module: sources are added here
+# conf module: YAML configuration into validated structs (libfyaml).
+noinst_LIBRARIES += src/conf/libconf.a
+src_conf_libconf_a_SOURCES = \
+	include/gslb/conf.h \
+	src/conf/conf_int.h \
+	src/conf/datacenters.c \
+	src/conf/dups.c \
+	src/conf/free.c \
+	src/conf/geo.c \
+	src/conf/load.c \
+	src/conf/maps.c \
+	src/conf/node.c \
+	src/conf/server.c \
+	src/conf/services.c \
+	src/conf/value.c

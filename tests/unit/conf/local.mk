@@ -1,1 +1,15 @@
-# unit tests for conf
+# conf unit tests: valid configurations and every class of configuration error.
+check_PROGRAMS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
+TESTS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
+
+tests_unit_conf_test_conf_load_SOURCES = tests/unit/conf/test_conf_load.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_load_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_load_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
+	$(TEST_LIBS)
+
+tests_unit_conf_test_conf_errors_SOURCES = tests/unit/conf/test_conf_errors.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_errors_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_errors_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
+	$(TEST_LIBS)
