@@ -27,7 +27,8 @@ typedef struct geo_location {
 typedef struct geo_db geo_db_t;
 
 /* Open a MaxMind DB (memory-mapped) and resolve the configured field paths
- * (conf_geoip_t.fields; pass NULL for the GeoIP2/GeoLite2 City defaults).
+ * (conf_geoip_t.fields, an array of CONF_GEO_FIELD_COUNT, copied; pass NULL
+ * for the GeoIP2/GeoLite2 City defaults). diag may be NULL.
  * Returns 0 and *out, or -GSLB_EGEO after reporting "file: error: ..." to diag.
  * Load path only. */
 int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
@@ -38,7 +39,11 @@ void geo_db_free(geo_db_t *db);
 
 /* Look up one address (family AF_INET with 4 bytes, or AF_INET6 with 16) and
  * fill *out. Never allocates; any thread may call it concurrently.
- * Returns 0 (found or not: see out->is_found) or -GSLB_EGEO on a corrupt database. */
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is looked up as a.b.c.d, with
+ * prefix_bits in IPv6 bits (96 + the IPv4 prefix). An IPv6 address in an
+ * IPv4-only database is not found, with prefix_bits 0.
+ * Returns 0 (found or not: see out->is_found), -GSLB_EGEO on a corrupt
+ * database, or -GSLB_EINVAL for another family. */
 int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out);
 
 /* Database metadata: build epoch (seconds) and type string ("GeoLite2-City"). */
@@ -76,30 +81,41 @@ typedef enum geo_match {
     GEO_MATCH_DEFAULT,
 } geo_match_t;
 
-/* Result of resolving a map for one client. */
+/* Result of resolving a map for one client. dcs points into the map, or for
+ * GEO_MATCH_NEAREST into this struct's own nearest[]: use the result where
+ * it was filled in (a copy's dcs would still point at the original). */
 typedef struct geo_map_result {
     geo_match_t match;
     const uint32_t *dcs;    /* ordered data-center indexes (into conf_t.datacenters) */
     size_t dc_count;        /* <= GEO_MAX_SITES */
     uint32_t nearest[GEO_MAX_SITES]; /* storage used when match == GEO_MATCH_NEAREST */
     uint8_t scope_bits;     /* ECS scope: prefix length over which this decision is constant */
-    const char *key;        /* the matched entry's key ("EU", "GB/London", "10.0.0.0/8"), or "default" */
+    const char *key;        /* the matched entry's key ("EU", "GB/London", "10.0.0.0/8"), or
+                             * "nearest" or "default"; valid while the map lives */
 } geo_map_result_t;
 
 typedef struct geo_map geo_map_t;
 
 /* Build a lookup-ready map from its config. sites[] has one entry per
  * data center in the config (for nearest_fallback). Keys are validated
- * here too; problems go to diag with the entry's position.
- * Returns 0 and *out or -GSLB_ECONF. Load path only. */
+ * here too; problems go to diag with the entry's position: bad key syntax,
+ * keys equal but for case, duplicate nets, an empty or out-of-range
+ * data-center list, more than GEO_MAX_SITES data centers where the map
+ * needs all of them (nearest_fallback, empty default). A well-formed but
+ * unassigned country code ("UK") is only a warning. Nothing from cm or
+ * sites is kept: the map owns copies. diag may be NULL.
+ * Returns 0 and *out, or -GSLB_ECONF (and *out = NULL). Load path only. */
 int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
                 size_t site_count, gslb_diag_t *diag);
+/* Free a map; NULL does nothing. Only once no thread resolves with it. */
 void geo_map_free(geo_map_t *m);
 
 /* Resolve the map for a client address (family, addr as in geo_db_lookup)
  * and its location (loc may be NULL or !is_found when there is no DB or no
- * record). Scope rules (RFC 7871 section 7.2.1: the scope must cover only
- * addresses that would get the same answer):
+ * record). An IPv4-mapped IPv6 client is matched against the IPv4 nets and
+ * its scope is given in IPv6 bits (96 + the IPv4 scope). Scope rules (RFC
+ * 7871 section 7.2.1: the scope must cover only addresses that would get the
+ * same answer):
  *  - a nets match with prefix P: scope = P, or longer if a more specific nets
  *    entry lies inside P (then 1 + the bits the client shares with it);
  *  - a location match: scope = loc->prefix_bits, lengthened the same way

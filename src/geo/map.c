@@ -1,0 +1,647 @@
+/* geo: client -> data-center maps: key validation, lookup tables, resolution with ECS scope. */
+#include "gslb/geo.h"
+
+#include "nets.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* ISO 3166-2 subdivision codes (the part after "CC-") have 1 to 3 characters. */
+#define MAP_SUB_MAX 3
+/* geo_location_t.city holds 63 bytes; a longer key could never match. */
+#define MAP_CITY_MAX (sizeof(((geo_location_t *)0)->city) - 1)
+/* "CC/SUB/city" at most, NUL included. */
+#define MAP_KEY_MAX (2 + 1 + MAP_SUB_MAX + 1 + MAP_CITY_MAX + 1)
+
+/* One keyed rule. norm is the comparison form: codes upper case, city names
+ * with ASCII letters folded to lower case. */
+typedef struct map_rule {
+    char *key;       /* as written in the config ("GB/London"), or the CIDR for nets */
+    char *norm;
+    uint32_t *dcs;
+    size_t dc_count;
+    size_t order;    /* position in the config, to report the later of two duplicates */
+    conf_pos_t pos;  /* pos.file is borrowed: only read while building */
+} map_rule_t;
+
+/* Rules of one kind sorted by norm, for bsearch. */
+typedef struct rule_table {
+    map_rule_t *rules;
+    size_t count;
+} rule_table_t;
+
+typedef enum map_kind {
+    MAP_KIND_CITY = 0,
+    MAP_KIND_SUBDIVISION,
+    MAP_KIND_COUNTRY,
+    MAP_KIND_CONTINENT,
+    MAP_KIND_COUNT
+} map_kind_t;
+
+struct geo_map {
+    char *name;
+    rule_table_t tables[MAP_KIND_COUNT];
+    map_rule_t *nets; /* indexed by the tries' entry numbers */
+    size_t net_count;
+    geo_nets_t nets4, nets6;
+    uint32_t *default_dcs; /* the configured default, or every data center in config order */
+    size_t default_count;
+    geo_site_t *sites;
+    size_t site_count;
+    bool is_nearest_fallback;
+};
+
+/* Build-time state: the diag sink and whether anything was wrong. */
+typedef struct map_build {
+    gslb_diag_t *diag;
+    const char *name;
+    size_t errors;
+} map_build_t;
+
+static const char *const kind_names[MAP_KIND_COUNT] = {
+    [MAP_KIND_CITY] = "city",
+    [MAP_KIND_SUBDIVISION] = "subdivision",
+    [MAP_KIND_COUNTRY] = "country",
+    [MAP_KIND_CONTINENT] = "continent",
+};
+
+static void build_report(map_build_t *b, diag_severity_t sev, const conf_pos_t *pos,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void build_report(map_build_t *b, diag_severity_t sev, const conf_pos_t *pos,
+                         const char *fmt, ...)
+{
+    if (sev == DIAG_ERROR) {
+        b->errors++;
+    }
+    if (b->diag == NULL) {
+        return;
+    }
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    gslb_diag_report(b->diag, sev, pos->file, pos->line, pos->col, "map '%s': %s", b->name,
+                     text);
+}
+
+/* ---- key syntax ---------------------------------------------------------- */
+
+static bool is_letter(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool is_alnum(char c)
+{
+    return is_letter(c) || (c >= '0' && c <= '9');
+}
+
+static char to_upper(char c)
+{
+    return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+
+static char to_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Append n bytes of s to dst at *len, folded by fold; dst has MAP_KEY_MAX bytes
+ * and callers have checked that the pieces fit. */
+static void append(char *dst, size_t *len, const char *s, size_t n, char (*fold)(char))
+{
+    for (size_t i = 0; i < n; i++) {
+        dst[(*len)++] = fold(s[i]);
+    }
+    dst[*len] = '\0';
+}
+
+/* A country code: exactly two ASCII letters at s (then '/' or the end). */
+static bool cc_ok(const char *s, size_t n)
+{
+    return n == 2 && is_letter(s[0]) && is_letter(s[1]);
+}
+
+static bool sub_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > MAP_SUB_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_alnum(s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool city_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > MAP_CITY_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool continent_ok(const char *s)
+{
+    static const char *const codes[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
+    if (!cc_ok(s, strlen(s))) {
+        return false;
+    }
+    char up[3] = {to_upper(s[0]), to_upper(s[1]), '\0'};
+    for (size_t i = 0; i < GSLB_ARRAY_LEN(codes); i++) {
+        if (strcmp(up, codes[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Warn about a syntactically fine but unassigned country code; "UK" is the
+ * classic slip (the ISO code of the United Kingdom is GB). */
+static void country_check(map_build_t *b, const char *cc, const char *key, const conf_pos_t *pos)
+{
+    char up[3] = {to_upper(cc[0]), to_upper(cc[1]), '\0'};
+    if (geo_country_continent(up) != NULL) {
+        return;
+    }
+    build_report(b, DIAG_WARNING, pos, "'%s': '%s' is not an ISO 3166-1 country code%s", key,
+                 up, strcmp(up, "UK") == 0 ? " (the United Kingdom is GB)" : "");
+}
+
+/* Validate key for kind and write its comparison form to norm. Reports and
+ * returns false on a bad key. */
+static bool key_parse(map_build_t *b, map_kind_t kind, const char *key, const conf_pos_t *pos,
+                      char *norm)
+{
+    size_t len = 0;
+    size_t key_len = strlen(key);
+    norm[0] = '\0';
+    switch (kind) {
+    case MAP_KIND_CONTINENT:
+        if (!continent_ok(key)) {
+            build_report(b, DIAG_ERROR, pos,
+                         "continent key must be one of AF AN AS EU NA OC SA (got '%s')", key);
+            return false;
+        }
+        append(norm, &len, key, 2, to_upper);
+        return true;
+    case MAP_KIND_COUNTRY:
+        if (!cc_ok(key, key_len)) {
+            build_report(b, DIAG_ERROR, pos,
+                         "country key must be a two-letter ISO 3166-1 code, e.g. GB (got '%s')",
+                         key);
+            return false;
+        }
+        country_check(b, key, key, pos);
+        append(norm, &len, key, 2, to_upper);
+        return true;
+    case MAP_KIND_SUBDIVISION: {
+        const char *slash = strchr(key, '/');
+        if (slash == NULL || !cc_ok(key, (size_t)(slash - key)) ||
+            !sub_ok(slash + 1, strlen(slash + 1))) {
+            build_report(b, DIAG_ERROR, pos,
+                         "subdivision key must be COUNTRY/CODE with a 1 to 3 character "
+                         "ISO 3166-2 code, e.g. US/CA or GB/ENG (got '%s')",
+                         key);
+            return false;
+        }
+        country_check(b, key, key, pos);
+        append(norm, &len, key, key_len, to_upper);
+        return true;
+    }
+    case MAP_KIND_CITY: {
+        /* "CC/SUB/City" when the middle part is a subdivision code, else
+         * "CC/City" with the rest as the name: names like "Biel/Bienne"
+         * contain a slash themselves. */
+        const char *s1 = strchr(key, '/');
+        const char *s2 = s1 != NULL ? strchr(s1 + 1, '/') : NULL;
+        const char *city = s1 != NULL ? s1 + 1 : NULL;
+        const char *sub = NULL;
+        size_t sub_len = 0;
+        if (s2 != NULL && sub_ok(s1 + 1, (size_t)(s2 - s1 - 1))) {
+            sub = s1 + 1;
+            sub_len = (size_t)(s2 - s1 - 1);
+            city = s2 + 1;
+        }
+        if (s1 == NULL || !cc_ok(key, (size_t)(s1 - key)) || !city_ok(city, strlen(city))) {
+            build_report(b, DIAG_ERROR, pos,
+                         "city key must be COUNTRY/City or COUNTRY/SUBDIVISION/City with a "
+                         "name of 1 to %zu bytes, e.g. GB/London or US/CA/San Francisco "
+                         "(got '%s')",
+                         MAP_CITY_MAX, key);
+            return false;
+        }
+        country_check(b, key, key, pos);
+        append(norm, &len, key, 2, to_upper);
+        append(norm, &len, "/", 1, to_upper);
+        if (sub != NULL) {
+            append(norm, &len, sub, sub_len, to_upper);
+            append(norm, &len, "/", 1, to_upper);
+        }
+        append(norm, &len, city, strlen(city), to_lower);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+/* Check and copy a data-center list. what/key name the rule in messages. */
+static bool dcs_copy(map_build_t *b, const conf_dc_list_t *l, size_t site_count,
+                     const char *what, const char *key, const conf_pos_t *pos, uint32_t **out)
+{
+    *out = NULL;
+    if (l->count == 0) {
+        build_report(b, DIAG_ERROR, pos, "%s '%s': needs at least one data center", what, key);
+        return false;
+    }
+    if (l->count > GEO_MAX_SITES) {
+        build_report(b, DIAG_ERROR, pos, "%s '%s': at most %d data centers (got %zu)", what, key,
+                     GEO_MAX_SITES, l->count);
+        return false;
+    }
+    for (size_t i = 0; i < l->count; i++) {
+        if (l->dc[i] >= site_count) {
+            build_report(b, DIAG_ERROR, pos,
+                         "%s '%s': data center index %u out of range (%zu data centers)", what,
+                         key, (unsigned)l->dc[i], site_count);
+            return false;
+        }
+    }
+    *out = xmalloc(l->count * sizeof(**out));
+    memcpy(*out, l->dc, l->count * sizeof(**out));
+    return true;
+}
+
+static int rule_cmp(const void *a, const void *b)
+{
+    const map_rule_t *ra = a, *rb = b;
+    int c = strcmp(ra->norm, rb->norm);
+    if (c != 0) {
+        return c;
+    }
+    return ra->order < rb->order ? -1 : ra->order > rb->order;
+}
+
+static int rule_norm_cmp(const void *key, const void *elem)
+{
+    const map_rule_t *r = elem;
+    return strcmp(key, r->norm);
+}
+
+static void rule_free(map_rule_t *r)
+{
+    free(r->key);
+    free(r->norm);
+    free(r->dcs);
+}
+
+static void table_build(map_build_t *b, rule_table_t *t, map_kind_t kind,
+                        const conf_map_entry_t *entries, size_t count, size_t site_count)
+{
+    t->rules = count > 0 ? xcalloc(count, sizeof(*t->rules)) : NULL;
+    t->count = 0;
+    for (size_t i = 0; i < count; i++) {
+        const conf_map_entry_t *e = &entries[i];
+        char norm[MAP_KEY_MAX];
+        if (!key_parse(b, kind, e->key, &e->pos, norm)) {
+            continue;
+        }
+        map_rule_t *r = &t->rules[t->count];
+        if (!dcs_copy(b, &e->dcs, site_count, kind_names[kind], e->key, &e->pos, &r->dcs)) {
+            continue;
+        }
+        r->key = xstrdup(e->key);
+        r->norm = xstrdup(norm);
+        r->dc_count = e->dcs.count;
+        r->order = i;
+        r->pos = e->pos;
+        t->count++;
+    }
+    if (t->count > 1) {
+        qsort(t->rules, t->count, sizeof(*t->rules), rule_cmp);
+    }
+    /* Keys differing only in case are the same key. Equal keys sort
+     * together, the one written first leading its run. */
+    size_t first = 0;
+    for (size_t i = 1; i < t->count; i++) {
+        const map_rule_t *lead = &t->rules[first], *r = &t->rules[i];
+        if (strcmp(lead->norm, r->norm) != 0) {
+            first = i;
+            continue;
+        }
+        build_report(b, DIAG_ERROR, &r->pos, "duplicate %s key '%s' (first as '%s' on line %u)",
+                     kind_names[kind], r->key, lead->key, lead->pos.line);
+    }
+}
+
+static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_t site_count)
+{
+    geo_nets_init(&m->nets4, 32);
+    geo_nets_init(&m->nets6, 128);
+    m->nets = cm->net_count > 0 ? xcalloc(cm->net_count, sizeof(*m->nets)) : NULL;
+    for (size_t i = 0; i < cm->net_count; i++) {
+        const conf_map_net_t *n = &cm->nets[i];
+        char text[INET6_ADDRSTRLEN + 8];
+        char addr_text[INET6_ADDRSTRLEN];
+        unsigned width = n->net.family == AF_INET ? 32 : 128;
+        if ((n->net.family != AF_INET && n->net.family != AF_INET6) ||
+            n->prefix_bits > width ||
+            inet_ntop(n->net.family, n->net.addr, addr_text, sizeof(addr_text)) == NULL) {
+            build_report(b, DIAG_ERROR, &n->pos, "nets entry %zu: invalid network", i + 1);
+            continue;
+        }
+        snprintf(text, sizeof(text), "%s/%u", addr_text, (unsigned)n->prefix_bits);
+        map_rule_t *r = &m->nets[m->net_count];
+        if (!dcs_copy(b, &n->dcs, site_count, "nets", text, &n->pos, &r->dcs)) {
+            continue;
+        }
+        /* conf promises zero host bits; clear them anyway so the trie path
+         * is exactly the network part. */
+        uint8_t net[16] = {0};
+        memcpy(net, n->net.addr, width / 8);
+        for (unsigned bit = n->prefix_bits; bit < width; bit++) {
+            net[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+        }
+        geo_nets_t *t = n->net.family == AF_INET ? &m->nets4 : &m->nets6;
+        int32_t dup = geo_nets_insert(t, net, n->prefix_bits, (int32_t)m->net_count);
+        if (dup >= 0) {
+            build_report(b, DIAG_ERROR, &n->pos, "duplicate nets entry '%s' (first on line %u)",
+                         text, m->nets[dup].pos.line);
+            free(r->dcs);
+            r->dcs = NULL;
+            continue;
+        }
+        r->key = xstrdup(text);
+        r->dc_count = n->dcs.count;
+        r->order = i;
+        r->pos = n->pos;
+        m->net_count++;
+    }
+}
+
+int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
+                size_t site_count, gslb_diag_t *diag)
+{
+    *out = NULL;
+    geo_map_t *m = xcalloc(1, sizeof(*m));
+    m->name = xstrdup(cm->name != NULL ? cm->name : "");
+    map_build_t b = {.diag = diag, .name = m->name, .errors = 0};
+
+    nets_build(&b, m, cm, site_count);
+    table_build(&b, &m->tables[MAP_KIND_CITY], MAP_KIND_CITY, cm->cities, cm->city_count,
+                site_count);
+    table_build(&b, &m->tables[MAP_KIND_SUBDIVISION], MAP_KIND_SUBDIVISION, cm->subdivisions,
+                cm->subdivision_count, site_count);
+    table_build(&b, &m->tables[MAP_KIND_COUNTRY], MAP_KIND_COUNTRY, cm->countries,
+                cm->country_count, site_count);
+    table_build(&b, &m->tables[MAP_KIND_CONTINENT], MAP_KIND_CONTINENT, cm->continents,
+                cm->continent_count, site_count);
+
+    m->is_nearest_fallback = cm->is_nearest_fallback;
+    if (site_count > 0) {
+        m->sites = xmalloc(site_count * sizeof(*m->sites));
+        memcpy(m->sites, sites, site_count * sizeof(*m->sites));
+    }
+    m->site_count = site_count;
+    /* Nearest ordering and the implicit default list both cover every data
+     * center, and a result holds at most GEO_MAX_SITES. */
+    bool needs_all = cm->is_nearest_fallback || cm->default_dcs.count == 0;
+    if (needs_all && site_count > GEO_MAX_SITES) {
+        build_report(&b, DIAG_ERROR, &cm->pos,
+                     "%s needs every data center in one list, which holds at most %d "
+                     "(config has %zu)",
+                     cm->is_nearest_fallback ? "nearest_fallback" : "an empty default",
+                     GEO_MAX_SITES, site_count);
+    }
+    if (cm->default_dcs.count > 0) {
+        if (dcs_copy(&b, &cm->default_dcs, site_count, "rule", "default", &cm->pos,
+                     &m->default_dcs)) {
+            m->default_count = cm->default_dcs.count;
+        }
+    } else if (site_count <= GEO_MAX_SITES) {
+        m->default_dcs = xmalloc((site_count > 0 ? site_count : 1) * sizeof(*m->default_dcs));
+        for (size_t i = 0; i < site_count; i++) {
+            m->default_dcs[i] = (uint32_t)i;
+        }
+        m->default_count = site_count;
+    }
+
+    if (b.errors > 0) {
+        geo_map_free(m);
+        return -GSLB_ECONF;
+    }
+    *out = m;
+    return 0;
+}
+
+void geo_map_free(geo_map_t *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    for (size_t k = 0; k < MAP_KIND_COUNT; k++) {
+        for (size_t i = 0; i < m->tables[k].count; i++) {
+            rule_free(&m->tables[k].rules[i]);
+        }
+        free(m->tables[k].rules);
+    }
+    for (size_t i = 0; i < m->net_count; i++) {
+        rule_free(&m->nets[i]);
+    }
+    free(m->nets);
+    geo_nets_fini(&m->nets4);
+    geo_nets_fini(&m->nets6);
+    free(m->default_dcs);
+    free(m->sites);
+    free(m->name);
+    free(m);
+}
+
+/* ---- resolution ---------------------------------------------------------- */
+
+static const map_rule_t *table_find(const rule_table_t *t, const char *norm)
+{
+    if (t->count == 0) {
+        return NULL;
+    }
+    return bsearch(norm, t->rules, t->count, sizeof(*t->rules), rule_norm_cmp);
+}
+
+static void result_set(geo_map_result_t *out, geo_match_t match, const map_rule_t *r)
+{
+    out->match = match;
+    out->dcs = r->dcs;
+    out->dc_count = r->dc_count;
+    out->key = r->key;
+}
+
+/* The location rules, most specific first; true when one matched. Builds each
+ * candidate key in a stack buffer in the tables' comparison form. */
+static bool location_resolve(const geo_map_t *m, const geo_location_t *loc,
+                             geo_map_result_t *out)
+{
+    char key[MAP_KEY_MAX];
+    size_t len;
+    const map_rule_t *r;
+    /* strnlen: the fields are fixed arrays; never read past one. */
+    bool has_country = cc_ok(loc->country, strnlen(loc->country, sizeof(loc->country)));
+    size_t sub_len = strnlen(loc->subdivision, sizeof(loc->subdivision));
+    bool has_sub = has_country && sub_ok(loc->subdivision, sub_len);
+    size_t city_len = strnlen(loc->city, sizeof(loc->city));
+    bool has_city = has_country && city_ok(loc->city, city_len);
+
+    if (has_city && has_sub) {
+        len = 0;
+        append(key, &len, loc->country, 2, to_upper);
+        append(key, &len, "/", 1, to_upper);
+        append(key, &len, loc->subdivision, sub_len, to_upper);
+        append(key, &len, "/", 1, to_upper);
+        append(key, &len, loc->city, city_len, to_lower);
+        if ((r = table_find(&m->tables[MAP_KIND_CITY], key)) != NULL) {
+            result_set(out, GEO_MATCH_CITY, r);
+            return true;
+        }
+    }
+    if (has_city) {
+        len = 0;
+        append(key, &len, loc->country, 2, to_upper);
+        append(key, &len, "/", 1, to_upper);
+        append(key, &len, loc->city, city_len, to_lower);
+        if ((r = table_find(&m->tables[MAP_KIND_CITY], key)) != NULL) {
+            result_set(out, GEO_MATCH_CITY, r);
+            return true;
+        }
+    }
+    if (has_sub) {
+        len = 0;
+        append(key, &len, loc->country, 2, to_upper);
+        append(key, &len, "/", 1, to_upper);
+        append(key, &len, loc->subdivision, sub_len, to_upper);
+        if ((r = table_find(&m->tables[MAP_KIND_SUBDIVISION], key)) != NULL) {
+            result_set(out, GEO_MATCH_SUBDIVISION, r);
+            return true;
+        }
+    }
+    if (has_country) {
+        len = 0;
+        append(key, &len, loc->country, 2, to_upper);
+        if ((r = table_find(&m->tables[MAP_KIND_COUNTRY], key)) != NULL) {
+            result_set(out, GEO_MATCH_COUNTRY, r);
+            return true;
+        }
+    }
+    /* A location filled in by hand (or by an older lookup) may lack the
+     * continent; derive it as geo_db_lookup does. */
+    const char *cont = loc->continent;
+    if (!cc_ok(cont, strnlen(cont, sizeof(loc->continent)))) {
+        cont = has_country ? geo_country_continent(loc->country) : NULL;
+    }
+    if (cont != NULL) {
+        len = 0;
+        append(key, &len, cont, 2, to_upper);
+        if ((r = table_find(&m->tables[MAP_KIND_CONTINENT], key)) != NULL) {
+            result_set(out, GEO_MATCH_CONTINENT, r);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ::ffff:0:0/96, RFC 4291 section 2.5.5.2. */
+static bool is_v4_mapped(const uint8_t *a)
+{
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
+                     const geo_location_t *loc, geo_map_result_t *out)
+{
+    out->match = GEO_MATCH_DEFAULT;
+    out->dcs = m->default_dcs;
+    out->dc_count = m->default_count;
+    out->key = "default";
+    out->scope_bits = 0;
+
+    /* Nets and scope. An IPv4-mapped IPv6 client is matched against the
+     * IPv4 nets; its scope is then IPv4 bits below the 96-bit mapped
+     * prefix. The location's prefix is in IPv6 bits; if the database
+     * network is wider than ::ffff:0:0/96, starting the IPv4 part at 0
+     * gives a narrower scope than the database would allow, never a wider one. */
+    unsigned loc_bits = loc != NULL ? loc->prefix_bits : 0;
+    const geo_nets_t *t = NULL;
+    const uint8_t *a = addr;
+    unsigned scope_offset = 0;
+    if (family == AF_INET) {
+        t = &m->nets4;
+    } else if (family == AF_INET6 && is_v4_mapped(addr)) {
+        t = &m->nets4;
+        a = addr + 12;
+        loc_bits = loc_bits >= 96 ? loc_bits - 96 : 0;
+        scope_offset = 96;
+    } else if (family == AF_INET6) {
+        t = &m->nets6;
+    }
+    if (t != NULL) {
+        geo_nets_hit_t hit = geo_nets_lookup(t, a, loc_bits);
+        out->scope_bits = (uint8_t)(hit.scope_bits + scope_offset);
+        if (hit.entry >= 0) {
+            result_set(out, GEO_MATCH_NET, &m->nets[hit.entry]);
+            return;
+        }
+    }
+
+    if (loc == NULL || !loc->is_found) {
+        return;
+    }
+    if (location_resolve(m, loc, out)) {
+        return;
+    }
+    if (m->is_nearest_fallback && loc->has_coords && m->site_count <= GEO_MAX_SITES) {
+        for (size_t i = 0; i < m->site_count; i++) {
+            out->nearest[i] = (uint32_t)i;
+        }
+        geo_sites_order_by_distance(m->sites, out->nearest, m->site_count, loc->latitude,
+                                    loc->longitude);
+        out->match = GEO_MATCH_NEAREST;
+        out->dcs = out->nearest;
+        out->dc_count = m->site_count;
+        out->key = "nearest";
+    }
+}
+
+const char *geo_match_name(geo_match_t m)
+{
+    switch (m) {
+    case GEO_MATCH_NET:
+        return "net";
+    case GEO_MATCH_CITY:
+        return "city";
+    case GEO_MATCH_SUBDIVISION:
+        return "subdivision";
+    case GEO_MATCH_COUNTRY:
+        return "country";
+    case GEO_MATCH_CONTINENT:
+        return "continent";
+    case GEO_MATCH_NEAREST:
+        return "nearest";
+    case GEO_MATCH_DEFAULT:
+        return "default";
+    }
+    return "unknown";
+}
