@@ -1,0 +1,136 @@
+/* health: probes on the health thread's own libevent base, up/down state with hysteresis
+ * (up/down thresholds), admin overrides, and a lock-free state array that workers read. */
+#ifndef GSLB_HEALTH_H
+#define GSLB_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define HEALTH_SLOT_NONE UINT32_MAX /* "no probe": always up */
+
+typedef enum health_probe_type {
+    HEALTH_PROBE_NONE = 0, /* always up */
+    HEALTH_PROBE_TCP,      /* up when a TCP connect completes within the timeout */
+    HEALTH_PROBE_HTTP,     /* GET path; up on an expected status (and body substring) */
+    HEALTH_PROBE_HTTPS,    /* the same over TLS (certificate verified unless tls_verify=false) */
+    HEALTH_PROBE_DNS,      /* a query for qname/qtype; up on the expected RCODE */
+    HEALTH_PROBE_EXEC,     /* an external command; exit status 0 within the timeout = up */
+    HEALTH_PROBE_FILE,     /* state read from a file other systems write; reread on change */
+} health_probe_type_t;
+
+/* Everything that defines one probe. Two resources with equal definitions
+ * share one probe and one state slot (so a target is never probed twice per
+ * interval). Strings and arrays are copied by health_apply. */
+typedef struct health_probe_def {
+    const char *name;             /* for logs: "us-east/192.0.2.10 (http)" */
+    health_probe_type_t type;
+    struct sockaddr_storage target; /* address and port probed (TCP, HTTP(S), DNS) */
+    socklen_t target_len;
+    unsigned interval_ms;         /* time between probe starts, jittered by +-10% */
+    unsigned timeout_ms;          /* a probe not done by then fails with reason "timeout" */
+    unsigned up_threshold;        /* consecutive successes to go from down to up, >= 1 */
+    unsigned down_threshold;      /* consecutive failures to go from up to down, >= 1 */
+    bool is_initially_up;         /* state before the first results are in */
+    /* HTTP and HTTPS */
+    const char *http_path;        /* default "/" */
+    const char *http_host;        /* Host header; NULL = the target address */
+    const uint16_t *http_status;  /* expected statuses; count 0 = any 2xx */
+    size_t http_status_count;
+    const char *http_body;        /* substring the body must contain, or NULL */
+    bool tls_verify;              /* verify the certificate chain and host name */
+    const char *tls_ca_file;      /* PEM CA bundle; NULL = system default */
+    /* DNS */
+    const uint8_t *dns_qname;     /* lower-case wire name */
+    uint16_t dns_qtype;
+    uint8_t dns_rcode;            /* expected RCODE, default 0 (NOERROR) */
+    /* EXEC: argv[0] is run without a shell; GSLBD_ADDRESS and GSLBD_PORT are set */
+    char *const *exec_argv;       /* NULL-terminated */
+    /* FILE: lines "KEY up" or "KEY down"; a missing key or file counts as a failure */
+    const char *file_path;
+    const char *file_key;
+} health_probe_def_t;
+
+/* Why the last probe failed (or HEALTH_REASON_OK). */
+typedef enum health_reason {
+    HEALTH_REASON_OK = 0,
+    HEALTH_REASON_TIMEOUT,
+    HEALTH_REASON_REFUSED,      /* connection refused or reset */
+    HEALTH_REASON_NETWORK,      /* other socket error (unreachable, ...) */
+    HEALTH_REASON_STATUS,       /* unexpected HTTP status (detail: the status) */
+    HEALTH_REASON_BODY,         /* body did not contain the expected text */
+    HEALTH_REASON_TLS,          /* TLS handshake or certificate verification failed */
+    HEALTH_REASON_RCODE,        /* unexpected DNS RCODE (detail: the rcode) */
+    HEALTH_REASON_EXIT,         /* command exited non-zero (detail: status) or was killed */
+    HEALTH_REASON_FILE,         /* file missing, key missing, or says down */
+    HEALTH_REASON_COUNT
+} health_reason_t;
+
+/* Operator overrides (issue: admin drain / force). */
+typedef enum health_admin {
+    HEALTH_ADMIN_NONE = 0,
+    HEALTH_ADMIN_DRAIN,       /* not handed out; probing and state go on */
+    HEALTH_ADMIN_FORCE_UP,
+    HEALTH_ADMIN_FORCE_DOWN,
+} health_admin_t;
+
+/* A snapshot of one slot, for status pages and logs (not for the query path). */
+typedef struct health_slot_info {
+    bool is_up;               /* probe state (before admin overrides) */
+    health_admin_t admin;
+    health_reason_t last_reason;
+    int last_detail;          /* HTTP status, RCODE or exit status */
+    unsigned last_latency_ms;
+    unsigned successes, failures; /* current consecutive counts */
+    uint64_t probes, probe_failures;
+    double last_change;       /* CLOCK_REALTIME seconds of the last state change, 0 = never */
+    const char *name;
+} health_slot_info_t;
+
+typedef struct health health_t;
+
+/* Create the health registry with room for capacity slots (the state array
+ * is allocated once and never moves, so workers can read it without locks).
+ * Returns 0 and *out or -GSLB_EINVAL. Main thread. */
+int health_new(health_t **out, size_t capacity);
+
+/* Start the health thread with its own event_base. Returns 0 or -GSLB_ESYS. */
+int health_start(health_t *h);
+
+/* Stop the thread (in-flight probes are abandoned, child processes killed)
+ * and free everything. NULL does nothing. Main thread. */
+void health_free(health_t *h);
+
+/* Replace the set of probes with defs[0..n): for each def, slots[i] gets its
+ * state slot. A def equal to one already running keeps its slot, state and
+ * counters (reload keeps health); new defs start in is_initially_up state;
+ * running probes that are not in defs are stopped at once and their slots
+ * freed. Type HEALTH_PROBE_NONE gets HEALTH_SLOT_NONE. Returns 0, or
+ * -GSLB_ENOSPACE when capacity would be exceeded (nothing changed). May be
+ * called before or after health_start, from one control thread at a time. */
+int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t *slots);
+
+/* Is the resource in slot answerable? Probe state with admin overrides
+ * applied (DRAIN and FORCE_DOWN: no; FORCE_UP: yes). HEALTH_SLOT_NONE is
+ * always up. One atomic load; any thread, never blocks. h may be NULL (up). */
+bool health_slot_is_up(const health_t *h, uint32_t slot);
+
+/* Set or clear an override. Logged at info level. Any control thread. */
+int health_slot_set_admin(health_t *h, uint32_t slot, health_admin_t admin);
+
+/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free slot. */
+int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out);
+
+/* Text for a reason ("timeout", "refused", "status", ...). */
+const char *health_reason_name(health_reason_t r);
+
+/* The hysteresis state machine, exposed for unit tests: feed one probe
+ * result; returns true when the state changed. */
+typedef struct health_fsm {
+    bool is_up;
+    unsigned successes, failures;
+} health_fsm_t;
+bool health_fsm_feed(health_fsm_t *f, bool ok, unsigned up_threshold, unsigned down_threshold);
+
+#endif
