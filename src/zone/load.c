@@ -154,6 +154,33 @@ static int set_origin(zone_t *z, const char *origin, gslb_diag_t *diag)
     return 0;
 }
 
+/* Consume blank and comment-only lines, counting them. ldns reads them as
+ * part of the record that follows, so without this the line counter before
+ * a call can point at a comment above the record instead of the record. */
+static void skip_blank_lines(FILE *fp, int *line)
+{
+    for (;;) {
+        long pos = ftell(fp);
+        int c;
+        do {
+            c = getc(fp);
+        } while (c == ' ' || c == '\t' || c == '\r');
+        if (c == ';') {
+            do {
+                c = getc(fp);
+            } while (c != '\n' && c != EOF);
+        }
+        if (c == '\n') {
+            (*line)++;
+            continue;
+        }
+        if (c != EOF && pos >= 0) {
+            fseek(fp, pos, SEEK_SET); /* keep leading blanks: they mean "same owner" */
+        }
+        return;
+    }
+}
+
 static void read_records(zone_t *z, FILE *fp, gslb_diag_t *diag)
 {
     uint32_t default_ttl = ZONE_DEFAULT_TTL_S;
@@ -161,9 +188,13 @@ static void read_records(zone_t *z, FILE *fp, gslb_diag_t *diag)
     ldns_rdf *prev = NULL;
     ldns_buffer *buf = ldns_buffer_new(65535);
     int line = 1;
-    while (!feof(fp)) {
+    for (;;) {
+        skip_blank_lines(fp, &line);
+        if (feof(fp)) {
+            break;
+        }
         ldns_rr *rr = NULL;
-        int start = line;
+        int start = line; /* ldns's counter has passed the record when it returns */
         ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &default_ttl, &origin, &prev, &line);
         switch (s) {
         case LDNS_STATUS_OK:
@@ -175,11 +206,11 @@ static void read_records(zone_t *z, FILE *fp, gslb_diag_t *diag)
         case LDNS_STATUS_SYNTAX_ORIGIN:
             break;
         case LDNS_STATUS_SYNTAX_INCLUDE:
-            gslb_diag_report(diag, DIAG_ERROR, z->file, (unsigned)line, 0,
+            gslb_diag_report(diag, DIAG_ERROR, z->file, (unsigned)start, 0,
                              "$INCLUDE is not supported (list each file under zones:)");
             break;
         default:
-            gslb_diag_report(diag, DIAG_ERROR, z->file, (unsigned)line, 0, "%s",
+            gslb_diag_report(diag, DIAG_ERROR, z->file, (unsigned)start, 0, "%s",
                              ldns_get_errorstr_by_id(s));
             break;
         }

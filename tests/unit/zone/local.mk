@@ -1,1 +1,7 @@
 # unit tests for zone
+check_PROGRAMS += tests/unit/zone/test_zone_load
+TESTS += tests/unit/zone/test_zone_load
+tests_unit_zone_test_zone_load_SOURCES = tests/unit/zone/test_zone_load.c
+tests_unit_zone_test_zone_load_CFLAGS = $(TEST_CFLAGS)
+tests_unit_zone_test_zone_load_LDADD = src/zone/libzone.a src/dns/libdns.a src/util/libutil.a \
+	$(LDNS_LIBS) $(TEST_LIBS)
