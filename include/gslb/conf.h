@@ -84,10 +84,62 @@ typedef struct conf_geoip {
     conf_pos_t pos;
 } conf_geoip_t;
 
+
+/* probes: how a resource's health is checked (health/ runs them). */
+typedef enum conf_probe_type {
+    CONF_PROBE_NONE = 0, /* always up */
+    CONF_PROBE_TCP,
+    CONF_PROBE_HTTP,
+    CONF_PROBE_HTTPS,
+    CONF_PROBE_DNS,
+    CONF_PROBE_EXEC,
+    CONF_PROBE_FILE,
+} conf_probe_type_t;
+
+/* Defaults: a dead backend is down after 3 failures 2 s apart, i.e. within
+ * about 6-8 s; a recovered one is up again after 2 successes. */
+#define CONF_DEFAULT_PROBE_INTERVAL_MS 2000
+#define CONF_DEFAULT_PROBE_TIMEOUT_MS 1000
+#define CONF_DEFAULT_UP_THRESHOLD 2
+#define CONF_DEFAULT_DOWN_THRESHOLD 3
+
+typedef struct conf_probe {
+    char *name;
+    conf_probe_type_t type;
+    uint16_t port;             /* 0 = the type's default: http 80, https 443, dns 53 (tcp needs one) */
+    unsigned interval_ms;      /* 100..3600000, default 2000 */
+    unsigned timeout_ms;       /* 10..60000 and below interval, default 1000 */
+    unsigned up_threshold;     /* 1..100, default 2 */
+    unsigned down_threshold;   /* 1..100, default 3 */
+    bool is_initially_up;      /* "initial: up" (default) or "down" */
+    /* http, https */
+    char *path;                /* default "/" */
+    char *host;                /* Host header, NULL = the probed address */
+    uint16_t *expect;          /* accepted statuses; count 0 = any 2xx */
+    size_t expect_count;
+    char *body;                /* substring the body must contain, or NULL */
+    bool tls_verify;           /* default true */
+    char *ca_file;             /* resolved path, NULL = system CAs */
+    /* dns */
+    char *qname;               /* absolute name, default the zone root "." */
+    uint16_t qtype;            /* default SOA */
+    uint8_t rcode;             /* expected, default NOERROR */
+    /* exec */
+    char **command;            /* NULL-terminated argv */
+    /* file */
+    char *file;                /* resolved path */
+    conf_pos_t pos;
+} conf_probe_t;
+
 /* One answerable address of a data center (a resource). */
 typedef struct conf_address {
     conf_addr_t addr;
     uint32_t weight; /* 1..CONF_WEIGHT_MAX, default 1 */
+    int probe;       /* index into conf_t.probes; -1 = the data center's probe (or none) */
+    bool has_probe_addr;
+    conf_addr_t probe_addr; /* probe this address instead of the answered one */
+    uint16_t probe_port;    /* 0 = the probe's port */
+    char *probe_key;        /* file probes: the key to read, NULL = the address text */
     conf_pos_t pos;
 } conf_address_t;
 
@@ -100,6 +152,10 @@ typedef struct conf_datacenter {
     conf_address_t *addresses;   /* IPv4 and IPv6 mixed, in config order */
     size_t address_count;
     char *cname;                 /* absolute presentation name answered instead of addresses, or NULL */
+    int probe;                   /* default probe for the addresses, index into conf_t.probes, -1 = none */
+    double min_up_fraction;      /* the site is down when fewer than this fraction of its
+                                  * addresses (of the QTYPE's family) are up; 0 = down only
+                                  * when none is up. 0..1 */
     conf_pos_t pos;
 } conf_datacenter_t;
 
@@ -145,6 +201,13 @@ typedef enum conf_policy {
     CONF_POLICY_FAILOVER,/* the fixed order in datacenters: */
 } conf_policy_t;
 
+/* What a service answers when every candidate data center is down. */
+typedef enum conf_fail {
+    CONF_FAIL_OPEN = 0,  /* answer as if all were up (default, as other GSLBs do) */
+    CONF_FAIL_CLOSED,    /* empty answer: NOERROR/NODATA with the SOA, TTL = degraded_ttl */
+    CONF_FAIL_DATACENTER,/* answer from fail_dc whatever its state */
+} conf_fail_t;
+
 /* services: a load-balanced owner name inside a served zone. */
 typedef struct conf_service {
     char *name;            /* absolute presentation name, lower case, with final dot */
@@ -154,6 +217,10 @@ typedef struct conf_service {
     uint32_t ttl_s;        /* 1..86400, default 30 */
     unsigned address_count;/* addresses per answer, 1..16, default 1 */
     unsigned dc_count;     /* data centers contributing addresses, 1..16, default 1 */
+    conf_fail_t fail;      /* "fail: open|closed|<datacenter>" */
+    int fail_dc;           /* CONF_FAIL_DATACENTER: index into conf_t.datacenters */
+    uint32_t degraded_ttl_s; /* TTL when answering from a fallback or partly down site;
+                              * default max(1, ttl / 2) */
     conf_pos_t pos;
 } conf_service_t;
 
@@ -165,6 +232,8 @@ typedef struct conf {
     conf_zone_t *zones;
     size_t zone_count;
     conf_geoip_t geoip;
+    conf_probe_t *probes;
+    size_t probe_count;
     conf_datacenter_t *datacenters;
     size_t datacenter_count;
     conf_map_t *maps;
@@ -186,6 +255,9 @@ int conf_load_string(const char *name, const char *yaml, gslb_diag_t *diag, conf
 
 /* Free a configuration; NULL does nothing. */
 void conf_free(conf_t *c);
+
+/* Index of the probe called name, or -1. */
+int conf_probe_find(const conf_t *c, const char *name);
 
 /* Index of the data center called name, or -1. */
 int conf_datacenter_find(const conf_t *c, const char *name);

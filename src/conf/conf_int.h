@@ -126,6 +126,10 @@ void conf_geoip_parse(conf_cx_t *cx, const conf_val_t *v);     /* geo.c; v may b
 void conf_datacenters_parse(conf_cx_t *cx, const conf_val_t *v); /* datacenters.c */
 void conf_maps_parse(conf_cx_t *cx, const conf_val_t *v);      /* maps.c */
 void conf_services_parse(conf_cx_t *cx, const conf_val_t *v);  /* services.c */
+void conf_probes_parse(conf_cx_t *cx, const conf_val_t *v);    /* probes.c; before datacenters */
+/* "probe: NAME" as an index into conf_t.probes, or -1 (reported when unknown). */
+int conf_probe_ref_parse(conf_cx_t *cx, const conf_val_t *v, const char *ctx);
+void conf_probe_clear(conf_probe_t *p);                        /* probes.c */
 
 /* A list of data center names (or one name) as indexes; unknown names,
  * repeats and (unless allow_empty) an empty list are reported. */

@@ -5,8 +5,44 @@
 
 #include "conf_int.h"
 
-static const char *const dc_keys[] = {"location", "weight", "addresses", "cname", NULL};
-static const char *const address_keys[] = {"address", "weight", NULL};
+static const char *const dc_keys[] = {"location", "weight",          "addresses", "cname",
+                                      "probe",    "min_up_fraction", NULL};
+static const char *const address_keys[] = {"address",    "weight",    "probe",
+                                           "probe_address", "probe_port", "probe_key", NULL};
+
+/* The per-address probe settings: which probe, and what to probe instead of
+ * the answered address (check an internal address, answer the public one). */
+static void address_probe_parse(conf_cx_t *cx, conf_address_t *a, const conf_val_t *v,
+                                const char *ctx)
+{
+    char what[160];
+    conf_val_t pv;
+    if (conf_get(cx, v, "probe", &pv)) {
+        a->probe = conf_probe_ref_parse(cx, &pv, ctx);
+    }
+    if (conf_get(cx, v, "probe_address", &pv)) {
+        snprintf(what, sizeof(what), "%s: probe_address", ctx);
+        if (conf_val_is_scalar(cx, &pv, what)) {
+            size_t len;
+            const char *text = conf_val_text(&pv, &len);
+            a->has_probe_addr = conf_addr_parse(text, &a->probe_addr);
+            if (!a->has_probe_addr) {
+                char q[CONF_QUOTE_MAX + 4];
+                conf_error(cx, pv.pos, "%s: probe_address '%s' is not an IPv4 or IPv6 address",
+                           ctx, conf_quote(text, len, q, sizeof(q)));
+            }
+        }
+    }
+    long long port;
+    snprintf(what, sizeof(what), "%s: probe_port", ctx);
+    if (conf_get(cx, v, "probe_port", &pv) && conf_val_int(cx, &pv, what, 1, 65535, &port)) {
+        a->probe_port = (uint16_t)port;
+    }
+    snprintf(what, sizeof(what), "%s: probe_key", ctx);
+    if (conf_get(cx, v, "probe_key", &pv)) {
+        a->probe_key = conf_val_str(cx, &pv, what, 1, 255);
+    }
+}
 
 int conf_datacenter_find(const conf_t *c, const char *name)
 {
@@ -58,9 +94,11 @@ static void address_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_val_t
     char what[128];
     conf_val_t av = *v;
     a->weight = 1;
+    a->probe = -1;
     if (!conf_val_is_null(v) && fy_node_get_type(v->node) == FYNT_MAPPING) {
         snprintf(what, sizeof(what), "%s: address", ctx);
         conf_keys_check(cx, v, address_keys, what);
+        address_probe_parse(cx, a, v, ctx);
         conf_val_t wv;
         long long w;
         snprintf(what, sizeof(what), "%s: address weight", ctx);
@@ -158,6 +196,14 @@ static void datacenter_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_va
     if (conf_get(cx, v, "weight", &wv) && conf_val_int(cx, &wv, what, 1, CONF_WEIGHT_MAX, &w)) {
         dc->weight = (uint32_t)w;
     }
+    conf_val_t pv;
+    if (conf_get(cx, v, "probe", &pv)) {
+        dc->probe = conf_probe_ref_parse(cx, &pv, ctx);
+    }
+    snprintf(what, sizeof(what), "%s: min_up_fraction", ctx);
+    if (conf_get(cx, v, "min_up_fraction", &pv)) {
+        conf_val_double(cx, &pv, what, 0.0, 1.0, &dc->min_up_fraction);
+    }
     bool has_addresses = conf_get(cx, v, "addresses", &av);
     bool has_cname = conf_get(cx, v, "cname", &cv);
     /* A CNAME cannot coexist with other data at the same owner name
@@ -211,6 +257,7 @@ void conf_datacenters_parse(conf_cx_t *cx, const conf_val_t *v)
         dc->name = xstrdup(name);
         dc->pos = pos;
         dc->weight = CONF_DEFAULT_WEIGHT;
+        dc->probe = -1;
         conf_val_t dv = conf_pair_val(cx, p);
         datacenter_parse(cx, dc, &dv);
     }

@@ -56,7 +56,14 @@ void conf_free(conf_t *c)
     for (size_t i = 0; i < CONF_GEO_FIELD_COUNT; i++) {
         conf_geo_path_clear(&c->geoip.fields[i]);
     }
+    for (size_t i = 0; i < c->probe_count; i++) {
+        conf_probe_clear(&c->probes[i]);
+    }
+    free(c->probes);
     for (size_t i = 0; i < c->datacenter_count; i++) {
+        for (size_t j = 0; j < c->datacenters[i].address_count; j++) {
+            free(c->datacenters[i].addresses[j].probe_key);
+        }
         free(c->datacenters[i].name);
         free(c->datacenters[i].addresses);
         free(c->datacenters[i].cname);

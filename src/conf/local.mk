@@ -10,6 +10,7 @@ src_conf_libconf_a_SOURCES = \
 	src/conf/load.c \
 	src/conf/maps.c \
 	src/conf/node.c \
+	src/conf/probes.c \
 	src/conf/server.c \
 	src/conf/services.c \
 	src/conf/value.c

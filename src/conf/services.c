@@ -9,7 +9,8 @@
 #define SERVICE_PER_ANSWER_MAX 16
 
 static const char *const service_keys[] = {
-    "policy", "map", "datacenters", "ttl", "addresses", "datacenters_per_answer", NULL,
+    "policy", "map", "datacenters", "ttl", "addresses", "datacenters_per_answer",
+    "fail",   "degraded_ttl", NULL,
 };
 
 /* Indexed by conf_policy_t. */
@@ -108,6 +109,32 @@ static void location_check(conf_cx_t *cx, const conf_service_t *s, conf_pos_t po
     }
 }
 
+/* fail: open | closed | <datacenter> */
+static void fail_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v, const char *ctx)
+{
+    char what[CONF_QUOTE_MAX + 64];
+    snprintf(what, sizeof(what), "%s: fail", ctx);
+    if (!conf_val_is_scalar(cx, v, what)) {
+        return;
+    }
+    size_t len;
+    const char *text = conf_val_text(v, &len);
+    if (strcmp(text, "open") == 0) {
+        s->fail = CONF_FAIL_OPEN;
+    } else if (strcmp(text, "closed") == 0) {
+        s->fail = CONF_FAIL_CLOSED;
+    } else {
+        s->fail_dc = conf_datacenter_find(cx->c, text);
+        s->fail = CONF_FAIL_DATACENTER;
+        if (s->fail_dc < 0) {
+            char q[CONF_QUOTE_MAX + 4];
+            conf_error(cx, v->pos, "%s must be open, closed or a datacenter name (got '%s')",
+                       what, conf_quote(text, len, q, sizeof(q)));
+            s->fail = CONF_FAIL_OPEN;
+        }
+    }
+}
+
 static void service_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v)
 {
     char ctx[CONF_QUOTE_MAX + 16];
@@ -164,6 +191,18 @@ static void service_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v)
         if (conf_val_int(cx, &iv, what, 1, SERVICE_PER_ANSWER_MAX, &x)) {
             s->dc_count = (unsigned)x;
         }
+    }
+    if (sv->node != NULL && conf_get(cx, sv, "fail", &iv)) {
+        fail_parse(cx, s, &iv, ctx);
+    }
+    if (sv->node != NULL && conf_get(cx, sv, "degraded_ttl", &iv)) {
+        snprintf(what, sizeof(what), "%s: degraded_ttl", ctx);
+        if (conf_val_int(cx, &iv, what, 1, SERVICE_TTL_MAX_S, &x)) {
+            s->degraded_ttl_s = (uint32_t)x;
+        }
+    }
+    if (s->degraded_ttl_s == 0) {
+        s->degraded_ttl_s = s->ttl_s / 2 > 0 ? s->ttl_s / 2 : 1;
     }
     if (is_policy_ok && is_dcs_ok) {
         location_check(cx, s, has_policy ? pv.pos : s->pos, ctx);

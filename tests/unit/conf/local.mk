@@ -13,3 +13,11 @@ tests_unit_conf_test_conf_errors_SOURCES = tests/unit/conf/test_conf_errors.c \
 tests_unit_conf_test_conf_errors_CFLAGS = $(TEST_CFLAGS)
 tests_unit_conf_test_conf_errors_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
 	$(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/conf/test_conf_probes
+TESTS += tests/unit/conf/test_conf_probes
+tests_unit_conf_test_conf_probes_SOURCES = tests/unit/conf/test_conf_probes.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_probes_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_probes_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
+	$(TEST_LIBS)

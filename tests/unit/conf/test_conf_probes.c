@@ -1,0 +1,120 @@
+/* Unit tests for the probes: section and the health settings of data centers and services. */
+#include "conf_test.h"
+
+static const char probes_yaml[] =
+    "zones: [a.zone]\n"
+    "probes:\n"
+    "  web:\n"
+    "    type: http\n"
+    "    port: 8080\n"
+    "    path: /health\n"
+    "    expect: [200, 204]\n"
+    "    body: OK\n"
+    "    interval_ms: 500\n"
+    "    timeout_ms: 200\n"
+    "    up_threshold: 1\n"
+    "    down_threshold: 2\n"
+    "    initial: down\n"
+    "  check: {type: exec, command: [/bin/true, -x]}\n"
+    "  ns: {type: dns, qname: Example.COM, qtype: a, rcode: nxdomain}\n"
+    "datacenters:\n"
+    "  dc1:\n"
+    "    probe: web\n"
+    "    min_up_fraction: 0.5\n"
+    "    addresses:\n"
+    "      - 192.0.2.1\n"
+    "      - {address: 192.0.2.2, probe: check, probe_address: 10.0.0.2, probe_port: 81}\n"
+    "services:\n"
+    "  www.example.com: {policy: failover, ttl: 40, fail: dc1}\n"
+    "  api.example.com: {policy: failover, fail: closed, degraded_ttl: 5}\n";
+
+static void test_probes_full_section_parses_every_field(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run_ok(probes_yaml);
+    const conf_t *c = r.c;
+    assert_int_equal(c->probe_count, 3);
+    const conf_probe_t *web = &c->probes[0];
+    assert_string_equal(web->name, "web");
+    assert_int_equal(web->type, CONF_PROBE_HTTP);
+    assert_int_equal(web->port, 8080);
+    assert_string_equal(web->path, "/health");
+    assert_int_equal(web->expect_count, 2);
+    assert_int_equal(web->expect[1], 204);
+    assert_string_equal(web->body, "OK");
+    assert_int_equal(web->interval_ms, 500);
+    assert_int_equal(web->timeout_ms, 200);
+    assert_int_equal(web->up_threshold, 1);
+    assert_int_equal(web->down_threshold, 2);
+    assert_false(web->is_initially_up);
+    assert_true(web->tls_verify);
+    const conf_probe_t *exec = &c->probes[1];
+    assert_string_equal(exec->command[0], "/bin/true");
+    assert_string_equal(exec->command[1], "-x");
+    assert_null(exec->command[2]);
+    const conf_probe_t *ns = &c->probes[2];
+    assert_string_equal(ns->qname, "example.com.");
+    assert_int_equal(ns->qtype, 1);
+    assert_int_equal(ns->rcode, 3);
+    const conf_datacenter_t *dc = &c->datacenters[0];
+    assert_int_equal(dc->probe, 0);
+    assert_true(dc->min_up_fraction > 0.49 && dc->min_up_fraction < 0.51);
+    assert_int_equal(dc->addresses[0].probe, -1);
+    assert_int_equal(dc->addresses[1].probe, 1);
+    assert_true(dc->addresses[1].has_probe_addr);
+    assert_int_equal(dc->addresses[1].probe_port, 81);
+    assert_int_equal(c->services[0].fail, CONF_FAIL_DATACENTER);
+    assert_int_equal(c->services[0].fail_dc, 0);
+    assert_int_equal(c->services[0].degraded_ttl_s, 20);
+    assert_int_equal(c->services[1].fail, CONF_FAIL_CLOSED);
+    assert_int_equal(c->services[1].degraded_ttl_s, 5);
+    conf_run_free(&r);
+}
+
+static void test_probes_defaults_detect_dead_backend_within_ten_seconds(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run_ok("zones: [a.zone]\n"
+                               "probes: {p: {type: tcp, port: 80}}\n"
+                               "datacenters: {dc1: {probe: p, addresses: [192.0.2.1]}}\n");
+    const conf_probe_t *p = &r.c->probes[0];
+    assert_true(p->is_initially_up);
+    /* Worst case to notice: down_threshold intervals plus one timeout. */
+    assert_true(p->down_threshold * p->interval_ms + p->timeout_ms <= 10000);
+    conf_run_free(&r);
+}
+
+static void test_probes_errors_are_positioned_and_suggest(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run("zones: [a.zone]\n"
+                            "probes:\n"
+                            "  p: {type: htp}\n"
+                            "  q: {type: tcp}\n"
+                            "  s: {type: http, timeout_ms: 3000, qname: x}\n"
+                            "datacenters:\n"
+                            "  dc1: {probe: pp, addresses: [192.0.2.1]}\n"
+                            "services:\n"
+                            "  www.example.com: {policy: failover, fail: nowhere}\n");
+    assert_conf_error(&r, "t.yaml:3:13: error: probe 'p': type must be one of none, tcp, http, "
+                          "https, dns, exec, file (got 'htp') (did you mean 'http'?)");
+    assert_conf_error(&r, "t.yaml:4:3: error: probe 'q': type tcp needs a port");
+    assert_conf_error(&r, "t.yaml:5:31: error: probe 's': timeout_ms must be below interval_ms "
+                          "(2000 ms) (got 3000)");
+    assert_conf_error(&r, "t.yaml:5:44: error: probe 's': 'qname' does not apply to type http");
+    assert_conf_error(&r, "t.yaml:7:16: error: datacenter 'dc1': unknown probe 'pp' "
+                          "(did you mean 'p'?)");
+    assert_conf_error(&r, "t.yaml:9:45: error: service 'www.example.com.': fail must be open, "
+                          "closed or a datacenter name (got 'nowhere')");
+    conf_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probes_full_section_parses_every_field),
+        cmocka_unit_test(test_probes_defaults_detect_dead_backend_within_ten_seconds),
+        cmocka_unit_test(test_probes_errors_are_positioned_and_suggest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
