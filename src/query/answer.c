@@ -5,6 +5,9 @@
 #include <netinet/in.h>
 #include <string.h>
 
+/* RFC 2136 2.2: YXDOMAIN, which RFC 6672 2.2 reuses for an overlong DNAME substitution. */
+#define QUERY_RCODE_YXDOMAIN 6
+
 /* State of one response being built. */
 typedef struct answer {
     dns_writer_t w;
@@ -16,6 +19,7 @@ typedef struct answer {
     bool is_tc;
     bool has_client;
     uint8_t scope_bits;        /* widest dependency of the answer on the client (ECS) */
+    uint32_t neg_ttl_cap_s;    /* a service that failed closed caps the negative TTL */
     policy_client_t client;
 } answer_t;
 
@@ -66,8 +70,12 @@ static void put_negative_soa(answer_t *a, const zone_t *z)
     if (a->is_tc) {
         return;
     }
-    if (dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, zone_origin(z), DNS_TYPE_SOA,
-                             zone_negative_ttl(z), soa->rrs, 1) < 0) {
+    uint32_t ttl = zone_negative_ttl(z);
+    if (a->neg_ttl_cap_s != 0 && a->neg_ttl_cap_s < ttl) {
+        ttl = a->neg_ttl_cap_s;
+    }
+    if (dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, zone_origin(z), DNS_TYPE_SOA, ttl,
+                             soa->rrs, 1) < 0) {
         a->is_tc = true;
     }
 }
@@ -77,7 +85,12 @@ static void put_negative_soa(answer_t *a, const zone_t *z)
  * glue below a zone cut in a referral (RFC 9471: required glue sets TC). */
 static void put_additional(answer_t *a, const zone_rrset_t *set, bool is_referral)
 {
-    if (set->targets == NULL || a->is_tc) {
+    /* Only NS, MX and SRV call for additional processing; the targets kept for
+     * CNAME and DNAME serve chain following, and their addresses would be
+     * data nobody asked for. */
+    bool is_wanted = set->type == DNS_TYPE_NS || set->type == DNS_TYPE_MX ||
+                     set->type == DNS_TYPE_SRV;
+    if (!is_wanted || set->targets == NULL || a->is_tc) {
         return;
     }
     for (uint16_t i = 0; i < set->count; i++) {
@@ -111,11 +124,19 @@ static void put_additional(answer_t *a, const zone_rrset_t *set, bool is_referra
     }
 }
 
-/* RFC 1034 4.3.2 step 3b: a referral to the zone cut, AA clear. */
-static void put_referral(answer_t *a, const zone_node_t *cut)
+/* RFC 1034 4.3.2 step 3b: a referral to the zone cut. A referral for the
+ * QNAME itself clears AA; one reached through a CNAME or DNAME (step 3a went
+ * back to step 1 with the new name) keeps it, as the answer section holds
+ * our authoritative alias. */
+static void put_referral(answer_t *a, const zone_node_t *cut, bool is_first)
 {
     const zone_rrset_t *ns = zone_node_rrset(cut, DNS_TYPE_NS);
-    a->is_aa = false;
+    if (is_first) {
+        a->is_aa = false;
+    }
+    if (a->is_tc) {
+        return;
+    }
     if (dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, cut->name, DNS_TYPE_NS, ns->ttl_s,
                              ns->rrs, ns->count) < 0) {
         a->is_tc = true;
@@ -129,30 +150,94 @@ static bool is_dnssec_type(uint16_t t)
     return t == DNS_TYPE_RRSIG || t == DNS_TYPE_NSEC || t == DNS_TYPE_NSEC3;
 }
 
-/* A service's A/AAAA/CNAME answer. Returns the CNAME target to follow (or
- * NULL), and sets *done when the answer is complete. */
-static const uint8_t *answer_service(answer_t *a, const zone_node_t *node, const uint8_t *owner,
-                                     uint16_t qtype, bool *is_nodata)
+/* What answering at one node led to. */
+typedef enum step {
+    STEP_DONE = 0, /* the answer is complete (or truncated) */
+    STEP_NODATA,   /* the name exists without data of the QTYPE */
+    STEP_FOLLOW,   /* an alias was written; go on with its target */
+} step_t;
+
+/* A service node. The policy decides the A/AAAA answer, or a CNAME when the
+ * client's first data center is a CNAME site; for every other QTYPE that
+ * choice still matters, because a name that is an alias has no other data
+ * (RFC 2181 10.1) and the CNAME answers every type (RFC 1034 4.3.2 step 3a).
+ * Returns STEP_DONE, STEP_FOLLOW with *target set, or STEP_NODATA when the
+ * zone's own data at the node is to be used. */
+static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t *owner,
+                             uint16_t qtype, const uint8_t **target)
 {
+    bool is_address = qtype == DNS_TYPE_A || qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_ANY;
     if (!a->has_client) {
         client_from_request(a);
     }
     policy_result_t res;
-    policy_select(a->snap->policy, node->service, &a->client, qtype, &a->wk->rng, &res);
+    /* For other types, asking for the CNAME gives exactly the CNAME choice. */
+    policy_select(a->snap->policy, node->service, &a->client,
+                  is_address ? qtype : DNS_TYPE_CNAME, &a->wk->rng, &res);
+    /* Even a NODATA here depended on the client: another one may get a CNAME. */
     if (res.scope_bits > a->scope_bits) {
         a->scope_bits = res.scope_bits;
     }
-    a->wk->stats.service_answers++;
-    *is_nodata = res.type == 0;
     if (res.type == 0) {
-        return NULL;
+        if (res.is_fail_closed) {
+            /* fail: closed: an empty answer that resolvers keep only briefly. */
+            a->neg_ttl_cap_s = res.ttl_s;
+        }
+        return STEP_NODATA;
     }
+    a->wk->stats.service_answers++;
     if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, res.type, res.ttl_s, res.rrs,
                              res.count) < 0) {
         a->is_tc = true;
-        return NULL;
+        return STEP_DONE;
     }
-    return res.type == DNS_TYPE_CNAME && qtype != DNS_TYPE_CNAME ? res.rrs[0].data : NULL;
+    /* RFC 8482: for ANY the CNAME is the one RRset; for CNAME it is the answer. */
+    if (res.type != DNS_TYPE_CNAME || qtype == DNS_TYPE_CNAME || qtype == DNS_TYPE_ANY) {
+        return STEP_DONE;
+    }
+    *target = res.rrs[0].data;
+    return STEP_FOLLOW;
+}
+
+/* The data at an existing node (exact or wildcard match; owner is the name
+ * asked, so a synthesized answer carries the QNAME, RFC 4592 2.3.1). */
+static step_t answer_node(answer_t *a, const zone_node_t *node, const uint8_t *owner,
+                          uint16_t qtype, const uint8_t **target)
+{
+    if (node->flags & ZONE_NODE_SERVICE) {
+        step_t st = answer_service(a, node, owner, qtype, target);
+        bool is_policy_type = qtype == DNS_TYPE_A || qtype == DNS_TYPE_AAAA ||
+                              qtype == DNS_TYPE_CNAME;
+        if (st != STEP_NODATA || is_policy_type) {
+            return st; /* a service name has no static A, AAAA or CNAME */
+        }
+    }
+    const zone_rrset_t *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+    if (cname != NULL && qtype != DNS_TYPE_CNAME) {
+        put_answer_rrset(a, owner, cname);
+        if (qtype == DNS_TYPE_ANY) {
+            return STEP_DONE; /* RFC 8482: the CNAME is the one RRset */
+        }
+        *target = cname->rrs[0].data;
+        return STEP_FOLLOW;
+    }
+    const zone_rrset_t *set = NULL;
+    if (qtype == DNS_TYPE_ANY) {
+        /* RFC 8482 4.1: answer ANY with one RRset of the node. */
+        for (uint16_t i = 0; i < node->rrset_count && set == NULL; i++) {
+            if (!is_dnssec_type(node->rrsets[i].type)) {
+                set = &node->rrsets[i];
+            }
+        }
+    } else {
+        set = zone_node_rrset(node, qtype);
+    }
+    if (set == NULL) {
+        return STEP_NODATA;
+    }
+    put_answer_rrset(a, owner, set);
+    put_additional(a, set, false);
+    return STEP_DONE;
 }
 
 /* RFC 6672 2.2: replace the DNAME owner suffix of name with the target. */
@@ -168,14 +253,32 @@ static size_t dname_substitute(const uint8_t *name, size_t len, const zone_node_
     return prefix + target->len;
 }
 
+/* The zone that answers for name: the most specific one, except that DS is
+ * answered by the parent side of a cut (RFC 4035 3.1.4.1), so a zone apex
+ * is passed over for DS when its parent is served too. */
+static const zone_t *find_zone(const answer_t *a, const uint8_t *name, size_t len)
+{
+    bool is_ds = a->q->qtype == DNS_TYPE_DS;
+    const zone_t *z = zone_set_find(a->snap->zones, name, len, 0, is_ds);
+    if (z == NULL && is_ds) {
+        z = zone_set_find(a->snap->zones, name, len, 0, false);
+    }
+    return z;
+}
+
 /* The RFC 1034 4.3.2 loop, following CNAMEs and DNAMEs while they stay in
- * our zones. Returns the RCODE. */
+ * our zones (step 3a goes back to step 1, which searches every available
+ * zone), up to ZONE_MAX_CNAME_CHAIN aliases and never round a loop.
+ * Returns the RCODE. */
 static uint8_t resolve(answer_t *a, const zone_t *z)
 {
     const dns_query_t *q = a->q;
     uint16_t qtype = q->qtype;
-    uint8_t names[ZONE_MAX_CNAME_CHAIN + 1][DNS_NAME_MAX];
-    size_t lens[ZONE_MAX_CNAME_CHAIN + 1];
+    /* Lower-case names looked up after each alias, for lookups and loop checks. */
+    uint8_t names[ZONE_MAX_CNAME_CHAIN][DNS_NAME_MAX];
+    size_t lens[ZONE_MAX_CNAME_CHAIN];
+    /* DNAME-synthesized CNAME targets as written (they own the next step's records). */
+    uint8_t synth[ZONE_MAX_CNAME_CHAIN][DNS_NAME_MAX];
     const uint8_t *name = q->qname_lc;
     size_t len = q->qname_len;
     const uint8_t *owner = NULL; /* NULL: the QNAME, written as a pointer to the question */
@@ -183,11 +286,8 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
         const zone_node_t *node = NULL;
         zone_match_t m = zone_lookup(z, name, len, 0, qtype == DNS_TYPE_DS, &node);
         const uint8_t *target = NULL;
-        size_t target_len = 0;
         if (m == ZONE_MATCH_DELEGATION) {
-            if (chain == 0) {
-                put_referral(a, node);
-            }
+            put_referral(a, node, chain == 0);
             return DNS_RCODE_NOERROR;
         }
         if (m == ZONE_MATCH_NXDOMAIN) {
@@ -198,82 +298,54 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
         if (m == ZONE_MATCH_DNAME) {
             const zone_rrset_t *dname = zone_node_rrset(node, DNS_TYPE_DNAME);
             put_answer_rrset(a, node->name, dname);
-            uint8_t syn[DNS_NAME_MAX];
-            size_t syn_len = dname_substitute(name, len, node, &dname->rrs[0], syn);
+            size_t syn_len = dname_substitute(owner != NULL ? owner : q->qname, len, node,
+                                              &dname->rrs[0], synth[chain]);
             if (syn_len == 0) {
-                return 6; /* YXDOMAIN: the substituted name is too long (RFC 6672 2.2) */
+                /* RFC 6672 2.2: the substituted name would be too long. The SOA
+                 * lets the error be cached like a negative answer, as peers do. */
+                put_negative_soa(a, z);
+                return QUERY_RCODE_YXDOMAIN;
             }
+            /* RFC 6672 3.1: the synthesized CNAME has the DNAME's TTL. */
             if (!a->is_tc && dns_writer_put_rr(&a->w, DNS_SECTION_ANSWER, owner, DNS_TYPE_CNAME,
-                                               DNS_CLASS_IN, dname->ttl_s, syn,
+                                               DNS_CLASS_IN, dname->ttl_s, synth[chain],
                                                (uint16_t)syn_len) < 0) {
                 a->is_tc = true;
             }
-            memcpy(names[chain], syn, syn_len);
-            target = names[chain];
-            target_len = syn_len;
-        } else {
-            /* EXACT or WILDCARD: node holds the data; the owner stays the name asked. */
-            bool is_nodata = false;
-            if ((node->flags & ZONE_NODE_SERVICE) &&
-                (qtype == DNS_TYPE_A || qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_CNAME ||
-                 qtype == DNS_TYPE_ANY)) {
-                target = answer_service(a, node, owner, qtype, &is_nodata);
-                if (!is_nodata && target == NULL) {
-                    return DNS_RCODE_NOERROR;
-                }
-            } else {
-                const zone_rrset_t *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
-                if (cname != NULL && qtype != DNS_TYPE_CNAME) {
-                    put_answer_rrset(a, owner ? owner : NULL, cname);
-                    if (qtype == DNS_TYPE_ANY) {
-                        return DNS_RCODE_NOERROR; /* RFC 8482: the CNAME is the one RRset */
-                    }
-                    target = cname->rrs[0].data;
-                } else if (qtype == DNS_TYPE_ANY) {
-                    /* RFC 8482 4.2: answer ANY with one RRset of the node. */
-                    for (uint16_t i = 0; i < node->rrset_count; i++) {
-                        if (!is_dnssec_type(node->rrsets[i].type)) {
-                            put_answer_rrset(a, owner, &node->rrsets[i]);
-                            return DNS_RCODE_NOERROR;
-                        }
-                    }
-                    is_nodata = true;
-                } else {
-                    const zone_rrset_t *set = zone_node_rrset(node, qtype);
-                    if (set != NULL) {
-                        put_answer_rrset(a, owner, set);
-                        put_additional(a, set, false);
-                        return DNS_RCODE_NOERROR;
-                    }
-                    is_nodata = true;
-                }
+            if (qtype == DNS_TYPE_CNAME) {
+                return DNS_RCODE_NOERROR; /* the synthesized CNAME is the answer */
             }
-            if (is_nodata) {
+            target = synth[chain];
+        } else {
+            switch (answer_node(a, node, owner, qtype, &target)) {
+            case STEP_DONE:
+                return DNS_RCODE_NOERROR;
+            case STEP_NODATA:
                 put_negative_soa(a, z); /* RFC 2308 2.2: NODATA */
                 return DNS_RCODE_NOERROR;
+            case STEP_FOLLOW:
+                break;
             }
-            target_len = dns_name_len(target, DNS_NAME_MAX);
         }
-        /* Follow the chain while the target is in one of our zones. */
+        size_t target_len = dns_name_len(target, DNS_NAME_MAX);
         if (a->is_tc || chain + 1 >= ZONE_MAX_CNAME_CHAIN || target_len == 0) {
             return DNS_RCODE_NOERROR;
         }
-        uint8_t *next = names[chain + 1];
+        uint8_t *next = names[chain];
         dns_name_lower(target, target_len, next);
-        lens[chain + 1] = target_len;
-        for (unsigned i = 1; i <= chain; i++) {
+        lens[chain] = target_len;
+        if (target_len == q->qname_len && memcmp(next, q->qname_lc, target_len) == 0) {
+            return DNS_RCODE_NOERROR; /* back at the QNAME: a loop */
+        }
+        for (unsigned i = 0; i < chain; i++) {
             if (lens[i] == target_len && memcmp(names[i], next, target_len) == 0) {
                 return DNS_RCODE_NOERROR; /* a loop: stop with what we have */
             }
         }
-        if (target_len == q->qname_len && memcmp(next, q->qname_lc, target_len) == 0) {
-            return DNS_RCODE_NOERROR;
-        }
-        const zone_t *nz = zone_set_find(a->snap->zones, next, target_len, 0, false);
-        if (nz == NULL) {
+        z = find_zone(a, next, target_len);
+        if (z == NULL) {
             return DNS_RCODE_NOERROR; /* out of our zones: the resolver follows it */
         }
-        z = nz;
         name = next;
         len = target_len;
         owner = target;
@@ -330,11 +402,7 @@ static uint8_t answer_question(answer_t *a)
         }
         break;
     }
-    bool is_ds = q->qtype == DNS_TYPE_DS;
-    const zone_t *z = zone_set_find(a->snap->zones, q->qname_lc, q->qname_len, 0, is_ds);
-    if (z == NULL && is_ds) {
-        z = zone_set_find(a->snap->zones, q->qname_lc, q->qname_len, 0, false);
-    }
+    const zone_t *z = find_zone(a, q->qname_lc, q->qname_len);
     if (z == NULL) {
         return DNS_RCODE_REFUSED; /* not authoritative for this name */
     }
