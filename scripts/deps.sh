@@ -8,6 +8,8 @@ packages=(
     libcmocka-dev
     # fixture GeoIP databases for the tests, and the test client
     libmaxmind-db-writer-perl python3 python3-dnspython
+    # reference servers: Knot for the differential test, unbound as a real resolver
+    knot unbound
     # query tools used by the example and the README
     bind9-dnsutils mmdb-bin
     # the example's GeoLite2 database is fetched from the npm registry

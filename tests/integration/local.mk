@@ -8,3 +8,13 @@ EXTRA_DIST += tests/integration/lib/harness.py \
 	tests/integration/001_geo_steering/geo.spec \
 	tests/integration/001_geo_steering/test.zone \
 	tests/integration/001_geo_steering/gslbd.yaml.in
+TESTS += tests/integration/002_knot_diff/test.py
+EXTRA_DIST += tests/integration/002_knot_diff/diff.test.zone \
+	tests/integration/002_knot_diff/child.diff.test.zone \
+	tests/integration/002_knot_diff/gslbd.yaml.in
+TESTS += tests/integration/003_unbound/test.py
+EXTRA_DIST += tests/integration/003_unbound/geo.spec \
+	tests/integration/003_unbound/gslb.test.zone.in \
+	tests/integration/003_unbound/test.zone.in \
+	tests/integration/003_unbound/gslbd-child.yaml.in \
+	tests/integration/003_unbound/gslbd-parent.yaml.in
