@@ -75,6 +75,9 @@ typedef enum health_admin {
     HEALTH_ADMIN_FORCE_DOWN,
 } health_admin_t;
 
+#define HEALTH_NAME_MAX 256  /* bytes kept of a resource name in health_slot_info_t */
+#define HEALTH_ERROR_MAX 128 /* bytes kept of a failure text */
+
 /* A snapshot of one slot, for status pages and logs (not for the query path). */
 typedef struct health_slot_info {
     bool is_up;               /* probe state (before admin overrides) */
@@ -85,8 +88,30 @@ typedef struct health_slot_info {
     unsigned successes, failures; /* current consecutive counts */
     uint64_t probes, probe_failures;
     double last_change;       /* CLOCK_REALTIME seconds of the last state change, 0 = never */
-    const char *name;
+    const char *name;         /* points into name_buf below, so it lives as long as *out */
+    /* Additions for status pages and metrics. */
+    health_probe_type_t type;
+    uint64_t failures_by_reason[HEALTH_REASON_COUNT]; /* index HEALTH_REASON_OK stays 0 */
+    char error[HEALTH_ERROR_MAX]; /* last result as logged ("status 503"); "" after a success */
+    char name_buf[HEALTH_NAME_MAX]; /* truncated copy of the resource name(s) */
 } health_slot_info_t;
+
+/* Upper bounds (ms) of the probe latency histogram; the last bucket is +Inf. */
+#define HEALTH_LATENCY_BUCKETS 13
+extern const unsigned health_latency_bounds_ms[HEALTH_LATENCY_BUCKETS - 1];
+
+/* Registry-wide counters for metrics. Latency counts are per bucket (not
+ * cumulative): latency_count[i] counts probes with latency <= bound[i] and
+ * > bound[i-1]; the last entry counts the rest. Every finished probe is
+ * counted, failures included (a timeout counts as its timeout). */
+typedef struct health_stats {
+    size_t capacity, slots_used;
+    uint64_t probes, probe_failures;
+    uint64_t failures[HEALTH_REASON_COUNT]; /* by reason; index HEALTH_REASON_OK stays 0 */
+    uint64_t state_changes;                 /* up <-> down transitions */
+    uint64_t latency_count[HEALTH_LATENCY_BUCKETS];
+    double latency_sum_s;
+} health_stats_t;
 
 typedef struct health health_t;
 
@@ -108,7 +133,15 @@ void health_free(health_t *h);
  * running probes that are not in defs are stopped at once and their slots
  * freed. Type HEALTH_PROBE_NONE gets HEALTH_SLOT_NONE. Returns 0, or
  * -GSLB_ENOSPACE when capacity would be exceeded (nothing changed). May be
- * called before or after health_start, from one control thread at a time. */
+ * called before or after health_start, from one control thread at a time.
+ * Identity is every field that affects probing except name and
+ * is_initially_up; defs sharing a slot are logged under their names joined
+ * by ", ". After health_start the call waits (briefly) for the health thread
+ * to acknowledge, so on return removed probes are stopped (exec children
+ * killed) and new slots hold their initial state. Also returns -GSLB_EINVAL
+ * for a def that cannot be probed (unknown type, interval_ms or timeout_ms 0,
+ * no target for tcp/http/https/dns, no argv, file path or key, no qname);
+ * nothing is changed then either. */
 int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t *slots);
 
 /* Is the resource in slot answerable? Probe state with admin overrides
@@ -116,14 +149,32 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
  * always up. One atomic load; any thread, never blocks. h may be NULL (up). */
 bool health_slot_is_up(const health_t *h, uint32_t slot);
 
-/* Set or clear an override. Logged at info level. Any control thread. */
+/* Set or clear an override. Logged at info level. Any control thread.
+ * Returns 0, -GSLB_ENOTFOUND for a free slot or HEALTH_SLOT_NONE, or
+ * -GSLB_EINVAL for an unknown value. The override belongs to the slot: it
+ * survives reloads that keep the def, and is cleared when the slot is freed. */
 int health_slot_set_admin(health_t *h, uint32_t slot, health_admin_t admin);
 
-/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free slot. */
+/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free slot. Any
+ * thread; takes the registry lock briefly (never call it per query). */
 int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out);
+
+/* Number of slots (the capacity given to health_new): status pages walk
+ * 0..capacity and skip the slots for which health_slot_info says
+ * -GSLB_ENOTFOUND. Any thread. */
+size_t health_capacity(const health_t *h);
+
+/* Copy the registry-wide counters. Any thread; takes the registry lock
+ * briefly. Returns 0, or -GSLB_EINVAL when h is NULL. */
+int health_stats_get(const health_t *h, health_stats_t *out);
 
 /* Text for a reason ("timeout", "refused", "status", ...). */
 const char *health_reason_name(health_reason_t r);
+
+/* Text for a probe type ("tcp", "http", ...) and an override ("none",
+ * "drain", "force-up", "force-down"). Never NULL. */
+const char *health_probe_type_name(health_probe_type_t t);
+const char *health_admin_name(health_admin_t a);
 
 /* The hysteresis state machine, exposed for unit tests: feed one probe
  * result; returns true when the state changed. */

@@ -7,3 +7,4 @@ include tests/unit/conf/local.mk
 include tests/unit/policy/local.mk
 include tests/unit/query/local.mk
 include tests/unit/server/local.mk
+include tests/unit/health/local.mk

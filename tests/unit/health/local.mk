@@ -1,0 +1,32 @@
+# Unit tests for health: the state machine and registry without network, and
+# probes against loopback servers, children and files that the tests start.
+HEALTH_TEST_LIBS = src/health/libhealth.a src/util/libutil.a \
+	$(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(TEST_LIBS)
+
+check_PROGRAMS += \
+	tests/unit/health/test_health_fsm \
+	tests/unit/health/test_health_registry \
+	tests/unit/health/test_health_probe \
+	tests/unit/health/test_health_exec
+TESTS += \
+	tests/unit/health/test_health_fsm \
+	tests/unit/health/test_health_registry \
+	tests/unit/health/test_health_probe \
+	tests/unit/health/test_health_exec
+EXTRA_DIST += tests/unit/health/health_test.h
+
+tests_unit_health_test_health_fsm_SOURCES = tests/unit/health/test_health_fsm.c
+tests_unit_health_test_health_fsm_CFLAGS = $(TEST_CFLAGS)
+tests_unit_health_test_health_fsm_LDADD = $(HEALTH_TEST_LIBS)
+
+tests_unit_health_test_health_registry_SOURCES = tests/unit/health/test_health_registry.c
+tests_unit_health_test_health_registry_CFLAGS = $(TEST_CFLAGS)
+tests_unit_health_test_health_registry_LDADD = $(HEALTH_TEST_LIBS)
+
+tests_unit_health_test_health_probe_SOURCES = tests/unit/health/test_health_probe.c
+tests_unit_health_test_health_probe_CFLAGS = $(TEST_CFLAGS)
+tests_unit_health_test_health_probe_LDADD = $(HEALTH_TEST_LIBS)
+
+tests_unit_health_test_health_exec_SOURCES = tests/unit/health/test_health_exec.c
+tests_unit_health_test_health_exec_CFLAGS = $(TEST_CFLAGS)
+tests_unit_health_test_health_exec_LDADD = $(HEALTH_TEST_LIBS)

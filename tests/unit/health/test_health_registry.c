@@ -1,0 +1,332 @@
+/* Unit tests for the slot registry: dedup, reloads, capacity, overrides, stats. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "health_test.h"
+
+/* TCP defs that differ by port; nothing is started, so nothing is probed. */
+static health_probe_def_t tcp_def(const char *name, uint16_t port)
+{
+    health_probe_def_t d = test_def(HEALTH_PROBE_TCP, name);
+    test_def_target(&d, "127.0.0.1", port);
+    return d;
+}
+
+static health_t *registry_new(size_t capacity)
+{
+    health_t *h = NULL;
+    assert_int_equal(health_new(&h, capacity), 0);
+    assert_non_null(h);
+    return h;
+}
+
+static void test_apply_equal_defs_share_one_slot(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(4);
+    health_probe_def_t defs[3] = {tcp_def("us-east/a", 80), tcp_def("eu-west/a", 80),
+                                  tcp_def("us-east/b", 81)};
+    uint32_t slots[3];
+    assert_int_equal(health_apply(h, defs, 3, slots), 0);
+    assert_int_equal(slots[0], slots[1]);
+    assert_int_not_equal(slots[0], slots[2]);
+
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slots[0], &info), 0);
+    assert_string_equal(info.name, "us-east/a, eu-west/a");
+    assert_int_equal(info.type, HEALTH_PROBE_TCP);
+    health_stats_t st;
+    assert_int_equal(health_stats_get(h, &st), 0);
+    assert_int_equal(st.slots_used, 2);
+    assert_int_equal(st.capacity, 4);
+    health_free(h);
+}
+
+static void test_apply_name_does_not_change_identity(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(4);
+    health_probe_def_t d = tcp_def("old-name", 80);
+    uint32_t first, second;
+    assert_int_equal(health_apply(h, &d, 1, &first), 0);
+    d.name = "new-name";
+    d.is_initially_up = false;
+    assert_int_equal(health_apply(h, &d, 1, &second), 0);
+    assert_int_equal(first, second);
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, second, &info), 0);
+    assert_string_equal(info.name, "new-name");
+    /* The kept probe keeps its state, whatever the new start state says. */
+    assert_true(info.is_up);
+    health_free(h);
+}
+
+static void test_apply_none_gets_slot_none_and_is_up(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    health_probe_def_t d = test_def(HEALTH_PROBE_NONE, "static");
+    uint32_t slot = 0;
+    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
+    assert_int_equal(slot, HEALTH_SLOT_NONE);
+    assert_true(health_slot_is_up(h, slot));
+    assert_true(health_slot_is_up(NULL, 0));
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slot, &info), -GSLB_ENOTFOUND);
+    health_stats_t st;
+    assert_int_equal(health_stats_get(h, &st), 0);
+    assert_int_equal(st.slots_used, 0);
+    health_free(h);
+}
+
+static void test_apply_initial_state_follows_def(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    health_probe_def_t defs[2] = {tcp_def("up", 80), tcp_def("down", 81)};
+    defs[1].is_initially_up = false;
+    uint32_t slots[2];
+    assert_int_equal(health_apply(h, defs, 2, slots), 0);
+    assert_true(health_slot_is_up(h, slots[0]));
+    assert_false(health_slot_is_up(h, slots[1]));
+    health_free(h);
+}
+
+static void test_apply_reload_keeps_unchanged_and_frees_removed(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(3);
+    health_probe_def_t a = tcp_def("a", 80), b = tcp_def("b", 81), c = tcp_def("c", 82);
+    b.is_initially_up = false;
+    health_probe_def_t first[2] = {a, b};
+    uint32_t s1[2];
+    assert_int_equal(health_apply(h, first, 2, s1), 0);
+
+    health_probe_def_t second[2] = {b, c};
+    uint32_t s2[2];
+    assert_int_equal(health_apply(h, second, 2, s2), 0);
+    assert_int_equal(s2[0], s1[1]);
+    assert_false(health_slot_is_up(h, s2[0]));
+    /* a's slot was freed by this reload and handed to c. */
+    assert_int_equal(s2[1], s1[0]);
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, s2[1], &info), 0);
+    assert_string_equal(info.name, "c");
+    health_stats_t st;
+    assert_int_equal(health_stats_get(h, &st), 0);
+    assert_int_equal(st.slots_used, 2);
+    health_free(h);
+}
+
+static void test_apply_removing_everything_frees_all_slots(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    health_probe_def_t defs[2] = {tcp_def("a", 80), tcp_def("b", 81)};
+    uint32_t slots[2];
+    assert_int_equal(health_apply(h, defs, 2, slots), 0);
+    assert_int_equal(health_apply(h, NULL, 0, NULL), 0);
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slots[0], &info), -GSLB_ENOTFOUND);
+    assert_int_equal(health_slot_info(h, slots[1], &info), -GSLB_ENOTFOUND);
+    health_free(h);
+}
+
+static void test_apply_over_capacity_fails_and_changes_nothing(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    health_probe_def_t first[2] = {tcp_def("a", 80), tcp_def("b", 81)};
+    uint32_t s1[2];
+    assert_int_equal(health_apply(h, first, 2, s1), 0);
+
+    /* Keeps a, drops b, but needs two new slots: three in all. */
+    health_probe_def_t second[3] = {tcp_def("a", 80), tcp_def("c", 82), tcp_def("d", 83)};
+    uint32_t s2[3] = {7, 7, 7};
+    assert_int_equal(health_apply(h, second, 3, s2), -GSLB_ENOSPACE);
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, s1[0], &info), 0);
+    assert_string_equal(info.name, "a");
+    assert_int_equal(health_slot_info(h, s1[1], &info), 0);
+    assert_string_equal(info.name, "b");
+
+    /* Replacing both within the capacity works. */
+    health_probe_def_t third[2] = {tcp_def("c", 82), tcp_def("d", 83)};
+    uint32_t s3[2];
+    assert_int_equal(health_apply(h, third, 2, s3), 0);
+    health_free(h);
+}
+
+static void test_apply_invalid_def_fails_and_changes_nothing(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    health_probe_def_t good = tcp_def("good", 80);
+    uint32_t slot;
+    assert_int_equal(health_apply(h, &good, 1, &slot), 0);
+    health_probe_def_t bad[2] = {tcp_def("other", 81), tcp_def("no-port", 0)};
+    uint32_t slots[2];
+    assert_int_equal(health_apply(h, bad, 2, slots), -GSLB_EINVAL);
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slot, &info), 0);
+    assert_string_equal(info.name, "good");
+
+    health_probe_def_t exec = test_def(HEALTH_PROBE_EXEC, "no-argv");
+    assert_int_equal(health_apply(h, &exec, 1, slots), -GSLB_EINVAL);
+    health_probe_def_t zero = tcp_def("zero-interval", 80);
+    zero.interval_ms = 0;
+    assert_int_equal(health_apply(h, &zero, 1, slots), -GSLB_EINVAL);
+    health_free(h);
+}
+
+static void test_admin_drain_and_force_down_are_not_up(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(1);
+    health_probe_def_t d = tcp_def("a", 80);
+    uint32_t slot;
+    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
+    assert_true(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_DRAIN), 0);
+    assert_false(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_FORCE_DOWN), 0);
+    assert_false(health_slot_is_up(h, slot));
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slot, &info), 0);
+    assert_int_equal(info.admin, HEALTH_ADMIN_FORCE_DOWN);
+    assert_true(info.is_up);
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_NONE), 0);
+    assert_true(health_slot_is_up(h, slot));
+    health_free(h);
+}
+
+static void test_admin_force_up_overrides_probe_down(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(1);
+    health_probe_def_t d = tcp_def("a", 80);
+    d.is_initially_up = false;
+    uint32_t slot;
+    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
+    assert_false(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_FORCE_UP), 0);
+    assert_true(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_NONE), 0);
+    assert_false(health_slot_is_up(h, slot));
+    health_free(h);
+}
+
+static void test_admin_survives_reload_and_clears_with_slot(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(1);
+    health_probe_def_t d = tcp_def("a", 80);
+    uint32_t slot, again;
+    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_DRAIN), 0);
+    assert_int_equal(health_apply(h, &d, 1, &again), 0);
+    assert_int_equal(again, slot);
+    assert_false(health_slot_is_up(h, slot));
+    /* A different def reuses the slot without the old override. */
+    health_probe_def_t other = tcp_def("b", 81);
+    assert_int_equal(health_apply(h, &other, 1, &again), 0);
+    assert_int_equal(again, slot);
+    assert_true(health_slot_is_up(h, again));
+    health_free(h);
+}
+
+static void test_admin_on_free_slot_is_not_found(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    assert_int_equal(health_slot_set_admin(h, 0, HEALTH_ADMIN_DRAIN), -GSLB_ENOTFOUND);
+    assert_int_equal(health_slot_set_admin(h, HEALTH_SLOT_NONE, HEALTH_ADMIN_DRAIN),
+                     -GSLB_ENOTFOUND);
+    assert_int_equal(health_slot_set_admin(h, 5, HEALTH_ADMIN_DRAIN), -GSLB_ENOTFOUND);
+    health_free(h);
+}
+
+static void test_names_for_reasons_types_and_overrides(void **state)
+{
+    (void)state;
+    assert_string_equal(health_reason_name(HEALTH_REASON_TIMEOUT), "timeout");
+    assert_string_equal(health_reason_name(HEALTH_REASON_STATUS), "status");
+    assert_string_equal(health_reason_name(HEALTH_REASON_COUNT), "unknown");
+    assert_string_equal(health_probe_type_name(HEALTH_PROBE_HTTPS), "https");
+    assert_string_equal(health_admin_name(HEALTH_ADMIN_FORCE_DOWN), "force-down");
+}
+
+/* With the thread running: a file probe (no network) turns a slot down;
+ * a reload with the same def keeps the slot, the state and the counters. */
+static void test_reload_after_start_keeps_state_and_counters(void **state)
+{
+    (void)state;
+    char *dir = test_tmpdir_new();
+    assert_non_null(dir);
+    char *path = test_path(dir, "state");
+    assert_true(test_write_file(path, "web1 down\n"));
+
+    health_probe_def_t d = test_def(HEALTH_PROBE_FILE, "web1 (file)");
+    d.file_path = path;
+    d.file_key = "web1";
+    uint32_t slot;
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    health_slot_info_t info;
+    assert_true(test_wait_state(h, slot, false, &info));
+    assert_false(health_slot_is_up(h, slot));
+    uint64_t probes = info.probes;
+
+    health_probe_def_t both[2] = {d, d};
+    both[1].name = "web2 (file)";
+    both[1].file_key = "web2";
+    uint32_t slots[2];
+    assert_int_equal(health_apply(h, both, 2, slots), 0);
+    assert_int_equal(slots[0], slot);
+    assert_false(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_info(h, slot, &info), 0);
+    assert_false(info.is_up);
+    assert_true(info.probes >= probes);
+    assert_int_equal(info.last_reason, HEALTH_REASON_FILE);
+
+    health_stats_t st;
+    assert_int_equal(health_stats_get(h, &st), 0);
+    assert_true(st.probes >= probes);
+    uint64_t in_buckets = 0;
+    for (size_t i = 0; i < HEALTH_LATENCY_BUCKETS; i++) {
+        in_buckets += st.latency_count[i];
+    }
+    assert_int_equal(in_buckets, st.probes);
+    assert_int_equal(st.failures[HEALTH_REASON_FILE], st.probe_failures);
+    assert_true(st.state_changes >= 1);
+
+    health_free(h);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_apply_equal_defs_share_one_slot),
+        cmocka_unit_test(test_apply_name_does_not_change_identity),
+        cmocka_unit_test(test_apply_none_gets_slot_none_and_is_up),
+        cmocka_unit_test(test_apply_initial_state_follows_def),
+        cmocka_unit_test(test_apply_reload_keeps_unchanged_and_frees_removed),
+        cmocka_unit_test(test_apply_removing_everything_frees_all_slots),
+        cmocka_unit_test(test_apply_over_capacity_fails_and_changes_nothing),
+        cmocka_unit_test(test_apply_invalid_def_fails_and_changes_nothing),
+        cmocka_unit_test(test_admin_drain_and_force_down_are_not_up),
+        cmocka_unit_test(test_admin_force_up_overrides_probe_down),
+        cmocka_unit_test(test_admin_survives_reload_and_clears_with_slot),
+        cmocka_unit_test(test_admin_on_free_slot_is_not_found),
+        cmocka_unit_test(test_names_for_reasons_types_and_overrides),
+        cmocka_unit_test(test_reload_after_start_keeps_state_and_counters),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
