@@ -9,5 +9,7 @@ src_gslbd_LDADD = \
 	src/zone/libzone.a \
 	src/conf/libconf.a \
 	src/dns/libdns.a \
+	src/health/libhealth.a \
 	src/util/libutil.a \
-	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_LIBS) $(FYAML_LIBS) $(URCU_LIBS) -lm
+	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
+	$(FYAML_LIBS) $(URCU_LIBS) -lm
