@@ -10,6 +10,7 @@
 #include <time.h>
 #include <urcu.h>
 
+#include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
 #include "gslb/util.h"
@@ -17,8 +18,13 @@
 /* The snapshot workers answer from; replaced whole on reload (RCU). */
 static query_snapshot_t *current_snapshot;
 
+/* Slots in the health state array: one octet each, so a million costs 1 MiB
+ * and covers any realistic number of probed resources. */
+#define HEALTH_CAPACITY (1u << 20)
+
 typedef struct daemon {
     const char *conf_path;
+    health_t *health;
     uint64_t generation;
     struct event_base *base;
 } daemon_t;
@@ -85,7 +91,7 @@ static void reload(daemon_t *d)
 {
     gslb_diag_t *diag = gslb_diag_new(false);
     query_snapshot_t *next = NULL;
-    int rc = query_snapshot_load(&next, d->conf_path, diag);
+    int rc = query_snapshot_load(&next, d->conf_path, d->health, diag);
     gslb_diag_log(diag);
     gslb_diag_free(diag);
     if (rc != 0) {
@@ -180,7 +186,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     gslb_diag_t *diag = gslb_diag_new(check_only);
     query_snapshot_t *snap = NULL;
-    int rc = query_snapshot_load(&snap, d.conf_path, diag);
+    if (!check_only && (health_new(&d.health, HEALTH_CAPACITY) != 0)) {
+        return 1;
+    }
+    int rc = query_snapshot_load(&snap, d.conf_path, d.health, diag);
     if (!check_only) {
         gslb_diag_log(diag);
     }
@@ -189,6 +198,7 @@ int main(int argc, char **argv)
         if (!check_only) {
             log_err("config: '%s': not started (%s)", d.conf_path, gslb_strerror(rc));
         }
+        health_free(d.health);
         return 1;
     }
     if (check_only) {
@@ -197,5 +207,13 @@ int main(int argc, char **argv)
         return 0;
     }
     log_set_level(debug ? LOG_LEVEL_DEBUG : snap->conf->server.log_level);
-    return run(&d, snap);
+    if (health_start(d.health) != 0) {
+        log_err("health: cannot start the health thread");
+        query_snapshot_free(snap);
+        health_free(d.health);
+        return 1;
+    }
+    rc = run(&d, snap);
+    health_free(d.health);
+    return rc;
 }

@@ -10,6 +10,7 @@
 #include "gslb/conf.h"
 #include "gslb/dns.h"
 #include "gslb/geo.h"
+#include "gslb/health.h"
 #include "gslb/util.h"
 
 #define POLICY_MAX_ANSWER 64 /* records in one service answer */
@@ -24,6 +25,19 @@ typedef struct policy_service policy_service_t;
  * *out, or -GSLB_ECONF. Load path only. */
 int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_diag_t *diag);
 void policy_free(policy_t *p);
+
+/* Resources (answerable addresses) in config order: data center by data
+ * center, address by address. The snapshot builder gives each a health slot. */
+size_t policy_resource_count(const policy_t *p);
+
+/* The config entries of resource i (0 <= i < policy_resource_count). */
+const conf_datacenter_t *policy_resource_datacenter(const policy_t *p, size_t i);
+const conf_address_t *policy_resource_address(const policy_t *p, size_t i);
+
+/* Attach health state: slots[i] is resource i's slot in h (HEALTH_SLOT_NONE
+ * = not probed, always up). h is borrowed and must outlive the policy. Load
+ * path only, before the policy is published. */
+void policy_health_attach(policy_t *p, const health_t *h, const uint32_t *slots);
 
 size_t policy_service_count(const policy_t *p);
 const policy_service_t *policy_service_at(const policy_t *p, size_t i);
@@ -55,13 +69,25 @@ typedef struct policy_result {
     const char *match_key;
     uint32_t candidates[POLICY_MAX_DCS]; /* ordered candidate data centers (config indexes) */
     size_t candidate_count;
+    bool candidate_up[POLICY_MAX_DCS];   /* health of each candidate for this QTYPE's family */
     uint32_t chosen[POLICY_MAX_DCS];     /* data centers that contributed records */
     size_t chosen_count;
+    bool is_degraded;    /* from a fallback or partly down site: ttl_s is the degraded TTL */
+    bool is_all_down;    /* every candidate was down; the service's fail mode decided */
+    bool is_fail_closed; /* fail: closed applied: answer NODATA with SOA TTL = ttl_s */
 } policy_result_t;
 
 /* Choose the answer of service s for client c and qtype (A, AAAA, CNAME or
- * ANY; ANY is answered like A). rng is the caller's per-thread random state
- * (any non-zero seed). Never allocates, never blocks; any worker thread. */
+ * ANY; ANY is answered like A). The ordered candidates are walked: down
+ * addresses are never handed out, a data center is down when fewer than
+ * max(1, ceil(min_up_fraction * n)) of its n addresses of the family are up,
+ * and answers come from the first dc_count data centers that are up. When
+ * all are down the service's fail mode applies (open: as if all were up;
+ * closed: NODATA; a data center: that one). Answers from a fallback or
+ * partly down site carry the degraded TTL. The ECS scope is the one of the
+ * location decision: health is the same for every client. rng is the
+ * caller's per-thread random state (any non-zero seed). Never allocates,
+ * never blocks; any worker thread. */
 void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
                    uint16_t qtype, uint64_t *rng, policy_result_t *out);
 

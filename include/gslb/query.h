@@ -10,6 +10,7 @@
 
 #include "gslb/conf.h"
 #include "gslb/geo.h"
+#include "gslb/health.h"
 #include "gslb/policy.h"
 #include "gslb/server.h"
 #include "gslb/zone.h"
@@ -36,9 +37,13 @@ typedef struct query_snapshot {
 /* Load the config at conf_path and everything it names (zones, GeoIP
  * database), attach services to their zones, and validate it all. Every
  * problem is reported to diag as "file:line[:col]: error: ..."; nothing is
- * published here. Returns 0 and *out, or a negative GSLB_E* code when any
- * error was reported. Load path only; runs on the main or a reload thread. */
-int query_snapshot_load(query_snapshot_t **out, const char *conf_path, gslb_diag_t *diag);
+ * published here. When everything is valid and health is not NULL, the
+ * resources' probes are handed to health (health_apply: unchanged probes keep
+ * their state) as the last step. health may be NULL (--check-config): every
+ * resource is then up. Returns 0 and *out, or a negative GSLB_E* code when
+ * any error was reported. Load path only; runs on the main or a reload thread. */
+int query_snapshot_load(query_snapshot_t **out, const char *conf_path, health_t *health,
+                        gslb_diag_t *diag);
 
 /* Free a snapshot; NULL does nothing. */
 void query_snapshot_free(query_snapshot_t *s);

@@ -30,6 +30,8 @@ static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *di
 {
     dc->name = c->name;
     dc->weight = c->weight;
+    dc->conf = c;
+    dc->min_up_fraction = c->min_up_fraction;
     dc->v4 = xcalloc(c->address_count ? c->address_count : 1, sizeof(*dc->v4));
     dc->v6 = xcalloc(c->address_count ? c->address_count : 1, sizeof(*dc->v6));
     for (size_t i = 0; i < c->address_count; i++) {
@@ -38,6 +40,7 @@ static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *di
                                                         : &dc->v6[dc->v6_count++];
         memcpy(slot->data, a->addr.addr, a->addr.family == AF_INET ? 4 : 16);
         slot->weight = a->weight ? a->weight : 1;
+        slot->slot = HEALTH_SLOT_NONE;
     }
     if (dc->v4_count > POLICY_MAX_DC_ADDRS || dc->v6_count > POLICY_MAX_DC_ADDRS) {
         REPORT(diag, c->pos, "datacenter '%s': at most %d addresses of each family", c->name,
@@ -108,6 +111,7 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
     for (size_t i = 0; i < p->dc_count; i++) {
         const conf_datacenter_t *c = &conf->datacenters[i];
         build_dc(&p->dcs[i], c, diag);
+        p->resource_count += c->address_count;
         p->sites[i].latitude = c->latitude;
         p->sites[i].longitude = c->longitude;
         p->sites[i].has_location = c->has_location;
@@ -154,6 +158,56 @@ void policy_free(policy_t *p)
     free(p->maps);
     free(p->services);
     free(p);
+}
+
+size_t policy_resource_count(const policy_t *p)
+{
+    return p->resource_count;
+}
+
+/* Resource i -> (data center, address index within it). */
+static bool resource_locate(const policy_t *p, size_t i, size_t *dc, size_t *addr)
+{
+    for (size_t d = 0; d < p->dc_count; d++) {
+        size_t n = p->dcs[d].conf->address_count;
+        if (i < n) {
+            *dc = d;
+            *addr = i;
+            return true;
+        }
+        i -= n;
+    }
+    return false;
+}
+
+const conf_datacenter_t *policy_resource_datacenter(const policy_t *p, size_t i)
+{
+    size_t d, a;
+    return resource_locate(p, i, &d, &a) ? p->dcs[d].conf : NULL;
+}
+
+const conf_address_t *policy_resource_address(const policy_t *p, size_t i)
+{
+    size_t d, a;
+    return resource_locate(p, i, &d, &a) ? &p->dcs[d].conf->addresses[a] : NULL;
+}
+
+void policy_health_attach(policy_t *p, const health_t *h, const uint32_t *slots)
+{
+    p->health = h;
+    size_t r = 0;
+    for (size_t d = 0; d < p->dc_count; d++) {
+        policy_dc_t *dc = &p->dcs[d];
+        size_t v4 = 0, v6 = 0;
+        /* build_dc split the addresses by family in config order; walk the same way. */
+        for (size_t a = 0; a < dc->conf->address_count; a++, r++) {
+            if (dc->conf->addresses[a].addr.family == AF_INET) {
+                dc->v4[v4++].slot = slots[r];
+            } else {
+                dc->v6[v6++].slot = slots[r];
+            }
+        }
+    }
 }
 
 size_t policy_service_count(const policy_t *p)

@@ -10,6 +10,7 @@
 typedef struct policy_addr {
     uint8_t data[16];   /* RDATA: 4 octets (A) or 16 (AAAA) */
     uint32_t weight;
+    uint32_t slot;      /* health slot, HEALTH_SLOT_NONE when not probed */
 } policy_addr_t;
 
 typedef struct policy_dc {
@@ -20,6 +21,8 @@ typedef struct policy_dc {
     uint8_t cname[DNS_NAME_MAX]; /* wire, when has_cname */
     uint16_t cname_len;
     bool has_cname;
+    double min_up_fraction;
+    const conf_datacenter_t *conf; /* borrowed */
 } policy_dc_t;
 
 struct policy_service {
@@ -35,6 +38,8 @@ struct policy_service {
 
 struct policy {
     const geo_db_t *geo;
+    const health_t *health;
+    size_t resource_count;
     policy_dc_t *dcs;
     size_t dc_count;
     geo_site_t *sites;
@@ -45,9 +50,10 @@ struct policy {
 };
 
 /* Pick k of the n addresses at random in proportion to their weights,
- * without replacement; writes indexes to out and returns how many. */
-size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, size_t k, uint64_t *rng,
-                            uint32_t *out);
+ * without replacement, only among those whose bit is set in eligible; writes
+ * indexes to out and returns how many. */
+size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, uint64_t eligible, size_t k,
+                            uint64_t *rng, uint32_t *out);
 
 /* Order cand[0..n) randomly in proportion to data-center capacity weights. */
 void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng);

@@ -54,6 +54,64 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
     return scope;
 }
 
+/* Which addresses of the family are up (bit i = address i), and whether the
+ * site counts as up: at least max(1, ceil(min_up_fraction * n)) of n. */
+static bool dc_health(const policy_t *p, const policy_dc_t *dc, bool want_v6, uint64_t *up_mask,
+                      bool *is_partial)
+{
+    if (dc->has_cname) {
+        *up_mask = 0;
+        *is_partial = false;
+        return true; /* a CNAME site has no probed addresses of its own */
+    }
+    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+    size_t n = want_v6 ? dc->v6_count : dc->v4_count;
+    uint64_t mask = 0;
+    size_t up = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (health_slot_is_up(p->health, addrs[i].slot)) {
+            mask |= 1ull << i;
+            up++;
+        }
+    }
+    size_t need = (size_t)(dc->min_up_fraction * (double)n + 0.999999);
+    if (need < 1) {
+        need = 1;
+    }
+    *up_mask = mask;
+    *is_partial = up < n;
+    return up >= need;
+}
+
+static void put_addresses(const policy_t *p, const policy_dc_t *dc, bool want_v6,
+                          uint64_t eligible, unsigned per_dc, uint64_t *rng,
+                          policy_result_t *out)
+{
+    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+    size_t count = want_v6 ? dc->v6_count : dc->v4_count;
+    uint32_t picked[POLICY_MAX_DC_ADDRS];
+    size_t k = per_dc;
+    (void)p;
+    if (k > POLICY_MAX_ANSWER - out->count) {
+        k = POLICY_MAX_ANSWER - out->count;
+    }
+    size_t got = policy_pick_weighted(addrs, count, eligible, k, rng, picked);
+    for (size_t j = 0; j < got; j++) {
+        out->rrs[out->count].data = addrs[picked[j]].data;
+        out->rrs[out->count].len = want_v6 ? 16 : 4;
+        out->count++;
+    }
+}
+
+static void put_cname(const policy_dc_t *dc, uint32_t index, policy_result_t *out)
+{
+    out->type = DNS_TYPE_CNAME;
+    out->rrs[0].data = dc->cname;
+    out->rrs[0].len = dc->cname_len;
+    out->count = 1;
+    out->chosen[out->chosen_count++] = index;
+}
+
 void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
                    uint16_t qtype, uint64_t *rng, policy_result_t *out)
 {
@@ -65,6 +123,9 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
     out->match_key = NULL;
     out->candidate_count = 0;
     out->chosen_count = 0;
+    out->is_degraded = false;
+    out->is_all_down = false;
+    out->is_fail_closed = false;
     bool want_v6 = qtype == DNS_TYPE_AAAA;
     if (p->geo != NULL && (s->kind == CONF_POLICY_MAP || s->kind == CONF_POLICY_NEAREST)) {
         out->has_location = geo_db_lookup(p->geo, c->family, c->addr, &out->location) == 0;
@@ -77,6 +138,8 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
      * then the service's remaining data centers in config order as a last
      * resort, keeping only those with records for this QTYPE. */
     uint64_t seen = 0;
+    uint64_t up_masks[POLICY_MAX_DCS];
+    bool partial[POLICY_MAX_DCS];
     for (size_t pass = 0; pass < 2; pass++) {
         const uint32_t *list = pass == 0 ? order : s->cand;
         size_t len = pass == 0 ? n : s->cand_count;
@@ -88,46 +151,81 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
                 continue;
             }
             seen |= bit;
-            out->candidates[out->candidate_count++] = dc;
+            size_t k = out->candidate_count++;
+            out->candidates[k] = dc;
+            out->candidate_up[k] = dc_health(p, &p->dcs[dc], want_v6, &up_masks[k], &partial[k]);
         }
     }
     if (out->candidate_count == 0) {
         return; /* no data center has records of this type: NODATA */
     }
 
-    const policy_dc_t *first = &p->dcs[out->candidates[0]];
+    /* Walk in order: answers come from the first sites that are up. */
+    unsigned want_dcs = s->conf->dc_count ? s->conf->dc_count : 1;
+    unsigned per_dc = s->conf->address_count ? s->conf->address_count : 1;
+    size_t use[POLICY_MAX_DCS];
+    size_t use_count = 0;
+    for (size_t i = 0; i < out->candidate_count && use_count < want_dcs; i++) {
+        if (out->candidate_up[i]) {
+            use[use_count++] = i;
+        }
+    }
+    bool ignore_health = false;
+    if (use_count == 0) {
+        out->is_all_down = true;
+        out->is_degraded = true;
+        switch (s->conf->fail) {
+        case CONF_FAIL_CLOSED:
+            out->is_fail_closed = true;
+            out->ttl_s = s->conf->degraded_ttl_s;
+            return;
+        case CONF_FAIL_DATACENTER: {
+            uint32_t fdc = (uint32_t)s->conf->fail_dc;
+            const policy_dc_t *dc = &p->dcs[fdc];
+            out->ttl_s = s->conf->degraded_ttl_s;
+            if (dc->has_cname) {
+                put_cname(dc, fdc, out);
+            } else if (qtype != DNS_TYPE_CNAME && dc_serves(dc, want_v6)) {
+                out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+                put_addresses(p, dc, want_v6, ~0ull, per_dc, rng, out);
+                out->chosen[out->chosen_count++] = fdc;
+            }
+            return;
+        }
+        case CONF_FAIL_OPEN:
+            /* Answer as if every site were up: better a possibly dead address
+             * than no answer, as the peers do. */
+            ignore_health = true;
+            for (size_t i = 0; i < out->candidate_count && use_count < want_dcs; i++) {
+                use[use_count++] = i;
+            }
+            break;
+        }
+    }
+    /* RFC-free policy choice: a fallback or partly down site gets the shorter
+     * TTL so that clients come back soon after recovery. */
+    if (use[0] != 0 || partial[use[0]]) {
+        out->is_degraded = true;
+    }
+    if (out->is_degraded) {
+        out->ttl_s = s->conf->degraded_ttl_s;
+    }
+    const policy_dc_t *first = &p->dcs[out->candidates[use[0]]];
     if (first->has_cname) {
-        out->type = DNS_TYPE_CNAME;
-        out->rrs[0].data = first->cname;
-        out->rrs[0].len = first->cname_len;
-        out->count = 1;
-        out->chosen[out->chosen_count++] = out->candidates[0];
+        put_cname(first, out->candidates[use[0]], out);
         return;
     }
     if (qtype == DNS_TYPE_CNAME) {
         return; /* addresses are not CNAME data: NODATA */
     }
     out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
-    unsigned want_dcs = s->conf->dc_count ? s->conf->dc_count : 1;
-    unsigned per_dc = s->conf->address_count ? s->conf->address_count : 1;
-    for (size_t i = 0; i < out->candidate_count && out->chosen_count < want_dcs; i++) {
+    for (size_t u = 0; u < use_count; u++) {
+        size_t i = use[u];
         const policy_dc_t *dc = &p->dcs[out->candidates[i]];
         if (dc->has_cname) {
             continue; /* a CNAME site cannot be mixed into an address answer */
         }
-        const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
-        size_t count = want_v6 ? dc->v6_count : dc->v4_count;
-        uint32_t picked[POLICY_MAX_DC_ADDRS];
-        size_t k = per_dc;
-        if (k > POLICY_MAX_ANSWER - out->count) {
-            k = POLICY_MAX_ANSWER - out->count;
-        }
-        size_t got = policy_pick_weighted(addrs, count, k, rng, picked);
-        for (size_t j = 0; j < got; j++) {
-            out->rrs[out->count].data = addrs[picked[j]].data;
-            out->rrs[out->count].len = want_v6 ? 16 : 4;
-            out->count++;
-        }
+        put_addresses(p, dc, want_v6, ignore_health ? ~0ull : up_masks[i], per_dc, rng, out);
         out->chosen[out->chosen_count++] = out->candidates[i];
     }
 }

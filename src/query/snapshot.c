@@ -1,5 +1,5 @@
 /* query: building a snapshot — config, zones, GeoIP database and policy, validated together. */
-#include "gslb/query.h"
+#include "query_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +57,34 @@ static void attach_services(query_snapshot_t *s, gslb_diag_t *diag)
     }
 }
 
-int query_snapshot_load(query_snapshot_t **out, const char *conf_path, gslb_diag_t *diag)
+/* Give every resource its health slot. Runs last, once everything else has
+ * been validated, because it changes the live probe set. */
+static int attach_health(query_snapshot_t *s, health_t *health, gslb_diag_t *diag)
+{
+    query_probe_defs_t defs;
+    query_probe_defs_build(s->policy, s->conf, &defs);
+    uint32_t *slots = xcalloc(defs.count ? defs.count : 1, sizeof(*slots));
+    int rc = 0;
+    if (health != NULL) {
+        rc = health_apply(health, defs.defs, defs.count, slots);
+    } else {
+        for (size_t i = 0; i < defs.count; i++) {
+            slots[i] = HEALTH_SLOT_NONE;
+        }
+    }
+    if (rc != 0) {
+        gslb_diag_report(diag, DIAG_ERROR, s->conf->path, 0, 0,
+                         "health: cannot start %zu probes (%s)", defs.count, gslb_strerror(rc));
+    } else {
+        policy_health_attach(s->policy, health, slots);
+    }
+    free(slots);
+    query_probe_defs_free(&defs);
+    return rc;
+}
+
+int query_snapshot_load(query_snapshot_t **out, const char *conf_path, health_t *health,
+                        gslb_diag_t *diag)
 {
     *out = NULL;
     query_snapshot_t *s = xcalloc(1, sizeof(*s));
@@ -77,7 +104,7 @@ int query_snapshot_load(query_snapshot_t **out, const char *conf_path, gslb_diag
         attach_services(s, diag);
     }
     if (gslb_diag_errors(diag) > before || s->zones == NULL || s->policy == NULL ||
-        (g->database != NULL && s->geo == NULL)) {
+        (g->database != NULL && s->geo == NULL) || attach_health(s, health, diag) != 0) {
         query_snapshot_free(s);
         return -GSLB_ECONF;
     }

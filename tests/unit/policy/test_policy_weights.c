@@ -17,6 +17,7 @@
  * seeds are fixed as well, so each run draws the same sequence. */
 #define DRAWS 100000
 #define TOLERANCE_POINTS 1.5
+#define ALL (~0ull) /* every address eligible (all up) */
 
 static void assert_share(size_t count, size_t total, double want_percent)
 {
@@ -60,7 +61,7 @@ static void test_pick_weighted_one_of_1_2_7_follows_weights(void **state)
 
     for (size_t i = 0; i < DRAWS; i++) {
         uint32_t out[1] = {UINT32_MAX};
-        assert_int_equal(policy_pick_weighted(addrs, 3, 1, &rng, out), 1);
+        assert_int_equal(policy_pick_weighted(addrs, 3, ALL, 1, &rng, out), 1);
         assert_true(out[0] < 3);
         count[out[0]]++;
     }
@@ -79,7 +80,7 @@ static void test_pick_weighted_two_of_three_never_repeats(void **state)
 
     for (size_t i = 0; i < DRAWS / 10; i++) {
         uint32_t out[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
-        assert_int_equal(policy_pick_weighted(addrs, 3, 2, &rng, out), 2);
+        assert_int_equal(policy_pick_weighted(addrs, 3, ALL, 2, &rng, out), 2);
         assert_true(out[0] < 3);
         assert_true(out[1] < 3);
         assert_int_not_equal(out[0], out[1]);
@@ -99,7 +100,7 @@ static void test_pick_weighted_all_three_orders_follow_weights(void **state)
 
     for (size_t i = 0; i < DRAWS; i++) {
         uint32_t out[3];
-        assert_int_equal(policy_pick_weighted(addrs, 3, 3, &rng, out), 3);
+        assert_int_equal(policy_pick_weighted(addrs, 3, ALL, 3, &rng, out), 3);
         assert_int_equal(out[0] + out[1] + out[2], 3); /* a permutation of 0, 1, 2 */
         count[out[0]][out[1]]++;
     }
@@ -122,7 +123,7 @@ static void test_pick_weighted_k_greater_than_n_returns_n(void **state)
 
     for (size_t i = 0; i < 1000; i++) {
         memset(out, 0xFF, sizeof(out));
-        assert_int_equal(policy_pick_weighted(addrs, 3, 8, &rng, out), 3);
+        assert_int_equal(policy_pick_weighted(addrs, 3, ALL, 8, &rng, out), 3);
         bool seen[3] = {false, false, false};
         for (size_t j = 0; j < 3; j++) {
             assert_true(out[j] < 3);
@@ -143,7 +144,7 @@ static void test_pick_weighted_k_zero_returns_zero(void **state)
     uint64_t before = rng;
     uint32_t out[1] = {UINT32_MAX};
 
-    assert_int_equal(policy_pick_weighted(addrs, 2, 0, &rng, out), 0);
+    assert_int_equal(policy_pick_weighted(addrs, 2, ALL, 0, &rng, out), 0);
     assert_int_equal(out[0], UINT32_MAX);
     assert_int_equal(rng, before); /* no random number used */
 }
@@ -158,7 +159,7 @@ static void test_pick_weighted_single_entry_always_chosen(void **state)
 
     for (size_t i = 0; i < 100; i++) {
         uint32_t out[2] = {UINT32_MAX, UINT32_MAX};
-        assert_int_equal(policy_pick_weighted(addrs, 1, 2, &rng, out), 1);
+        assert_int_equal(policy_pick_weighted(addrs, 1, ALL, 2, &rng, out), 1);
         assert_int_equal(out[0], 0);
     }
 }
@@ -174,7 +175,7 @@ static void test_pick_weighted_zero_weight_never_chosen(void **state)
 
     for (size_t i = 0; i < 10000; i++) {
         uint32_t out[4] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
-        assert_int_equal(policy_pick_weighted(addrs, 4, 4, &rng, out), 2);
+        assert_int_equal(policy_pick_weighted(addrs, 4, ALL, 4, &rng, out), 2);
         assert_true(out[0] == 1 || out[0] == 3);
         assert_true(out[1] == 1 || out[1] == 3);
         assert_int_not_equal(out[0], out[1]);
@@ -194,7 +195,7 @@ static void test_pick_weighted_more_than_max_addrs_clamped(void **state)
     uint64_t rng = 11;
     uint32_t out[N];
 
-    assert_int_equal(policy_pick_weighted(addrs, N, N, &rng, out), POLICY_MAX_DC_ADDRS);
+    assert_int_equal(policy_pick_weighted(addrs, N, ALL, N, &rng, out), POLICY_MAX_DC_ADDRS);
     uint64_t seen = 0;
     for (size_t j = 0; j < POLICY_MAX_DC_ADDRS; j++) {
         assert_true(out[j] < POLICY_MAX_DC_ADDRS);
@@ -215,7 +216,7 @@ static void test_pick_weighted_equal_weights_uniform(void **state)
 
     for (size_t i = 0; i < DRAWS; i++) {
         uint32_t out[1];
-        assert_int_equal(policy_pick_weighted(addrs, N, 1, &rng, out), 1);
+        assert_int_equal(policy_pick_weighted(addrs, N, ALL, 1, &rng, out), 1);
         count[out[0]]++;
     }
     for (size_t i = 0; i < N; i++) {
@@ -308,12 +309,30 @@ static void test_order_weighted_single_candidate_untouched(void **state)
     assert_int_equal(rng, 1); /* no random number used */
 }
 
+static void test_pick_weighted_skips_addresses_that_are_down(void **state)
+{
+    (void)state;
+    static const uint32_t weights[3] = {5, 1, 5};
+    policy_addr_t addrs[3];
+    set_weights(addrs, weights, 3);
+    uint64_t rng = 42;
+    for (size_t i = 0; i < 1000; i++) {
+        uint32_t out[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
+        /* Only address 1 is up: it is the only one ever returned. */
+        assert_int_equal(policy_pick_weighted(addrs, 3, 1u << 1, 3, &rng, out), 1);
+        assert_int_equal(out[0], 1);
+    }
+    uint32_t out[3];
+    assert_int_equal(policy_pick_weighted(addrs, 3, 0, 3, &rng, out), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rng_next_matches_xorshift64star_reference),
         cmocka_unit_test(test_pick_weighted_one_of_1_2_7_follows_weights),
         cmocka_unit_test(test_pick_weighted_two_of_three_never_repeats),
+        cmocka_unit_test(test_pick_weighted_skips_addresses_that_are_down),
         cmocka_unit_test(test_pick_weighted_all_three_orders_follow_weights),
         cmocka_unit_test(test_pick_weighted_k_greater_than_n_returns_n),
         cmocka_unit_test(test_pick_weighted_k_zero_returns_zero),
