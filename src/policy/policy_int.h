@@ -4,7 +4,8 @@
 
 #include "gslb/policy.h"
 
-#define POLICY_MAX_DC_ADDRS 64 /* addresses of one family per data center */
+#define POLICY_MAX_DC_ADDRS 256 /* addresses of one family per data center */
+#define POLICY_ADDR_WORDS (POLICY_MAX_DC_ADDRS / 64) /* words of an address bitset */
 
 /* One answerable address (a resource). */
 typedef struct policy_addr {
@@ -50,10 +51,11 @@ struct policy {
 };
 
 /* Pick k of the n addresses at random in proportion to their weights,
- * without replacement, only among those whose bit is set in eligible; writes
- * indexes to out and returns how many. */
-size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, uint64_t eligible, size_t k,
-                            uint64_t *rng, uint32_t *out);
+ * without replacement, only among those whose bit is set in the bitset
+ * eligible (POLICY_ADDR_WORDS words; NULL = all); writes indexes to out and
+ * returns how many. */
+size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
+                            size_t k, uint64_t *rng, uint32_t *out);
 
 /* Order cand[0..n) randomly in proportion to data-center capacity weights. */
 void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng);

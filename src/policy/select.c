@@ -59,18 +59,17 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
 static bool dc_health(const policy_t *p, const policy_dc_t *dc, bool want_v6, uint64_t *up_mask,
                       bool *is_partial)
 {
+    memset(up_mask, 0, POLICY_ADDR_WORDS * sizeof(*up_mask));
     if (dc->has_cname) {
-        *up_mask = 0;
         *is_partial = false;
         return true; /* a CNAME site has no probed addresses of its own */
     }
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
     size_t n = want_v6 ? dc->v6_count : dc->v4_count;
-    uint64_t mask = 0;
     size_t up = 0;
     for (size_t i = 0; i < n; i++) {
         if (health_slot_is_up(p->health, addrs[i].slot)) {
-            mask |= 1ull << i;
+            up_mask[i / 64] |= 1ull << (i % 64);
             up++;
         }
     }
@@ -78,13 +77,12 @@ static bool dc_health(const policy_t *p, const policy_dc_t *dc, bool want_v6, ui
     if (need < 1) {
         need = 1;
     }
-    *up_mask = mask;
     *is_partial = up < n;
     return up >= need;
 }
 
 static void put_addresses(const policy_t *p, const policy_dc_t *dc, bool want_v6,
-                          uint64_t eligible, unsigned per_dc, uint64_t *rng,
+                          const uint64_t *eligible, unsigned per_dc, uint64_t *rng,
                           policy_result_t *out)
 {
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
@@ -138,7 +136,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
      * then the service's remaining data centers in config order as a last
      * resort, keeping only those with records for this QTYPE. */
     uint64_t seen = 0;
-    uint64_t up_masks[POLICY_MAX_DCS];
+    uint64_t up_masks[POLICY_MAX_DCS][POLICY_ADDR_WORDS];
     bool partial[POLICY_MAX_DCS];
     for (size_t pass = 0; pass < 2; pass++) {
         const uint32_t *list = pass == 0 ? order : s->cand;
@@ -153,7 +151,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
             seen |= bit;
             size_t k = out->candidate_count++;
             out->candidates[k] = dc;
-            out->candidate_up[k] = dc_health(p, &p->dcs[dc], want_v6, &up_masks[k], &partial[k]);
+            out->candidate_up[k] = dc_health(p, &p->dcs[dc], want_v6, up_masks[k], &partial[k]);
         }
     }
     if (out->candidate_count == 0) {
@@ -187,7 +185,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
                 put_cname(dc, fdc, out);
             } else if (qtype != DNS_TYPE_CNAME && dc_serves(dc, want_v6)) {
                 out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
-                put_addresses(p, dc, want_v6, ~0ull, per_dc, rng, out);
+                put_addresses(p, dc, want_v6, NULL, per_dc, rng, out);
                 out->chosen[out->chosen_count++] = fdc;
             }
             return;
@@ -225,7 +223,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
         if (dc->has_cname) {
             continue; /* a CNAME site cannot be mixed into an address answer */
         }
-        put_addresses(p, dc, want_v6, ignore_health ? ~0ull : up_masks[i], per_dc, rng, out);
+        put_addresses(p, dc, want_v6, ignore_health ? NULL : up_masks[i], per_dc, rng, out);
         out->chosen[out->chosen_count++] = out->candidates[i];
     }
 }

@@ -18,8 +18,8 @@ static uint64_t below(uint64_t *rng, uint64_t n)
     return (uint64_t)(((unsigned __int128)policy_rng_next(rng) * n) >> 64);
 }
 
-size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, uint64_t eligible, size_t k,
-                            uint64_t *rng, uint32_t *out)
+size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
+                            size_t k, uint64_t *rng, uint32_t *out)
 {
     uint64_t w[POLICY_MAX_DC_ADDRS];
     uint64_t total = 0;
@@ -27,7 +27,8 @@ size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, uint64_t eligi
         n = POLICY_MAX_DC_ADDRS;
     }
     for (size_t i = 0; i < n; i++) {
-        w[i] = (eligible >> i) & 1u ? addrs[i].weight : 0;
+        bool ok = eligible == NULL || ((eligible[i / 64] >> (i % 64)) & 1u) != 0;
+        w[i] = ok ? addrs[i].weight : 0;
         total += w[i];
     }
     size_t got = 0;
