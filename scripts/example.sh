@@ -18,9 +18,15 @@ make -j"$(nproc)" >/dev/null
 geo/fetch-geolite2.sh
 
 src/gslbd -c zones/gslbd.yaml --check-config
+scripts/example-backend.sh start
 src/gslbd -c zones/gslbd.yaml &
 pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT INT TERM
+stop_all() {
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    scripts/example-backend.sh stop >/dev/null
+}
+trap stop_all EXIT INT TERM
 for _ in $(seq 50); do
     dig @127.0.0.1 -p 5353 +short +tries=1 +time=1 gslb.example.com SOA >/dev/null 2>&1 && break
     sleep 0.1
@@ -43,4 +49,5 @@ if $demo_only; then
 fi
 echo
 echo "gslbd is serving gslb.example.com on 127.0.0.1:5353 (PID $pid); Ctrl-C stops it."
+echo "Try a failover: scripts/example-backend.sh stop eu-west, then query from London again."
 wait "$pid"
