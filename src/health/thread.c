@@ -310,6 +310,9 @@ int health_start(health_t *h)
         pthread_mutex_unlock(&h->mu);
         return -GSLB_ESYS;
     }
+    /* So top -H and /proc/PID/task/TID/comm tell its CPU apart from the
+     * workers' (the kernel keeps 15 characters). */
+    (void)pthread_setname_np(h->thread, "gslbd-health");
     return 0;
 }
 
