@@ -50,6 +50,8 @@ typedef struct conf_server {
     unsigned tcp_idle_timeout_ms;/* RFC 7766 idle timeout, default 10000 */
     unsigned tcp_max_connections;/* per process, default 1024 */
     log_level_t log_level;       /* default info */
+    char *user;                  /* drop privileges to this user once sockets are open, or NULL */
+    conf_pos_t user_pos;
 } conf_server_t;
 
 /* zones: one entry per master file. */
@@ -81,8 +83,26 @@ typedef struct conf_geo_path {
 typedef struct conf_geoip {
     char *database;                              /* resolved path, NULL = no GeoIP */
     conf_geo_path_t fields[CONF_GEO_FIELD_COUNT]; /* always filled: defaults if not configured */
+    bool is_watched;                             /* "watch: true": reload when the file changes */
     conf_pos_t pos;
 } conf_geoip_t;
+
+#define CONF_DEFAULT_CONTROL_PORT 8053
+#define CONF_CONTROL_TOKEN_MIN 8    /* bytes: shorter tokens are guessable */
+#define CONF_CONTROL_TOKEN_MAX 1024
+
+/* control: section: the HTTP control endpoint (metrics, status, explain,
+ * admin actions, reload). Without the section there is no endpoint. */
+typedef struct conf_control {
+    bool is_enabled;             /* the section is present */
+    struct sockaddr_storage sa;  /* listen address and port, default 127.0.0.1:8053 */
+    socklen_t sa_len;
+    char *token;                 /* bearer token for write actions (from token or token_file);
+                                  * NULL = write actions are refused */
+    char *token_file;            /* resolved path the token was read from, or NULL */
+    char *state_file;            /* resolved path where admin overrides persist, or NULL */
+    conf_pos_t pos;
+} conf_control_t;
 
 
 /* probes: how a resource's health is checked (health/ runs them). */
@@ -232,6 +252,7 @@ typedef struct conf {
     conf_zone_t *zones;
     size_t zone_count;
     conf_geoip_t geoip;
+    conf_control_t control;
     conf_probe_t *probes;
     size_t probe_count;
     conf_datacenter_t *datacenters;

@@ -123,6 +123,7 @@ size_t conf_dups_check(conf_cx_t *cx, struct fy_node *root, bool *has_aliases);
 void conf_server_parse(conf_cx_t *cx, const conf_val_t *v);    /* server.c; v may be NULL */
 void conf_zones_parse(conf_cx_t *cx, const conf_val_t *v);     /* server.c */
 void conf_geoip_parse(conf_cx_t *cx, const conf_val_t *v);     /* geo.c; v may be NULL */
+void conf_control_parse(conf_cx_t *cx, const conf_val_t *v);   /* control.c; v may be NULL */
 void conf_datacenters_parse(conf_cx_t *cx, const conf_val_t *v); /* datacenters.c */
 void conf_maps_parse(conf_cx_t *cx, const conf_val_t *v);      /* maps.c */
 void conf_services_parse(conf_cx_t *cx, const conf_val_t *v);  /* services.c */

@@ -47,6 +47,10 @@ void conf_free(conf_t *c)
     free(c->server.nsid);
     free(c->server.version);
     free(c->server.identity);
+    free(c->server.user);
+    free(c->control.token);
+    free(c->control.token_file);
+    free(c->control.state_file);
     for (size_t i = 0; i < c->zone_count; i++) {
         free(c->zones[i].file);
         free(c->zones[i].origin);

@@ -9,7 +9,7 @@
 /* Deepest field path accepted; GeoIP2 paths are at most three deep. */
 #define GEO_PATH_MAX_PARTS 16
 
-static const char *const geoip_keys[] = {"database", "fields", NULL};
+static const char *const geoip_keys[] = {"database", "fields", "watch", NULL};
 
 /* Indexed by conf_geo_field_t; also the keys of geoip.fields. */
 static const char *const field_names[] = {
@@ -145,7 +145,7 @@ void conf_geoip_parse(conf_cx_t *cx, const conf_val_t *v)
         return;
     }
     conf_keys_check(cx, v, geoip_keys, "geoip");
-    conf_val_t dv, fv;
+    conf_val_t dv, fv, wv;
     if (conf_get(cx, v, "database", &dv)) {
         char *db = conf_val_str(cx, &dv, "geoip: database", 1, PATH_MAX);
         if (db != NULL) {
@@ -157,5 +157,8 @@ void conf_geoip_parse(conf_cx_t *cx, const conf_val_t *v)
     }
     if (conf_get(cx, v, "fields", &fv)) {
         fields_parse(cx, &fv);
+    }
+    if (conf_get(cx, v, "watch", &wv) && !conf_val_is_null(&wv)) {
+        conf_val_bool(cx, &wv, "geoip: watch", &g->is_watched);
     }
 }

@@ -131,7 +131,7 @@ static size_t yaml_output_report(const fy_capture_t *cap, const char *name, gslb
 }
 
 static const char *const top_keys[] = {
-    "server", "zones", "geoip", "probes", "datacenters", "maps", "services", NULL,
+    "server", "zones", "geoip", "control", "probes", "datacenters", "maps", "services", NULL,
 };
 
 /* Walk the document. Sections are read in dependency order (data centers
@@ -158,6 +158,7 @@ static void document_parse(conf_cx_t *cx, struct fy_node *root)
         conf_error(cx, rv.pos, "missing required key 'zones'");
     }
     conf_geoip_parse(cx, conf_get(cx, &rv, "geoip", &v) ? &v : NULL);
+    conf_control_parse(cx, conf_get(cx, &rv, "control", &v) ? &v : NULL);
     if (conf_get(cx, &rv, "probes", &v)) {
         conf_probes_parse(cx, &v);
     }

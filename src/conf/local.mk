@@ -3,6 +3,7 @@ noinst_LIBRARIES += src/conf/libconf.a
 src_conf_libconf_a_SOURCES = \
 	include/gslb/conf.h \
 	src/conf/conf_int.h \
+	src/conf/control.c \
 	src/conf/datacenters.c \
 	src/conf/dups.c \
 	src/conf/free.c \

@@ -1,5 +1,6 @@
 /* conf: the server: section (listeners, limits, identity) and the zones: list. */
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@
 
 static const char *const server_keys[] = {
     "listen",   "workers",             "edns_payload",        "nsid",      "version",
-    "identity", "tcp_idle_timeout_ms", "tcp_max_connections", "log_level", NULL,
+    "identity", "tcp_idle_timeout_ms", "tcp_max_connections", "log_level", "user",
+    NULL,
 };
 
 static const char *const zone_keys[] = {"file", "origin", NULL};
@@ -145,6 +147,17 @@ void conf_server_parse(conf_cx_t *cx, const conf_val_t *v)
     opt_uint(cx, v, "tcp_idle_timeout_ms", SERVER_TCP_IDLE_MIN_MS, SERVER_TCP_IDLE_MAX_MS,
              &s->tcp_idle_timeout_ms);
     opt_uint(cx, v, "tcp_max_connections", 1, SERVER_TCP_CONNS_MAX, &s->tcp_max_connections);
+
+    conf_val_t uv;
+    if (conf_get(cx, v, "user", &uv) && !conf_val_is_null(&uv)) {
+        s->user = conf_val_str(cx, &uv, "server: user", 1, 255);
+        s->user_pos = uv.pos;
+        if (s->user != NULL && getpwnam(s->user) == NULL) {
+            char q[CONF_QUOTE_MAX + 4];
+            conf_error(cx, uv.pos, "server: user '%s' does not exist",
+                       conf_quote(s->user, strlen(s->user), q, sizeof(q)));
+        }
+    }
 
     conf_val_t ll;
     if (conf_get(cx, v, "log_level", &ll) && conf_val_is_scalar(cx, &ll, "server: log_level")) {

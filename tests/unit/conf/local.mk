@@ -21,3 +21,11 @@ tests_unit_conf_test_conf_probes_SOURCES = tests/unit/conf/test_conf_probes.c \
 tests_unit_conf_test_conf_probes_CFLAGS = $(TEST_CFLAGS)
 tests_unit_conf_test_conf_probes_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
 	$(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/conf/test_conf_control
+TESTS += tests/unit/conf/test_conf_control
+tests_unit_conf_test_conf_control_SOURCES = tests/unit/conf/test_conf_control.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_control_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_control_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
+	$(TEST_LIBS)
