@@ -1,6 +1,8 @@
 /* zone: building the node table and RRsets, then flags, targets and semantic checks. */
 #include "zone_int.h"
 
+#include <ldns/ldns.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,9 +190,16 @@ static void check_node(zone_t *z, zone_node_t *n, gslb_diag_t *diag)
             uint16_t t = n->rrsets[i].type;
             /* RFC 2181 10.1: a CNAME owner has no other data (DNSSEC types excepted). */
             if (t != DNS_TYPE_CNAME && t != DNS_TYPE_RRSIG && t != DNS_TYPE_NSEC) {
+                /* Point at whichever of the two came second: that record made the clash. */
+                unsigned other = n->rrsets[i].line;
+                unsigned later = other > cname->line ? other : cname->line;
+                char *type = ldns_rr_type2str((ldns_rr_type)t);
                 name_text(n->name, text, sizeof(text));
-                gslb_diag_report(diag, DIAG_ERROR, z->file, n->rrsets[i].line, 0,
-                                 "'%s': CNAME cannot coexist with other data", text);
+                gslb_diag_report(diag, DIAG_ERROR, z->file, later, 0,
+                                 "'%s': CNAME (line %u) cannot coexist with other data "
+                                 "(%s, line %u)",
+                                 text, cname->line, type ? type : "?", other);
+                free(type);
                 break;
             }
         }

@@ -300,7 +300,8 @@ static void test_load_cname_with_other_data_reported(void **state)
         "www CNAME host\n"
         "www A 192.0.2.1\n";
     static const char *const want[] = {
-        "t.zone:4: error: 'www.example.com.': CNAME cannot coexist with other data",
+        "t.zone:4: error: 'www.example.com.': CNAME (line 3) cannot coexist with other data "
+        "(A, line 4)",
     };
     zone_t *z;
     gslb_diag_t *d;
