@@ -8,10 +8,8 @@ an entry of DIFFERENCES (the RFC text that allows it) and is compared by that en
 looser check. Malformed packets go to gslbd only: it must answer FORMERR or stay silent, and
 keep answering. Exits 77 (SKIP) only when knotd is not installed or cannot start.
 """
-import atexit
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -127,7 +125,7 @@ def skip(why):
     sys.exit(SKIP)
 
 
-class Knot:
+class Knot(harness.Process):
     """knotd on 127.0.0.1:port with its own rundir and storage, stopped by PID."""
 
     def __init__(self, work, port):
@@ -177,14 +175,10 @@ class Knot:
             "zone:\n" % (run, run, port, EDNS_PAYLOAD, NSID.decode(), VERSION,
                          int(IDLE_TIMEOUT_S), run, storage, storage)) + "".join(zones)
         conf_path = work.write("knot.conf", conf)
-        self.log_path = work.file("knot.log")
-        self.log = open(self.log_path, "w")
         try:
-            self.proc = subprocess.Popen([knotd, "-c", conf_path], stdout=self.log,
-                                         stderr=subprocess.STDOUT)
+            harness.Process.__init__(self, [knotd, "-c", conf_path], work.file("knot.log"))
         except OSError as e:
             skip("knotd cannot run (%s)" % e)
-        atexit.register(self.stop)
         self.wait_ready()
 
     def wait_ready(self, timeout_s=15.0):
@@ -205,20 +199,6 @@ class Knot:
             time.sleep(0.1)
         skip("knotd did not serve the zones within %.0f s:\n%s" % (timeout_s, self.read_log()))
 
-    def read_log(self):
-        self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,11 +8,9 @@ referral and glue; otherwise unbound gets a second stub zone for gslb.test. with
 port (the referral still comes from the parent for everything else). Exits 77 (SKIP) only when
 unbound is not installed or cannot start.
 """
-import atexit
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -69,7 +67,7 @@ def pick_child_address():
     return None
 
 
-class Unbound:
+class Unbound(harness.Process):
     """unbound in the foreground on 127.0.0.1:port, stopped by PID."""
 
     def __init__(self, work, port, parent_port, child_addr, child_port, stub_child):
@@ -129,14 +127,10 @@ class Unbound:
             res = subprocess.run([checkconf, path], capture_output=True, text=True)
             if res.returncode != 0:
                 raise RuntimeError("unbound-checkconf: %s%s" % (res.stdout, res.stderr))
-        self.log_path = work.file("unbound.log")
-        self.log = open(self.log_path, "w")
         try:
-            self.proc = subprocess.Popen([exe, "-d", "-c", path], stdout=self.log,
-                                         stderr=subprocess.STDOUT)
+            harness.Process.__init__(self, [exe, "-d", "-c", path], work.file("unbound.log"))
         except OSError as e:
             skip("unbound cannot run (%s)" % e)
-        atexit.register(self.stop)
         self.wait_ready()
 
     def wait_ready(self, timeout_s=10.0):
@@ -152,20 +146,6 @@ class Unbound:
                 time.sleep(0.1)
         skip("unbound did not answer within %.0f s:\n%s" % (timeout_s, self.read_log()))
 
-    def read_log(self):
-        self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
 
     def query(self, name, rdtype="A", ecs=None, timeout=5.0):
         """A recursive query (RD=1) from a client; ecs is "addr/prefix" or None."""

@@ -74,32 +74,19 @@ def make_mmdb(spec_path, out_path, schema="city"):
     return out_path
 
 
-class Server:
-    """A gslbd process on 127.0.0.1:port, stopped by PID."""
+class Process:
+    """A child process with its output in a log file, stopped by PID (SIGTERM, then SIGKILL)
+    when the test ends, whatever happens. Raises OSError when it cannot be started."""
 
-    def __init__(self, config_path, port, log_path):
-        self.port = port
+    def __init__(self, args, log_path):
         self.log_path = log_path
         self.log = open(log_path, "w")
-        self.proc = subprocess.Popen([GSLBD, "-c", config_path], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        try:
+            self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        except OSError:
+            self.log.close()
+            raise
         atexit.register(self.stop)
-        self.wait_ready()
-
-    def wait_ready(self, timeout_s=10.0):
-        deadline = time.time() + timeout_s
-        q = dns.message.make_query("version.bind.", "TXT", "CH")
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("gslbd exited with %s:\n%s" % (self.proc.returncode,
-                                                                   self.read_log()))
-            try:
-                dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.2)
-                return
-            except (dns.exception.Timeout, OSError):
-                time.sleep(0.05)
-        raise RuntimeError("gslbd did not answer within %.0f s:\n%s" % (timeout_s,
-                                                                        self.read_log()))
 
     def read_log(self):
         self.log.flush()
@@ -118,6 +105,30 @@ class Server:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+
+class Server(Process):
+    """A gslbd process on 127.0.0.1:port."""
+
+    def __init__(self, config_path, port, log_path):
+        self.port = port
+        super().__init__([GSLBD, "-c", config_path], log_path)
+        self.wait_ready()
+
+    def wait_ready(self, timeout_s=10.0):
+        deadline = time.time() + timeout_s
+        q = dns.message.make_query("version.bind.", "TXT", "CH")
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gslbd exited with %s:\n%s" % (self.proc.returncode,
+                                                                   self.read_log()))
+            try:
+                dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.2)
+                return
+            except (dns.exception.Timeout, OSError):
+                time.sleep(0.05)
+        raise RuntimeError("gslbd did not answer within %.0f s:\n%s" % (timeout_s,
+                                                                        self.read_log()))
 
     def query(self, name, rdtype="A", ecs=None, tcp=False, edns=True, payload=1232,
               rdclass="IN", want_dnssec=False, timeout=2.0):
