@@ -1,6 +1,7 @@
 """Health probes and failover end to end: real HTTP(S) backends on loopback are stopped,
 restarted and made to fail, and the steered answers must follow within the detection time."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -97,6 +98,13 @@ def failover_and_recovery():
     if t is not None:
         print("measured failover time: %.2f s (bound %.1f s)" % (t, DETECT_BOUND_S))
     r.equal("fallback answer has the degraded TTL", www()[1], 10)
+    # A reload with unchanged probes keeps their state: eu-west stays down, it
+    # does not flip back to its initial "up" state.
+    reloads = srv.read_log().count("reloaded")
+    srv.signal(signal.SIGHUP)
+    r.check("reload: completes", wait_for(lambda: srv.read_log().count("reloaded") > reloads, 5)
+            is not None, srv.read_log()[-1500:])
+    r.equal("reload: health state kept, still failed over", www()[0], US)
     eu1.start()
     eu2.start()
     t = wait_for(lambda: www() == (EU, 30), INTERVAL_S * UP_THRESHOLD + 2.0)
