@@ -95,6 +95,55 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
 const char *policy_datacenter_name(const policy_t *p, uint32_t dc);
 size_t policy_datacenter_count(const policy_t *p);
 
+/* Operator overrides and run-time weights. The control module sets them on
+ * the published policy (and on each new one before it is published, from
+ * its name-keyed table), so they are the one part of a policy that changes
+ * after publication: each is a relaxed atomic that a worker reads once per
+ * decision. The overrides reuse the health module's vocabulary:
+ *   HEALTH_ADMIN_DRAIN       never handed out, not even when a service fails
+ *                            open; probes and their state go on
+ *   HEALTH_ADMIN_FORCE_UP    up whatever the probes say
+ *   HEALTH_ADMIN_FORCE_DOWN  down whatever the probes say (a service that
+ *                            fails open may still answer with it)
+ * A resource's own FORCE_UP/FORCE_DOWN wins over its data center's; a drain
+ * of either excludes the resource. Setters: any control thread, never the
+ * query path; getters: any thread. Indexes out of range are ignored (setters)
+ * or read as HEALTH_ADMIN_NONE / 0 (getters). */
+void policy_datacenter_set_admin(policy_t *p, uint32_t dc, health_admin_t admin);
+health_admin_t policy_datacenter_admin(const policy_t *p, uint32_t dc);
+void policy_resource_set_admin(policy_t *p, size_t i, health_admin_t admin);
+health_admin_t policy_resource_admin(const policy_t *p, size_t i);
+/* Effective capacity weight of a data center (0..CONF_WEIGHT_MAX): the
+ * configured weight until set. The policy reads only the effective one. */
+void policy_datacenter_set_weight(policy_t *p, uint32_t dc, uint32_t weight);
+uint32_t policy_datacenter_weight(const policy_t *p, uint32_t dc);
+uint32_t policy_datacenter_conf_weight(const policy_t *p, uint32_t dc);
+
+/* Index of the data center called name, or -1. */
+int policy_datacenter_find(const policy_t *p, const char *name);
+/* Index of the resource "dc/address" (the address in any valid text form),
+ * or -1. */
+long policy_resource_find(const policy_t *p, const char *dc, const char *address);
+/* Resource i's data center index and health slot (HEALTH_SLOT_NONE when not
+ * probed), for status pages. */
+uint32_t policy_resource_dc(const policy_t *p, size_t i);
+uint32_t policy_resource_slot(const policy_t *p, size_t i);
+/* Is data center dc up for A (want_v6 false) or AAAA answers, as the
+ * candidate walk would see it now: 1 up, 0 down, -1 when it has no records
+ * of that family. */
+int policy_datacenter_health(const policy_t *p, uint32_t dc, bool want_v6);
+/* Is resource i answerable now (probe state with every override applied)? */
+bool policy_resource_is_up(const policy_t *p, size_t i);
+
+/* Metrics buckets: stable numbers the control module gives services and
+ * data centers by name, so per-worker counters keep their meaning across
+ * reloads. Set before publishing; 0 (the default) is the shared "other"
+ * bucket. */
+void policy_service_set_stat_id(policy_t *p, size_t i, uint16_t id);
+uint16_t policy_service_stat_id(const policy_service_t *s);
+void policy_datacenter_set_stat_id(policy_t *p, uint32_t dc, uint16_t id);
+uint16_t policy_datacenter_stat_id(const policy_t *p, uint32_t dc);
+
 /* Next value of a xorshift64* generator; state must be non-zero. */
 uint64_t policy_rng_next(uint64_t *state);
 

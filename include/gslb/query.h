@@ -48,15 +48,55 @@ int query_snapshot_load(query_snapshot_t **out, const char *conf_path, health_t 
 /* Free a snapshot; NULL does nothing. */
 void query_snapshot_free(query_snapshot_t *s);
 
+/* QTYPEs counted on their own in metrics; everything else is "other". */
+typedef enum query_qtype_class {
+    QUERY_QT_A = 0,
+    QUERY_QT_AAAA,
+    QUERY_QT_CNAME,
+    QUERY_QT_MX,
+    QUERY_QT_TXT,
+    QUERY_QT_NS,
+    QUERY_QT_SOA,
+    QUERY_QT_SRV,
+    QUERY_QT_CAA,
+    QUERY_QT_PTR,
+    QUERY_QT_DS,
+    QUERY_QT_ANY,
+    QUERY_QT_OTHER,
+    QUERY_QT_COUNT
+} query_qtype_class_t;
+
+/* The class a QTYPE is counted under, and its name ("A", ..., "other"). */
+query_qtype_class_t query_qtype_class(uint16_t qtype);
+const char *query_qtype_class_name(query_qtype_class_t c);
+
+/* Metrics buckets for services and data centers, numbered by the control
+ * module by name so that they keep their meaning across reloads (see
+ * policy_service_set_stat_id); bucket 0 collects the rest ("other"). */
+#define QUERY_STATS_SERVICES 256
+#define QUERY_STATS_DATACENTERS 256
+/* Client continents: AF AN AS EU NA OC SA, then "unknown" (no location). */
+#define QUERY_STATS_CONTINENTS 8
+#define QUERY_RCODES 24 /* RCODEs counted one by one (extended ones included) */
+
+/* Index of a continent code in the per-continent counters (unknown last),
+ * and the code of an index ("unknown" for the last). */
+unsigned query_continent_index(const char *code);
+const char *query_continent_name(unsigned index);
+
 /* Per-worker counters; plain integers written only by their worker and
  * summed on read (stale reads are fine for metrics). */
 typedef struct query_stats {
     uint64_t queries[2];         /* by transport: SERVER_UDP, SERVER_TCP */
-    uint64_t rcodes[24];         /* responses by RCODE (extended included) */
+    uint64_t qtypes[2][QUERY_QT_COUNT]; /* queries with a question, by transport and QTYPE */
+    uint64_t rcodes[QUERY_RCODES]; /* responses by RCODE (extended included) */
+    uint64_t tcp_rcodes[QUERY_RCODES]; /* the part of rcodes sent over TCP */
     uint64_t dropped;            /* malformed or not answerable: no response sent */
     uint64_t truncated;          /* TC=1 responses */
     uint64_t ecs[2];             /* [0] without ECS, [1] with ECS */
-    uint64_t service_answers;    /* answers chosen by a service policy */
+    uint64_t service_answers[QUERY_STATS_SERVICES];  /* answers by service bucket */
+    uint64_t dc_answers[QUERY_STATS_DATACENTERS];    /* data centers in answers, by bucket */
+    uint64_t continent_answers[QUERY_STATS_CONTINENTS]; /* service answers by client continent */
 } query_stats_t;
 
 /* A worker's private state: RNG for weighted choice and counters. */

@@ -30,6 +30,8 @@ static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *di
 {
     dc->name = c->name;
     dc->weight = c->weight;
+    atomic_init(&dc->weight_eff, c->weight);
+    atomic_init(&dc->admin, HEALTH_ADMIN_NONE);
     dc->conf = c;
     dc->min_up_fraction = c->min_up_fraction;
     dc->v4 = xcalloc(c->address_count ? c->address_count : 1, sizeof(*dc->v4));
@@ -41,6 +43,7 @@ static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *di
         memcpy(slot->data, a->addr.addr, a->addr.family == AF_INET ? 4 : 16);
         slot->weight = a->weight ? a->weight : 1;
         slot->slot = HEALTH_SLOT_NONE;
+        atomic_init(&slot->admin, HEALTH_ADMIN_NONE);
     }
     if (dc->v4_count > POLICY_MAX_DC_ADDRS || dc->v6_count > POLICY_MAX_DC_ADDRS) {
         REPORT(diag, c->pos, "datacenter '%s': at most %d addresses of each family", c->name,
@@ -116,6 +119,16 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
         p->sites[i].longitude = c->longitude;
         p->sites[i].has_location = c->has_location;
     }
+    p->resources = xcalloc(p->resource_count ? p->resource_count : 1, sizeof(*p->resources));
+    size_t r = 0;
+    for (size_t d = 0; d < p->dc_count; d++) {
+        policy_dc_t *dc = &p->dcs[d];
+        size_t v4 = 0, v6 = 0;
+        for (size_t a = 0; a < dc->conf->address_count && dc->v4 != NULL; a++) {
+            bool is_v4 = dc->conf->addresses[a].addr.family == AF_INET;
+            p->resources[r++] = is_v4 ? &dc->v4[v4++] : &dc->v6[v6++];
+        }
+    }
     p->map_count = conf->map_count;
     p->maps = xcalloc(p->map_count ? p->map_count : 1, sizeof(*p->maps));
     for (size_t i = 0; i < p->map_count; i++) {
@@ -154,6 +167,7 @@ void policy_free(policy_t *p)
         geo_map_free(p->maps[i]);
     }
     free(p->dcs);
+    free(p->resources);
     free(p->sites);
     free(p->maps);
     free(p->services);

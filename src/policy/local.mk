@@ -2,6 +2,7 @@ noinst_LIBRARIES += src/policy/libpolicy.a
 src_policy_libpolicy_a_SOURCES = \
 	include/gslb/policy.h \
 	src/policy/policy_int.h \
+	src/policy/admin.c \
 	src/policy/build.c \
 	src/policy/select.c \
 	src/policy/weights.c

@@ -4,6 +4,8 @@
 
 #include "gslb/policy.h"
 
+#include <stdatomic.h>
+
 #define POLICY_MAX_DC_ADDRS 256 /* addresses of one family per data center */
 #define POLICY_ADDR_WORDS (POLICY_MAX_DC_ADDRS / 64) /* words of an address bitset */
 
@@ -12,11 +14,16 @@ typedef struct policy_addr {
     uint8_t data[16];   /* RDATA: 4 octets (A) or 16 (AAAA) */
     uint32_t weight;
     uint32_t slot;      /* health slot, HEALTH_SLOT_NONE when not probed */
+    _Atomic uint8_t admin; /* health_admin_t set by the control module; relaxed */
 } policy_addr_t;
 
 typedef struct policy_dc {
     const char *name;   /* borrowed from the conf */
     uint32_t weight;    /* configured capacity weight */
+    _Atomic uint32_t weight_eff; /* effective weight the policy reads: configured, or the
+                                  * control module's run-time override; relaxed */
+    _Atomic uint8_t admin;       /* health_admin_t set by the control module; relaxed */
+    uint16_t stat_id;            /* metrics bucket, set before publishing; 0 = other */
     policy_addr_t *v4, *v6;
     size_t v4_count, v6_count;
     uint8_t cname[DNS_NAME_MAX]; /* wire, when has_cname */
@@ -35,12 +42,14 @@ struct policy_service {
     uint32_t cand[POLICY_MAX_DCS];
     size_t cand_count;
     uint64_t cand_mask;         /* bit per data-center index */
+    uint16_t stat_id;           /* metrics bucket, set before publishing; 0 = other */
 };
 
 struct policy {
     const geo_db_t *geo;
     const health_t *health;
     size_t resource_count;
+    policy_addr_t **resources;  /* resource index -> its address entry */
     policy_dc_t *dcs;
     size_t dc_count;
     geo_site_t *sites;
@@ -49,6 +58,19 @@ struct policy {
     policy_service_t *services;
     size_t service_count;
 };
+
+/* One address's state for a decision, overrides applied (see policy.h). */
+typedef enum policy_addr_state {
+    POLICY_ADDR_UP = 0,
+    POLICY_ADDR_DOWN,     /* probe or forced down: fail open may still use it */
+    POLICY_ADDR_DRAINED,  /* never handed out */
+} policy_addr_state_t;
+
+policy_addr_state_t policy_addr_state(const policy_t *p, const policy_dc_t *dc,
+                                      const policy_addr_t *a);
+
+/* An IPv4 or IPv6 address in text form. */
+bool policy_addr_parse(const char *text, conf_addr_t *out);
 
 /* Pick k of the n addresses at random in proportion to their weights,
  * without replacement, only among those whose bit is set in the bitset

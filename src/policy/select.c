@@ -54,30 +54,66 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
     return scope;
 }
 
-/* Which addresses of the family are up (bit i = address i), and whether the
- * site counts as up: at least max(1, ceil(min_up_fraction * n)) of n. */
+policy_addr_state_t policy_addr_state(const policy_t *p, const policy_dc_t *dc,
+                                      const policy_addr_t *a)
+{
+    health_admin_t da = (health_admin_t)atomic_load_explicit(&dc->admin, memory_order_relaxed);
+    health_admin_t aa = (health_admin_t)atomic_load_explicit(&a->admin, memory_order_relaxed);
+    /* Decision table, most specific first:
+     *   either drained              -> drained
+     *   address forced up / down    -> up / down
+     *   site forced up / down       -> up / down
+     *   otherwise                   -> the probe (with any health-slot override) */
+    if (da == HEALTH_ADMIN_DRAIN || aa == HEALTH_ADMIN_DRAIN) {
+        return POLICY_ADDR_DRAINED;
+    }
+    if (aa == HEALTH_ADMIN_FORCE_UP || aa == HEALTH_ADMIN_FORCE_DOWN) {
+        return aa == HEALTH_ADMIN_FORCE_UP ? POLICY_ADDR_UP : POLICY_ADDR_DOWN;
+    }
+    if (da == HEALTH_ADMIN_FORCE_UP || da == HEALTH_ADMIN_FORCE_DOWN) {
+        return da == HEALTH_ADMIN_FORCE_UP ? POLICY_ADDR_UP : POLICY_ADDR_DOWN;
+    }
+    return health_slot_is_up(p->health, a->slot) ? POLICY_ADDR_UP : POLICY_ADDR_DOWN;
+}
+
+/* Which addresses of the family are up (bit i = address i) and which may be
+ * handed out at all (ok_mask: not drained), and whether the site counts as
+ * up: at least max(1, ceil(min_up_fraction * n)) of its n addresses that are
+ * not drained. A drained address is the operator's choice, not a failure, so
+ * it does not make the site "partly down". *has_ok: anything not drained. */
 static bool dc_health(const policy_t *p, const policy_dc_t *dc, bool want_v6, uint64_t *up_mask,
-                      bool *is_partial)
+                      uint64_t *ok_mask, bool *is_partial, bool *has_ok)
 {
     memset(up_mask, 0, POLICY_ADDR_WORDS * sizeof(*up_mask));
+    memset(ok_mask, 0, POLICY_ADDR_WORDS * sizeof(*ok_mask));
     if (dc->has_cname) {
+        /* A CNAME site has no probed addresses: only its own overrides count. */
+        health_admin_t da =
+            (health_admin_t)atomic_load_explicit(&dc->admin, memory_order_relaxed);
         *is_partial = false;
-        return true; /* a CNAME site has no probed addresses of its own */
+        *has_ok = da != HEALTH_ADMIN_DRAIN;
+        return da != HEALTH_ADMIN_DRAIN && da != HEALTH_ADMIN_FORCE_DOWN;
     }
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
     size_t n = want_v6 ? dc->v6_count : dc->v4_count;
-    size_t up = 0;
+    size_t up = 0, eligible = 0;
     for (size_t i = 0; i < n; i++) {
-        if (health_slot_is_up(p->health, addrs[i].slot)) {
+        policy_addr_state_t st = policy_addr_state(p, dc, &addrs[i]);
+        if (st != POLICY_ADDR_DRAINED) {
+            ok_mask[i / 64] |= 1ull << (i % 64);
+            eligible++;
+        }
+        if (st == POLICY_ADDR_UP) {
             up_mask[i / 64] |= 1ull << (i % 64);
             up++;
         }
     }
-    size_t need = (size_t)(dc->min_up_fraction * (double)n + 0.999999);
+    size_t need = (size_t)(dc->min_up_fraction * (double)eligible + 0.999999);
     if (need < 1) {
         need = 1;
     }
-    *is_partial = up < n;
+    *is_partial = up < eligible;
+    *has_ok = eligible > 0;
     return up >= need;
 }
 
@@ -137,7 +173,9 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
      * resort, keeping only those with records for this QTYPE. */
     uint64_t seen = 0;
     uint64_t up_masks[POLICY_MAX_DCS][POLICY_ADDR_WORDS];
+    uint64_t ok_masks[POLICY_MAX_DCS][POLICY_ADDR_WORDS];
     bool partial[POLICY_MAX_DCS];
+    bool has_ok[POLICY_MAX_DCS];
     for (size_t pass = 0; pass < 2; pass++) {
         const uint32_t *list = pass == 0 ? order : s->cand;
         size_t len = pass == 0 ? n : s->cand_count;
@@ -151,7 +189,8 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
             seen |= bit;
             size_t k = out->candidate_count++;
             out->candidates[k] = dc;
-            out->candidate_up[k] = dc_health(p, &p->dcs[dc], want_v6, up_masks[k], &partial[k]);
+            out->candidate_up[k] = dc_health(p, &p->dcs[dc], want_v6, up_masks[k], ok_masks[k],
+                                             &partial[k], &has_ok[k]);
         }
     }
     if (out->candidate_count == 0) {
@@ -184,9 +223,15 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
             if (dc->has_cname) {
                 put_cname(dc, fdc, out);
             } else if (qtype != DNS_TYPE_CNAME && dc_serves(dc, want_v6)) {
-                out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
-                put_addresses(p, dc, want_v6, NULL, per_dc, rng, out);
-                out->chosen[out->chosen_count++] = fdc;
+                /* Whatever its health, but never a drained address. */
+                uint64_t up_mask[POLICY_ADDR_WORDS], ok_mask[POLICY_ADDR_WORDS];
+                bool is_partial, any_ok;
+                dc_health(p, dc, want_v6, up_mask, ok_mask, &is_partial, &any_ok);
+                put_addresses(p, dc, want_v6, ok_mask, per_dc, rng, out);
+                if (out->count > 0) {
+                    out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
+                    out->chosen[out->chosen_count++] = fdc;
+                }
             }
             return;
         }
@@ -195,9 +240,14 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
              * than no answer, as the peers do. */
             ignore_health = true;
             for (size_t i = 0; i < out->candidate_count && use_count < want_dcs; i++) {
-                use[use_count++] = i;
+                if (has_ok[i]) {
+                    use[use_count++] = i; /* drained sites stay out even now */
+                }
             }
             break;
+        }
+        if (use_count == 0) {
+            return; /* every candidate is drained: NODATA */
         }
     }
     /* RFC-free policy choice: a fallback or partly down site gets the shorter
@@ -223,7 +273,18 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
         if (dc->has_cname) {
             continue; /* a CNAME site cannot be mixed into an address answer */
         }
-        put_addresses(p, dc, want_v6, ignore_health ? NULL : up_masks[i], per_dc, rng, out);
+        put_addresses(p, dc, want_v6, ignore_health ? ok_masks[i] : up_masks[i], per_dc, rng,
+                      out);
         out->chosen[out->chosen_count++] = out->candidates[i];
     }
+}
+
+int policy_datacenter_health(const policy_t *p, uint32_t dc, bool want_v6)
+{
+    if (dc >= p->dc_count || !dc_serves(&p->dcs[dc], want_v6)) {
+        return -1;
+    }
+    uint64_t up_mask[POLICY_ADDR_WORDS], ok_mask[POLICY_ADDR_WORDS];
+    bool is_partial, has_ok;
+    return dc_health(p, &p->dcs[dc], want_v6, up_mask, ok_mask, &is_partial, &has_ok) ? 1 : 0;
 }

@@ -51,7 +51,7 @@ void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uin
     uint64_t w[POLICY_MAX_DCS];
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
-        w[i] = dcs[cand[i]].weight;
+        w[i] = atomic_load_explicit(&dcs[cand[i]].weight_eff, memory_order_relaxed);
         total += w[i];
     }
     /* Successive weighted draws without replacement: the first place goes to

@@ -185,7 +185,14 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
         }
         return STEP_NODATA;
     }
-    a->wk->stats.service_answers++;
+    query_stats_t *st = &a->wk->stats;
+    st->service_answers[policy_service_stat_id(node->service)]++;
+    for (size_t i = 0; i < res.chosen_count; i++) {
+        st->dc_answers[policy_datacenter_stat_id(a->snap->policy, res.chosen[i])]++;
+    }
+    st->continent_answers[res.has_location && res.location.is_found
+                              ? query_continent_index(res.location.continent)
+                              : QUERY_STATS_CONTINENTS - 1]++;
     if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, res.type, res.ttl_s, res.rrs,
                              res.count) < 0) {
         a->is_tc = true;
@@ -411,16 +418,19 @@ static uint8_t answer_question(answer_t *a)
 }
 
 static size_t answer_error(query_worker_t *w, const uint8_t *pkt, size_t len,
-                           const dns_query_t *q, uint8_t *resp, size_t cap, uint8_t rcode)
+                           const dns_query_t *q, uint8_t *resp, size_t cap, uint8_t rcode,
+                           bool is_tcp)
 {
     dns_writer_t wr;
     if (q->has_question && dns_writer_begin(&wr, resp, cap, cap, q, pkt) == 0) {
         w->stats.rcodes[rcode]++;
+        w->stats.tcp_rcodes[rcode] += is_tcp;
         return dns_writer_finish(&wr, rcode);
     }
     size_t n = dns_write_header_error(resp, cap, pkt, len, rcode);
     if (n > 0) {
         w->stats.rcodes[rcode]++;
+        w->stats.tcp_rcodes[rcode] += is_tcp;
     } else {
         w->stats.dropped++;
     }
@@ -444,13 +454,16 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         w->stats.dropped++;
         return 0;
     case DNS_PARSE_FORMERR:
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR);
+        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR,
+                            req->transport == SERVER_TCP);
     case DNS_PARSE_NOTIMP:
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_NOTIMP);
+        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_NOTIMP,
+                            req->transport == SERVER_TCP);
     case DNS_PARSE_BADVERS:
     case DNS_PARSE_OK:
         break;
     }
+    w->stats.qtypes[req->transport == SERVER_TCP ? 1 : 0][query_qtype_class(q.qtype)]++;
     answer_t a = {.snap = snap, .q = &q, .wk = w, .req = req};
     size_t limit = cap;
     if (req->transport == SERVER_UDP) {
@@ -463,7 +476,8 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         }
     }
     if (dns_writer_begin(&a.w, resp, cap, limit, &q, req->msg) < 0) {
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR);
+        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR,
+                            req->transport == SERVER_TCP);
     }
     dns_opt_out_t opt = {.udp_size = snap->edns_payload, .is_do = q.is_do};
     if (q.has_edns) {
@@ -495,7 +509,9 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         dns_writer_set_flags(&a.w, DNS_FLAG_TC);
         w->stats.truncated++;
     }
-    w->stats.rcodes[rcode < GSLB_ARRAY_LEN(w->stats.rcodes) ? rcode : 0]++;
+    size_t rc_index = rcode < QUERY_RCODES ? rcode : 0;
+    w->stats.rcodes[rc_index]++;
+    w->stats.tcp_rcodes[rc_index] += req->transport == SERVER_TCP;
     w->stats.ecs[q.has_ecs ? 1 : 0]++;
     return dns_writer_finish(&a.w, (uint8_t)(rcode & 0x0F));
 }

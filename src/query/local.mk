@@ -4,4 +4,5 @@ src_query_libquery_a_SOURCES = \
 	src/query/query_int.h \
 	src/query/answer.c \
 	src/query/probes.c \
-	src/query/snapshot.c
+	src/query/snapshot.c \
+	src/query/stats.c

@@ -230,8 +230,8 @@ static void test_order_weighted_first_place_follows_capacity_100_300(void **stat
     (void)state;
     policy_dc_t dcs[2];
     memset(dcs, 0, sizeof(dcs));
-    dcs[0].weight = 100;
-    dcs[1].weight = 300;
+    dcs[0].weight_eff = 100;
+    dcs[1].weight_eff = 300;
     uint64_t rng = 0x0123456789ABCDEFull;
     size_t first[2] = {0};
 
@@ -252,10 +252,10 @@ static void test_order_weighted_uses_weight_of_candidate_index(void **state)
     (void)state;
     policy_dc_t dcs[5];
     memset(dcs, 0, sizeof(dcs));
-    dcs[0].weight = 1000;
-    dcs[1].weight = 1;
-    dcs[3].weight = 1;
-    dcs[4].weight = 3;
+    dcs[0].weight_eff = 1000;
+    dcs[1].weight_eff = 1;
+    dcs[3].weight_eff = 1;
+    dcs[4].weight_eff = 3;
     uint64_t rng = 42;
     size_t first[5] = {0};
 
@@ -277,9 +277,9 @@ static void test_order_weighted_second_place_follows_remaining_weights(void **st
     (void)state;
     policy_dc_t dcs[3];
     memset(dcs, 0, sizeof(dcs));
-    dcs[0].weight = 1;
-    dcs[1].weight = 2;
-    dcs[2].weight = 7;
+    dcs[0].weight_eff = 1;
+    dcs[1].weight_eff = 2;
+    dcs[2].weight_eff = 7;
     uint64_t rng = 8;
     size_t count[3][3] = {{0}};
 
@@ -301,13 +301,30 @@ static void test_order_weighted_single_candidate_untouched(void **state)
     (void)state;
     policy_dc_t dcs[3];
     memset(dcs, 0, sizeof(dcs));
-    dcs[2].weight = 5;
+    dcs[2].weight_eff = 5;
     uint64_t rng = 1;
     uint32_t cand[1] = {2};
 
     policy_order_weighted(dcs, cand, 1, &rng);
     assert_int_equal(cand[0], 2);
     assert_int_equal(rng, 1); /* no random number used */
+}
+
+static void test_order_weighted_reads_effective_not_configured_weight(void **state)
+{
+    (void)state;
+    policy_dc_t dcs[2];
+    memset(dcs, 0, sizeof(dcs));
+    dcs[0].weight = 1000; /* configured: would win nearly always */
+    dcs[1].weight = 1;
+    dcs[0].weight_eff = 0; /* run-time override: never first while dcs[1] has weight */
+    dcs[1].weight_eff = 5;
+    uint64_t rng = 99;
+    for (size_t i = 0; i < 1000; i++) {
+        uint32_t cand[2] = {0, 1};
+        policy_order_weighted(dcs, cand, 2, &rng);
+        assert_int_equal(cand[0], 1);
+    }
 }
 
 static void test_pick_weighted_skips_addresses_that_are_down(void **state)
@@ -347,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_order_weighted_uses_weight_of_candidate_index),
         cmocka_unit_test(test_order_weighted_second_place_follows_remaining_weights),
         cmocka_unit_test(test_order_weighted_single_candidate_untouched),
+        cmocka_unit_test(test_order_weighted_reads_effective_not_configured_weight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
