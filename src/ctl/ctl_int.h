@@ -1,0 +1,210 @@
+/* ctl: internal types shared by the control plane's parts (reload, HTTP, metrics, overrides). */
+#ifndef GSLB_CTL_INT_H
+#define GSLB_CTL_INT_H
+
+#include "gslb/ctl.h"
+#include "gslb/util.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+/* ---- a growing text buffer (metrics) ---- */
+typedef struct ctl_buf {
+    char *data;
+    size_t len, cap;
+} ctl_buf_t;
+
+void ctl_buf_printf(ctl_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a Prometheus label value: \\, \" and \n escaped. */
+void ctl_buf_label(ctl_buf_t *b, const char *s);
+void ctl_buf_free(ctl_buf_t *b);
+
+/* ---- admin overrides, keyed by name (overrides.c) ---- */
+
+/* One override: a data center ("eu-west") or a resource ("eu-west/192.0.2.1",
+ * the address in its canonical text form). */
+typedef struct ctl_override {
+    char *key;
+    bool is_resource;
+    health_admin_t admin;  /* HEALTH_ADMIN_NONE = no state override */
+    bool has_weight;       /* data centers only */
+    uint32_t weight;
+} ctl_override_t;
+
+typedef struct ctl_overrides {
+    ctl_override_t *items;
+    size_t count;
+} ctl_overrides_t;
+
+void ctl_overrides_clear(ctl_overrides_t *o);
+/* Set (admin != NONE) or remove a state override; entries with nothing left go. */
+void ctl_overrides_set_admin(ctl_overrides_t *o, bool is_resource, const char *key,
+                             health_admin_t admin);
+/* Set or remove (has_weight false) a data center's weight override. */
+void ctl_overrides_set_weight(ctl_overrides_t *o, const char *dc, bool has_weight,
+                              uint32_t weight);
+const ctl_override_t *ctl_overrides_find(const ctl_overrides_t *o, bool is_resource,
+                                         const char *key);
+/* "dc/address" with the address in canonical form, or NULL when address
+ * is not an IP address. Owned by the caller. */
+char *ctl_resource_key(const char *dc, const char *address);
+/* Apply every override to p (which starts with none). Overrides whose data
+ * center or resource p does not have are kept and logged at warning level
+ * when log_missing. Returns how many did not apply. */
+size_t ctl_overrides_apply(const ctl_overrides_t *o, policy_t *p, bool log_missing);
+/* {"version": 1, "datacenters": {...}, "resources": {...}} */
+json_t *ctl_overrides_to_json(const ctl_overrides_t *o);
+/* Replace o with the overrides in j; returns 0, or -GSLB_EINVAL with a reason in err. */
+int ctl_overrides_from_json(ctl_overrides_t *o, const json_t *j, char *err, size_t err_len);
+/* Write o to path atomically (a temporary file in the same directory, then
+ * rename). Returns 0 or -GSLB_EIO (logged). */
+int ctl_overrides_save(const ctl_overrides_t *o, const char *path);
+/* Read path into o. A missing file is not an error (o empty). Returns 0 or
+ * -GSLB_EINVAL/-GSLB_EIO (logged; o is left empty). */
+int ctl_overrides_load(ctl_overrides_t *o, const char *path);
+
+/* ---- stable metrics buckets by name (names.c) ---- */
+typedef struct ctl_names {
+    char *names[QUERY_STATS_SERVICES > QUERY_STATS_DATACENTERS ? QUERY_STATS_SERVICES
+                                                               : QUERY_STATS_DATACENTERS];
+    size_t count; /* names[0] is "other" */
+    size_t max;
+} ctl_names_t;
+
+void ctl_names_init(ctl_names_t *n, size_t max);
+void ctl_names_free(ctl_names_t *n);
+/* The bucket of name, given a new one when there is room, else 0. */
+uint16_t ctl_names_id(ctl_names_t *n, const char *name);
+
+/* ---- metrics (metrics.c) ---- */
+typedef struct ctl_metrics_resource {
+    const char *datacenter;
+    char address[48];
+    const char *probe;          /* probe type name, "none" when not probed */
+    bool is_probe_up;           /* probe state before overrides */
+    bool is_up;                 /* answerable: overrides applied */
+    health_admin_t admin;
+} ctl_metrics_resource_t;
+
+typedef struct ctl_metrics_dc {
+    const char *name;
+    int is_up_v4, is_up_v6;     /* 1, 0, or -1 without addresses of that family */
+    health_admin_t admin;
+    uint32_t conf_weight, weight;
+} ctl_metrics_dc_t;
+
+typedef struct ctl_metrics_input {
+    const char *version;
+    query_stats_t q;            /* summed over the workers */
+    bool has_server;
+    server_stats_t srv;
+    bool has_health;
+    health_stats_t health;
+    const ctl_names_t *services, *datacenters; /* bucket names */
+    const ctl_metrics_dc_t *dcs;
+    size_t dc_count;
+    const ctl_metrics_resource_t *res;
+    size_t res_count;
+    uint64_t generation;
+    uint64_t reloads, reload_failures;
+    double last_reload_success_s; /* Unix time; 0 = never since start */
+    double loaded_at_s;
+} ctl_metrics_input_t;
+
+/* Write the Prometheus text exposition (format 0.0.4) of in to b. Pure. */
+void ctl_metrics_format(const ctl_metrics_input_t *in, ctl_buf_t *b);
+/* Name of an RCODE for labels ("NOERROR", ..., or the number). */
+const char *ctl_rcode_name(unsigned rcode, char *buf, size_t len);
+
+/* ---- the control state ---- */
+
+/* A POST /reload waiting for the reload that will serve it. */
+typedef struct ctl_waiter {
+    struct ctl_waiter *next;
+    struct evhttp_request *req; /* NULL once the client went away */
+    struct ctl *c;
+} ctl_waiter_t;
+
+struct ctl {
+    char *conf_path;
+    struct event_base *base;
+    health_t *health;
+    query_snapshot_t **current;
+    const server_t *server;
+    _Atomic(query_worker_t *) *workers;
+    size_t worker_count;
+
+    /* (mu) guards the overrides, names, token and the publishing of snapshots,
+     * so that an admin action and a reload never miss each other's changes. */
+    pthread_mutex_t mu;
+    ctl_overrides_t overrides;
+    ctl_names_t service_names, dc_names;
+    char *token;
+    char *state_file;
+    uint64_t generation;
+    uint64_t reloads, reload_failures;
+    double last_reload_success_s;
+    char **last_errors;       /* messages of the last failed reload */
+    size_t last_error_count;
+
+    /* Reload thread. (rmu) */
+    pthread_mutex_t rmu;
+    pthread_cond_t rcond;
+    pthread_t thread;
+    bool has_thread;
+    bool is_wanted;           /* a reload was asked for and has not started */
+    bool is_stopping;
+    ctl_waiter_t *waiting;    /* served by the next reload to start */
+    struct ctl_done *results; /* finished reloads, for the main thread */
+    struct event *done_ev;    /* main base: send the results */
+
+    /* HTTP endpoint. */
+    struct evhttp *http;
+
+    /* geoip watch (main thread). */
+    struct event *watch_ev;
+    char *watch_path;
+    struct stat watch_st;
+    bool has_watch_st;
+};
+
+/* A finished reload. */
+typedef struct ctl_done {
+    struct ctl_done *next;
+    ctl_waiter_t *waiters;
+    bool is_ok;
+    uint64_t generation;
+    char **messages;          /* every diagnostic, "file:line:col: error: ..." */
+    size_t message_count;
+} ctl_done_t;
+
+/* reload.c */
+int ctl_reload_start(ctl_t *c);
+void ctl_reload_stop(ctl_t *c);
+/* Queue a reload; w (may be NULL) gets the result. Main thread. */
+void ctl_reload_enqueue(ctl_t *c, ctl_waiter_t *w);
+/* Give the snapshot its buckets and the overrides (mu held). */
+void ctl_snapshot_prepare(ctl_t *c, query_snapshot_t *s, bool log_missing);
+
+/* http.c */
+int ctl_http_start(ctl_t *c, const conf_control_t *cc);
+void ctl_http_stop(ctl_t *c);
+void ctl_http_reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j);
+
+/* status.c / explain.c / metrics.c: handlers; main thread, inside rcu_read_lock. */
+json_t *ctl_status_json(ctl_t *c, const query_snapshot_t *s);
+int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const char *client,
+                const char *type, json_t **out, char *err, size_t err_len);
+void ctl_metrics_collect(ctl_t *c, const query_snapshot_t *s, ctl_buf_t *b);
+
+/* ctl.c */
+void ctl_watch_arm(ctl_t *c, const query_snapshot_t *s);
+
+#endif

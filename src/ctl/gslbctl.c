@@ -1,0 +1,464 @@
+/* gslbctl: command-line client of gslbd's HTTP control endpoint (status, explain, admin, reload). */
+#include "config.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_SERVER "127.0.0.1:8053"
+#define TIMEOUT_S 30
+
+typedef struct reply {
+    int code;          /* 0 = no response */
+    char *body;
+    size_t len;
+} reply_t;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: gslbctl [OPTIONS] COMMAND [ARGS]\n"
+            "Talk to gslbd's control endpoint.\n\n"
+            "Commands:\n"
+            "  status                      data centers, resources, probes, overrides, reloads\n"
+            "  explain NAME CLIENT [TYPE]  how gslbd answers NAME (type A by default) for CLIENT,\n"
+            "                              an address or a subnet ADDRESS/PREFIX as sent in ECS\n"
+            "  drain TARGET                hand out no new answers from TARGET (probes go on)\n"
+            "  undrain TARGET              undo drain (same as clear)\n"
+            "  force-up TARGET             treat TARGET as up whatever its probes say\n"
+            "  force-down TARGET           treat TARGET as down whatever its probes say\n"
+            "  clear TARGET                remove TARGET's override\n"
+            "  weight DC N | weight DC reset   set a data center's capacity weight at run time\n"
+            "  reload                      reload configuration, zones and GeoIP; print errors\n"
+            "  metrics                     print the Prometheus metrics\n\n"
+            "TARGET is a data center name, or DATACENTER/ADDRESS for one resource.\n\n"
+            "Options:\n"
+            "  -s, --server HOST:PORT  control endpoint (default %s)\n"
+            "  -t, --token TOKEN       bearer token for write actions (or GSLBCTL_TOKEN)\n"
+            "  -T, --token-file FILE   read the token from the first line of FILE\n"
+            "  -j, --json              print the endpoint's JSON instead of tables\n"
+            "  -h, --help              show this help\n"
+            "  -V, --version           show the version\n",
+            DEFAULT_SERVER);
+}
+
+static void on_reply(struct evhttp_request *req, void *arg)
+{
+    reply_t *r = arg;
+    if (req == NULL) {
+        return;
+    }
+    r->code = evhttp_request_get_response_code(req);
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    r->len = evbuffer_get_length(in);
+    r->body = malloc(r->len + 1);
+    if (r->body == NULL) {
+        r->len = 0;
+        return;
+    }
+    evbuffer_remove(in, r->body, r->len);
+    r->body[r->len] = '\0';
+}
+
+/* One request; returns 0 with *r filled, or -1 when the endpoint did not answer. */
+static int request(const char *server, const char *token, enum evhttp_cmd_type cmd,
+                   const char *path, reply_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    char host[256];
+    const char *colon = strrchr(server, ':');
+    if (colon == NULL || (size_t)(colon - server) >= sizeof(host)) {
+        fprintf(stderr, "gslbctl: --server must be HOST:PORT (got '%s')\n", server);
+        return -1;
+    }
+    memcpy(host, server, (size_t)(colon - server));
+    host[colon - server] = '\0';
+    char *h = host;
+    if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+        h[strlen(h) - 1] = '\0';
+        h++;
+    }
+    int port = atoi(colon + 1);
+    struct event_base *base = event_base_new();
+    struct evhttp_connection *conn =
+        base != NULL ? evhttp_connection_base_new(base, NULL, h, (unsigned short)port) : NULL;
+    if (conn == NULL) {
+        fprintf(stderr, "gslbctl: cannot set up a connection to %s\n", server);
+        if (base != NULL) {
+            event_base_free(base);
+        }
+        return -1;
+    }
+    evhttp_connection_set_timeout(conn, TIMEOUT_S);
+    struct evhttp_request *req = evhttp_request_new(on_reply, r);
+    struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+    evhttp_add_header(hdr, "Host", h);
+    evhttp_add_header(hdr, "Connection", "close");
+    char auth[1100];
+    if (token != NULL) {
+        snprintf(auth, sizeof(auth), "Bearer %s", token);
+        evhttp_add_header(hdr, "Authorization", auth);
+    }
+    int rc = evhttp_make_request(conn, req, cmd, path);
+    if (rc == 0) {
+        event_base_dispatch(base);
+    }
+    evhttp_connection_free(conn);
+    event_base_free(base);
+    if (rc != 0 || r->code == 0) {
+        fprintf(stderr, "gslbctl: no answer from http://%s%s (is gslbd running with a control "
+                        "section?)\n",
+                server, path);
+        return -1;
+    }
+    return 0;
+}
+
+static char *token_from_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        perror(path);
+        return NULL;
+    }
+    char buf[1100];
+    char *line = fgets(buf, sizeof(buf), f);
+    fclose(f);
+    if (line == NULL) {
+        fprintf(stderr, "gslbctl: %s: empty\n", path);
+        return NULL;
+    }
+    size_t len = strlen(buf);
+    while (len > 0 && strchr(" \t\r\n", buf[len - 1]) != NULL) {
+        buf[--len] = '\0';
+    }
+    return strdup(buf + strspn(buf, " \t"));
+}
+
+/* Percent-encode s for a path segment or query value. */
+static char *enc(const char *s)
+{
+    return evhttp_encode_uri(s);
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s != NULL ? s : "";
+}
+
+static const char *updown(const json_t *v)
+{
+    return json_is_null(v) || v == NULL ? "-" : json_is_true(v) ? "up" : "DOWN";
+}
+
+static void print_time(const char *label, double t)
+{
+    char buf[64] = "never";
+    if (t > 0) {
+        time_t tt = (time_t)t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    }
+    printf("%s%s", label, buf);
+}
+
+static void print_status(const json_t *j)
+{
+    printf("gslbd %s, generation %lld, ", str(j, "version"),
+           (long long)json_integer_value(json_object_get(j, "generation")));
+    print_time("loaded ", (double)json_integer_value(json_object_get(j, "loaded_at")));
+    printf(", config %s\n", str(j, "config"));
+    const json_t *rl = json_object_get(j, "reloads");
+    printf("reloads: %lld succeeded, %lld failed", (long long)json_integer_value(json_object_get(rl, "succeeded")),
+           (long long)json_integer_value(json_object_get(rl, "failed")));
+    print_time(", last success ", json_number_value(json_object_get(rl, "last_success")));
+    printf("\n");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(rl, "last_errors"), i, v) {
+        printf("  last failure: %s\n", json_string_value(v));
+    }
+    json_array_foreach(json_object_get(j, "zones"), i, v) {
+        printf("zone %s serial %lld (%lld names) from %s\n", str(v, "origin"),
+               (long long)json_integer_value(json_object_get(v, "serial")),
+               (long long)json_integer_value(json_object_get(v, "names")), str(v, "file"));
+    }
+    const json_t *geo = json_object_get(j, "geoip");
+    if (json_is_object(geo)) {
+        printf("geoip %s (%s)%s\n", str(geo, "database"), str(geo, "type"),
+               json_is_true(json_object_get(geo, "watch")) ? ", watched" : "");
+    }
+    printf("\n%-20s %-5s %-5s %-11s %-8s %-8s %s\n", "DATACENTER", "IPV4", "IPV6", "ADMIN",
+           "WEIGHT", "CONFIG", "UP");
+    json_array_foreach(json_object_get(j, "datacenters"), i, v) {
+        size_t k, up = 0, n = 0;
+        json_t *r;
+        json_array_foreach(json_object_get(v, "resources"), k, r) {
+            n++;
+            up += json_is_true(json_object_get(r, "up"));
+        }
+        printf("%-20s %-5s %-5s %-11s %-8lld %-8lld %zu/%zu\n", str(v, "name"),
+               updown(json_object_get(v, "up_ipv4")), updown(json_object_get(v, "up_ipv6")),
+               str(v, "admin"), (long long)json_integer_value(json_object_get(v, "effective_weight")),
+               (long long)json_integer_value(json_object_get(v, "configured_weight")), up, n);
+    }
+    printf("\n%-40s %-5s %-6s %-6s %-11s %s\n", "RESOURCE", "UP", "PROBE", "STATE", "ADMIN",
+           "LAST RESULT");
+    json_array_foreach(json_object_get(j, "datacenters"), i, v) {
+        size_t k;
+        json_t *r;
+        json_array_foreach(json_object_get(v, "resources"), k, r) {
+            char name[128];
+            snprintf(name, sizeof(name), "%s/%s", str(v, "name"), str(r, "address"));
+            const json_t *p = json_object_get(r, "probe");
+            bool probed = strcmp(str(p, "type"), "none") != 0;
+            printf("%-40s %-5s %-6s %-6s %-11s %s\n", name,
+                   json_is_true(json_object_get(r, "up")) ? "yes" : "NO", str(p, "type"),
+                   probed ? updown(json_object_get(p, "up")) : "-", str(r, "admin"),
+                   probed ? str(p, "last_result") : "-");
+        }
+    }
+}
+
+static void print_explain(const json_t *j)
+{
+    printf("%s %s for %s (as the %s)\n", str(j, "name"), str(j, "type"), str(j, "client"),
+           str(j, "client_as"));
+    const json_t *d = json_object_get(j, "decision");
+    size_t i;
+    json_t *v;
+    if (json_is_object(d)) {
+        printf("service: policy %s%s%s\n", str(d, "policy"),
+               json_is_string(json_object_get(d, "map")) ? ", map " : "", str(d, "map"));
+        const json_t *g = json_object_get(d, "geoip");
+        if (json_is_object(g)) {
+            printf("geoip: %s %s: %s %s %s %s\n", str(g, "network"),
+                   json_is_true(json_object_get(g, "found")) ? "found" : "not found",
+                   str(g, "continent"), str(g, "country"), str(g, "subdivision"), str(g, "city"));
+        } else {
+            printf("geoip: not used\n");
+        }
+        const json_t *m = json_object_get(d, "match");
+        if (json_is_object(m)) {
+            printf("map rule: %s %s\n", str(m, "rule"), str(m, "key"));
+        }
+        printf("candidates, in order:\n");
+        json_array_foreach(json_object_get(d, "candidates"), i, v) {
+            printf("  %lld. %-18s %-5s admin %-10s weight %lld (configured %lld)%s\n",
+                   (long long)json_integer_value(json_object_get(v, "order")),
+                   str(v, "datacenter"), json_is_true(json_object_get(v, "up")) ? "up" : "DOWN",
+                   str(v, "admin"),
+                   (long long)json_integer_value(json_object_get(v, "effective_weight")),
+                   (long long)json_integer_value(json_object_get(v, "configured_weight")),
+                   json_is_true(json_object_get(v, "chosen")) ? "  <- chosen" : "");
+            size_t k;
+            json_t *a;
+            json_array_foreach(json_object_get(v, "addresses"), k, a) {
+                printf("       %-39s %-5s admin %-10s weight %lld\n", str(a, "address"),
+                       json_is_true(json_object_get(a, "up")) ? "up" : "DOWN", str(a, "admin"),
+                       (long long)json_integer_value(json_object_get(a, "weight")));
+            }
+        }
+        printf("decision: %s, ttl %lld, ECS scope /%lld%s%s%s:", str(d, "type"),
+               (long long)json_integer_value(json_object_get(d, "ttl")),
+               (long long)json_integer_value(json_object_get(d, "ecs_scope")),
+               json_is_true(json_object_get(d, "degraded")) ? ", degraded" : "",
+               json_is_true(json_object_get(d, "all_down")) ? ", all down" : "",
+               json_is_true(json_object_get(d, "fail_closed")) ? ", failed closed" : "");
+        json_array_foreach(json_object_get(d, "records"), i, v) {
+            printf(" %s", json_string_value(v));
+        }
+        printf("\n");
+    }
+    const json_t *r = json_object_get(j, "response");
+    const json_t *scope = json_object_get(r, "ecs_scope");
+    printf("response: %s%s%s", str(r, "rcode"), json_is_true(json_object_get(r, "aa")) ? ", aa" : "",
+           json_is_true(json_object_get(r, "tc")) ? ", tc" : "");
+    if (json_is_integer(scope)) {
+        printf(", ECS scope /%lld", (long long)json_integer_value(scope));
+    }
+    printf("\n");
+    static const char *const sections[] = {"answer", "authority"};
+    for (size_t s = 0; s < 2; s++) {
+        json_array_foreach(json_object_get(r, sections[s]), i, v) {
+            printf("  %s\n", json_string_value(v));
+        }
+    }
+    printf("note: %s\n", str(j, "note"));
+}
+
+static int show(const reply_t *r, bool as_json, void (*print)(const json_t *))
+{
+    json_error_t je;
+    json_t *j = json_loadb(r->body, r->len, 0, &je);
+    bool ok = r->code >= 200 && r->code < 300;
+    if (as_json || j == NULL || print == NULL || !ok) {
+        if (!ok && j != NULL && json_is_string(json_object_get(j, "error")) && !as_json) {
+            fprintf(stderr, "gslbctl: %s (HTTP %d)\n", str(j, "error"), r->code);
+        } else {
+            fwrite(r->body, 1, r->len, ok ? stdout : stderr);
+        }
+    } else {
+        print(j);
+    }
+    json_decref(j);
+    return ok ? 0 : 1;
+}
+
+static void print_reload(const json_t *j)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(j, "messages"), i, v) {
+        printf("%s\n", json_string_value(v));
+    }
+    printf("reloaded: serving generation %lld\n",
+           (long long)json_integer_value(json_object_get(j, "generation")));
+}
+
+static void print_action(const json_t *j)
+{
+    const char *what = json_is_string(json_object_get(j, "datacenter")) ? "datacenter" : "resource";
+    if (json_is_integer(json_object_get(j, "weight"))) {
+        printf("%s %s: weight %lld\n", what, str(j, what),
+               (long long)json_integer_value(json_object_get(j, "weight")));
+    } else {
+        printf("%s %s: admin %s\n", what, str(j, what), str(j, "admin"));
+    }
+}
+
+/* The path of an admin action on TARGET ("dc" or "dc/address"). */
+static char *action_path(const char *target, const char *action)
+{
+    const char *slash = strchr(target, '/');
+    char *out;
+    if (slash == NULL) {
+        char *dc = enc(target);
+        size_t n = strlen(dc) + strlen(action) + 32;
+        out = malloc(n);
+        snprintf(out, n, "/datacenters/%s/%s", dc, action);
+        free(dc);
+        return out;
+    }
+    char *dcraw = strndup(target, (size_t)(slash - target));
+    char *dc = enc(dcraw);
+    char *addr = enc(slash + 1);
+    size_t n = strlen(dc) + strlen(addr) + strlen(action) + 32;
+    out = malloc(n);
+    snprintf(out, n, "/resources/%s/%s/%s", dc, addr, action);
+    free(dcraw);
+    free(dc);
+    free(addr);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"server", required_argument, NULL, 's'}, {"token", required_argument, NULL, 't'},
+        {"token-file", required_argument, NULL, 'T'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *server = DEFAULT_SERVER;
+    char *token = NULL;
+    bool as_json = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "s:t:T:jhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': server = optarg; break;
+        case 't': free(token); token = strdup(optarg); break;
+        case 'T':
+            free(token);
+            if ((token = token_from_file(optarg)) == NULL) {
+                return 2;
+            }
+            break;
+        case 'j': as_json = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("gslbctl %s\n", PACKAGE_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (token == NULL && getenv("GSLBCTL_TOKEN") != NULL) {
+        token = strdup(getenv("GSLBCTL_TOKEN"));
+    }
+    int nargs = argc - optind;
+    char **args = argv + optind;
+    if (nargs < 1) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = args[0];
+    reply_t r;
+    int rc = 2;
+    char *path = NULL;
+    if (strcmp(cmd, "status") == 0 && nargs == 1) {
+        rc = request(server, token, EVHTTP_REQ_GET, "/status", &r) ? 1 : show(&r, as_json, print_status);
+    } else if (strcmp(cmd, "metrics") == 0 && nargs == 1) {
+        rc = request(server, token, EVHTTP_REQ_GET, "/metrics", &r) ? 1 : show(&r, true, NULL);
+    } else if (strcmp(cmd, "explain") == 0 && (nargs == 3 || nargs == 4)) {
+        char *n = enc(args[1]), *cl = enc(args[2]), *t = enc(nargs == 4 ? args[3] : "A");
+        size_t len = strlen(n) + strlen(cl) + strlen(t) + 64;
+        path = malloc(len);
+        snprintf(path, len, "/explain?name=%s&client=%s&type=%s", n, cl, t);
+        free(n);
+        free(cl);
+        free(t);
+        rc = request(server, token, EVHTTP_REQ_GET, path, &r) ? 1 : show(&r, as_json, print_explain);
+    } else if (strcmp(cmd, "reload") == 0 && nargs == 1) {
+        rc = request(server, token, EVHTTP_REQ_POST, "/reload", &r) ? 1 : show(&r, as_json, print_reload);
+        if (rc != 0 && r.code == 422 && !as_json) {
+            json_t *j = json_loadb(r.body, r.len, 0, NULL);
+            size_t i;
+            json_t *v;
+            json_array_foreach(json_object_get(j, "messages"), i, v) {
+                fprintf(stderr, "%s\n", json_string_value(v));
+            }
+            fprintf(stderr, "gslbctl: reload failed; gslbd still serves generation %lld\n",
+                    (long long)json_integer_value(json_object_get(j, "generation")));
+            json_decref(j);
+        }
+    } else if (strcmp(cmd, "weight") == 0 && nargs == 3 && strchr(args[1], '/') == NULL) {
+        char *base = action_path(args[1], "weight");
+        bool is_reset = strcmp(args[2], "reset") == 0;
+        size_t len = strlen(base) + strlen(args[2]) + 16;
+        path = malloc(len);
+        if (strspn(args[2], "0123456789") != strlen(args[2]) && !is_reset) {
+            fprintf(stderr, "gslbctl: weight must be a number or 'reset'\n");
+            free(base);
+            free(path);
+            free(token);
+            return 2;
+        }
+        snprintf(path, len, "%s%s%s", base, is_reset ? "" : "?value=", is_reset ? "" : args[2]);
+        free(base);
+        rc = request(server, token, EVHTTP_REQ_POST, path, &r) ? 1 : show(&r, as_json, print_action);
+    } else if (nargs == 2 && (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 ||
+                              strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0 ||
+                              strcmp(cmd, "clear") == 0)) {
+        path = action_path(args[1], cmd);
+        rc = request(server, token, EVHTTP_REQ_POST, path, &r) ? 1 : show(&r, as_json, print_action);
+    } else {
+        usage(stderr);
+        free(token);
+        return 2;
+    }
+    if (rc != 2) {
+        free(r.body);
+    }
+    free(path);
+    free(token);
+    return rc;
+}
