@@ -418,8 +418,10 @@ int main(int argc, char **argv)
         free(t);
         rc = request(server, token, EVHTTP_REQ_GET, path, &r) ? 1 : show(&r, as_json, print_explain);
     } else if (strcmp(cmd, "reload") == 0 && nargs == 1) {
-        rc = request(server, token, EVHTTP_REQ_POST, "/reload", &r) ? 1 : show(&r, as_json, print_reload);
-        if (rc != 0 && r.code == 422 && !as_json) {
+        if (request(server, token, EVHTTP_REQ_POST, "/reload", &r) != 0) {
+            rc = 1;
+        } else if (r.code == 422 && !as_json) {
+            /* Every error, in compiler format, where editors and scripts look for them. */
             json_t *j = json_loadb(r.body, r.len, 0, NULL);
             size_t i;
             json_t *v;
@@ -429,6 +431,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "gslbctl: reload failed; gslbd still serves generation %lld\n",
                     (long long)json_integer_value(json_object_get(j, "generation")));
             json_decref(j);
+            rc = 1;
+        } else {
+            rc = show(&r, as_json, print_reload);
         }
     } else if (strcmp(cmd, "weight") == 0 && nargs == 3 && strchr(args[1], '/') == NULL) {
         char *base = action_path(args[1], "weight");

@@ -23,3 +23,7 @@ EXTRA_DIST += tests/integration/lib/backend.py \
 	tests/integration/004_failover/geo.spec \
 	tests/integration/004_failover/test.zone \
 	tests/integration/004_failover/gslbd.yaml.in
+TESTS += tests/integration/005_control/test.py
+EXTRA_DIST += tests/integration/005_control/geo.spec \
+	tests/integration/005_control/test.zone \
+	tests/integration/005_control/gslbd.yaml.in

@@ -8,3 +8,4 @@ include tests/unit/policy/local.mk
 include tests/unit/query/local.mk
 include tests/unit/server/local.mk
 include tests/unit/health/local.mk
+include tests/unit/ctl/local.mk

@@ -1,0 +1,16 @@
+# ctl unit tests: the overrides table and state file, metrics buckets and the metrics text.
+CTL_TEST_LIBS = src/ctl/libctl.a src/query/libquery.a src/server/libserver.a \
+	src/policy/libpolicy.a src/health/libhealth.a src/geo/libgeo.a src/zone/libzone.a \
+	src/conf/libconf.a src/dns/libdns.a src/util/libutil.a \
+	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
+	$(URCU_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) $(TEST_LIBS) -lm
+check_PROGRAMS += tests/unit/ctl/test_ctl_overrides tests/unit/ctl/test_ctl_metrics
+TESTS += tests/unit/ctl/test_ctl_overrides tests/unit/ctl/test_ctl_metrics
+tests_unit_ctl_test_ctl_overrides_SOURCES = tests/unit/ctl/test_ctl_overrides.c
+tests_unit_ctl_test_ctl_overrides_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ctl
+tests_unit_ctl_test_ctl_overrides_CFLAGS = $(TEST_CFLAGS)
+tests_unit_ctl_test_ctl_overrides_LDADD = $(CTL_TEST_LIBS)
+tests_unit_ctl_test_ctl_metrics_SOURCES = tests/unit/ctl/test_ctl_metrics.c
+tests_unit_ctl_test_ctl_metrics_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/ctl
+tests_unit_ctl_test_ctl_metrics_CFLAGS = $(TEST_CFLAGS)
+tests_unit_ctl_test_ctl_metrics_LDADD = $(CTL_TEST_LIBS)
