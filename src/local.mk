@@ -14,3 +14,8 @@ src_gslbd_LDADD = \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) -lm
+
+# Manual pages, installed with the programs.
+dist_man_MANS = doc/gslbd.8 doc/gslbctl.8 doc/gslbd.conf.5
+EXTRA_DIST += contrib/gslbd.service doc/operations.md
+dist_noinst_SCRIPTS += scripts/reload-under-load.sh
