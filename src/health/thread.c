@@ -11,6 +11,23 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+/* Event priorities of the health base (lower runs first; libevent only runs
+ * the most urgent non-empty queue in each loop turn):
+ *   0  hand-over from control threads (reloads, stop)
+ *   1  everything a run in flight waits for: sockets, child exits, timeouts
+ *      (libevent's default for a base with three queues)
+ *   2  starts of new runs
+ * When the thread gets less CPU than the probes need, runs in flight are
+ * thus finished before new ones are started: probing slows down instead of
+ * every run timing out while new starts keep the thread busy. */
+#define PRIO_WAKE 0
+#define PRIO_START 2
+#define PRIO_COUNT 3
+/* Starts run per loop turn before sockets are polled again, so a burst of
+ * due starts (after the thread was descheduled) cannot delay the runs
+ * already in flight by much. */
+#define STARTS_PER_TURN 32
+
 static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
 static int evthread_rc;
 
@@ -90,7 +107,8 @@ void health_probe_schedule_first(health_probe_t *p)
     health_t *h = p->h;
     p->ev_next = event_new(h->base, -1, 0, probe_next_cb, p);
     p->ev_timeout = event_new(h->base, -1, 0, probe_timeout_cb, p);
-    if (p->ev_next == NULL || p->ev_timeout == NULL) {
+    if (p->ev_next == NULL || p->ev_timeout == NULL ||
+        event_priority_set(p->ev_next, PRIO_START) < 0) {
         log_err("health: resource '%s': cannot create timers (out of memory)", p->name);
         abort();
     }
@@ -259,13 +277,31 @@ int health_thread_init(health_t *h)
         log_err("health: cannot enable libevent threading");
         return -GSLB_ESYS;
     }
-    h->base = event_base_new();
-    if (h->base == NULL) {
+    struct event_config *cfg = event_config_new();
+    if (cfg == NULL ||
+        event_config_set_max_dispatch_interval(cfg, NULL, STARTS_PER_TURN, PRIO_START) < 0) {
+        if (cfg != NULL) {
+            event_config_free(cfg);
+        }
+        log_err("health: cannot configure the event base (out of memory)");
+        return -GSLB_ESYS;
+    }
+    h->base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (h->base == NULL || event_base_priority_init(h->base, PRIO_COUNT) < 0) {
         log_err("health: cannot create the event base");
+        if (h->base != NULL) {
+            event_base_free(h->base);
+            h->base = NULL;
+        }
         return -GSLB_ESYS;
     }
     h->ev_wake = event_new(h->base, -1, 0, wake_cb, h);
-    if (h->ev_wake == NULL) {
+    if (h->ev_wake == NULL || event_priority_set(h->ev_wake, PRIO_WAKE) < 0) {
+        if (h->ev_wake != NULL) {
+            event_free(h->ev_wake);
+            h->ev_wake = NULL;
+        }
         event_base_free(h->base);
         h->base = NULL;
         return -GSLB_ESYS;

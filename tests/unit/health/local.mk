@@ -7,12 +7,14 @@ check_PROGRAMS += \
 	tests/unit/health/test_health_fsm \
 	tests/unit/health/test_health_registry \
 	tests/unit/health/test_health_probe \
-	tests/unit/health/test_health_exec
+	tests/unit/health/test_health_exec \
+	tests/unit/health/test_health_sched
 TESTS += \
 	tests/unit/health/test_health_fsm \
 	tests/unit/health/test_health_registry \
 	tests/unit/health/test_health_probe \
-	tests/unit/health/test_health_exec
+	tests/unit/health/test_health_exec \
+	tests/unit/health/test_health_sched
 EXTRA_DIST += tests/unit/health/health_test.h
 
 tests_unit_health_test_health_fsm_SOURCES = tests/unit/health/test_health_fsm.c
@@ -30,3 +32,9 @@ tests_unit_health_test_health_probe_LDADD = $(HEALTH_TEST_LIBS)
 tests_unit_health_test_health_exec_SOURCES = tests/unit/health/test_health_exec.c
 tests_unit_health_test_health_exec_CFLAGS = $(TEST_CFLAGS)
 tests_unit_health_test_health_exec_LDADD = $(HEALTH_TEST_LIBS)
+
+# White-box: looks at the health thread's event priorities through health_int.h.
+tests_unit_health_test_health_sched_SOURCES = tests/unit/health/test_health_sched.c
+tests_unit_health_test_health_sched_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/health
+tests_unit_health_test_health_sched_CFLAGS = $(TEST_CFLAGS)
+tests_unit_health_test_health_sched_LDADD = $(HEALTH_TEST_LIBS)
