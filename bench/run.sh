@@ -1,0 +1,524 @@
+#!/usr/bin/env bash
+# bench/run.sh: gslbd against gdnsd and a null responder, per CPU core, on loopback.
+#
+# Usage: bench/run.sh [--quick] [--no-deps] [--phases LIST] [--rev COMMIT]
+#   --quick       short smoke run: 1 round of 2 s per case, 100,000-name zone
+#   --no-deps     do not check or install Debian packages
+#   --phases LIST comma-separated subset of: throughput,latency,callgrind,zone
+#   --rev COMMIT  benchmark gslbd as of COMMIT instead of the working tree
+#
+# Everything it builds, generates and records goes under bench/work/ (not tracked). The
+# tables are printed at the end and kept in bench/work/results/report.md; BENCHMARKS.md
+# explains the method and holds the figures of a full run.
+#
+# Environment: BENCH_CPU_SERVER (default 0) and BENCH_CPU_CLIENT (default 1) pick the cores;
+# BENCH_PORT_BASE (default 15301) the first of four loopback ports; BENCH_MAX_RATE (default
+# 100000) caps the offered rate of the latency runs (dnsperf -v on one core times
+# responses accurately up to about that rate here).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+WORK=$HERE/work
+GEN=$WORK/gen
+RES=$WORK/results
+LOGS=$WORK/logs
+PY=/usr/bin/python3
+TOOL=("$PY" "$HERE/tool.py")
+
+QUICK=0
+DEPS=1
+REV=""
+PHASES="throughput,latency,callgrind,zone"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) QUICK=1 ;;
+    --no-deps) DEPS=0 ;;
+    --phases) PHASES=$2; shift ;;
+    --rev) REV=$2; shift ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
+    esac
+    shift
+done
+has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+
+CPU_SERVER=${BENCH_CPU_SERVER:-0}
+CPU_CLIENT=${BENCH_CPU_CLIENT:-1}
+PORT_BASE=${BENCH_PORT_BASE:-15301}
+MAX_RATE=${BENCH_MAX_RATE:-100000}
+LAT_QUIET_MS=1.0
+PORT_GSLBD=$PORT_BASE
+PORT_GDNSD=$((PORT_BASE + 1))
+PORT_NULL=$((PORT_BASE + 2))
+PORT_BIG=$((PORT_BASE + 3))
+if [ "$QUICK" = 1 ]; then
+    REPS=1 DURATION=2 LAT_DURATION=2 BIG_NAMES=100000 RELOAD_RATE=10000
+    CG_CASES="static geo-ecsvar"
+else
+    REPS=3 DURATION=10 LAT_DURATION=3 BIG_NAMES=1000000 RELOAD_RATE=20000
+    CG_CASES="static geo-noecs geo-ecs1 geo-ecsvar wrr tcp"
+fi
+CASES="static geo-noecs geo-ecs1 geo-ecsvar wrr tcp"
+# Every process started here ends by itself after this long, whatever happens to the script.
+LIFETIME=3600
+
+log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---- packages -------------------------------------------------------------------------------
+
+install_deps() {
+    # What building gslbd needs (as scripts/deps.sh, without the example's extras), then
+    # the servers and tools the benchmark runs.
+    local want=(build-essential autoconf automake libtool pkg-config
+                libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev
+                libcmocka-dev
+                dnsperf gdnsd nsd knot valgrind python3 python3-dnspython
+                libmaxmind-db-writer-perl bc)
+    local missing=()
+    for p in "${want[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# ---- build ----------------------------------------------------------------------------------
+
+# An optimised build without sanitizers, out of the source tree: the working tree's files
+# (tracked and new, not ignored) are copied to work/src and built in work/build, so the
+# developer build in the source tree is left alone. With --rev the files come from that
+# commit instead, into work/rev/COMMIT/.
+build() {
+    local base=$WORK
+    if [ -n "$REV" ]; then
+        local sha
+        sha=$(git -C "$ROOT" rev-parse --short "$REV^{commit}") || die "no commit '$REV'"
+        base=$WORK/rev/$sha
+        mkdir -p "$base/src"
+        [ -x "$base/src/configure" ] || git -C "$ROOT" archive "$sha" | tar -xf - -C "$base/src"
+    else
+        mkdir -p "$base/src"
+        (cd "$ROOT" && git ls-files -co --exclude-standard -- . ':!bench' | tar -cf - -T -) |
+            tar -xf - -C "$base/src"
+    fi
+    mkdir -p "$base/build"
+    if [ ! -x "$base/src/configure" ]; then
+        log "autoreconf in ${base#"$HERE"/}/src"
+        (cd "$base/src" && autoreconf -fi >/dev/null 2>&1)
+    fi
+    if [ ! -f "$base/build/Makefile" ]; then
+        log "configure (CFLAGS=-O2 -g)"
+        (cd "$base/build" && ../src/configure CFLAGS="-O2 -g" >/dev/null)
+    fi
+    log "building gslbd${REV:+ at $REV}"
+    make -C "$base/build" -j2 src/gslbd >"$WORK/build.log" 2>&1 || {
+        tail -30 "$WORK/build.log" >&2
+        die "build failed (work/build.log)"
+    }
+    GSLBD=$base/build/src/gslbd
+    cc -O2 -Wall -o "$WORK/nullresp" "$HERE/nullresp.c"
+}
+
+# ---- generated data -------------------------------------------------------------------------
+
+generate() {
+    local stamp
+    stamp=$(cat "$HERE/gen.py" "$ROOT/tests/tools/mkmmdb.pl" | md5sum | cut -d' ' -f1)
+    stamp="$stamp $PORT_BASE $BIG_NAMES"
+    if [ -f "$GEN/stamp" ] && [ "$(cat "$GEN/stamp")" = "$stamp" ]; then
+        return 0
+    fi
+    log "generating zones, GeoIP database, configurations and queries (about a minute)"
+    rm -rf "$GEN"
+    "$PY" "$HERE/gen.py" "$GEN" --port-gslbd "$PORT_GSLBD" --port-gdnsd "$PORT_GDNSD" \
+        --port-big "$PORT_BIG" --big-names "$BIG_NAMES" \
+        --mkmmdb "$ROOT/tests/tools/mkmmdb.pl"
+    echo "$stamp" >"$GEN/stamp"
+}
+
+# ---- processes and cgroups ------------------------------------------------------------------
+
+declare -A SPID=() CGDIR=()
+STARTED=()
+CG_ROOT=/sys/fs/cgroup/cpu
+HAS_QUOTA=0
+
+# start NAME CMD...: run CMD pinned to the server core, bounded in time; sets SPID[NAME].
+start() {
+    local name=$1
+    shift
+    timeout --signal=TERM --kill-after=10 "$LIFETIME" \
+        taskset -c "$CPU_SERVER" "$@" >"$LOGS/$name.log" 2>&1 &
+    local tpid=$! pid=""
+    for _ in $(seq 1 100); do
+        pid=$(pgrep -P "$tpid" | head -1 || true)
+        [ -n "$pid" ] && break
+        sleep 0.05
+    done
+    [ -n "$pid" ] || die "$name did not start (logs/$name.log)"
+    SPID[$name]=$pid
+    STARTED+=("$pid")
+}
+
+# stop NAME: SIGTERM the server by PID and wait for it to go.
+stop() {
+    local pid=${SPID[$1]:-}
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 200); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    unset "SPID[$1]"
+}
+
+# All PIDs of a process tree (NSD forks its server and xfrd processes).
+tree_pids() {
+    local p=$1
+    echo "$p"
+    for c in $(pgrep -P "$p" || true); do tree_pids "$c"; done
+}
+
+# Limit NAME to half a core: cfs_quota = half of cfs_period (10 ms periods keep the stalls
+# short). Without a writable cgroup v1 cpu controller the CPU time per query is still
+# measured from schedstat, but the figures may then be bounded by the client.
+cg_limit() {
+    local name=$1
+    [ -w "$CG_ROOT" ] || return 0
+    local d="$CG_ROOT/gslbd-bench-$$-$name"
+    mkdir -p "$d" 2>/dev/null || return 0
+    echo 10000 >"$d/cpu.cfs_period_us"
+    echo 5000 >"$d/cpu.cfs_quota_us"
+    echo "${SPID[$name]}" >"$d/cgroup.procs"
+    CGDIR[$name]=$d
+    HAS_QUOTA=1
+}
+
+cg_unlimit() {
+    local d=${CGDIR[$1]:-}
+    [ -n "$d" ] && echo -1 >"$d/cpu.cfs_quota_us"
+    return 0
+}
+
+cleanup() {
+    for pid in "${STARTED[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    sleep 0.5
+    for pid in "${STARTED[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    for d in "${CGDIR[@]}"; do
+        rmdir "$d" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() {
+    "$PY" - "$1" <<'EOF'
+import socket, sys
+p = int(sys.argv[1])
+for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, t)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+EOF
+}
+
+wait_ready() {
+    "${TOOL[@]}" wait "$1" "$2" --timeout "${3:-120}" >/dev/null ||
+        die "server on port $1 did not answer $2"
+}
+
+# ---- phases ---------------------------------------------------------------------------------
+
+declare -A PORT=([gslbd]=$PORT_GSLBD [gdnsd]=$PORT_GDNSD [null]=$PORT_NULL)
+
+start_servers() {
+    start gslbd "$GSLBD" -c "$GEN/gslbd.yaml"
+    start gdnsd gdnsd -c "$GEN/gdnsd" start
+    start null "$WORK/nullresp" 127.0.0.1 "$PORT_NULL" "$LIFETIME"
+    wait_ready "$PORT_GSLBD" "h0001.bench.example."
+    wait_ready "$PORT_GDNSD" "h0001.bench.example."
+}
+
+# perf SERVER CASE REP OUT [--latency RATE]: one dnsperf run from the client core.
+perf() {
+    local srv=$1 case=$2 rep=$3 out=$4
+    shift 4
+    local file="q-$case.bin" mode=udp
+    if [ "$case" = tcp ]; then
+        file=q-static.bin mode=tcp
+    fi
+    local extra=() opts=()
+    if [ "${1:-}" = --latency ]; then
+        opts=(--latency --rate "$2")
+        extra=(-Q "$2" -v -l "${3:-$LAT_DURATION}")
+    else
+        extra=(-l "$DURATION")
+    fi
+    taskset -c "$CPU_CLIENT" "${TOOL[@]}" perf --pid "${SPID[$srv]}" --out "$out" \
+        --server "$srv" --case "$case" --rep "$rep" "${opts[@]}" -- \
+        dnsperf -B -d "$GEN/$file" -s 127.0.0.1 -p "${PORT[$srv]}" -m "$mode" \
+        -c 4 -q 500 -t 5 "${extra[@]}" ||
+        log "warning: dnsperf against $srv ($case) reported a problem"
+}
+
+phase_throughput() {
+    log "throughput: $REPS round(s) x $(wc -w <<<"$CASES") cases x 3 servers, ${DURATION}s each"
+    for name in gslbd gdnsd null; do cg_limit "$name"; done
+    [ "$HAS_QUOTA" = 1 ] || log "warning: no cgroup cpu quota; figures may be client-bound"
+    for rep in $(seq 1 "$REPS"); do
+        for case in $CASES; do
+            for srv in null gslbd gdnsd; do
+                [ "$case" = tcp ] && [ "$srv" = null ] && continue
+                perf "$srv" "$case" "$rep" "$RES/throughput.jsonl"
+            done
+        done
+        log "throughput: round $rep done"
+    done
+}
+
+# Offered rate per case: half of the slower server's single-core saturation rate (the
+# median queries/s per core), so every server runs at or below half its saturation.
+half_rate() {
+    "$PY" - "$RES/throughput.jsonl" "$1" "$MAX_RATE" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+case, cap = sys.argv[2], float(sys.argv[3])
+v = []
+for s in ("gslbd", "gdnsd"):
+    q = [r["qps_per_core"] for r in rows if r["server"] == s and r["case"] == case
+         and "qps_per_core" in r]
+    if q:
+        v.append(statistics.median(q))
+print(int(min(min(v) / 2, cap)) if v else 20000)
+EOF
+}
+
+# True when a short run against the null responder at RATE has p99 <= LAT_QUIET_MS: the
+# machine (both cores) is quiet enough for a latency measurement to mean something.
+quiet() {
+    local ctl="$RES/latency-control.jsonl"
+    perf null static 0 "$ctl" --latency "$1" 1
+    "$PY" - "$ctl" "$LAT_QUIET_MS" <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+sys.exit(0 if r.get("p99_ms") is not None and r["p99_ms"] <= float(sys.argv[2]) else 1)
+EOF
+}
+
+# Repeated and interleaved like the throughput runs. This machine is shared: someone else's
+# work on either core puts milliseconds into a run's p99 whatever the server. So each group
+# of runs (one case, every server) starts only once a 1 s control run against the null
+# responder shows a quiet machine (up to 10 tries, 3 s apart), and the tables give medians.
+phase_latency() {
+    [ -f "$RES/throughput.jsonl" ] || die "the latency phase needs the throughput phase"
+    log "latency: fixed rate at half saturation, no CPU quota, $REPS x ${LAT_DURATION}s each"
+    rm -f "$RES/latency-control.jsonl"
+    for name in gslbd gdnsd null; do cg_unlimit "$name"; done
+    declare -A rate=()
+    for case in $CASES; do rate[$case]=$(half_rate "$case"); done
+    for rep in $(seq 1 "$REPS"); do
+        for case in $CASES; do
+            local try=1
+            until quiet "${rate[$case]}"; do
+                if [ "$try" -ge 10 ]; then
+                    log "latency: machine still busy; measuring $case anyway"
+                    break
+                fi
+                try=$((try + 1))
+                sleep 3
+            done
+            for srv in null gslbd gdnsd; do
+                [ "$case" = tcp ] && [ "$srv" = null ] && continue
+                perf "$srv" "$case" "$rep" "$RES/latency.jsonl" --latency "${rate[$case]}"
+            done
+        done
+    done
+}
+
+# The newest dump callgrind wrote for PID.
+cg_latest() { ls -t "$WORK/callgrind/$1.$2.out."* 2>/dev/null | head -1; }
+
+phase_callgrind() {
+    log "callgrind: instructions per query over 10,000 queries per case"
+    mkdir -p "$WORK/callgrind"
+    rm -f "$WORK/callgrind/"*
+    for srv in gslbd gdnsd; do
+        stop "$srv"
+        local cmd
+        if [ "$srv" = gslbd ]; then
+            cmd=("$GSLBD" -c "$GEN/gslbd.yaml")
+        else
+            cmd=(gdnsd -c "$GEN/gdnsd" start)
+        fi
+        start "$srv" valgrind --tool=callgrind \
+            --callgrind-out-file="$WORK/callgrind/$srv.%p.out" "${cmd[@]}"
+        local pid=${SPID[$srv]}
+        wait_ready "${PORT[$srv]}" "h0001.bench.example." 300
+        sleep 1
+        # Idle baseline: what the server runs with no queries, per second.
+        callgrind_control -z "$pid" >/dev/null
+        local t0 t1
+        t0=$(date +%s.%N)
+        sleep 2
+        callgrind_control -d "$pid" >/dev/null
+        t1=$(date +%s.%N)
+        local idle idle_rate
+        idle=$("${TOOL[@]}" cgtotal "$(cg_latest "$srv" "$pid")")
+        idle_rate=$(echo "$idle / ($t1 - $t0)" | bc -l)
+        for case in $CG_CASES; do
+            local file="cg-$case.bin" mode=udp
+            [ "$case" = tcp ] && file=cg-static.bin mode=tcp
+            callgrind_control -z "$pid" >/dev/null
+            t0=$(date +%s.%N)
+            local out
+            out=$(taskset -c "$CPU_CLIENT" dnsperf -B -d "$GEN/$file" -s 127.0.0.1 \
+                -p "${PORT[$srv]}" -m "$mode" -n 1 -c 1 -q 20 -t 10 2>&1)
+            callgrind_control -d "$pid" >/dev/null
+            t1=$(date +%s.%N)
+            local total completed
+            total=$("${TOOL[@]}" cgtotal "$(cg_latest "$srv" "$pid")")
+            completed=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
+            "$PY" -c 'import json,sys; t,i,r,d,c=map(float,sys.argv[1:6]);
+print(json.dumps({"server":sys.argv[6],"case":sys.argv[7],"ir_total":t,"idle_ir":r*d,
+"completed":c,"ir_per_query":(t-r*d)/10000.0}))' \
+                "$total" "$idle" "$idle_rate" "$(echo "$t1 - $t0" | bc -l)" "${completed:-0}" \
+                "$srv" "$case" >>"$RES/callgrind.jsonl"
+            [ "${completed:-0}" = 10000 ] ||
+                log "warning: callgrind $srv $case: only ${completed:-0} of 10000 answered"
+        done
+        stop "$srv"
+    done
+}
+
+phase_zone() {
+    log "zone: $BIG_NAMES names: load time and memory of gslbd, NSD and Knot; gslbd reload"
+    local last
+    last=$(printf 'n%07d.big.example.' $((BIG_NAMES - 1)))
+    port_free "$PORT_BIG" || die "port $PORT_BIG is in use"
+    for srv in gslbd nsd knot; do
+        rm -rf "$GEN/knot/db" "$GEN/knot/"*.mdb "$GEN/knot/timers" "$GEN/knot/journal"
+        mkdir -p "$GEN/knot/db"
+        local t0
+        t0=$(date +%s.%N)
+        case $srv in
+        gslbd) start big-gslbd "$GSLBD" -c "$GEN/gslbd-big.yaml" ;;
+        nsd) start big-nsd nsd -d -c "$GEN/nsd/nsd.conf" ;;
+        knot) start big-knot knotd -c "$GEN/knot/knot.conf" ;;
+        esac
+        local load_s
+        load_s=$("${TOOL[@]}" wait "$PORT_BIG" "$last" --timeout 900 --since "$t0") ||
+            die "$srv did not serve the big zone (logs/big-$srv.log)"
+        sleep 2
+        local mem
+        # shellcheck disable=SC2046
+        mem=$("${TOOL[@]}" mem $(tree_pids "${SPID[big-$srv]}"))
+        "$PY" -c 'import json,sys; m=json.loads(sys.argv[1]); m.update(kind="load",
+server=sys.argv[2], names=int(sys.argv[3]), load_s=float(sys.argv[4])); print(json.dumps(m))' \
+            "$mem" "$srv" "$BIG_NAMES" "$load_s" >>"$RES/zone.jsonl"
+        if [ "$srv" = gslbd ]; then
+            reload_under_load
+        fi
+        stop "big-$srv"
+        sleep 1
+    done
+}
+
+# SIGHUP gslbd while dnsperf sends a fixed rate of queries for the big zone's names.
+reload_under_load() {
+    local pid=${SPID[big-gslbd]} tmp="$RES/reload-dnsperf.txt"
+    local secs=$((QUICK == 1 ? 10 : 30))
+    taskset -c "$CPU_CLIENT" dnsperf -B -d "$GEN/q-big.bin" -s 127.0.0.1 -p "$PORT_BIG" \
+        -Q "$RELOAD_RATE" -l "$secs" -c 4 -q 500 -t 5 >"$tmp" 2>&1 &
+    local dpid=$!
+    sleep 3
+    local reload_s
+    reload_s=$("${TOOL[@]}" reload "$pid" "$LOGS/big-gslbd.log") || reload_s=-1
+    wait "$dpid" || true
+    local mem
+    mem=$("${TOOL[@]}" mem "$pid")
+    "$PY" - "$tmp" "$mem" "$reload_s" "$BIG_NAMES" "$RELOAD_RATE" "$HERE" \
+        >>"$RES/zone.jsonl" <<'EOF'
+import json, sys
+sys.path.insert(0, sys.argv[6])
+import tool
+r = tool.parse_dnsperf(open(sys.argv[1]).read())
+r.update(json.loads(sys.argv[2]))
+r.update(kind="reload", server="gslbd", reload_s=float(sys.argv[3]), names=int(sys.argv[4]),
+         rate=float(sys.argv[5]))
+print(json.dumps(r))
+EOF
+}
+
+machine() {
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'),"\
+         "$(nproc) online cores; kernel $(uname -r)"
+    local ver
+    if [ -n "$REV" ]; then
+        ver=$(git -C "$ROOT" rev-parse --short "$REV^{commit}")
+    else
+        ver="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src include ||
+            echo ' with uncommitted changes')"
+    fi
+    echo "- gslbd $ver,"\
+         "gcc -O2; gdnsd $(dpkg-query -W -f='${Version}' gdnsd),"\
+         "dnsperf $(dpkg-query -W -f='${Version}' dnsperf), NSD $(dpkg-query -W -f='${Version}' nsd),"\
+         "Knot $(dpkg-query -W -f='${Version}' knot)"
+    echo "- server on core $CPU_SERVER, dnsperf on core $CPU_CLIENT;"\
+         "CPU quota: $([ "$HAS_QUOTA" = 1 ] && echo 'cgroup v1 cfs 5 ms / 10 ms' || echo none);"\
+         "mode: $([ "$QUICK" = 1 ] && echo quick || echo full)"
+}
+
+# ---- main -----------------------------------------------------------------------------------
+
+[ "$(nproc)" -ge 2 ] || die "needs two cores: one for the server, one for dnsperf"
+[ "$DEPS" = 1 ] && install_deps
+mkdir -p "$WORK" "$LOGS"
+build
+generate
+# A phase run again replaces its own results only, so "--phases latency" reuses the
+# throughput figures it needs.
+mkdir -p "$RES"
+for ph in throughput latency callgrind zone; do
+    has_phase "$ph" && rm -f "$RES/$ph.jsonl"
+done
+for p in "$PORT_GSLBD" "$PORT_GDNSD" "$PORT_NULL"; do
+    port_free "$p" || die "port $p is in use (set BENCH_PORT_BASE)"
+done
+
+if has_phase throughput || has_phase latency || has_phase callgrind; then
+    start_servers
+fi
+has_phase throughput && phase_throughput
+has_phase latency && phase_latency
+stop null
+has_phase callgrind && phase_callgrind
+stop gslbd
+stop gdnsd
+has_phase zone && phase_zone
+
+{
+    echo "## Results"
+    echo
+    machine
+    echo
+    "${TOOL[@]}" report "$RES"
+} >"$RES/report.md"
+cat "$RES/report.md"
