@@ -22,6 +22,9 @@ typedef struct geo_location {
     uint8_t prefix_bits;   /* prefix length of the database network holding the address, in
                             * bits of the queried family (IPv4: 0..32, IPv6: 0..128). When
                             * not found, the prefix of the empty network that holds it. */
+    uint64_t record_id;    /* the database record the fields came from: equal non-zero ids
+                            * mean equal fields (maps cache their decision by it); 0 = not
+                            * from a database record (not found, or filled in by hand) */
 } geo_location_t;
 
 typedef struct geo_db geo_db_t;
@@ -45,6 +48,17 @@ void geo_db_free(geo_db_t *db);
  * Returns 0 (found or not: see out->is_found), -GSLB_EGEO on a corrupt
  * database, or -GSLB_EINVAL for another family. */
 int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out);
+
+/* Lookups keep the location fields of recently used database records in a
+ * small per-thread cache (a record is shared by every network of one place),
+ * so a hot place costs a tree walk and a copy. These are the calling
+ * thread's counts of lookups served from it and of records read; any
+ * thread, for its own figures (metrics sum them per worker). */
+typedef struct geo_cache_stats {
+    uint64_t hits;
+    uint64_t misses;
+} geo_cache_stats_t;
+geo_cache_stats_t geo_cache_stats(void);
 
 /* Database metadata: build epoch (seconds) and type string ("GeoLite2-City"). */
 uint64_t geo_db_build_epoch(const geo_db_t *db);
@@ -112,7 +126,9 @@ void geo_map_free(geo_map_t *m);
 
 /* Resolve the map for a client address (family, addr as in geo_db_lookup)
  * and its location (loc may be NULL or !is_found when there is no DB or no
- * record). An IPv4-mapped IPv6 client is matched against the IPv4 nets and
+ * record). The location rules' decision for a record (loc->record_id) is kept
+ * in a small per-thread cache, so clients of a place seen before skip the
+ * rule tables. An IPv4-mapped IPv6 client is matched against the IPv4 nets and
  * its scope is given in IPv6 bits (96 + the IPv4 scope). Scope rules (RFC
  * 7871 section 7.2.1: the scope must cover only addresses that would get the
  * same answer):

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,7 +15,30 @@ struct geo_db {
     /* Per conf_geo_field_t: NULL-terminated path for MMDB_aget_value, built
      * at open time so lookups do not allocate; NULL = field not in schema. */
     char **paths[CONF_GEO_FIELD_COUNT];
+    uint64_t id; /* unique per opened database, never reused: keys the record cache */
 };
+
+/* Per-thread cache of decoded records. Reading the six location fields walks
+ * the record's maps key by key (MMDB_aget_value), many times the cost of
+ * finding the record; but a database has far fewer records than networks
+ * (GeoLite2 City: millions of networks, a few hundred thousand records, most
+ * queries from a few thousand places), so the decoded fields are kept by the
+ * record's data-section offset. Direct-mapped: a slot holds the last record
+ * that hashed to it. Thread-local, so no locks and no sharing between cores;
+ * keyed by the database id as well, so a reloaded database (which may reuse
+ * the old one's address) never sees the old one's entries. */
+#define GEO_CACHE_LOG2_SLOTS 10
+#define GEO_CACHE_SLOTS (1u << GEO_CACHE_LOG2_SLOTS) /* about 120 KiB per thread */
+
+typedef struct geo_cache_slot {
+    uint64_t db_id;       /* 0 = empty (ids start at 1) */
+    uint32_t offset;      /* data-section offset of the record */
+    geo_location_t loc;   /* fields read from the record; prefix_bits is per network */
+} geo_cache_slot_t;
+
+static _Thread_local geo_cache_slot_t geo_cache[GEO_CACHE_SLOTS];
+static _Thread_local geo_cache_stats_t geo_cache_counts;
+static atomic_uint_fast64_t geo_next_id = 1;
 
 /* GeoIP2 / GeoLite2 City layout. */
 static const char *const default_continent[] = {"continent", "code", NULL};
@@ -82,6 +106,7 @@ int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
             db->paths[f] = path_dup((const char *const *)fields[f].parts);
         }
     }
+    db->id = atomic_fetch_add(&geo_next_id, 1);
     *out = db;
     return 0;
 }
@@ -348,12 +373,34 @@ int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_locat
         return 0;
     }
     out->is_found = true;
+    uint8_t prefix_bits = out->prefix_bits;
+    uint32_t off = res.entry.offset;
+    /* Fibonacci hashing spreads offsets (often multiples of a record size) over the slots. */
+    geo_cache_slot_t *slot =
+        &geo_cache[(uint32_t)(off * 2654435769u) >> (32 - GEO_CACHE_LOG2_SLOTS)];
+    if (slot->db_id == db->id && slot->offset == off) {
+        *out = slot->loc;
+        out->prefix_bits = prefix_bits;
+        geo_cache_counts.hits++;
+        return 0;
+    }
+    geo_cache_counts.misses++;
     int rc = record_read(db, &res.entry, out);
     if (rc < 0) {
-        uint8_t prefix_bits = out->prefix_bits;
         memset(out, 0, sizeof(*out));
         out->prefix_bits = prefix_bits;
         return rc;
     }
+    /* Ids count up from 1 per opened database, so this never repeats within a
+     * process's lifetime of reloads (2^32 of them). */
+    out->record_id = db->id << 32 | off;
+    slot->db_id = db->id;
+    slot->offset = off;
+    slot->loc = *out;
     return 0;
+}
+
+geo_cache_stats_t geo_cache_stats(void)
+{
+    return geo_cache_counts;
 }

@@ -4,6 +4,7 @@
 #include "nets.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ typedef enum map_kind {
 } map_kind_t;
 
 struct geo_map {
+    uint64_t id;   /* unique per built map, never reused: keys the decision cache */
     char *name;
     rule_table_t tables[MAP_KIND_COUNT];
     map_rule_t *nets; /* indexed by the tries' entry numbers */
@@ -53,6 +55,25 @@ struct geo_map {
     size_t site_count;
     bool is_nearest_fallback;
 };
+
+/* Per-thread cache of location-rule decisions, keyed by map and database record.
+ * Matching a location builds up to five keys ("GB/ENG/london", "GB/london",
+ * "GB/ENG", "GB", "EU") and searches a table for each; the answer depends only
+ * on the record's fields, and clients come from far fewer places than
+ * addresses. Direct-mapped and thread-local: no locks, no sharing; the map id
+ * (unique per build) keeps a reloaded map from seeing its predecessor's
+ * entries. */
+#define MAP_CACHE_LOG2_SLOTS 10
+
+typedef struct map_cache_slot {
+    uint64_t map_id;        /* 0 = empty */
+    uint64_t record_id;
+    const map_rule_t *rule; /* NULL: no location rule matched */
+    geo_match_t match;
+} map_cache_slot_t;
+
+static _Thread_local map_cache_slot_t map_cache[1u << MAP_CACHE_LOG2_SLOTS];
+static atomic_uint_fast64_t map_next_id = 1;
 
 /* Build-time state: the diag sink and whether anything was wrong. */
 typedef struct map_build {
@@ -399,6 +420,7 @@ int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
 {
     *out = NULL;
     geo_map_t *m = xcalloc(1, sizeof(*m));
+    m->id = atomic_fetch_add(&map_next_id, 1);
     m->name = xstrdup(cm->name != NULL ? cm->name : "");
     map_build_t b = {.diag = diag, .name = m->name, .errors = 0};
 
@@ -490,10 +512,11 @@ static void result_set(geo_map_result_t *out, geo_match_t match, const map_rule_
     out->key = r->key;
 }
 
-/* The location rules, most specific first; true when one matched. Builds each
- * candidate key in a stack buffer in the tables' comparison form. */
-static bool location_resolve(const geo_map_t *m, const geo_location_t *loc,
-                             geo_map_result_t *out)
+/* The location rules, most specific first: the rule that matched and its kind
+ * in *match, or NULL. Builds each candidate key in a stack buffer in the
+ * tables' comparison form. */
+static const map_rule_t *location_rule(const geo_map_t *m, const geo_location_t *loc,
+                                       geo_match_t *match)
 {
     char key[MAP_KEY_MAX];
     size_t len;
@@ -513,8 +536,8 @@ static bool location_resolve(const geo_map_t *m, const geo_location_t *loc,
         append(key, &len, "/", 1, to_upper);
         append(key, &len, loc->city, city_len, to_lower);
         if ((r = table_find(&m->tables[MAP_KIND_CITY], key)) != NULL) {
-            result_set(out, GEO_MATCH_CITY, r);
-            return true;
+            *match = GEO_MATCH_CITY;
+            return r;
         }
     }
     if (has_city) {
@@ -523,8 +546,8 @@ static bool location_resolve(const geo_map_t *m, const geo_location_t *loc,
         append(key, &len, "/", 1, to_upper);
         append(key, &len, loc->city, city_len, to_lower);
         if ((r = table_find(&m->tables[MAP_KIND_CITY], key)) != NULL) {
-            result_set(out, GEO_MATCH_CITY, r);
-            return true;
+            *match = GEO_MATCH_CITY;
+            return r;
         }
     }
     if (has_sub) {
@@ -533,16 +556,16 @@ static bool location_resolve(const geo_map_t *m, const geo_location_t *loc,
         append(key, &len, "/", 1, to_upper);
         append(key, &len, loc->subdivision, sub_len, to_upper);
         if ((r = table_find(&m->tables[MAP_KIND_SUBDIVISION], key)) != NULL) {
-            result_set(out, GEO_MATCH_SUBDIVISION, r);
-            return true;
+            *match = GEO_MATCH_SUBDIVISION;
+            return r;
         }
     }
     if (has_country) {
         len = 0;
         append(key, &len, loc->country, 2, to_upper);
         if ((r = table_find(&m->tables[MAP_KIND_COUNTRY], key)) != NULL) {
-            result_set(out, GEO_MATCH_COUNTRY, r);
-            return true;
+            *match = GEO_MATCH_COUNTRY;
+            return r;
         }
     }
     /* A location filled in by hand (or by an older lookup) may lack the
@@ -555,11 +578,11 @@ static bool location_resolve(const geo_map_t *m, const geo_location_t *loc,
         len = 0;
         append(key, &len, cont, 2, to_upper);
         if ((r = table_find(&m->tables[MAP_KIND_CONTINENT], key)) != NULL) {
-            result_set(out, GEO_MATCH_CONTINENT, r);
-            return true;
+            *match = GEO_MATCH_CONTINENT;
+            return r;
         }
     }
-    return false;
+    return NULL;
 }
 
 /* ::ffff:0:0/96, RFC 4291 section 2.5.5.2. */
@@ -609,7 +632,23 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
     if (loc == NULL || !loc->is_found) {
         return;
     }
-    if (location_resolve(m, loc, out)) {
+    const map_rule_t *rule;
+    geo_match_t match = GEO_MATCH_DEFAULT;
+    if (loc->record_id != 0) {
+        uint64_t h = (loc->record_id ^ (m->id << 40)) * 0x9E3779B97F4A7C15ull;
+        map_cache_slot_t *slot = &map_cache[h >> (64 - MAP_CACHE_LOG2_SLOTS)];
+        if (slot->map_id != m->id || slot->record_id != loc->record_id) {
+            slot->rule = location_rule(m, loc, &slot->match);
+            slot->map_id = m->id;
+            slot->record_id = loc->record_id;
+        }
+        rule = slot->rule;
+        match = slot->match;
+    } else {
+        rule = location_rule(m, loc, &match);
+    }
+    if (rule != NULL) {
+        result_set(out, match, rule);
         return;
     }
     if (m->is_nearest_fallback && loc->has_coords && m->site_count <= GEO_MAX_SITES) {

@@ -364,6 +364,71 @@ static void test_db_array_index_path_reads_subdivision(void **state)
     geo_db_free(db);
 }
 
+/* ---- the per-thread record cache ---- */
+
+static void test_db_cache_hit_keeps_the_network_prefix(void **state)
+{
+    geo_location_t loc;
+    /* 81.2.1.1 and 81.2.128.1 are in different pieces (/18, /17) of the same
+     * 81.2.0.0/16 record: the second lookup reuses the record, not its prefix. */
+    assert_int_equal(lookup(*state, "81.2.1.1", &loc), 0);
+    assert_int_equal(loc.prefix_bits, 18);
+    uint64_t first_id = loc.record_id;
+    geo_cache_stats_t before = geo_cache_stats();
+    assert_int_equal(lookup(*state, "81.2.128.1", &loc), 0);
+    geo_cache_stats_t after = geo_cache_stats();
+    assert_int_equal(after.hits, before.hits + 1);
+    assert_int_equal(after.misses, before.misses);
+    assert_true(loc.is_found);
+    assert_int_equal(loc.prefix_bits, 17);
+    assert_string_equal(loc.country, "GB");
+    assert_int_equal(loc.record_id, first_id);
+    assert_int_not_equal(loc.record_id, 0);
+}
+
+static void test_db_cache_hit_gives_the_same_fields(void **state)
+{
+    geo_location_t a, b;
+    assert_int_equal(lookup(*state, "198.51.100.1", &a), 0);
+    assert_int_equal(lookup(*state, "198.51.100.200", &b), 0);
+    assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void test_db_cache_is_per_database(void **state)
+{
+    (void)state;
+    /* The same file opened twice, once without the city field: a record read
+     * through one handle must not answer for the other. */
+    conf_geo_path_t no_city[CONF_GEO_FIELD_COUNT];
+    static char *cont[] = {"continent", "code", NULL};
+    static char *cc[] = {"country", "iso_code", NULL};
+    memset(no_city, 0, sizeof(no_city));
+    no_city[CONF_GEO_CONTINENT] = (conf_geo_path_t){cont, 2};
+    no_city[CONF_GEO_COUNTRY] = (conf_geo_path_t){cc, 2};
+    geo_db_t *full = open_fixture("city", NULL);
+    geo_db_t *bare = open_fixture("city", no_city);
+    geo_location_t loc;
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(lookup(full, "81.2.69.5", &loc), 0);
+        assert_string_equal(loc.city, "London");
+        uint64_t full_id = loc.record_id;
+        assert_int_equal(lookup(bare, "81.2.69.5", &loc), 0);
+        assert_string_equal(loc.country, "GB");
+        assert_string_equal(loc.city, "");
+        assert_int_not_equal(loc.record_id, full_id);
+    }
+    geo_db_free(bare);
+    geo_db_free(full);
+}
+
+static void test_db_not_found_has_no_record_id(void **state)
+{
+    geo_location_t loc;
+    assert_int_equal(lookup(*state, "8.8.8.8", &loc), 0);
+    assert_false(loc.is_found);
+    assert_int_equal(loc.record_id, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +471,13 @@ int main(void)
         cmocka_unit_test(test_db_default_paths_on_flat_schema_find_no_fields),
         cmocka_unit_test(test_db_absent_field_path_is_left_empty),
         cmocka_unit_test(test_db_array_index_path_reads_subdivision),
+        cmocka_unit_test_setup_teardown(test_db_cache_hit_keeps_the_network_prefix, setup_city,
+                                        teardown_db),
+        cmocka_unit_test_setup_teardown(test_db_cache_hit_gives_the_same_fields, setup_city,
+                                        teardown_db),
+        cmocka_unit_test(test_db_cache_is_per_database),
+        cmocka_unit_test_setup_teardown(test_db_not_found_has_no_record_id, setup_city,
+                                        teardown_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
