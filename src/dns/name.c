@@ -1,23 +1,40 @@
 /* dns: helpers for uncompressed wire-format names. */
 #include "gslb/dns.h"
 
+#include <string.h>
+
 static inline uint8_t lower(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
+/* Lower-case 8 octets at once: 0x20 is added to each octet in 'A'..'Z'. Label length
+ * octets (0..63) are never in that range, so a whole wire name goes through unchanged
+ * but for its letters, with no walk over the labels. */
+static inline uint64_t lower8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t low7 = x & (0x7F * ones);
+    uint64_t ge_a = low7 + (0x80 - 'A') * ones;     /* high bit: low 7 bits >= 'A' */
+    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones; /* high bit: low 7 bits > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~x & (0x80 * ones); /* ... and the octet is < 0x80 */
+    return x | (upper >> 2);
+}
+
 void dns_name_lower(const uint8_t *name, size_t len, uint8_t *out)
 {
     size_t i = 0;
-    while (i < len) {
-        uint8_t l = name[i];
-        out[i++] = l;
-        for (uint8_t k = 0; k < l && i < len; k++, i++) {
-            out[i] = lower(name[i]);
-        }
-        if (l == 0) {
-            break;
-        }
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, name + i, 8);
+        x = lower8(x);
+        memcpy(out + i, &x, 8);
+    }
+    if (i < len) {
+        uint64_t x = 0;
+        memcpy(&x, name + i, len - i);
+        x = lower8(x);
+        memcpy(out + i, &x, len - i);
     }
 }
 

@@ -152,6 +152,32 @@ static void test_parse_plain_query_fills_header_and_question(void **state)
     assert_false(q.has_tcp_keepalive);
 }
 
+static void test_parse_qname_lowered_only_in_ascii_letters(void **state)
+{
+    (void)state;
+    /* Letters next to the range edges ('@' 'A' 'Z' '[' '`' 'a' 'z' '{'), bytes with
+     * the high bit set (0xC1 is not 'A' + 0x80), label lengths that equal letters'
+     * low bits, and lengths that are not a multiple of 8. */
+    static const uint8_t name[] = "\010@AZ[`az{"
+                                  "\013\301\332\341\372A1-_Zq\377"
+                                  "\001Q"
+                                  "\003BiG";
+    static const uint8_t want[] = "\010@az[`az{"
+                                  "\013\301\332\341\372a1-_zq\377"
+                                  "\001q"
+                                  "\003big";
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 1, 0, 0, 0);
+    question(&p, name, sizeof(name), DNS_TYPE_A);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_OK);
+    assert_int_equal(q.qname_len, sizeof(name));
+    assert_int_equal(q.qname_labels, 4);
+    assert_memory_equal(q.qname_lc, want, sizeof(want));
+    assert_memory_equal(q.qname, name, sizeof(name)); /* the packet keeps the client's case */
+}
+
 static void test_parse_root_qname_has_zero_labels(void **state)
 {
     (void)state;
@@ -930,6 +956,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_plain_query_fills_header_and_question),
+        cmocka_unit_test(test_parse_qname_lowered_only_in_ascii_letters),
         cmocka_unit_test(test_parse_root_qname_has_zero_labels),
         cmocka_unit_test(test_parse_opt_fills_payload_do_and_version),
         cmocka_unit_test(test_parse_opt_without_do_bit_clears_is_do),
