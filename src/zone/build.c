@@ -9,13 +9,27 @@
 
 uint64_t zone_name_hash(const uint8_t *name, size_t len)
 {
-    /* FNV-1a, 64 bit: names are short, and this is only the bucket index. */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= name[i];
-        h *= 0x100000001b3ull;
+    /* Eight octets per multiply: every query hashes its name (and, for NXDOMAIN, its
+     * ancestors), and a byte at a time was a tenth of a static answer's instructions.
+     * A multiply only carries bits upwards, so the last steps fold the high half down:
+     * the table index is the low bits. Spreads n0000000..n0999999 over 2^20 buckets as
+     * evenly as FNV-1a did. */
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t h = (uint64_t)len * k;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, name + i, 8);
+        h = (h ^ x) * k;
     }
-    return h;
+    if (i < len) {
+        uint64_t x = 0;
+        memcpy(&x, name + i, len - i);
+        h = (h ^ x) * k;
+    }
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    return h ^ (h >> 32);
 }
 
 bool zone_name_in(const zone_t *z, const uint8_t *name, size_t len)

@@ -4,11 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Up to this many zones are found by comparing each origin with the QNAME's tail,
+ * longest origin first: for the usual handful of zones that is a few length checks and
+ * one memcmp, where the table costs a hash of every suffix of the QNAME. */
+#define ZONE_SET_LINEAR_MAX 8
+
 struct zone_set {
     zone_t **zones;
     size_t count;
     const zone_t **table; /* open addressing on the origin's hash; size is a power of two */
     size_t table_size;
+    const zone_t **by_len; /* the zones, longest origin first (for count <= LINEAR_MAX) */
 };
 
 static const zone_t *table_find(const zone_set_t *s, const uint8_t *name, size_t len)
@@ -57,6 +63,14 @@ int zone_set_new(zone_set_t **out, zone_t **zones, size_t n, gslb_diag_t *diag)
         *out = NULL;
         return rc;
     }
+    s->by_len = xcalloc(s->count ? s->count : 1, sizeof(*s->by_len));
+    for (size_t i = 0; i < s->count; i++) {
+        size_t j = i;
+        for (; j > 0 && s->by_len[j - 1]->origin_len < s->zones[i]->origin_len; j--) {
+            s->by_len[j] = s->by_len[j - 1];
+        }
+        s->by_len[j] = s->zones[i];
+    }
     *out = s;
     return 0;
 }
@@ -71,6 +85,7 @@ void zone_set_free(zone_set_t *s)
     }
     free(s->zones);
     free(s->table);
+    free(s->by_len);
     free(s);
 }
 
@@ -84,10 +99,36 @@ zone_t *zone_set_at(const zone_set_t *s, size_t i)
     return i < s->count ? s->zones[i] : NULL;
 }
 
+/* True when off is where a label of the wire name starts (so the tail from off is a
+ * whole name, not "xexample.com" matching "example.com"). */
+static bool is_label_start(const uint8_t *name, size_t off)
+{
+    size_t i = 0;
+    while (i < off) {
+        i += 1u + name[i];
+    }
+    return i == off;
+}
+
 const zone_t *zone_set_find(const zone_set_t *s, const uint8_t *qname, size_t len,
                             unsigned labels, bool skip_apex_of)
 {
     (void)labels;
+    if (s->count <= ZONE_SET_LINEAR_MAX) {
+        /* Longest origin first, so the first match is the most specific zone. */
+        for (size_t i = 0; i < s->count; i++) {
+            const zone_t *z = s->by_len[i];
+            size_t olen = z->origin_len;
+            if (olen > len || (skip_apex_of && olen == len)) {
+                continue;
+            }
+            if (memcmp(qname + len - olen, z->origin, olen) == 0 &&
+                is_label_start(qname, len - olen)) {
+                return z;
+            }
+        }
+        return NULL;
+    }
     size_t off = 0;
     for (;;) {
         if (!(skip_apex_of && off == 0)) {

@@ -401,6 +401,32 @@ static void test_set_find_unserved_name_none(void **state)
     assert_null(set_find(s, "", false));
 }
 
+static void test_set_of_many_zones_finds_the_most_specific(void **state)
+{
+    (void)state;
+    /* Past the few zones compared one by one, the set goes by a hash of each
+     * suffix; both ways must give the same answers. */
+    enum { N = 12 };
+    zone_t *zones[N];
+    char origin[64];
+    for (int i = 0; i < N - 2; i++) {
+        snprintf(origin, sizeof(origin), "z%d.example.", i);
+        zones[i] = load_zone("z.zone", org_text, origin);
+    }
+    zones[N - 2] = load_zone("lookup.zone", zone_text, "example.");
+    zones[N - 1] = load_zone("child.zone", child_text, "child.z3.example.");
+    gslb_diag_t *d = gslb_diag_new(false);
+    zone_set_t *s = NULL;
+    assert_int_equal(zone_set_new(&s, zones, N, d), 0);
+    gslb_diag_free(d);
+    assert_string_equal(set_find(s, "www.z7.example.", false), "z7.example.");
+    assert_string_equal(set_find(s, "a.child.z3.example.", false), "child.z3.example.");
+    assert_string_equal(set_find(s, "child.z3.example.", true), "z3.example.");
+    assert_string_equal(set_find(s, "xz3.example.", false), "example.");
+    assert_null(set_find(s, "z3.example.org.", false));
+    zone_set_free(s);
+}
+
 static void test_set_new_same_zone_twice_reported(void **state)
 {
     (void)state;
@@ -585,6 +611,7 @@ int main(void)
         SET_TEST(test_set_find_skip_apex_of_leaves_names_below_apex_alone),
         SET_TEST(test_set_find_skip_apex_without_parent_none),
         SET_TEST(test_set_find_unserved_name_none),
+        cmocka_unit_test(test_set_of_many_zones_finds_the_most_specific),
         cmocka_unit_test(test_set_new_same_zone_twice_reported),
         ZONE_TEST(test_service_attach_name_without_data_creates_node),
         ZONE_TEST(test_service_attach_name_with_other_types_accepted),
