@@ -173,6 +173,8 @@ typedef struct dns_writer {
     uint16_t flags;
     uint16_t comp[DNS_COMP_MAX]; /* offsets of names (and their suffixes) in buf */
     unsigned comp_count;
+    const uint8_t *qname_lc; /* the query's lower-cased QNAME, for compression (may be NULL) */
+    size_t qname_len;        /* its octets: buf[12 .. 12 + qname_len) is the echoed QNAME */
 } dns_writer_t;
 
 /* A writer position to roll back to (RFC 2181 9: an RRset is sent whole or not at all). */
@@ -185,7 +187,8 @@ typedef struct dns_writer_mark {
 /* Start a response to q (parsed from pkt) in buf: header with the query's ID,
  * QR=1, opcode, RD and CD copied; the question echoed byte-for-byte when
  * q->has_question (so the client's letter case is kept). limit is the
- * largest message allowed (<= cap; 512 for UDP without EDNS). Returns 0, or
+ * largest message allowed (<= cap; 512 for UDP without EDNS). q must outlive
+ * the writer (names are compared with its lower-cased QNAME). Returns 0, or
  * -1 if even the header and question do not fit. */
 int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
                      const dns_query_t *q, const uint8_t *pkt);

@@ -41,6 +41,8 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
     w->len = DNS_HEADER_LEN;
     w->counts[0] = w->counts[1] = w->counts[2] = 0;
     w->comp_count = 0;
+    w->qname_lc = NULL;
+    w->qname_len = 0;
     w->qdcount = 0;
     w->flags = (uint16_t)(DNS_FLAG_QR | (q->flags & (0x7800u | DNS_FLAG_RD | DNS_FLAG_CD)));
     if (w->limit < DNS_HEADER_LEN) {
@@ -57,6 +59,8 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
         memcpy(buf + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN, qlen);
         w->len += qlen;
         w->qdcount = 1;
+        w->qname_lc = q->qname_lc;
+        w->qname_len = q->qname_len;
         size_t off = DNS_HEADER_LEN;
         while (buf[off] != 0 && w->comp_count < DNS_COMP_MAX) {
             w->comp[w->comp_count++] = (uint16_t)off;
@@ -89,7 +93,13 @@ void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m)
  * Only octets before w->len count: the name being written is registered
  * label by label, and what lies past its end is stale (a rolled-back record
  * or an earlier message in a reused buffer), so matching it could make the
- * name point into itself. */
+ * name point into itself.
+ * Names are equal ignoring ASCII case, but the names written here come from
+ * zone data (owners lower-cased) and most compare equal octet for octet, so a
+ * label is first compared with memcmp and only folded when that fails. For
+ * the echoed QNAME, which keeps the client's case (RFC 1035 4.1.2; resolvers
+ * randomise it, draft-vixie-dnsext-dns0x20), the query's lower-cased copy
+ * stands in for it. */
 static bool name_at_equals(const dns_writer_t *w, size_t off, const uint8_t *name)
 {
     unsigned hops = 0;
@@ -111,9 +121,15 @@ static bool name_at_equals(const dns_writer_t *w, size_t off, const uint8_t *nam
         if (l == 0) {
             return true;
         }
-        for (uint8_t i = 1; i <= l; i++) {
-            if (lower(w->buf[off + i]) != lower(name[i])) {
-                return false;
+        const uint8_t *have = w->buf + off;
+        if (off - DNS_HEADER_LEN < w->qname_len) {
+            have = w->qname_lc + (off - DNS_HEADER_LEN);
+        }
+        if (memcmp(have + 1, name + 1, l) != 0) {
+            for (uint8_t i = 1; i <= l; i++) {
+                if (lower(have[i]) != lower(name[i])) {
+                    return false;
+                }
             }
         }
         off += 1u + l;
