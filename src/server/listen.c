@@ -39,6 +39,19 @@ void server_addr_format(const struct sockaddr *sa, char *buf, size_t cap)
     }
 }
 
+bool server_addr_is_any(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return in->sin_addr.s_addr == htonl(INADDR_ANY);
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        return IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+    }
+    return false;
+}
+
 static int set_int(int fd, int level, int name, int value)
 {
     return setsockopt(fd, level, name, &value, sizeof(value));
@@ -72,18 +85,21 @@ int server_socket_open(int type, const struct sockaddr *sa, socklen_t sa_len, in
         *what = "set IPV6_V6ONLY";
         goto fail;
     }
-    if (type == SOCK_DGRAM) {
-        /* Learn each query's destination address so that the answer leaves
-         * from it; required on wildcard binds (a host with several addresses
-         * would otherwise answer from whichever the route picks, and
-         * resolvers drop such answers). Enabled on every UDP socket so
-         * there is one code path, which costs one small control message. */
+    if (type == SOCK_DGRAM && server_addr_is_any(sa)) {
+        /* On a wildcard bind, learn each query's destination address so that
+         * the answer leaves from it (a host with several addresses would
+         * otherwise answer from whichever the route picks, and resolvers
+         * drop such answers). A socket bound to one address always sends
+         * from it, so it goes without: the kernel then neither builds a
+         * control message for every query nor parses one for every answer. */
         int rc = family == AF_INET6 ? set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
                                     : set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
         if (rc != 0) {
             *what = "enable packet info";
             goto fail;
         }
+    }
+    if (type == SOCK_DGRAM) {
         /* Best effort: a smaller buffer still works, only bursts drop earlier. */
         (void)set_int(fd, SOL_SOCKET, SO_RCVBUF, UDP_RCVBUF_BYTES);
     }

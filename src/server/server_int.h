@@ -73,6 +73,7 @@ typedef struct server_listener {
     server_worker_t *w;
     int family;
     int udp_fd;                    /* -1 when not open */
+    bool has_pktinfo;              /* udp_fd reports each query's destination (wildcard bind) */
     int tcp_fd;                    /* -1 when not open or owned by tcp */
     struct event *udp_ev;          /* persistent read event on udp_fd */
     struct evconnlistener *tcp;    /* owns tcp_fd once created */
@@ -129,9 +130,13 @@ struct server {
 /* Format sa as "127.0.0.1:53" or "[::1]:53" into buf (always terminated). */
 void server_addr_format(const struct sockaddr *sa, char *buf, size_t cap);
 
+/* True for the wildcard address of either family (0.0.0.0, ::). */
+bool server_addr_is_any(const struct sockaddr *sa);
+
 /* Open a nonblocking, close-on-exec socket of type SOCK_DGRAM or SOCK_STREAM
  * with SO_REUSEADDR and SO_REUSEPORT (IPV6_V6ONLY for IPv6, packet info for
- * UDP) and bind it to sa; TCP sockets are also put in listening state.
+ * UDP on a wildcard address) and bind it to sa; TCP sockets are also put in
+ * listening state.
  * Returns 0 and *out_fd, or an errno value with *what naming the step that
  * failed ("bind", ...). Logs nothing: the caller knows the address name. */
 int server_socket_open(int type, const struct sockaddr *sa, socklen_t sa_len, int *out_fd,

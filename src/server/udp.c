@@ -155,7 +155,7 @@ static void udp_batch_handle(server_listener_t *l, int fd, unsigned n)
         /* The peer stays valid: rx_peer is not reused before the next recvmmsg. */
         th->msg_name = rh->msg_name;
         th->msg_namelen = rh->msg_namelen;
-        size_t clen = pktinfo_reply(rh, &w->tx_cmsg[ntx]);
+        size_t clen = l->has_pktinfo ? pktinfo_reply(rh, &w->tx_cmsg[ntx]) : 0;
         th->msg_control = clen > 0 ? w->tx_cmsg[ntx].buf : NULL;
         th->msg_controllen = clen;
         th->msg_flags = 0;
@@ -186,11 +186,12 @@ void server_udp_read_cb(evutil_socket_t fd, short what, void *arg)
     /* Bounded: whatever is still queued after SERVER_UDP_ROUNDS batches makes
      * the level-triggered event fire again after the base ran the other
      * active events (TCP connections, stop). */
+    size_t controllen = l->has_pktinfo ? sizeof(w->rx_cmsg[0].buf) : 0;
     for (unsigned round = 0; round < SERVER_UDP_ROUNDS; round++) {
         for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
             struct msghdr *rh = &w->rx_msgs[i].msg_hdr;
             rh->msg_namelen = sizeof(w->rx_peer[i]);
-            rh->msg_controllen = sizeof(w->rx_cmsg[i].buf);
+            rh->msg_controllen = controllen;
             rh->msg_flags = 0;
         }
         int n = recvmmsg(fd, w->rx_msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);

@@ -234,6 +234,7 @@ static int open_address(server_t *s, const conf_listen_t *cl, size_t li)
     for (unsigned i = 0; i < s->worker_count; i++) {
         server_listener_t *l = &s->workers[i]->listeners[li];
         l->family = sa.ss_family;
+        l->has_pktinfo = server_addr_is_any((struct sockaddr *)&sa);
         snprintf(l->name, sizeof(l->name), "%s", name);
     }
     if (li == 0) {
