@@ -411,6 +411,31 @@ static void test_load_record_after_comment_lines_keeps_its_line(void **state)
     gslb_diag_free(d);
 }
 
+static void test_load_blank_owner_after_comments_continues_previous_owner(void **state)
+{
+    (void)state;
+    static const char text[] = SOA_LINE /* 1 */
+        "@ NS ns1\n"                    /* 2 */
+        "www A 192.0.2.1\n"             /* 3 */
+        "; the second address\n"        /* 4 */
+        "  \t\n"                        /* 5: blanks only */
+        "   ; indented comment\n"       /* 6 */
+        "\t A 192.0.2.2\n"              /* 7: blank owner = www */
+        "mail A 192.0.2.25\n";          /* 8 */
+    zone_t *z;
+    gslb_diag_t *d;
+    assert_int_equal(load(text, &z, &d), 0);
+    static const uint8_t www[] = "\003www\007example\003com";
+    const zone_node_t *n = zone_node_find(z, www, sizeof(www));
+    assert_non_null(n);
+    const zone_rrset_t *a = zone_node_rrset(n, DNS_TYPE_A);
+    assert_non_null(a);
+    assert_int_equal(a->count, 2);
+    assert_int_equal(a->line, 3);
+    zone_free(z);
+    gslb_diag_free(d);
+}
+
 static void test_load_every_error_reported_in_order(void **state)
 {
     (void)state;
@@ -658,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_load_apex_ns_after_soa_accepted),
         cmocka_unit_test(test_load_error_after_comment_lines_reported_at_record_line),
         cmocka_unit_test(test_load_record_after_comment_lines_keeps_its_line),
+        cmocka_unit_test(test_load_blank_owner_after_comments_continues_previous_owner),
         cmocka_unit_test(test_load_every_error_reported_in_order),
         cmocka_unit_test(test_load_error_after_multiline_record_has_its_line),
         cmocka_unit_test(test_load_multiline_record_line_is_its_first),
