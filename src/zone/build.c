@@ -76,10 +76,23 @@ const zone_node_t *zone_node_find(const zone_t *z, const uint8_t *name, size_t l
     return NULL;
 }
 
+/* Is n the node of name (len octets)? */
+static bool node_is(const zone_node_t *n, const uint8_t *name, size_t len)
+{
+    return n != NULL && n->name_len == len && memcmp(n->name, name, len) == 0;
+}
+
 zone_node_t *zone_node_get(zone_t *z, const uint8_t *name, size_t len)
 {
+    /* Zone files list a name's records together and names of one parent
+     * together: the last node, or the last node's parent, is usually the one
+     * wanted, without a hash lookup (a random memory access in a big zone). */
+    if (!z->is_final && node_is(z->last, name, len)) {
+        return z->last;
+    }
     zone_node_t *found = (zone_node_t *)zone_node_find(z, name, len);
     if (found != NULL) {
+        z->last = found;
         return found;
     }
     if (z->node_count + 1 > z->bucket_count) {
@@ -99,8 +112,20 @@ zone_node_t *zone_node_get(zone_t *z, const uint8_t *name, size_t len)
     /* Every ancestor up to the apex exists, as an empty non-terminal if need be,
      * so the first existing ancestor of any QNAME is its closest encloser. */
     if (len > z->origin_len) {
-        zone_node_get(z, name + zone_parent_off(name), len - zone_parent_off(name));
+        const uint8_t *pname = name + zone_parent_off(name);
+        size_t plen = len - zone_parent_off(name);
+        zone_node_t *sibling = z->last;
+        zone_node_t *parent;
+        if (!z->is_final && sibling != NULL && node_is(sibling->cut, pname, plen)) {
+            parent = (zone_node_t *)sibling->cut;
+        } else {
+            parent = zone_node_get(z, pname, plen);
+        }
+        if (!z->is_final) {
+            n->cut = parent;
+        }
     }
+    z->last = n;
     return n;
 }
 
@@ -243,36 +268,56 @@ static void check_node(zone_t *z, zone_node_t *n, gslb_diag_t *diag)
     }
 }
 
-/* Flags depend on ancestors, so visit names in order of label count. */
-static int node_depth_cmp(const void *a, const void *b)
+/* Copy a node's RRsets and their record arrays out of the scratch arena, where
+ * they grew by doubling, into the zone's arena at their final size. */
+static void compact_rrsets(zone_t *z, zone_node_t *n)
 {
-    const zone_node_t *x = *(zone_node_t *const *)a, *y = *(zone_node_t *const *)b;
-    return (int)x->labels - (int)y->labels;
+    if (n->rrset_count == 0) {
+        return;
+    }
+    zone_rrset_t *sets = zone_arena_alloc(&z->arena, n->rrset_count * sizeof(*sets));
+    memcpy(sets, n->rrsets, n->rrset_count * sizeof(*sets));
+    for (uint16_t i = 0; i < n->rrset_count; i++) {
+        dns_rdata_t *rrs = zone_arena_alloc(&z->arena, sets[i].count * sizeof(*rrs));
+        memcpy(rrs, sets[i].rrs, sets[i].count * sizeof(*rrs));
+        sets[i].rrs = rrs;
+    }
+    n->rrsets = sets;
 }
 
 int zone_finalize(zone_t *z, gslb_diag_t *diag)
 {
     size_t before = gslb_diag_errors(diag);
-    zone_node_t **all = xmalloc((z->node_count ? z->node_count : 1) * sizeof(*all));
-    size_t k = 0;
+    /* Flags depend on ancestors, so visit names in order of label count: a
+     * counting sort (a name has at most 127 labels). */
+    size_t first[DNS_NAME_MAX / 2 + 2] = {0};
     for (size_t b = 0; b < z->bucket_count; b++) {
         for (zone_node_t *n = z->buckets[b]; n != NULL; n = n->hash_next) {
-            all[k++] = n;
+            first[n->labels + 1]++;
         }
     }
-    qsort(all, k, sizeof(*all), node_depth_cmp);
+    for (size_t d = 1; d < GSLB_ARRAY_LEN(first); d++) {
+        first[d] += first[d - 1];
+    }
+    size_t k = z->node_count;
+    zone_node_t **all = xmalloc((k ? k : 1) * sizeof(*all));
+    for (size_t b = 0; b < z->bucket_count; b++) {
+        for (zone_node_t *n = z->buckets[b]; n != NULL; n = n->hash_next) {
+            all[first[n->labels]++] = n;
+        }
+    }
     for (size_t i = 0; i < k; i++) {
         zone_node_t *n = all[i];
         if (n->rrset_count > 1) {
             qsort(n->rrsets, n->rrset_count, sizeof(*n->rrsets), type_cmp);
         }
+        /* From here on cut means the delegation above an occluded node. */
+        const zone_node_t *parent = n->cut;
+        n->cut = NULL;
         if (n->name_len == z->origin_len) {
             n->flags |= ZONE_NODE_APEX;
             continue;
         }
-        const zone_node_t *parent =
-            zone_node_find(z, n->name + zone_parent_off(n->name),
-                           n->name_len - zone_parent_off(n->name));
         if (parent->flags & ZONE_NODE_OCCLUDED) {
             n->flags |= ZONE_NODE_OCCLUDED;
             n->cut = parent->cut;
@@ -287,6 +332,12 @@ int zone_finalize(zone_t *z, gslb_diag_t *diag)
             ((zone_node_t *)parent)->flags |= ZONE_NODE_WILDCARD;
         }
     }
+    for (size_t i = 0; i < k; i++) {
+        compact_rrsets(z, all[i]);
+    }
+    zone_arena_free(&z->scratch);
+    z->is_final = true;
+    z->last = NULL;
     for (size_t i = 0; i < k; i++) {
         for (uint16_t j = 0; j < all[i]->rrset_count; j++) {
             resolve_targets(z, &all[i]->rrsets[j]);

@@ -23,16 +23,9 @@ void zone_free(zone_t *z)
     if (z == NULL) {
         return;
     }
-    for (size_t b = 0; b < z->bucket_count; b++) {
-        for (zone_node_t *n = z->buckets[b]; n != NULL; n = n->hash_next) {
-            for (uint16_t i = 0; i < n->rrset_count; i++) {
-                free(n->rrsets[i].rrs);
-            }
-            free(n->rrsets);
-        }
-    }
     free(z->buckets);
     zone_arena_free(&z->arena);
+    zone_arena_free(&z->scratch);
     free(z->file);
     free(z->name);
     free(z);
@@ -103,7 +96,7 @@ static void add_rr(zone_t *z, const ldns_rr *rr, unsigned line, ldns_buffer *buf
         }
     }
     if (set == NULL) {
-        n->rrsets = xrealloc(n->rrsets, (n->rrset_count + 1u) * sizeof(*n->rrsets));
+        n->rrsets = zone_scratch_grow(z, n->rrsets, n->rrset_count, sizeof(*n->rrsets));
         set = &n->rrsets[n->rrset_count++];
         memset(set, 0, sizeof(*set));
         set->type = type;
@@ -133,7 +126,7 @@ static void add_rr(zone_t *z, const ldns_rr *rr, unsigned line, ldns_buffer *buf
             goto out;
         }
     }
-    set->rrs = xrealloc(set->rrs, (set->count + 1u) * sizeof(*set->rrs));
+    set->rrs = zone_scratch_grow(z, set->rrs, set->count, sizeof(*set->rrs));
     uint8_t *copy = zone_arena_alloc(&z->arena, rdlen ? rdlen : 1);
     memcpy(copy, ldns_buffer_begin(buf), rdlen);
     set->rrs[set->count].data = copy;
