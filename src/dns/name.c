@@ -23,19 +23,23 @@ static inline uint64_t lower8(uint64_t x)
 
 void dns_name_lower(const uint8_t *name, size_t len, uint8_t *out)
 {
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t x;
+    if (len < 8) {
+        for (size_t i = 0; i < len; i++) {
+            out[i] = lower(name[i]);
+        }
+        return;
+    }
+    uint64_t x;
+    for (size_t i = 0; i + 8 < len; i += 8) {
         memcpy(&x, name + i, 8);
         x = lower8(x);
         memcpy(out + i, &x, 8);
     }
-    if (i < len) {
-        uint64_t x = 0;
-        memcpy(&x, name + i, len - i);
-        x = lower8(x);
-        memcpy(out + i, &x, len - i);
-    }
+    /* The last 8 octets, overlapping the words before if need be: lower-casing
+     * twice changes nothing, and fixed-size copies need no library call. */
+    memcpy(&x, name + len - 8, 8);
+    x = lower8(x);
+    memcpy(out + len - 8, &x, 8);
 }
 
 size_t dns_name_len(const uint8_t *p, size_t max)

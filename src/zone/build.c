@@ -16,15 +16,21 @@ uint64_t zone_name_hash(const uint8_t *name, size_t len)
      * evenly as FNV-1a did. */
     const uint64_t k = 0x9E3779B97F4A7C15ull;
     uint64_t h = (uint64_t)len * k;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t x;
-        memcpy(&x, name + i, 8);
+    uint64_t x;
+    if (len < 8) {
+        x = 0;
+        for (size_t i = 0; i < len; i++) {
+            x = x << 8 | name[i];
+        }
         h = (h ^ x) * k;
-    }
-    if (i < len) {
-        uint64_t x = 0;
-        memcpy(&x, name + i, len - i);
+    } else {
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            memcpy(&x, name + i, 8);
+            h = (h ^ x) * k;
+        }
+        /* The last 8 octets, overlapping the word before if need be: a
+         * fixed-size load, where copying the tail took a library call. */
+        memcpy(&x, name + len - 8, 8);
         h = (h ^ x) * k;
     }
     h ^= h >> 32;
