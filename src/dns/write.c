@@ -1,20 +1,21 @@
 /* dns: response writing — header, echoed question, RRs with name compression, OPT. */
 #include "gslb/dns.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
+/* Big-endian stores as one byte swap and one store (octet by octet, the
+ * compiler emitted a shift and a store per octet). */
 static inline void wr16(uint8_t *p, uint16_t v)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    uint16_t be = htons(v);
+    memcpy(p, &be, 2);
 }
 
 static inline void wr32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    uint32_t be = htonl(v);
+    memcpy(p, &be, 4);
 }
 
 static inline uint8_t lower(uint8_t c)
