@@ -30,6 +30,10 @@
  * it runs dry keeps a reading client busy). */
 #define SERVER_TCP_OUT_MAX (256 * 1024)
 #define SERVER_TCP_OUT_RESUME (64 * 1024)
+/* Per-worker staging buffer for the answers to one read's TCP queries; when
+ * less than one largest answer (with its prefix) is left, the staged ones
+ * are handed to the connection first. */
+#define SERVER_TCP_STAGE (4 * (2 + SERVER_MAX_MSG))
 /* Pending connections the kernel queues per listening socket. */
 #define SERVER_TCP_BACKLOG 1024
 /* Pause before accepting again after accept() ran out of descriptors or memory. */
@@ -108,9 +112,8 @@ struct server_worker {
     server_cmsg_buf_t tx_cmsg[SERVER_UDP_BATCH];
     uint8_t *tx_arena; /* SERVER_UDP_TX_ARENA bytes */
 
-    /* TCP scratch: one request, and one response after its 2-byte prefix. */
-    uint8_t *tcp_req;  /* SERVER_MAX_MSG */
-    uint8_t *tcp_resp; /* 2 + SERVER_MAX_MSG */
+    /* TCP: the answers staged for one connection, each after its 2-byte prefix. */
+    uint8_t *tcp_resp; /* SERVER_TCP_STAGE */
 };
 
 struct server {

@@ -92,7 +92,6 @@ static void worker_free(server_worker_t *w, size_t listen_count)
     free(w->listeners);
     free(w->rx_buf);
     free(w->tx_arena);
-    free(w->tcp_req);
     free(w->tcp_resp);
     free(w);
 }
@@ -112,8 +111,7 @@ static int worker_new(server_t *s, unsigned index, server_worker_t **out)
     }
     w->rx_buf = xmalloc((size_t)SERVER_UDP_BATCH * SERVER_UDP_RX_BUF);
     w->tx_arena = xmalloc(SERVER_UDP_TX_ARENA);
-    w->tcp_req = xmalloc(SERVER_MAX_MSG);
-    w->tcp_resp = xmalloc(2 + SERVER_MAX_MSG);
+    w->tcp_resp = xmalloc(SERVER_TCP_STAGE);
     server_udp_worker_init(w);
 
     w->base = event_base_new();
