@@ -257,9 +257,63 @@ fail:
     return -1;
 }
 
+/* Types whose RDATA has names that may be compressed (as put_rdata). */
+static bool has_compressible_rdata(uint16_t type)
+{
+    switch (type) {
+    case DNS_TYPE_NS:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_PTR:
+    case DNS_TYPE_MB:
+    case DNS_TYPE_MG:
+    case DNS_TYPE_MR:
+    case DNS_TYPE_MX:
+    case DNS_TYPE_SOA:
+    case DNS_TYPE_MINFO:
+        return true;
+    default:
+        return false;
+    }
+}
+
 int dns_writer_put_rrset(dns_writer_t *w, dns_section_t sec, const uint8_t *owner,
                          uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count)
 {
+    if (owner == NULL && !has_compressible_rdata(type)) {
+        /* Most answers: the QNAME's A, AAAA, TXT or a service's addresses.
+         * Every RR is a pointer to the QNAME, the same 8 octets of type,
+         * class and TTL, and its RDATA as stored, so the size is known up
+         * front: one room check, no marks, no name lookups. */
+        size_t need = 0;
+        for (size_t i = 0; i < count; i++) {
+            need += 12u + rrs[i].len;
+        }
+        if (room(w) < need) {
+            return -1;
+        }
+        uint8_t fixed[10];
+        wr16(fixed, 0xC000u | DNS_HEADER_LEN);
+        wr16(fixed + 2, type);
+        wr16(fixed + 4, DNS_CLASS_IN);
+        wr32(fixed + 6, ttl_s);
+        uint8_t *p = w->buf + w->len;
+        for (size_t i = 0; i < count; i++) {
+            memcpy(p, fixed, sizeof(fixed));
+            wr16(p + 10, rrs[i].len);
+            /* Constant sizes for A and AAAA: copied inline, not by a library call. */
+            if (rrs[i].len == 4) {
+                memcpy(p + 12, rrs[i].data, 4);
+            } else if (rrs[i].len == 16) {
+                memcpy(p + 12, rrs[i].data, 16);
+            } else {
+                memcpy(p + 12, rrs[i].data, rrs[i].len);
+            }
+            p += 12u + rrs[i].len;
+        }
+        w->len += need;
+        w->counts[sec] = (uint16_t)(w->counts[sec] + count);
+        return 0;
+    }
     dns_writer_mark_t m = dns_writer_mark(w);
     for (size_t i = 0; i < count; i++) {
         if (dns_writer_put_rr(w, sec, owner, type, DNS_CLASS_IN, ttl_s, rrs[i].data, rrs[i].len) <

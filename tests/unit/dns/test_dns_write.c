@@ -412,6 +412,48 @@ static void test_write_rrset_that_does_not_fit_leaves_writer_unchanged(void **st
     assert_int_equal(w.len, 29 + 32);
 }
 
+static void test_write_qname_rrset_equals_its_records_one_by_one(void **state)
+{
+    (void)state;
+    /* RRsets owned by the QNAME without names in their RDATA are written in one
+     * go; the octets must be those of writing each record on its own. */
+    static const uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
+    static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+    static const uint8_t txt[] = "\013hello world\003abc";
+    static const struct {
+        uint16_t type;
+        dns_rdata_t rrs[2];
+        size_t count;
+    } sets[] = {
+        {DNS_TYPE_A, {{a1, 4}, {a2, 4}}, 2},
+        {DNS_TYPE_AAAA, {{v6, 16}}, 1},
+        {DNS_TYPE_TXT, {{txt, sizeof(txt) - 1}, {txt, 12}}, 2},
+    };
+    for (size_t k = 0; k < sizeof(sets) / sizeof(sets[0]); k++) {
+        query_t qu;
+        uint8_t one[512], each[512];
+        dns_writer_t w1, w2;
+        example_query(&qu, sets[k].type);
+        assert_int_equal(dns_writer_begin(&w1, one, sizeof(one), 512, &qu.q, qu.pkt), 0);
+        assert_int_equal(dns_writer_begin(&w2, each, sizeof(each), 512, &qu.q, qu.pkt), 0);
+        assert_int_equal(dns_writer_put_rrset(&w1, DNS_SECTION_ANSWER, NULL, sets[k].type, TTL,
+                                              sets[k].rrs, sets[k].count),
+                         0);
+        for (size_t i = 0; i < sets[k].count; i++) {
+            assert_int_equal(dns_writer_put_rr(&w2, DNS_SECTION_ANSWER, NULL, sets[k].type,
+                                               DNS_CLASS_IN, TTL, sets[k].rrs[i].data,
+                                               sets[k].rrs[i].len),
+                             0);
+        }
+        size_t n1 = dns_writer_finish(&w1, 0), n2 = dns_writer_finish(&w2, 0);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(one, each, n1);
+        ldns_pkt *pkt = ldns_parse(one, n1);
+        assert_int_equal(ldns_pkt_ancount(pkt), sets[k].count);
+        ldns_pkt_free(pkt);
+    }
+}
+
 static void test_write_failed_rrset_forgets_its_compression_targets(void **state)
 {
     (void)state;
@@ -767,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_write_srv_target_copied_verbatim),
         cmocka_unit_test(test_write_txt_copied_verbatim),
         cmocka_unit_test(test_write_rrset_that_does_not_fit_leaves_writer_unchanged),
+        cmocka_unit_test(test_write_qname_rrset_equals_its_records_one_by_one),
         cmocka_unit_test(test_write_failed_rrset_forgets_its_compression_targets),
         cmocka_unit_test(test_write_rollback_to_mark_discards_records_and_names),
         cmocka_unit_test(test_write_name_never_points_into_itself),
