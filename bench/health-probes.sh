@@ -13,7 +13,9 @@
 # each configuration and measures the probes finished per second (gslbd's /metrics and the
 # targets' own count), the health thread's CPU, and the query rate dnsperf (on the other core)
 # gets; and once more with probes only while busy loops share gslbd's core, to see how probing
-# degrades when the health thread is short of CPU. It prints tables of the medians.
+# degrades when the health thread is short of CPU. It prints tables of the medians. A case in
+# which other processes used more than 15% of a core is run again (up to three times), after
+# waiting for the machine to be quiet.
 # Everything goes under bench/work/ (not tracked); doc/health-benchmark.md has the figures
 # of a full run. Not part of `make check`.
 #
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --rev) REV=$2; shift ;;
     --worktree) REV=worktree ;;
-    -h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "health-probes.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift

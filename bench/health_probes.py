@@ -446,6 +446,31 @@ def summary(r):
     return text
 
 
+def others_pct(seconds):
+    """What other processes use now, in % of one core, over a short sample."""
+    before = others_ticks(SOFTIRQD[0])
+    time.sleep(seconds)
+    return 100.0 * (others_ticks(SOFTIRQD[0]) - before) / CLK_TCK / seconds
+
+
+def wait_quiet(args):
+    """Wait (up to --quiet-wait seconds) until other processes leave the machine alone."""
+    end = time.monotonic() + args.quiet_wait
+    while True:
+        pct = others_pct(3)
+        if pct <= args.max_other:
+            return
+        if time.monotonic() > end:
+            log("  other processes still use %.0f%% of a core; going on" % pct)
+            return
+        log("  other processes use %.0f%% of a core; waiting" % pct)
+        time.sleep(10)
+
+
+def is_disturbed(args, r):
+    return max(r[w]["other_cpu_pct"] for w in ("idle", "load") if w in r) > args.max_other
+
+
 def run(args):
     args.resources = args.datacenters * args.per_dc
     for p in (args.dns_port, args.ctl_port):
@@ -457,6 +482,9 @@ def run(args):
     if busy:
         sys.exit("run: target port 127.0.0.1:%d is in use (set HEALTH_BENCH_PORT_BASE)" % busy[0])
 
+    # A stop request unwinds through the finally clauses, which stop what was started
+    # (gslbd and the busy loops run under timeout, in process groups of their own).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     SOFTIRQD[0] = ksoftirqd_pid(args.cpu_server)
     results = []
     target = Target(args)
@@ -467,12 +495,20 @@ def run(args):
             if args.hogs > 0:
                 modes.append("squeezed")
             for mode in modes:
-                log("round %d/%d: %s" % (rnd, args.rounds, mode))
-                r = one_case(args, target, mode, rnd)
+                # On a shared machine other work can land in a window; such a case is run
+                # again (after waiting for quiet), and kept, flagged, after the last attempt.
+                for attempt in range(1, args.attempts + 1):
+                    wait_quiet(args)
+                    log("round %d/%d: %s" % (rnd, args.rounds, mode))
+                    r = one_case(args, target, mode, rnd)
+                    r["attempt"] = attempt
+                    r["is_disturbed"] = is_disturbed(args, r)
+                    log("  " + summary(r))
+                    if not r["is_disturbed"]:
+                        break
+                    log("  disturbed: other processes used more than %.0f%% of a core"
+                        % args.max_other)
                 results.append(r)
-                log("  " + summary(r))
-                if max(r[w]["other_cpu_pct"] for w in ("idle", "load") if w in r) > 10:
-                    log("  warning: other processes used more than 10% of a core in this case")
         final = target.snapshot()
     finally:
         target.stop()
@@ -563,6 +599,11 @@ def table(args, results, final):
         out.append("| other processes' CPU | %s |\n"
                    % sq(lambda r: r["idle"]["other_cpu_pct"], "%.1f"))
 
+    repeated = sum(1 for r in results if r.get("attempt", 1) > 1)
+    disturbed = sum(1 for r in results if r.get("is_disturbed"))
+    out.append("\nCases run again because other processes used more than %.0f%% of a core: %d; "
+               "kept although disturbed: %d.\n" % (getattr(args, "max_other", 15.0), repeated,
+                                                   disturbed))
     out.append("\nEach case (idle window; dnsperf window):\n\n"
                "| round | case | probes/s | failed | health % | other % | q/s | worker % "
                "| health % | probes/s | failed | other % |\n"
@@ -614,6 +655,10 @@ def main():
             p.add_argument("--cpu-server", type=int, default=0)
             p.add_argument("--cpu-client", type=int, default=1)
             p.add_argument("--lifetime", type=int, default=3600)
+            p.add_argument("--max-other", type=float, default=15.0,
+                           help="%% of a core other processes may use in a window")
+            p.add_argument("--attempts", type=int, default=3)
+            p.add_argument("--quiet-wait", type=int, default=600)
     p = sub.add_parser("report")
     p.add_argument("dir")
     args = ap.parse_args()
