@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --rev) REV=$2; shift ;;
     --worktree) REV=worktree ;;
-    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "health-probes.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
