@@ -322,10 +322,22 @@ sys.exit(0 if r.get("p99_ms") is not None and r["p99_ms"] <= float(sys.argv[2]) 
 EOF
 }
 
+# Wait (up to 10 tries, 3 s apart) for a quiet machine; false if it stayed busy.
+wait_quiet() {
+    local try=1
+    until quiet "$1"; do
+        [ "$try" -ge 10 ] && return 1
+        try=$((try + 1))
+        sleep 3
+    done
+}
+
 # Repeated and interleaved like the throughput runs. This machine is shared: someone else's
 # work on either core puts milliseconds into a run's p99 whatever the server. So each group
-# of runs (one case, every server) starts only once a 1 s control run against the null
-# responder shows a quiet machine (up to 10 tries, 3 s apart), and the tables give medians.
+# of runs (one case, every server) is bracketed by 1 s control runs against the null
+# responder: it starts once the control shows a quiet machine, and is kept only if the
+# control after it is quiet too (else it is run again, up to 3 times). The tables give
+# medians over the rounds.
 phase_latency() {
     [ -f "$RES/throughput.jsonl" ] || die "the latency phase needs the throughput phase"
     log "latency: fixed rate at half saturation, no CPU quota, $REPS x ${LAT_DURATION}s each"
@@ -333,21 +345,21 @@ phase_latency() {
     for name in gslbd gdnsd null; do cg_unlimit "$name"; done
     declare -A rate=()
     for case in $CASES; do rate[$case]=$(half_rate "$case"); done
+    local group="$RES/latency-group.jsonl"
     for rep in $(seq 1 "$REPS"); do
         for case in $CASES; do
-            local try=1
-            until quiet "${rate[$case]}"; do
-                if [ "$try" -ge 10 ]; then
-                    log "latency: machine still busy; measuring $case anyway"
-                    break
-                fi
-                try=$((try + 1))
-                sleep 3
+            for attempt in 1 2 3; do
+                wait_quiet "${rate[$case]}" || log "latency: machine busy; measuring $case anyway"
+                rm -f "$group"
+                for srv in null gslbd gdnsd; do
+                    [ "$case" = tcp ] && [ "$srv" = null ] && continue
+                    perf "$srv" "$case" "$rep" "$group" --latency "${rate[$case]}"
+                done
+                quiet "${rate[$case]}" && break
+                [ "$attempt" -lt 3 ] && log "latency: $case disturbed; running it again"
             done
-            for srv in null gslbd gdnsd; do
-                [ "$case" = tcp ] && [ "$srv" = null ] && continue
-                perf "$srv" "$case" "$rep" "$RES/latency.jsonl" --latency "${rate[$case]}"
-            done
+            cat "$group" >>"$RES/latency.jsonl"
+            rm -f "$group"
         done
     done
 }
