@@ -16,11 +16,6 @@ struct geo_db {
      * at open time so lookups do not allocate; NULL = field not in schema. */
     char **paths[CONF_GEO_FIELD_COUNT];
     uint64_t id; /* unique per opened database, never reused: keys the record cache */
-    /* The search tree, walked here rather than by MMDB_lookup_sockaddr (see
-     * tree_walk): node and depth where IPv4 addresses start in an IPv6 tree
-     * (after 96 zero bits, or where the tree ends above that). */
-    uint32_t ipv4_node;
-    unsigned ipv4_depth;
 };
 
 /* Per-thread cache of decoded records. Reading the six location fields walks
@@ -90,72 +85,6 @@ static void path_free(char **path)
     free(path);
 }
 
-/* The search tree (MaxMind DB format, "Search Tree Section"): node_count
- * nodes of two records of record_size bits, the left one for a 0 bit. A
- * record below node_count is the next node; equal to it, no data; above it,
- * data at record - node_count - 16 in the data section. libmaxminddb checked
- * the record size (24, 28 or 32) when it opened the file. */
-static inline uint32_t tree_record(const geo_db_t *db, uint32_t node, unsigned bit)
-{
-    const MMDB_s *m = &db->mmdb;
-    const uint8_t *p = m->file_content + (size_t)node * m->full_record_byte_size;
-    switch (m->metadata.record_size) {
-    case 24:
-        p += bit * 3;
-        return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-    case 28:
-        /* The middle octet holds the high nibble of each record. */
-        if (bit == 0) {
-            return (uint32_t)(p[3] & 0xF0) << 20 | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 |
-                   p[2];
-        }
-        return (uint32_t)(p[3] & 0x0F) << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
-    default:
-        p += bit * 4;
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    }
-}
-
-/* Follow addr's first width bits from node (reached after depth bits) until
- * the walk leaves the tree; returns the record it ends on and the depth in
- * *out_depth. MMDB_lookup_sockaddr does the same through a sockaddr, a
- * function pointer per node and more checks: about 600 instructions per
- * lookup, a sixth of a geo answer. */
-static uint32_t tree_walk(const geo_db_t *db, uint32_t node, unsigned depth, const uint8_t *addr,
-                          unsigned width, unsigned *out_depth)
-{
-    const uint8_t *base = db->mmdb.file_content;
-    uint32_t node_count = db->mmdb.metadata.node_count;
-    unsigned i = 0;
-    /* One loop per record size, so that the size is not decided at every node. */
-#define TREE_WALK(bytes, left, right)                                                         \
-    for (; node < node_count && i < width; i++) {                                             \
-        const uint8_t *p = base + (size_t)node * (bytes);                                     \
-        node = (addr[i >> 3] >> (7 - (i & 7))) & 1u ? (right) : (left);                       \
-    }
-    switch (db->mmdb.metadata.record_size) {
-    case 24:
-        TREE_WALK(6, (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2],
-                  (uint32_t)p[3] << 16 | (uint32_t)p[4] << 8 | p[5])
-        break;
-    case 28:
-        /* The middle octet holds the high nibble of each record. */
-        TREE_WALK(7,
-                  (uint32_t)(p[3] & 0xF0) << 20 | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 |
-                      p[2],
-                  (uint32_t)(p[3] & 0x0F) << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 |
-                      p[6])
-        break;
-    default:
-        TREE_WALK(8, (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3],
-                  (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7])
-        break;
-    }
-#undef TREE_WALK
-    *out_depth = depth + i;
-    return node;
-}
-
 int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
                 gslb_diag_t *diag)
 {
@@ -178,12 +107,6 @@ int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
         }
     }
     db->id = atomic_fetch_add(&geo_next_id, 1);
-    if (db->mmdb.metadata.ip_version == 6) {
-        while (db->ipv4_depth < 96 && db->ipv4_node < db->mmdb.metadata.node_count) {
-            db->ipv4_node = tree_record(db, db->ipv4_node, 0);
-            db->ipv4_depth++;
-        }
-    }
     *out = db;
     return 0;
 }
@@ -406,48 +329,52 @@ int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_locat
         return rc;
     }
     memset(out, 0, sizeof(*out));
-    bool is_v6_tree = db->mmdb.metadata.ip_version == 6;
-    uint32_t node;
-    unsigned depth;
+    struct sockaddr_in sin;
+    struct sockaddr_in6 sin6;
+    const struct sockaddr *sa;
     unsigned width;
     if (family == AF_INET) {
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        memcpy(&sin.sin_addr, addr, 4);
+        sa = (const struct sockaddr *)&sin;
         width = 32;
-        node = tree_walk(db, is_v6_tree ? db->ipv4_node : 0, is_v6_tree ? db->ipv4_depth : 0,
-                         addr, width, &depth);
     } else if (family == AF_INET6) {
-        if (!is_v6_tree) {
-            /* An IPv4-only database knows nothing of IPv6: every IPv6 address
-             * gets the same (empty) answer, so the whole space is one network. */
-            return 0;
-        }
+        memset(&sin6, 0, sizeof(sin6));
+        sin6.sin6_family = AF_INET6;
+        memcpy(&sin6.sin6_addr, addr, 16);
+        sa = (const struct sockaddr *)&sin6;
         width = 128;
-        node = tree_walk(db, 0, 0, addr, width, &depth);
     } else {
         return -GSLB_EINVAL;
     }
-    uint32_t node_count = db->mmdb.metadata.node_count;
-    if (node < node_count) {
-        return -GSLB_EGEO; /* all bits used and still inside the tree: corrupt */
+
+    int mmdb_err = MMDB_SUCCESS;
+    MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
+    if (mmdb_err == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR) {
+        /* An IPv4-only database knows nothing of IPv6: every IPv6 address
+         * gets the same (empty) answer, so the whole space is one network. */
+        return 0;
+    }
+    if (mmdb_err != MMDB_SUCCESS) {
+        return -GSLB_EGEO;
     }
 
-    /* In an IPv6 tree IPv4 addresses live under ::/96, so an IPv4 /24 is at
-     * depth 120. If the tree ends above ::/96 (no IPv4 data at all) the depth
-     * is below 96 and the block covers all of IPv4: prefix 0. */
-    unsigned bits = depth;
-    if (family == AF_INET && is_v6_tree) {
+    /* libmaxminddb reports the depth in its own tree. In an IPv6 tree IPv4
+     * addresses live under ::/96, so an IPv4 /24 comes back as 120. If the
+     * tree ends above ::/96 (no IPv4 data at all) the depth is below 96 and
+     * the block covers all of IPv4: prefix 0. */
+    unsigned bits = res.netmask;
+    if (family == AF_INET && db->mmdb.metadata.ip_version == 6) {
         bits = bits >= 96 ? bits - 96 : 0;
     }
     out->prefix_bits = (uint8_t)(bits > width ? width : bits);
-    if (node == node_count) {
+    if (!res.found_entry) {
         return 0;
-    }
-    uint64_t data_off = (uint64_t)node - node_count - 16;
-    if (node - node_count < 16 || data_off >= db->mmdb.data_section_size) {
-        return -GSLB_EGEO; /* points outside the data section: corrupt */
     }
     out->is_found = true;
     uint8_t prefix_bits = out->prefix_bits;
-    uint32_t off = (uint32_t)data_off;
+    uint32_t off = res.entry.offset;
     /* Fibonacci hashing spreads offsets (often multiples of a record size) over the slots. */
     geo_cache_slot_t *slot =
         &geo_cache[(uint32_t)(off * 2654435769u) >> (32 - GEO_CACHE_LOG2_SLOTS)];
@@ -458,8 +385,7 @@ int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_locat
         return 0;
     }
     geo_cache_counts.misses++;
-    MMDB_entry_s entry = {.mmdb = &db->mmdb, .offset = off};
-    int rc = record_read(db, &entry, out);
+    int rc = record_read(db, &res.entry, out);
     if (rc < 0) {
         memset(out, 0, sizeof(*out));
         out->prefix_bits = prefix_bits;

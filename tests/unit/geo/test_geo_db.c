@@ -14,8 +14,6 @@
 
 #include "gslb/geo.h"
 
-#include <maxminddb.h>
-
 /* The check rule builds the fixtures here; GEO_FIXTURE_DIR in the
  * environment overrides it (to run the binary by hand elsewhere). */
 #ifndef GEO_FIXTURE_DIR
@@ -431,99 +429,6 @@ static void test_db_not_found_has_no_record_id(void **state)
     assert_int_equal(loc.record_id, 0);
 }
 
-/* ---- record sizes ---- */
-
-/* The city fixture (28-bit records, as mkmmdb.pl writes) with its search tree
- * rewritten to bits-bit records (24 or 32): data section offsets do not
- * depend on the tree's size, so only the tree and the metadata's record_size
- * change. Returns the new file's path (in path). */
-static const char *fixture_with_record_size(unsigned bits, char *path, size_t cap)
-{
-    MMDB_s m;
-    assert_int_equal(MMDB_open(fixture_path("city"), MMDB_MODE_MMAP, &m), MMDB_SUCCESS);
-    assert_int_equal(m.metadata.record_size, 28);
-    size_t nodes = m.metadata.node_count;
-    size_t old_tree = nodes * 7, new_size = bits / 4;
-    size_t rest = (size_t)m.file_size - old_tree;
-    uint8_t *out = test_malloc(nodes * new_size + rest);
-    for (size_t n = 0; n < nodes; n++) {
-        const uint8_t *p = m.file_content + n * 7;
-        uint32_t rec[2] = {
-            (uint32_t)(p[3] & 0xF0) << 20 | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2],
-            (uint32_t)(p[3] & 0x0F) << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6],
-        };
-        uint8_t *q = out + n * new_size;
-        for (int side = 0; side < 2; side++) {
-            uint32_t v = rec[side];
-            if (bits == 24) {
-                assert_true(v < (1u << 24));
-                q[side * 3] = (uint8_t)(v >> 16);
-                q[side * 3 + 1] = (uint8_t)(v >> 8);
-                q[side * 3 + 2] = (uint8_t)v;
-            } else {
-                q[side * 4] = (uint8_t)(v >> 24);
-                q[side * 4 + 1] = (uint8_t)(v >> 16);
-                q[side * 4 + 2] = (uint8_t)(v >> 8);
-                q[side * 4 + 3] = (uint8_t)v;
-            }
-        }
-    }
-    uint8_t *tail = out + nodes * new_size;
-    memcpy(tail, m.file_content + old_tree, rest);
-    MMDB_close(&m);
-    /* The metadata's "record_size" key is followed by a one-octet uint16. */
-    static const char key[] = "record_size\xa1\x1c";
-    uint8_t *hit = NULL;
-    for (uint8_t *at = tail; at + sizeof(key) - 1 <= tail + rest; at++) {
-        if (memcmp(at, key, sizeof(key) - 1) == 0) {
-            hit = at;
-        }
-    }
-    assert_non_null(hit);
-    hit[sizeof(key) - 2] = (uint8_t)bits;
-    const char *dir = getenv("GEO_FIXTURE_DIR");
-    snprintf(path, cap, "%s/fixture-city-%u.mmdb", dir != NULL && dir[0] ? dir : GEO_FIXTURE_DIR,
-             bits);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(out, 1, nodes * new_size + rest, f), nodes * new_size + rest);
-    assert_int_equal(fclose(f), 0);
-    test_free(out);
-    return path;
-}
-
-static void test_db_record_sizes_24_and_32_give_the_same_answers(void **state)
-{
-    static const char *const addrs[] = {
-        "81.2.69.5",  "81.2.1.1",       "81.2.128.1",      "2.16.200.1", "198.51.100.1",
-        "8.8.8.8",    "192.0.2.200",    "203.0.113.9",     "10.1.2.3",   "2001:db8:1::1",
-        "2001:db8::1", "2001:db8:2::1", "::ffff:81.2.69.5", "2002::1",   "ff00::1",
-    };
-    for (unsigned bits = 24; bits <= 32; bits += 8) {
-        char path[4096];
-        fixture_with_record_size(bits, path, sizeof(path));
-        gslb_diag_t *diag = gslb_diag_new(true);
-        geo_db_t *db = NULL;
-        assert_int_equal(geo_db_open(&db, path, NULL, diag), 0);
-        gslb_diag_free(diag);
-        for (size_t i = 0; i < GSLB_ARRAY_LEN(addrs); i++) {
-            geo_location_t want, got;
-            assert_int_equal(lookup(*state, addrs[i], &want), 0);
-            assert_int_equal(lookup(db, addrs[i], &got), 0);
-            assert_int_equal(got.is_found, want.is_found);
-            assert_int_equal(got.prefix_bits, want.prefix_bits);
-            assert_string_equal(got.continent, want.continent);
-            assert_string_equal(got.country, want.country);
-            assert_string_equal(got.subdivision, want.subdivision);
-            assert_string_equal(got.city, want.city);
-            assert_int_equal(got.has_coords, want.has_coords);
-            assert_true(got.latitude == want.latitude && got.longitude == want.longitude);
-        }
-        geo_db_free(db);
-        unlink(path);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,8 +476,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_cache_hit_gives_the_same_fields, setup_city,
                                         teardown_db),
         cmocka_unit_test(test_db_cache_is_per_database),
-        cmocka_unit_test_setup_teardown(test_db_record_sizes_24_and_32_give_the_same_answers,
-                                        setup_city, teardown_db),
         cmocka_unit_test_setup_teardown(test_db_not_found_has_no_record_id, setup_city,
                                         teardown_db),
     };
