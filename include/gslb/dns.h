@@ -142,6 +142,10 @@ void dns_name_lower(const uint8_t *name, size_t len, uint8_t *out);
  * malformed (label > 63, longer than 255, runs past max, or a pointer). */
 size_t dns_name_len(const uint8_t *p, size_t max);
 
+/* dns_name_len and dns_name_labels in one walk: the length as dns_name_len
+ * returns it, and the labels (root not counted) in *labels when valid. */
+size_t dns_name_scan(const uint8_t *p, size_t max, unsigned *labels);
+
 /* Number of labels of a valid uncompressed wire name (root not counted). */
 unsigned dns_name_labels(const uint8_t *name);
 

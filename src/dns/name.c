@@ -42,9 +42,10 @@ void dns_name_lower(const uint8_t *name, size_t len, uint8_t *out)
     memcpy(out + len - 8, &x, 8);
 }
 
-size_t dns_name_len(const uint8_t *p, size_t max)
+size_t dns_name_scan(const uint8_t *p, size_t max, unsigned *labels)
 {
     size_t i = 0;
+    unsigned n = 0;
     for (;;) {
         if (i >= max) {
             return 0;
@@ -58,9 +59,17 @@ size_t dns_name_len(const uint8_t *p, size_t max)
             return 0;
         }
         if (l == 0) {
+            *labels = n;
             return i;
         }
+        n++;
     }
+}
+
+size_t dns_name_len(const uint8_t *p, size_t max)
+{
+    unsigned labels;
+    return dns_name_scan(p, max, &labels);
 }
 
 unsigned dns_name_labels(const uint8_t *name)

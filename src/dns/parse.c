@@ -130,35 +130,10 @@ static bool parse_opt(const uint8_t *pkt, size_t rr, size_t rdata, uint16_t rdle
     return true;
 }
 
-/* dns_name_len and dns_name_labels in one walk over the QNAME. */
-static size_t qname_scan(const uint8_t *p, size_t max, unsigned *labels)
-{
-    size_t i = 0;
-    unsigned n = 0;
-    for (;;) {
-        if (i >= max) {
-            return 0;
-        }
-        uint8_t l = p[i];
-        if (l > DNS_LABEL_MAX) {
-            return 0; /* a compression pointer or an extended label type (RFC 6891 5) */
-        }
-        i += 1u + l;
-        if (i > DNS_NAME_MAX) {
-            return 0;
-        }
-        if (l == 0) {
-            *labels = n;
-            return i;
-        }
-        n++;
-    }
-}
-
 static dns_parse_result_t parse_question(const uint8_t *pkt, size_t len, dns_query_t *q)
 {
     unsigned labels = 0;
-    size_t nlen = qname_scan(pkt + DNS_HEADER_LEN, len - DNS_HEADER_LEN, &labels);
+    size_t nlen = dns_name_scan(pkt + DNS_HEADER_LEN, len - DNS_HEADER_LEN, &labels);
     if (nlen == 0 || DNS_HEADER_LEN + nlen + 4 > len) {
         return DNS_PARSE_FORMERR;
     }
