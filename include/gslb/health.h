@@ -149,6 +149,14 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
  * always up. One atomic load; any thread, never blocks. h may be NULL (up). */
 bool health_slot_is_up(const health_t *h, uint32_t slot);
 
+/* A counter that grows after every change of any slot's answerable state
+ * (probe result, override, slot taken or freed), so that a reader which
+ * derived something from health_slot_is_up can tell whether it still holds:
+ * equal generations mean no change in between. Acquire load, so slot states
+ * read after it are at least as new. Any thread, never blocks; h may be NULL
+ * (0, and never changes). */
+uint64_t health_generation(const health_t *h);
+
 /* Set or clear an override. Logged at info level. Any control thread.
  * Returns 0, -GSLB_ENOTFOUND for a free slot or HEALTH_SLOT_NONE, or
  * -GSLB_EINVAL for an unknown value. The override belongs to the slot: it

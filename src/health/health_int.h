@@ -133,6 +133,7 @@ typedef struct health_change {
 struct health {
     size_t capacity;
     _Atomic uint8_t *state;        /* capacity bytes, never moved */
+    _Atomic uint64_t generation;   /* bumped after every change of a state byte */
 
     pthread_mutex_t mu;
     pthread_cond_t cond;

@@ -26,6 +26,14 @@ static uint8_t state_compose(bool is_probe_up, health_admin_t admin)
                      (is_answerable ? HEALTH_ST_ANSWERABLE : 0));
 }
 
+/* Publish a change of a state byte: readers that cache what they derived
+ * from the array compare generations (health_generation). The release
+ * orders the state write before the new generation. */
+static void state_changed(health_t *h)
+{
+    atomic_fetch_add_explicit(&h->generation, 1, memory_order_release);
+}
+
 static health_admin_t state_admin(uint8_t st)
 {
     return (health_admin_t)((st & HEALTH_ST_ADMIN_MASK) >> HEALTH_ST_ADMIN_SHIFT);
@@ -41,6 +49,7 @@ void health_state_set_probe(health_t *h, uint32_t slot, bool is_up)
         new = state_compose(is_up, state_admin(old));
     } while (!atomic_compare_exchange_weak_explicit(&h->state[slot], &old, new,
                                                     memory_order_release, memory_order_relaxed));
+    state_changed(h);
 }
 
 static void state_set_admin(health_t *h, uint32_t slot, health_admin_t admin)
@@ -51,6 +60,15 @@ static void state_set_admin(health_t *h, uint32_t slot, health_admin_t admin)
         new = state_compose((old & HEALTH_ST_PROBE_UP) != 0, admin);
     } while (!atomic_compare_exchange_weak_explicit(&h->state[slot], &old, new,
                                                     memory_order_release, memory_order_relaxed));
+    state_changed(h);
+}
+
+uint64_t health_generation(const health_t *h)
+{
+    if (h == NULL) {
+        return 0;
+    }
+    return atomic_load_explicit(&((health_t *)h)->generation, memory_order_acquire);
 }
 
 bool health_slot_is_up(const health_t *h, uint32_t slot)
@@ -296,6 +314,7 @@ void health_change_commit(health_t *h, health_change_t *c)
         /* A free slot reads as up with no override, like "no probe". */
         atomic_store_explicit(&h->state[p->slot], state_compose(true, HEALTH_ADMIN_NONE),
                               memory_order_release);
+        state_changed(h);
         log_debug("health: resource '%s': probe stopped", p->name);
         health_probe_free(p);
     }
@@ -307,6 +326,7 @@ void health_change_commit(health_t *h, health_change_t *c)
         atomic_store_explicit(&h->state[p->slot],
                               state_compose(p->def.is_initially_up, HEALTH_ADMIN_NONE),
                               memory_order_release);
+        state_changed(h);
         p->prev = NULL;
         p->next = h->probes;
         if (h->probes != NULL) {

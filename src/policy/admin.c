@@ -9,6 +9,8 @@ void policy_datacenter_set_admin(policy_t *p, uint32_t dc, health_admin_t admin)
 {
     if (dc < p->dc_count) {
         atomic_store_explicit(&p->dcs[dc].admin, (uint8_t)admin, memory_order_relaxed);
+        /* Release: a worker that sees the new generation sees the override. */
+        atomic_fetch_add_explicit(&p->admin_generation, 1, memory_order_release);
     }
 }
 
@@ -24,6 +26,7 @@ void policy_resource_set_admin(policy_t *p, size_t i, health_admin_t admin)
 {
     if (i < p->resource_count) {
         atomic_store_explicit(&p->resources[i]->admin, (uint8_t)admin, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->admin_generation, 1, memory_order_release);
     }
 }
 

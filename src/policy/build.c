@@ -2,6 +2,7 @@
 #include "policy_int.h"
 
 #include <ldns/ldns.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,6 +45,14 @@ static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *di
         slot->weight = a->weight ? a->weight : 1;
         slot->slot = HEALTH_SLOT_NONE;
         atomic_init(&slot->admin, HEALTH_ADMIN_NONE);
+    }
+    dc->is_v4_uniform = true;
+    dc->is_v6_uniform = true;
+    for (size_t i = 1; i < dc->v4_count; i++) {
+        dc->is_v4_uniform = dc->is_v4_uniform && dc->v4[i].weight == dc->v4[0].weight;
+    }
+    for (size_t i = 1; i < dc->v6_count; i++) {
+        dc->is_v6_uniform = dc->is_v6_uniform && dc->v6[i].weight == dc->v6[0].weight;
     }
     if (dc->v4_count > POLICY_MAX_DC_ADDRS || dc->v6_count > POLICY_MAX_DC_ADDRS) {
         REPORT(diag, c->pos, "datacenter '%s': at most %d addresses of each family", c->name,
@@ -95,10 +104,13 @@ static int build_service(policy_t *p, policy_service_t *s, const conf_service_t 
     return 0;
 }
 
+static atomic_uint_fast64_t policy_next_id = 1;
+
 int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_diag_t *diag)
 {
     size_t before = gslb_diag_errors(diag);
     policy_t *p = xcalloc(1, sizeof(*p));
+    p->id = atomic_fetch_add(&policy_next_id, 1);
     p->geo = geo;
     *out = NULL;
     if (conf->datacenter_count > POLICY_MAX_DCS) {
@@ -113,8 +125,15 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
     p->sites = xcalloc(p->dc_count ? p->dc_count : 1, sizeof(*p->sites));
     for (size_t i = 0; i < p->dc_count; i++) {
         const conf_datacenter_t *c = &conf->datacenters[i];
-        build_dc(&p->dcs[i], c, diag);
+        policy_dc_t *dc = &p->dcs[i];
+        build_dc(dc, c, diag);
         p->resource_count += c->address_count;
+        if (dc->has_cname || dc->v4_count > 0) {
+            p->serves_mask[0] |= 1ull << i;
+        }
+        if (dc->has_cname || dc->v6_count > 0) {
+            p->serves_mask[1] |= 1ull << i;
+        }
         p->sites[i].latitude = c->latitude;
         p->sites[i].longitude = c->longitude;
         p->sites[i].has_location = c->has_location;

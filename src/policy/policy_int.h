@@ -29,6 +29,8 @@ typedef struct policy_dc {
     uint8_t cname[DNS_NAME_MAX]; /* wire, when has_cname */
     uint16_t cname_len;
     bool has_cname;
+    bool is_v4_uniform;          /* every IPv4 address has the same weight */
+    bool is_v6_uniform;          /* every IPv6 address has the same weight */
     double min_up_fraction;
     const conf_datacenter_t *conf; /* borrowed */
 } policy_dc_t;
@@ -46,8 +48,12 @@ struct policy_service {
 };
 
 struct policy {
+    uint64_t id;                /* unique per built policy, never reused: keys per-thread views */
     const geo_db_t *geo;
     const health_t *health;
+    _Atomic uint64_t admin_generation; /* bumped after every override change (admin.c) */
+    uint64_t serves_mask[2];    /* bit per data center with records (or a CNAME) for
+                                 * A answers ([0]) and AAAA answers ([1]) */
     size_t resource_count;
     policy_addr_t **resources;  /* resource index -> its address entry */
     policy_dc_t *dcs;
@@ -78,6 +84,12 @@ bool policy_addr_parse(const char *text, conf_addr_t *out);
  * returns how many. */
 size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
                             size_t k, uint64_t *rng, uint32_t *out);
+
+/* The same for addresses of equal weight, at most 64 of them: pick k of
+ * those whose bit is set in eligible (bit i = address i), each set of k
+ * equally likely and in random order; writes indexes to out and returns
+ * how many (min(k, bits set)). */
+size_t policy_pick_uniform(uint64_t eligible, size_t k, uint64_t *rng, uint32_t *out);
 
 /* Order cand[0..n) randomly in proportion to data-center capacity weights. */
 void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng);

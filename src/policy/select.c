@@ -1,6 +1,7 @@
 /* policy: the per-query selection pipeline for a service (RFC 7871 scope included). */
 #include "policy_int.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -117,24 +118,90 @@ static bool dc_health(const policy_t *p, const policy_dc_t *dc, bool want_v6, ui
     return up >= need;
 }
 
-static void put_addresses(const policy_t *p, const policy_dc_t *dc, bool want_v6,
-                          const uint64_t *eligible, unsigned per_dc, uint64_t *rng,
-                          policy_result_t *out)
+/* ---- per-thread health view ------------------------------------------------
+ *
+ * What dc_health derives for a data center changes only when a probe result,
+ * an override or the slot set changes, which is rare next to queries. Each
+ * thread keeps what it derived, per data center and address family, and
+ * recomputes an entry the first time it is used after the health generation
+ * (health_generation), the policy's override generation or the policy
+ * itself changed. Thread-local: no sharing between workers, no locks. */
+
+typedef struct dc_view {
+    uint64_t up_mask[POLICY_ADDR_WORDS]; /* addresses up (bit i = address i of the family) */
+    uint64_t ok_mask[POLICY_ADDR_WORDS]; /* addresses not drained */
+    bool is_up;
+    bool is_partial;
+    bool has_ok;
+} dc_view_t;
+
+typedef struct health_view {
+    uint64_t policy_id;  /* 0 = nothing cached (ids start at 1) */
+    uint64_t health_gen;
+    uint64_t admin_gen;
+    uint64_t fresh[2];   /* bit per data center: dcs[family][dc] holds for these generations */
+    dc_view_t dcs[2][POLICY_MAX_DCS];
+} health_view_t;
+
+static _Thread_local health_view_t view;
+
+/* Make the thread's view belong to p as of now. The generations are read
+ * before any state (acquire), so a change that lands while entries are being
+ * computed makes the next query recompute them. */
+static void view_sync(const policy_t *p)
+{
+    uint64_t hg = health_generation(p->health);
+    uint64_t ag = atomic_load_explicit(&((policy_t *)p)->admin_generation, memory_order_acquire);
+    if (view.policy_id != p->id || view.health_gen != hg || view.admin_gen != ag) {
+        view.policy_id = p->id;
+        view.health_gen = hg;
+        view.admin_gen = ag;
+        view.fresh[0] = 0;
+        view.fresh[1] = 0;
+    }
+}
+
+/* Compute the view of data center dc for the family: the first use after a change. */
+static __attribute__((noinline)) void view_fill(const policy_t *p, uint32_t dc, bool want_v6)
+{
+    dc_view_t *v = &view.dcs[want_v6][dc];
+    v->is_up = dc_health(p, &p->dcs[dc], want_v6, v->up_mask, v->ok_mask, &v->is_partial,
+                         &v->has_ok);
+    view.fresh[want_v6] |= 1ull << dc;
+}
+
+/* The health of data center dc for the family, from the view (view_sync first). */
+static inline const dc_view_t *dc_view(const policy_t *p, uint32_t dc, bool want_v6)
+{
+    if (__builtin_expect((view.fresh[want_v6] >> dc & 1) == 0, 0)) {
+        view_fill(p, dc, want_v6);
+    }
+    return &view.dcs[want_v6][dc];
+}
+
+static void put_addresses(const policy_dc_t *dc, bool want_v6, const uint64_t *eligible,
+                          unsigned per_dc, uint64_t *rng, policy_result_t *out)
 {
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
     size_t count = want_v6 ? dc->v6_count : dc->v4_count;
+    uint16_t len = want_v6 ? 16 : 4;
     uint32_t picked[POLICY_MAX_DC_ADDRS];
     size_t k = per_dc;
-    (void)p;
     if (k > POLICY_MAX_ANSWER - out->count) {
         k = POLICY_MAX_ANSWER - out->count;
     }
-    size_t got = policy_pick_weighted(addrs, count, eligible, k, rng, picked);
-    for (size_t j = 0; j < got; j++) {
-        out->rrs[out->count].data = addrs[picked[j]].data;
-        out->rrs[out->count].len = want_v6 ? 16 : 4;
-        out->count++;
+    size_t got;
+    if (count <= 64 && (want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform)) {
+        got = policy_pick_uniform(eligible[0], k, rng, picked);
+    } else {
+        got = policy_pick_weighted(addrs, count, eligible, k, rng, picked);
     }
+    dns_rdata_t *rr = &out->rrs[out->count];
+    for (size_t j = 0; j < got; j++) {
+        rr[j].data = addrs[picked[j]].data;
+        rr[j].len = len;
+    }
+    out->count += got;
 }
 
 static void put_cname(const policy_dc_t *dc, uint32_t index, policy_result_t *out)
@@ -167,30 +234,28 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
     uint32_t order[POLICY_MAX_DCS];
     size_t n;
     out->scope_bits = order_candidates(p, s, c, rng, order, &n, out);
+    view_sync(p);
 
     /* Candidates: the policy's order restricted to the service's data centers,
      * then the service's remaining data centers in config order as a last
      * resort, keeping only those with records for this QTYPE. */
+    uint64_t wanted = s->cand_mask & p->serves_mask[want_v6];
     uint64_t seen = 0;
-    uint64_t up_masks[POLICY_MAX_DCS][POLICY_ADDR_WORDS];
-    uint64_t ok_masks[POLICY_MAX_DCS][POLICY_ADDR_WORDS];
-    bool partial[POLICY_MAX_DCS];
-    bool has_ok[POLICY_MAX_DCS];
-    for (size_t pass = 0; pass < 2; pass++) {
+    const dc_view_t *views[POLICY_MAX_DCS];
+    for (size_t pass = 0; pass < 2 && seen != wanted; pass++) {
         const uint32_t *list = pass == 0 ? order : s->cand;
         size_t len = pass == 0 ? n : s->cand_count;
         for (size_t i = 0; i < len; i++) {
             uint32_t dc = list[i];
             uint64_t bit = 1ull << dc;
-            if ((s->cand_mask & bit) == 0 || (seen & bit) != 0 ||
-                !dc_serves(&p->dcs[dc], want_v6)) {
+            if ((wanted & bit) == 0 || (seen & bit) != 0) {
                 continue;
             }
             seen |= bit;
             size_t k = out->candidate_count++;
             out->candidates[k] = dc;
-            out->candidate_up[k] = dc_health(p, &p->dcs[dc], want_v6, up_masks[k], ok_masks[k],
-                                             &partial[k], &has_ok[k]);
+            views[k] = dc_view(p, dc, want_v6);
+            out->candidate_up[k] = views[k]->is_up;
         }
     }
     if (out->candidate_count == 0) {
@@ -224,10 +289,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
                 put_cname(dc, fdc, out);
             } else if (qtype != DNS_TYPE_CNAME && dc_serves(dc, want_v6)) {
                 /* Whatever its health, but never a drained address. */
-                uint64_t up_mask[POLICY_ADDR_WORDS], ok_mask[POLICY_ADDR_WORDS];
-                bool is_partial, any_ok;
-                dc_health(p, dc, want_v6, up_mask, ok_mask, &is_partial, &any_ok);
-                put_addresses(p, dc, want_v6, ok_mask, per_dc, rng, out);
+                put_addresses(dc, want_v6, dc_view(p, fdc, want_v6)->ok_mask, per_dc, rng, out);
                 if (out->count > 0) {
                     out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
                     out->chosen[out->chosen_count++] = fdc;
@@ -240,7 +302,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
              * than no answer, as the peers do. */
             ignore_health = true;
             for (size_t i = 0; i < out->candidate_count && use_count < want_dcs; i++) {
-                if (has_ok[i]) {
+                if (views[i]->has_ok) {
                     use[use_count++] = i; /* drained sites stay out even now */
                 }
             }
@@ -252,7 +314,7 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
     }
     /* RFC-free policy choice: a fallback or partly down site gets the shorter
      * TTL so that clients come back soon after recovery. */
-    if (use[0] != 0 || partial[use[0]]) {
+    if (use[0] != 0 || views[use[0]]->is_partial) {
         out->is_degraded = true;
     }
     if (out->is_degraded) {
@@ -273,8 +335,8 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
         if (dc->has_cname) {
             continue; /* a CNAME site cannot be mixed into an address answer */
         }
-        put_addresses(p, dc, want_v6, ignore_health ? ok_masks[i] : up_masks[i], per_dc, rng,
-                      out);
+        put_addresses(dc, want_v6, ignore_health ? views[i]->ok_mask : views[i]->up_mask, per_dc,
+                      rng, out);
         out->chosen[out->chosen_count++] = out->candidates[i];
     }
 }

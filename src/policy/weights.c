@@ -21,29 +21,76 @@ static uint64_t below(uint64_t *rng, uint64_t n)
 size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
                             size_t k, uint64_t *rng, uint32_t *out)
 {
+    /* The eligible addresses with a weight, compacted, so that each draw
+     * walks only those; the one left last needs no draw. Successive weighted
+     * draws without replacement: the order the remaining ones are kept in
+     * does not change the probabilities. */
     uint64_t w[POLICY_MAX_DC_ADDRS];
+    uint32_t idx[POLICY_MAX_DC_ADDRS];
+    size_t m = 0;
     uint64_t total = 0;
     if (n > POLICY_MAX_DC_ADDRS) {
         n = POLICY_MAX_DC_ADDRS;
     }
-    for (size_t i = 0; i < n; i++) {
-        bool ok = eligible == NULL || ((eligible[i / 64] >> (i % 64)) & 1u) != 0;
-        w[i] = ok ? addrs[i].weight : 0;
-        total += w[i];
+    for (size_t word = 0; word * 64 < n; word++) {
+        size_t left = n - word * 64;
+        uint64_t bits = left >= 64 ? ~0ull : (1ull << left) - 1;
+        if (eligible != NULL) {
+            bits &= eligible[word];
+        }
+        while (bits != 0) {
+            size_t i = word * 64 + (size_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (addrs[i].weight > 0) {
+                idx[m] = (uint32_t)i;
+                w[m] = addrs[i].weight;
+                total += w[m];
+                m++;
+            }
+        }
     }
     size_t got = 0;
-    while (got < k && total > 0) {
-        uint64_t r = below(rng, total);
-        size_t i = 0;
-        while (r >= w[i]) {
-            r -= w[i];
-            i++;
+    while (got < k && m > 0) {
+        size_t j = 0;
+        if (m > 1) {
+            uint64_t r = below(rng, total);
+            while (r >= w[j]) {
+                r -= w[j];
+                j++;
+            }
         }
-        out[got++] = (uint32_t)i;
-        total -= w[i];
-        w[i] = 0;
+        out[got++] = idx[j];
+        total -= w[j];
+        m--;
+        w[j] = w[m];
+        idx[j] = idx[m];
     }
     return got;
+}
+
+size_t policy_pick_uniform(uint64_t eligible, size_t k, uint64_t *rng, uint32_t *out)
+{
+    uint32_t idx[64];
+    size_t m = 0;
+    while (eligible != 0) {
+        idx[m++] = (uint32_t)__builtin_ctzll(eligible);
+        eligible &= eligible - 1;
+    }
+    if (k > m) {
+        k = m;
+    }
+    /* The first k steps of a Fisher-Yates shuffle; the last one left needs no draw. */
+    for (size_t j = 0; j < k; j++) {
+        size_t r = j;
+        if (m - j > 1) {
+            r += (size_t)below(rng, m - j);
+        }
+        uint32_t t = idx[r];
+        idx[r] = idx[j];
+        idx[j] = t;
+        out[j] = t;
+    }
+    return k;
 }
 
 void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng)

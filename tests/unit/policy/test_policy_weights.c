@@ -346,6 +346,57 @@ static void test_pick_weighted_skips_addresses_that_are_down(void **state)
     assert_int_equal(policy_pick_weighted(addrs, 3, none, 3, &rng, out), 0);
 }
 
+/* Equal weights: every one of the six orders of three addresses is as likely. */
+static void test_pick_uniform_all_orders_equally_likely(void **state)
+{
+    (void)state;
+    uint64_t rng = 7;
+    size_t orders[3][3] = {{0}};
+    size_t seen_first[3] = {0};
+    for (size_t d = 0; d < DRAWS; d++) {
+        uint32_t out[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
+        assert_int_equal(policy_pick_uniform(0x7, 3, &rng, out), 3);
+        assert_true(out[0] < 3 && out[1] < 3 && out[2] < 3);
+        assert_true(out[0] != out[1] && out[1] != out[2] && out[0] != out[2]);
+        orders[out[0]][out[1]]++;
+        seen_first[out[0]]++;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        assert_share(seen_first[i], DRAWS, 100.0 / 3);
+        for (size_t j = 0; j < 3; j++) {
+            if (i != j) {
+                assert_share(orders[i][j], DRAWS, 100.0 / 6);
+            }
+        }
+    }
+}
+
+/* Only eligible bits are returned, never twice, at most k, and all of them when k is larger. */
+static void test_pick_uniform_only_eligible_never_repeats(void **state)
+{
+    (void)state;
+    uint64_t rng = 99;
+    const uint64_t eligible = (1ull << 2) | (1ull << 5) | (1ull << 63);
+    size_t hits[64] = {0};
+    for (size_t d = 0; d < 30000; d++) {
+        uint32_t out[64];
+        assert_int_equal(policy_pick_uniform(eligible, 2, &rng, out), 2);
+        assert_true(out[0] != out[1]);
+        for (size_t j = 0; j < 2; j++) {
+            assert_true((eligible >> out[j] & 1) != 0);
+            hits[out[j]]++;
+        }
+    }
+    assert_share(hits[2], 60000, 100.0 / 3);
+    assert_share(hits[63], 60000, 100.0 / 3);
+    uint32_t out[64];
+    assert_int_equal(policy_pick_uniform(eligible, 10, &rng, out), 3);
+    assert_int_equal(policy_pick_uniform(eligible, 0, &rng, out), 0);
+    assert_int_equal(policy_pick_uniform(0, 2, &rng, out), 0);
+    assert_int_equal(policy_pick_uniform(1ull << 40, 2, &rng, out), 1);
+    assert_int_equal(out[0], 40);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_pick_weighted_zero_weight_never_chosen),
         cmocka_unit_test(test_pick_weighted_more_than_max_addrs_clamped),
         cmocka_unit_test(test_pick_weighted_equal_weights_uniform),
+        cmocka_unit_test(test_pick_uniform_all_orders_equally_likely),
+        cmocka_unit_test(test_pick_uniform_only_eligible_never_repeats),
         cmocka_unit_test(test_order_weighted_first_place_follows_capacity_100_300),
         cmocka_unit_test(test_order_weighted_uses_weight_of_candidate_index),
         cmocka_unit_test(test_order_weighted_second_place_follows_remaining_weights),

@@ -1,0 +1,213 @@
+/* Unit tests for policy_select: answers follow probe results and overrides as soon as they
+ * change, although each thread keeps what it derived from them between changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gslb/conf.h"
+#include "gslb/health.h"
+#include "gslb/policy.h"
+#include "health_int.h"
+
+/* dc-a has two addresses, dc-b one; the service wants both addresses of the
+ * first data center that is up, in the order dc-a, dc-b. */
+static const char config[] =
+    "server:\n"
+    "  listen: [\"127.0.0.1:5353\"]\n"
+    "zones:\n"
+    "  - file: test.zone\n"
+    "    origin: test.\n"
+    "datacenters:\n"
+    "  dc-a:\n"
+    "    addresses: [192.0.2.1, 192.0.2.2]\n"
+    "  dc-b:\n"
+    "    addresses: [198.51.100.1]\n"
+    "services:\n"
+    "  svc.test.:\n"
+    "    policy: failover\n"
+    "    datacenters: [dc-a, dc-b]\n"
+    "    addresses: 2\n"
+    "    fail: closed\n";
+
+typedef struct fixture {
+    conf_t *conf;
+    health_t *health;
+    uint32_t slots[3];
+    policy_t *policy;
+    uint64_t rng;
+} fixture_t;
+
+static policy_t *policy_build(fixture_t *f)
+{
+    policy_t *p = NULL;
+    gslb_diag_t *diag = gslb_diag_new(true);
+    assert_int_equal(policy_new(&p, f->conf, NULL, diag), 0);
+    gslb_diag_free(diag);
+    assert_int_equal(policy_resource_count(p), 3);
+    policy_health_attach(p, f->health, f->slots);
+    return p;
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    gslb_diag_t *diag = gslb_diag_new(true);
+    assert_int_equal(conf_load_string("select.yaml", config, diag, &f->conf), 0);
+    gslb_diag_free(diag);
+    assert_int_equal(health_new(&f->health, 3), 0);
+    health_probe_def_t defs[3];
+    static const char *const names[3] = {"dc-a/192.0.2.1", "dc-a/192.0.2.2", "dc-b/198.51.100.1"};
+    for (size_t i = 0; i < 3; i++) {
+        memset(&defs[i], 0, sizeof(defs[i]));
+        defs[i].name = names[i];
+        /* A file probe gets a slot; the health thread is never started, so
+         * the slots change only when a test changes them. */
+        defs[i].type = HEALTH_PROBE_FILE;
+        defs[i].file_path = "health-state";
+        defs[i].file_key = names[i];
+        defs[i].interval_ms = 1000;
+        defs[i].timeout_ms = 1000;
+        defs[i].up_threshold = 1;
+        defs[i].down_threshold = 1;
+        defs[i].is_initially_up = true;
+    }
+    assert_int_equal(health_apply(f->health, defs, 3, f->slots), 0);
+    f->policy = policy_build(f);
+    f->rng = 12345;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    policy_free(f->policy);
+    health_free(f->health);
+    conf_free(f->conf);
+    free(f);
+    return 0;
+}
+
+/* The data center that answered and how many records it gave, or -1 for NODATA. */
+static int answer_dc(fixture_t *f, const policy_t *p, size_t *count)
+{
+    policy_result_t r;
+    policy_client_t c = {.family = AF_INET, .addr = {127, 0, 0, 1}};
+    policy_select(p, policy_service_at(p, 0), &c, DNS_TYPE_A, &f->rng, &r);
+    *count = r.count;
+    if (r.type == 0) {
+        return -1;
+    }
+    assert_int_equal(r.type, DNS_TYPE_A);
+    assert_int_equal(r.chosen_count, 1);
+    return (int)r.chosen[0];
+}
+
+static void test_probe_results_change_the_next_answer(void **state)
+{
+    fixture_t *f = *state;
+    size_t n;
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 2);
+    health_state_set_probe(f->health, f->slots[0], false);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0); /* one of two up is enough by default */
+    assert_int_equal(n, 1);
+    health_state_set_probe(f->health, f->slots[1], false);
+    assert_int_equal(answer_dc(f, f->policy, &n), 1);
+    assert_int_equal(n, 1);
+    health_state_set_probe(f->health, f->slots[2], false);
+    assert_int_equal(answer_dc(f, f->policy, &n), -1); /* fail: closed */
+    health_state_set_probe(f->health, f->slots[1], true);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 1);
+    health_state_set_probe(f->health, f->slots[0], true);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 2);
+}
+
+static void test_health_overrides_change_the_next_answer(void **state)
+{
+    fixture_t *f = *state;
+    size_t n;
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(health_slot_set_admin(f->health, f->slots[0], HEALTH_ADMIN_FORCE_DOWN), 0);
+    assert_int_equal(health_slot_set_admin(f->health, f->slots[1], HEALTH_ADMIN_DRAIN), 0);
+    assert_int_equal(answer_dc(f, f->policy, &n), 1);
+    assert_int_equal(health_slot_set_admin(f->health, f->slots[0], HEALTH_ADMIN_NONE), 0);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 1);
+}
+
+static void test_policy_overrides_change_the_next_answer(void **state)
+{
+    fixture_t *f = *state;
+    size_t n;
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    policy_datacenter_set_admin(f->policy, 0, HEALTH_ADMIN_DRAIN);
+    assert_int_equal(answer_dc(f, f->policy, &n), 1);
+    policy_datacenter_set_admin(f->policy, 0, HEALTH_ADMIN_NONE);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 2);
+    policy_resource_set_admin(f->policy, 1, HEALTH_ADMIN_FORCE_DOWN);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 1);
+    policy_resource_set_admin(f->policy, 0, HEALTH_ADMIN_DRAIN);
+    assert_int_equal(answer_dc(f, f->policy, &n), 1);
+    policy_resource_set_admin(f->policy, 0, HEALTH_ADMIN_NONE);
+    policy_resource_set_admin(f->policy, 1, HEALTH_ADMIN_NONE);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(n, 2);
+}
+
+/* Two policies over the same health state (a reload) never share what a
+ * thread derived: the second one's override shows at once, the first one's
+ * answers stay as they were. */
+static void test_each_policy_has_its_own_view(void **state)
+{
+    fixture_t *f = *state;
+    size_t n;
+    policy_t *second = policy_build(f);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    policy_datacenter_set_admin(second, 0, HEALTH_ADMIN_FORCE_DOWN);
+    assert_int_equal(answer_dc(f, second, &n), 1);
+    assert_int_equal(answer_dc(f, f->policy, &n), 0);
+    assert_int_equal(answer_dc(f, second, &n), 1);
+    policy_free(second);
+}
+
+static void test_health_generation_moves_only_on_changes(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t g0 = health_generation(f->health);
+    assert_true(health_slot_is_up(f->health, f->slots[0]));
+    assert_int_equal(health_generation(f->health), g0);
+    health_state_set_probe(f->health, f->slots[0], false);
+    uint64_t g1 = health_generation(f->health);
+    assert_true(g1 > g0);
+    assert_int_equal(health_slot_set_admin(f->health, f->slots[0], HEALTH_ADMIN_FORCE_UP), 0);
+    assert_true(health_generation(f->health) > g1);
+    assert_int_equal(health_generation(NULL), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_probe_results_change_the_next_answer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_health_overrides_change_the_next_answer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_policy_overrides_change_the_next_answer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_each_policy_has_its_own_view, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_health_generation_moves_only_on_changes, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
