@@ -24,9 +24,9 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
                         &mr);
         out->match = mr.match;
         out->match_key = mr.key;
-        for (size_t i = 0; i < mr.dc_count && *n < POLICY_MAX_DCS; i++) {
-            order[(*n)++] = mr.dcs[i];
-        }
+        /* A map result holds at most GEO_MAX_SITES == POLICY_MAX_DCS. */
+        *n = mr.dc_count;
+        memcpy(order, mr.dcs, mr.dc_count * sizeof(*order));
         scope = mr.scope_bits;
         break;
     }
