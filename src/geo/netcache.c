@@ -11,10 +11,9 @@
  * address.
  *
  * The levels follow the common sizes of database networks: allocations and
- * their splits on 4-bit boundaries for IPv4 (GeoLite2 City: most networks
- * between /12 and /24), and ISP (/32), site (/48) and subnet (/64) sizes
- * with their halves for IPv6. Fewer levels mean fewer probes; coarser ones
- * mean more slots per wide network. */
+ * their splits on 4-bit boundaries for IPv4, and ISP (/32), site (/48) and
+ * subnet (/64) sizes with their halves for IPv6. Fewer levels mean fewer
+ * probes on a miss; coarser ones mean more slots per wide network. */
 static const uint8_t levels4[] = {8, 12, 16, 20, 24, 32};
 static const uint8_t levels6[] = {16, 24, 32, 40, 48, 56, 64, 128};
 #define LEVELS4 (sizeof(levels4) / sizeof(levels4[0]))

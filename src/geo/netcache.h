@@ -17,8 +17,8 @@ typedef struct geo_netcache_entry {
 } geo_netcache_entry_t;
 
 /* Find the cached result for an IPv4 (4 bytes) or IPv6 (16 bytes) address,
- * in network order, of database db_id (the database's unique id; 0 is never
- * an id). Returns the entry, with is_cached set when some cached network of
+ * in network order, of database db_id (the database's unique id, cut to 32
+ * bits as in record_id; 0 is never an id). Returns the entry, with is_cached set when some cached network of
  * that database holds the address. By value, in registers: nothing of the
  * caller's escapes. Never allocates; calling thread's cache only. */
 geo_netcache_entry_t geo_netcache_find4(uint32_t db_id, const uint8_t *addr);
