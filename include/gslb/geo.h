@@ -49,14 +49,21 @@ void geo_db_free(geo_db_t *db);
  * database, or -GSLB_EINVAL for another family. */
 int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out);
 
-/* Lookups keep the location fields of recently used database records in a
- * small per-thread cache (a record is shared by every network of one place),
- * so a hot place costs a tree walk and a copy. These are the calling
- * thread's counts of lookups served from it and of records read; any
- * thread, for its own figures (metrics sum them per worker). */
+/* Lookups keep two small per-thread caches. The network cache remembers, for
+ * recently seen database networks, what the tree walk found (the record and
+ * the network's prefix), so another address of a known network skips the
+ * walk. The record cache keeps the location fields of recently used records
+ * (a record is shared by every network of one place), so a hot place is read
+ * once. These are the calling thread's counts (metrics sum them per worker):
+ * hits and misses count found lookups whose fields came from the record
+ * cache or were read from the database; net_hits counts lookups answered
+ * without a tree walk, net_misses those that walked. Any thread, for its own
+ * figures. */
 typedef struct geo_cache_stats {
     uint64_t hits;
     uint64_t misses;
+    uint64_t net_hits;
+    uint64_t net_misses;
 } geo_cache_stats_t;
 geo_cache_stats_t geo_cache_stats(void);
 

@@ -1,6 +1,9 @@
 /* geo: MaxMind DB access: open, configurable field paths, allocation-free lookups. */
 #include "gslb/geo.h"
 
+#include "db_int.h"
+#include "netcache.h"
+
 #include <maxminddb.h>
 
 #include <math.h>
@@ -15,7 +18,7 @@ struct geo_db {
     /* Per conf_geo_field_t: NULL-terminated path for MMDB_aget_value, built
      * at open time so lookups do not allocate; NULL = field not in schema. */
     char **paths[CONF_GEO_FIELD_COUNT];
-    uint64_t id; /* unique per opened database, never reused: keys the record cache */
+    uint64_t id; /* unique per opened database, never reused: keys both caches */
 };
 
 /* Per-thread cache of decoded records. Reading the six location fields walks
@@ -26,7 +29,9 @@ struct geo_db {
  * record's data-section offset. Direct-mapped: a slot holds the last record
  * that hashed to it. Thread-local, so no locks and no sharing between cores;
  * keyed by the database id as well, so a reloaded database (which may reuse
- * the old one's address) never sees the old one's entries. */
+ * the old one's address) never sees the old one's entries. In front of it,
+ * the network cache (netcache.c) saves the tree walk for addresses of
+ * networks seen before. */
 #define GEO_CACHE_LOG2_SLOTS 10
 #define GEO_CACHE_SLOTS (1u << GEO_CACHE_LOG2_SLOTS) /* about 120 KiB per thread */
 
@@ -38,6 +43,7 @@ typedef struct geo_cache_slot {
 
 static _Thread_local geo_cache_slot_t geo_cache[GEO_CACHE_SLOTS];
 static _Thread_local geo_cache_stats_t geo_cache_counts;
+static const geo_location_t no_location; /* not found, prefix 0 */
 static atomic_uint_fast64_t geo_next_id = 1;
 
 /* GeoIP2 / GeoLite2 City layout. */
@@ -317,18 +323,12 @@ static bool is_v4_mapped(const uint8_t *a)
     return memcmp(a, prefix, sizeof(prefix)) == 0;
 }
 
-int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out)
+/* Walk the search tree for addr (AF_INET: 4 bytes, AF_INET6: 16, not
+ * IPv4-mapped). Returns 0 with the record's offset and the prefix of the
+ * network holding addr in *e, or -GSLB_EGEO on a corrupt database. */
+static int tree_find(const geo_db_t *db, int family, const uint8_t *addr,
+                     geo_netcache_entry_t *e)
 {
-    /* An IPv4-mapped address is looked up as the IPv4 address it carries:
-     * the same record GeoLite2's alias of ::ffff:0:0/96 leads to, and it
-     * also works in IPv4-only trees and in IPv6 trees without the alias.
-     * The prefix is reported in IPv6 bits, as the caller asked in IPv6. */
-    if (family == AF_INET6 && is_v4_mapped(addr)) {
-        int rc = geo_db_lookup(db, AF_INET, addr + 12, out);
-        out->prefix_bits = (uint8_t)(out->prefix_bits + 96);
-        return rc;
-    }
-    memset(out, 0, sizeof(*out));
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
     const struct sockaddr *sa;
@@ -339,15 +339,14 @@ int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_locat
         memcpy(&sin.sin_addr, addr, 4);
         sa = (const struct sockaddr *)&sin;
         width = 32;
-    } else if (family == AF_INET6) {
+    } else {
         memset(&sin6, 0, sizeof(sin6));
         sin6.sin6_family = AF_INET6;
         memcpy(&sin6.sin6_addr, addr, 16);
         sa = (const struct sockaddr *)&sin6;
         width = 128;
-    } else {
-        return -GSLB_EINVAL;
     }
+    *e = (geo_netcache_entry_t){0};
 
     int mmdb_err = MMDB_SUCCESS;
     MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
@@ -368,14 +367,64 @@ int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_locat
     if (family == AF_INET && db->mmdb.metadata.ip_version == 6) {
         bits = bits >= 96 ? bits - 96 : 0;
     }
-    out->prefix_bits = (uint8_t)(bits > width ? width : bits);
-    if (!res.found_entry) {
-        return 0;
+    e->prefix_bits = (uint8_t)(bits > width ? width : bits);
+    if (res.found_entry) {
+        e->is_found = true;
+        e->data_offset = res.entry.offset;
+    }
+    return 0;
+}
+
+/* Read the record at data-section offset off into *out, and keep the fields
+ * in slot unless it is NULL. Out of line, like lookup_walk: the cached path
+ * then needs few registers and no stack frame. Returns 0, or -GSLB_EGEO when
+ * the record cannot be read (then only prefix_bits is set). */
+static __attribute__((noinline)) int record_fill(const geo_db_t *db, uint32_t off,
+                                                 uint8_t prefix_bits, geo_cache_slot_t *slot,
+                                                 geo_location_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* The entry a lookup would return: the record at this offset. */
+    MMDB_entry_s entry = {.mmdb = &db->mmdb, .offset = off};
+    int rc = record_read(db, &entry, out);
+    if (rc < 0) {
+        memset(out, 0, sizeof(*out));
+        out->prefix_bits = prefix_bits;
+        return rc;
     }
     out->is_found = true;
-    uint8_t prefix_bits = out->prefix_bits;
-    uint32_t off = res.entry.offset;
-    /* Fibonacci hashing spreads offsets (often multiples of a record size) over the slots. */
+    out->prefix_bits = prefix_bits;
+    /* Ids count up from 1 per opened database, so this never repeats within a
+     * process's lifetime of reloads (2^32 of them). */
+    out->record_id = db->id << 32 | off;
+    if (slot != NULL) {
+        slot->db_id = db->id;
+        slot->offset = off;
+        slot->loc = *out;
+    }
+    return 0;
+}
+
+/* Fill *out from a tree result: the record's fields, through the record
+ * cache when use_cache, and the network's prefix. Returns 0, or -GSLB_EGEO
+ * when the record cannot be read (then only prefix_bits is set). */
+static inline int location_fill(const geo_db_t *db, const geo_netcache_entry_t *e,
+                                bool use_cache, geo_location_t *out)
+{
+    uint8_t prefix_bits = e->prefix_bits;
+    uint32_t off = e->data_offset;
+    if (!e->is_found) {
+        /* A copy of a zero struct: seven vector moves, where memset of
+         * this size becomes a fourteen-round rep stos. */
+        *out = no_location;
+        out->prefix_bits = prefix_bits;
+        return 0;
+    }
+    if (!use_cache) {
+        return record_fill(db, off, prefix_bits, NULL, out);
+    }
+    /* Fibonacci hashing spreads offsets (often multiples of a record size)
+     * over the slots. */
     geo_cache_slot_t *slot =
         &geo_cache[(uint32_t)(off * 2654435769u) >> (32 - GEO_CACHE_LOG2_SLOTS)];
     if (slot->db_id == db->id && slot->offset == off) {
@@ -385,19 +434,92 @@ int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_locat
         return 0;
     }
     geo_cache_counts.misses++;
-    int rc = record_read(db, &res.entry, out);
+    return record_fill(db, off, prefix_bits, slot, out);
+}
+
+/* The tree walk for lookup, and filing its result in the network cache
+ * when use_cache. */
+static __attribute__((noinline)) int lookup_walk(const geo_db_t *db, bool is_v6,
+                                                 const uint8_t *addr, bool use_cache,
+                                                 geo_location_t *out)
+{
+    geo_netcache_entry_t e;
+    int rc = tree_find(db, is_v6 ? AF_INET6 : AF_INET, addr, &e);
     if (rc < 0) {
         memset(out, 0, sizeof(*out));
-        out->prefix_bits = prefix_bits;
         return rc;
     }
-    /* Ids count up from 1 per opened database, so this never repeats within a
-     * process's lifetime of reloads (2^32 of them). */
-    out->record_id = db->id << 32 | off;
-    slot->db_id = db->id;
-    slot->offset = off;
-    slot->loc = *out;
-    return 0;
+    if (use_cache) {
+        geo_cache_counts.net_misses++;
+        /* The cache takes 32-bit database ids, as record_id does. */
+        if (is_v6) {
+            geo_netcache_put6((uint32_t)db->id, addr, &e);
+        } else {
+            geo_netcache_put4((uint32_t)db->id, addr, &e);
+        }
+    }
+    return location_fill(db, &e, use_cache, out);
+}
+
+/* Look up an IPv4 address (is_v6 false, 4 bytes) or an IPv6 one that is not
+ * IPv4-mapped (16 bytes): the network cache, else a tree walk. */
+static inline int lookup(const geo_db_t *db, bool is_v6, const uint8_t *addr, bool use_cache,
+                         geo_location_t *out)
+{
+    if (use_cache) {
+        if (is_v6 && db->mmdb.metadata.ip_version == 4) {
+            /* What MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR means (see
+             * tree_find), known without asking: nothing to walk or cache. */
+            *out = no_location;
+            return 0;
+        }
+        uint32_t db_id = (uint32_t)db->id;
+        geo_netcache_entry_t e =
+            is_v6 ? geo_netcache_find6(db_id, addr) : geo_netcache_find4(db_id, addr);
+        if (e.is_cached) {
+            geo_cache_counts.net_hits++;
+            return location_fill(db, &e, true, out);
+        }
+    }
+    return lookup_walk(db, is_v6, addr, use_cache, out);
+}
+
+/* geo_db_lookup, with or without the caches. */
+static inline int lookup_any(const geo_db_t *db, int family, const uint8_t *addr,
+                             bool use_cache, geo_location_t *out)
+{
+    bool is_v6 = false;
+    unsigned extra_bits = 0;
+    if (family == AF_INET6) {
+        /* An IPv4-mapped address is looked up as the IPv4 address it
+         * carries: the same record GeoLite2's alias of ::ffff:0:0/96 leads
+         * to, and it also works in IPv4-only trees and in IPv6 trees
+         * without the alias. The prefix is reported in IPv6 bits, as the
+         * caller asked in IPv6. */
+        if (is_v4_mapped(addr)) {
+            addr += 12;
+            extra_bits = 96;
+        } else {
+            is_v6 = true;
+        }
+    } else if (family != AF_INET) {
+        memset(out, 0, sizeof(*out));
+        return -GSLB_EINVAL;
+    }
+    int rc = lookup(db, is_v6, addr, use_cache, out);
+    out->prefix_bits = (uint8_t)(out->prefix_bits + extra_bits);
+    return rc;
+}
+
+int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out)
+{
+    return lookup_any(db, family, addr, true, out);
+}
+
+int geo_db_lookup_uncached(const geo_db_t *db, int family, const uint8_t *addr,
+                           geo_location_t *out)
+{
+    return lookup_any(db, family, addr, false, out);
 }
 
 geo_cache_stats_t geo_cache_stats(void)

@@ -4,8 +4,11 @@ src_geo_libgeo_a_SOURCES = \
 	include/gslb/geo.h \
 	src/geo/continent.c \
 	src/geo/db.c \
+	src/geo/db_int.h \
 	src/geo/distance.c \
 	src/geo/map.c \
+	src/geo/netcache.c \
+	src/geo/netcache.h \
 	src/geo/nets.c \
 	src/geo/nets.h
 

@@ -65,11 +65,16 @@ struct geo_map {
  * entries. */
 #define MAP_CACHE_LOG2_SLOTS 10
 
+/* What the location rules decided for one location. */
+typedef struct map_decision {
+    const map_rule_t *rule; /* NULL: no location rule matched */
+    geo_match_t match;      /* the rule's kind, when rule is not NULL */
+} map_decision_t;
+
 typedef struct map_cache_slot {
     uint64_t map_id;        /* 0 = empty */
     uint64_t record_id;
-    const map_rule_t *rule; /* NULL: no location rule matched */
-    geo_match_t match;
+    map_decision_t decision;
 } map_cache_slot_t;
 
 static _Thread_local map_cache_slot_t map_cache[1u << MAP_CACHE_LOG2_SLOTS];
@@ -512,11 +517,10 @@ static void result_set(geo_map_result_t *out, geo_match_t match, const map_rule_
     out->key = r->key;
 }
 
-/* The location rules, most specific first: the rule that matched and its kind
- * in *match, or NULL. Builds each candidate key in a stack buffer in the
+/* The location rules, most specific first: the rule that matched and its
+ * kind, or no rule. Builds each candidate key in a stack buffer in the
  * tables' comparison form. */
-static const map_rule_t *location_rule(const geo_map_t *m, const geo_location_t *loc,
-                                       geo_match_t *match)
+static map_decision_t location_rule(const geo_map_t *m, const geo_location_t *loc)
 {
     char key[MAP_KEY_MAX];
     size_t len;
@@ -536,8 +540,7 @@ static const map_rule_t *location_rule(const geo_map_t *m, const geo_location_t 
         append(key, &len, "/", 1, to_upper);
         append(key, &len, loc->city, city_len, to_lower);
         if ((r = table_find(&m->tables[MAP_KIND_CITY], key)) != NULL) {
-            *match = GEO_MATCH_CITY;
-            return r;
+            return (map_decision_t){r, GEO_MATCH_CITY};
         }
     }
     if (has_city) {
@@ -546,8 +549,7 @@ static const map_rule_t *location_rule(const geo_map_t *m, const geo_location_t 
         append(key, &len, "/", 1, to_upper);
         append(key, &len, loc->city, city_len, to_lower);
         if ((r = table_find(&m->tables[MAP_KIND_CITY], key)) != NULL) {
-            *match = GEO_MATCH_CITY;
-            return r;
+            return (map_decision_t){r, GEO_MATCH_CITY};
         }
     }
     if (has_sub) {
@@ -556,16 +558,14 @@ static const map_rule_t *location_rule(const geo_map_t *m, const geo_location_t 
         append(key, &len, "/", 1, to_upper);
         append(key, &len, loc->subdivision, sub_len, to_upper);
         if ((r = table_find(&m->tables[MAP_KIND_SUBDIVISION], key)) != NULL) {
-            *match = GEO_MATCH_SUBDIVISION;
-            return r;
+            return (map_decision_t){r, GEO_MATCH_SUBDIVISION};
         }
     }
     if (has_country) {
         len = 0;
         append(key, &len, loc->country, 2, to_upper);
         if ((r = table_find(&m->tables[MAP_KIND_COUNTRY], key)) != NULL) {
-            *match = GEO_MATCH_COUNTRY;
-            return r;
+            return (map_decision_t){r, GEO_MATCH_COUNTRY};
         }
     }
     /* A location filled in by hand (or by an older lookup) may lack the
@@ -578,11 +578,10 @@ static const map_rule_t *location_rule(const geo_map_t *m, const geo_location_t 
         len = 0;
         append(key, &len, cont, 2, to_upper);
         if ((r = table_find(&m->tables[MAP_KIND_CONTINENT], key)) != NULL) {
-            *match = GEO_MATCH_CONTINENT;
-            return r;
+            return (map_decision_t){r, GEO_MATCH_CONTINENT};
         }
     }
-    return NULL;
+    return (map_decision_t){NULL, GEO_MATCH_DEFAULT};
 }
 
 /* ::ffff:0:0/96, RFC 4291 section 2.5.5.2. */
@@ -632,23 +631,21 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
     if (loc == NULL || !loc->is_found) {
         return;
     }
-    const map_rule_t *rule;
-    geo_match_t match = GEO_MATCH_DEFAULT;
+    map_decision_t d;
     if (loc->record_id != 0) {
         uint64_t h = (loc->record_id ^ (m->id << 40)) * 0x9E3779B97F4A7C15ull;
         map_cache_slot_t *slot = &map_cache[h >> (64 - MAP_CACHE_LOG2_SLOTS)];
         if (slot->map_id != m->id || slot->record_id != loc->record_id) {
-            slot->rule = location_rule(m, loc, &slot->match);
+            slot->decision = location_rule(m, loc);
             slot->map_id = m->id;
             slot->record_id = loc->record_id;
         }
-        rule = slot->rule;
-        match = slot->match;
+        d = slot->decision;
     } else {
-        rule = location_rule(m, loc, &match);
+        d = location_rule(m, loc);
     }
-    if (rule != NULL) {
-        result_set(out, match, rule);
+    if (d.rule != NULL) {
+        result_set(out, d.match, d.rule);
         return;
     }
     if (m->is_nearest_fallback && loc->has_coords && m->site_count <= GEO_MAX_SITES) {

@@ -68,6 +68,12 @@ geo_nets_hit_t geo_nets_lookup(const geo_nets_t *t, const uint8_t *addr, unsigne
      * ones in sibling subtrees at depth >= base, and cutting the block down
      * to /(d+1) for the deepest such d leaves all of them outside. */
     geo_nets_hit_t hit = {.entry = -1, .scope_bits = 0};
+    if (t->count == 1 && t->nodes[0].entry < 0) {
+        /* No entries (most maps have no nets for a family): nothing can
+         * match or narrow the scope, which is the location's. */
+        hit.scope_bits = loc_bits < t->width ? loc_bits : t->width;
+        return hit;
+    }
     unsigned match_bits = 0;
     int deepest_fork = -1;
     uint32_t cur = 0;

@@ -1,0 +1,219 @@
+/* geo: per-thread cache of database lookup results, keyed by the network they hold for. */
+#include "netcache.h"
+
+/* A lookup does not know its network's prefix before walking the tree, so a
+ * network is filed under one of a few fixed levels: the shortest level that
+ * is at least its prefix, keyed by the address cut to that level. Every
+ * address of the level block is inside the network (the level is no shorter
+ * than the prefix), so a slot that matches the address cut to its level
+ * answers for it; a find tries the levels in turn. A network longer than the
+ * last level but one lands in the full-width level and is cached per
+ * address.
+ *
+ * The levels follow the common sizes of database networks: allocations and
+ * their splits on 4-bit boundaries for IPv4, and ISP (/32), site (/48) and
+ * subnet (/64) sizes with their halves for IPv6. Fewer levels mean fewer
+ * probes on a miss; coarser ones mean more slots per wide network. */
+static const uint8_t levels4[] = {8, 12, 16, 20, 24, 32};
+static const uint8_t levels6[] = {16, 24, 32, 40, 48, 56, 64, 128};
+#define LEVELS4 (sizeof(levels4) / sizeof(levels4[0]))
+#define LEVELS6 (sizeof(levels6) / sizeof(levels6[0]))
+
+/* Direct-mapped, thread-local: no locks, no sharing between cores, bounded
+ * memory (512 KiB + 256 KiB per thread). The database id in every slot keeps
+ * a reloaded database from seeing its predecessor's entries; db_id 0 marks
+ * an empty slot, as ids start at 1. Slots of all levels share one table per
+ * family, so the table follows whatever mix of network sizes the traffic
+ * has. */
+#define NETCACHE4_LOG2_SLOTS 15
+#define NETCACHE6_LOG2_SLOTS 13
+
+typedef struct slot4 {
+    uint32_t net;         /* address cut to level bits */
+    uint32_t db_id;
+    uint32_t data_offset;
+    uint8_t level;
+    uint8_t prefix_bits;
+    bool is_found;
+} slot4_t;
+
+typedef struct slot6 {
+    uint64_t net_hi, net_lo; /* address cut to level bits, as two big-endian halves */
+    uint32_t db_id;
+    uint32_t data_offset;
+    uint8_t level;
+    uint8_t prefix_bits;
+    bool is_found;
+} slot6_t;
+
+static _Thread_local slot4_t cache4[1u << NETCACHE4_LOG2_SLOTS];
+static _Thread_local slot6_t cache6[1u << NETCACHE6_LOG2_SLOTS];
+
+/* Index into levels4/levels6 of the level that last answered or was filled:
+ * a find starts there. Traffic tends to stay among networks of one size (one
+ * client, one resolver's clients, one region of the database), and then a
+ * hit costs one probe whatever the size. */
+static _Thread_local unsigned start4, start6;
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t load_be64(const uint8_t *p)
+{
+    return (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
+}
+
+/* The first bits of a word, the rest cleared; 1 <= bits <= 32 or 64. */
+static uint32_t cut32(uint32_t a, unsigned bits)
+{
+    return a & ~(uint32_t)0 << (32 - bits);
+}
+
+static uint64_t cut64(uint64_t a, unsigned bits)
+{
+    return a & ~(uint64_t)0 << (64 - bits);
+}
+
+/* An IPv6 address cut to level bits, as two halves. */
+static void cut128(uint64_t hi, uint64_t lo, unsigned level, uint64_t *net_hi, uint64_t *net_lo)
+{
+    *net_hi = level >= 64 ? hi : cut64(hi, level);
+    *net_lo = level <= 64 ? 0 : cut64(lo, level - 64);
+}
+
+/* Fibonacci hashing: the multiply carries every key bit into the top bits
+ * taken as the index, and cut addresses differ mostly in their high bits. */
+static slot4_t *slot4_at(uint32_t net, unsigned level)
+{
+    uint64_t h = ((uint64_t)net << 8 | level) * 0x9E3779B97F4A7C15ull;
+    return &cache4[h >> (64 - NETCACHE4_LOG2_SLOTS)];
+}
+
+static slot6_t *slot6_at(uint64_t hi, uint64_t lo, unsigned level)
+{
+    uint64_t h = (hi ^ (lo * 0xC2B2AE3D27D4EB4Full) ^ level) * 0x9E3779B97F4A7C15ull;
+    return &cache6[h >> (64 - NETCACHE6_LOG2_SLOTS)];
+}
+
+/* The entry for a at one level if the slot holds it, else one not cached. */
+static inline geo_netcache_entry_t probe4(uint32_t db_id, uint32_t a, unsigned level)
+{
+    uint32_t net = cut32(a, level);
+    const slot4_t *s = slot4_at(net, level);
+    if (s->net != net || s->db_id != db_id || s->level != level) {
+        return (geo_netcache_entry_t){0};
+    }
+    return (geo_netcache_entry_t){.data_offset = s->data_offset,
+                                  .prefix_bits = s->prefix_bits,
+                                  .is_found = s->is_found,
+                                  .is_cached = true};
+}
+
+static inline geo_netcache_entry_t probe6(uint32_t db_id, uint64_t hi, uint64_t lo,
+                                          unsigned level)
+{
+    uint64_t net_hi, net_lo;
+    cut128(hi, lo, level, &net_hi, &net_lo);
+    const slot6_t *s = slot6_at(net_hi, net_lo, level);
+    if (s->net_hi != net_hi || s->net_lo != net_lo || s->db_id != db_id || s->level != level) {
+        return (geo_netcache_entry_t){0};
+    }
+    return (geo_netcache_entry_t){.data_offset = s->data_offset,
+                                  .prefix_bits = s->prefix_bits,
+                                  .is_found = s->is_found,
+                                  .is_cached = true};
+}
+
+/* The levels other than start, shortest first. Out of line: the first
+ * probe usually answers, and alone it needs few registers. */
+static __attribute__((noinline)) geo_netcache_entry_t find4_others(uint32_t db_id, uint32_t a,
+                                                                   unsigned start)
+{
+    for (unsigned i = 0; i < LEVELS4; i++) {
+        if (i == start) {
+            continue;
+        }
+        geo_netcache_entry_t e = probe4(db_id, a, levels4[i]);
+        if (e.is_cached) {
+            start4 = i;
+            return e;
+        }
+    }
+    return (geo_netcache_entry_t){0};
+}
+
+static __attribute__((noinline)) geo_netcache_entry_t find6_others(uint32_t db_id, uint64_t hi,
+                                                                   uint64_t lo, unsigned start)
+{
+    for (unsigned i = 0; i < LEVELS6; i++) {
+        if (i == start) {
+            continue;
+        }
+        geo_netcache_entry_t e = probe6(db_id, hi, lo, levels6[i]);
+        if (e.is_cached) {
+            start6 = i;
+            return e;
+        }
+    }
+    return (geo_netcache_entry_t){0};
+}
+
+/* The level that answered last first. */
+geo_netcache_entry_t geo_netcache_find4(uint32_t db_id, const uint8_t *addr)
+{
+    uint32_t a = load_be32(addr);
+    unsigned start = start4;
+    geo_netcache_entry_t e = probe4(db_id, a, levels4[start]);
+    return e.is_cached ? e : find4_others(db_id, a, start);
+}
+
+geo_netcache_entry_t geo_netcache_find6(uint32_t db_id, const uint8_t *addr)
+{
+    uint64_t hi = load_be64(addr), lo = load_be64(addr + 8);
+    unsigned start = start6;
+    geo_netcache_entry_t e = probe6(db_id, hi, lo, levels6[start]);
+    return e.is_cached ? e : find6_others(db_id, hi, lo, start);
+}
+
+/* Index of the shortest level of levels[n] (ascending, the last the full
+ * width) that is at least bits. */
+static unsigned level_for(const uint8_t *levels, unsigned n, unsigned bits)
+{
+    unsigned i = 0;
+    while (i + 1 < n && bits > levels[i]) {
+        i++;
+    }
+    return i;
+}
+
+void geo_netcache_put4(uint32_t db_id, const uint8_t *addr, const geo_netcache_entry_t *e)
+{
+    unsigned i = level_for(levels4, LEVELS4, e->prefix_bits);
+    unsigned level = levels4[i];
+    uint32_t net = cut32(load_be32(addr), level);
+    *slot4_at(net, level) = (slot4_t){.net = net,
+                                      .db_id = db_id,
+                                      .data_offset = e->data_offset,
+                                      .level = (uint8_t)level,
+                                      .prefix_bits = e->prefix_bits,
+                                      .is_found = e->is_found};
+    start4 = i;
+}
+
+void geo_netcache_put6(uint32_t db_id, const uint8_t *addr, const geo_netcache_entry_t *e)
+{
+    unsigned i = level_for(levels6, LEVELS6, e->prefix_bits);
+    unsigned level = levels6[i];
+    uint64_t net_hi, net_lo;
+    cut128(load_be64(addr), load_be64(addr + 8), level, &net_hi, &net_lo);
+    *slot6_at(net_hi, net_lo, level) = (slot6_t){.net_hi = net_hi,
+                                                 .net_lo = net_lo,
+                                                 .db_id = db_id,
+                                                 .data_offset = e->data_offset,
+                                                 .level = (uint8_t)level,
+                                                 .prefix_bits = e->prefix_bits,
+                                                 .is_found = e->is_found};
+    start6 = i;
+}
