@@ -123,6 +123,9 @@ static void udp_batch_handle(server_listener_t *l, int fd, unsigned n)
     uint64_t truncated = 0;
 
     server_counter_add(&w->ctr.udp_received, n);
+    if (cb->batch_begin != NULL) {
+        cb->batch_begin(w->ctx);
+    }
     for (unsigned i = 0; i < n; i++) {
         struct msghdr *rh = &w->rx_msgs[i].msg_hdr;
         if (rh->msg_flags & MSG_TRUNC) {
@@ -161,6 +164,9 @@ static void udp_batch_handle(server_listener_t *l, int fd, unsigned n)
         th->msg_flags = 0;
         used += rlen;
         ntx++;
+    }
+    if (cb->batch_end != NULL) {
+        cb->batch_end(w->ctx);
     }
     server_counter_add(&w->ctr.udp_truncated, truncated);
     udp_send(l, fd, ntx);
