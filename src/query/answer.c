@@ -219,7 +219,7 @@ static step_t answer_node(answer_t *a, const zone_node_t *node, const uint8_t *o
             return st; /* a service name has no static A, AAAA or CNAME */
         }
     }
-    const zone_rrset_t *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+    const zone_rrset_t *cname = zone_node_cname(node);
     if (cname != NULL && qtype != DNS_TYPE_CNAME) {
         put_answer_rrset(a, owner, cname);
         if (qtype == DNS_TYPE_ANY) {

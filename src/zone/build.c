@@ -141,19 +141,6 @@ static int type_cmp(const void *a, const void *b)
     return (int)x->type - (int)y->type;
 }
 
-const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type)
-{
-    for (uint16_t i = 0; i < n->rrset_count; i++) {
-        if (n->rrsets[i].type == type) {
-            return &n->rrsets[i];
-        }
-        if (n->rrsets[i].type > type) {
-            break;
-        }
-    }
-    return NULL;
-}
-
 /* The target name inside the RDATA of types that name another owner. */
 static const uint8_t *rdata_target(uint16_t type, const dns_rdata_t *rd, size_t *len)
 {
