@@ -1,5 +1,5 @@
 /* dns: response writing — header, echoed question, RRs with name compression, OPT. */
-#include "gslb/dns.h"
+#include "dns_int.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -17,11 +17,6 @@ static inline void wr32(uint8_t *p, uint32_t v)
 {
     uint32_t be = htonl(v);
     memcpy(p, &be, 4);
-}
-
-static inline uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
 static inline size_t room(const dns_writer_t *w)
@@ -141,7 +136,7 @@ static bool names_equal(const uint8_t *a, const uint8_t *b, size_t n)
     return true;
 fold:
     for (i = 0; i < n; i++) {
-        if (lower(a[i]) != lower(b[i])) {
+        if (dns_lower(a[i]) != dns_lower(b[i])) {
             return false;
         }
     }
