@@ -1,6 +1,11 @@
 /* gslbd: command line, start-up, signal handling and snapshot reloads. */
 #include "config.h"
 
+/* The read-side primitives inlined from liburcu's headers: a counter update
+ * on thread-local state, where the library calls also looked the state up
+ * through __tls_get_addr. */
+#define _LGPL_SOURCE /* before any urcu header */
+
 #include <event2/event.h>
 #include <errno.h>
 #include <getopt.h>
@@ -78,13 +83,25 @@ static void worker_ctx_free(void *arg, void *ctx)
     free(ctx);
 }
 
+/* One read-side section per batch of queries: a reload waits at most for the
+ * batch in progress, and a query pays one pointer load. */
+static void batch_begin(void *ctx)
+{
+    (void)ctx;
+    rcu_read_lock();
+}
+
+static void batch_end(void *ctx)
+{
+    (void)ctx;
+    rcu_read_unlock();
+}
+
+/* Called by the server between batch_begin and batch_end. */
 static size_t handle_query(void *ctx, const server_request_t *req, uint8_t *resp, size_t cap)
 {
-    rcu_read_lock();
     const query_snapshot_t *snap = rcu_dereference(current_snapshot);
-    size_t n = query_answer(ctx, snap, req, resp, cap);
-    rcu_read_unlock();
-    return n;
+    return query_answer(ctx, snap, req, resp, cap);
 }
 
 static void log_snapshot(const query_snapshot_t *s, uint64_t generation)
@@ -161,6 +178,8 @@ static int run(daemon_t *d, query_snapshot_t *snap)
     struct event *sigs[3] = {NULL, NULL, NULL};
     log_snapshot(snap, 1);
     server_callbacks_t cb = {.handle = handle_query,
+                             .batch_begin = batch_begin,
+                             .batch_end = batch_end,
                              .ctx_new = worker_ctx_new,
                              .ctx_free = worker_ctx_free,
                              .arg = d};

@@ -165,7 +165,16 @@ typedef enum dns_section {
     DNS_SECTION_ADDITIONAL = 2,
 } dns_section_t;
 
-/* Response writer over a caller-owned buffer. */
+/* Response writer over a caller-owned buffer.
+ * Compression (RFC 1035 4.1.4) keeps a dictionary of the names in the message:
+ * for every label written uncompressed (and every label of the echoed QNAME)
+ * its offset, the suffix of the name it starts, as passed to the writer, and a
+ * cheap key of that suffix (length and first octets) that rules out most
+ * comparisons. A name is written as its longest suffix already in the message,
+ * found by the same longest-suffix-first, first-registered-wins search as a
+ * walk over the message would do, but comparing flat names instead of
+ * following pointers in the buffer. Hence the names given to the writer must
+ * stay valid until the message is finished. */
 typedef struct dns_writer {
     uint8_t *buf;
     size_t cap;        /* buffer size */
@@ -175,8 +184,11 @@ typedef struct dns_writer {
     uint16_t qdcount;  /* 1 when the question was echoed */
     uint16_t counts[3];/* ANCOUNT, NSCOUNT, ARCOUNT */
     uint16_t flags;
-    uint16_t comp[DNS_COMP_MAX]; /* offsets of names (and their suffixes) in buf */
-    unsigned comp_count;
+    bool has_qname_comp;     /* the QNAME's labels are in the dictionary (done on first use) */
+    unsigned comp_count;     /* dictionary entries; the QNAME's come first */
+    uint16_t comp[DNS_COMP_MAX];              /* offset in buf of each entry */
+    uint32_t comp_key[DNS_COMP_MAX];          /* key of its name (see write.c) */
+    const uint8_t *comp_name[DNS_COMP_MAX];   /* its name, uncompressed, any letter case */
     const uint8_t *qname_lc; /* the query's lower-cased QNAME, for compression (may be NULL) */
     size_t qname_len;        /* its octets: buf[12 .. 12 + qname_len) is the echoed QNAME */
 } dns_writer_t;
@@ -205,6 +217,8 @@ void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m);
 
 /* Append one RR. owner is an uncompressed wire name, or NULL for the QNAME
  * (written as a pointer to offset 12, which keeps the client's letter case).
+ * owner and the names in rdata must stay valid until the message is finished
+ * (they are compared with later names).
  * Names inside RDATA are compressed only for the RFC 1035 types whose RDATA
  * names may be compressed (RFC 3597 section 4: NS, CNAME, SOA, PTR, MX, MB,
  * MG, MR, MINFO). rdata must be well formed for its type. Returns 0, or -1

@@ -40,8 +40,17 @@ typedef size_t (*server_handler_fn)(void *worker_ctx, const server_request_t *re
 typedef void *(*server_worker_ctx_new_fn)(void *arg, unsigned worker_index);
 typedef void (*server_worker_ctx_free_fn)(void *arg, void *worker_ctx);
 
+/* Optional hooks around each batch of requests (the datagrams of one recvmmsg
+ * call, or the messages of one TCP read): handle is called only between a
+ * batch_begin and its batch_end, on the same worker thread. They let the
+ * handler take per-batch state, such as an RCU read-side section, once for
+ * many queries instead of once per query. They must not block. */
+typedef void (*server_batch_fn)(void *worker_ctx);
+
 typedef struct server_callbacks {
     server_handler_fn handle;
+    server_batch_fn batch_begin; /* may be NULL */
+    server_batch_fn batch_end;   /* may be NULL */
     server_worker_ctx_new_fn ctx_new;
     server_worker_ctx_free_fn ctx_free;
     void *arg; /* passed to ctx_new/ctx_free */

@@ -93,8 +93,25 @@ size_t zone_node_count(const zone_t *z);
 /* Exact lookup of a lower-case wire name of len octets; NULL if absent. Never allocates. */
 const zone_node_t *zone_node_find(const zone_t *z, const uint8_t *name, size_t len);
 
-/* The RRset of type at a node, or NULL. */
-const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type);
+/* The RRset of type at a node, or NULL. Inline: every answer looks up one or two. */
+static inline const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type)
+{
+    /* Sorted by type: stop at the first larger one. */
+    for (uint16_t i = 0; i < n->rrset_count; i++) {
+        if (n->rrsets[i].type >= type) {
+            return n->rrsets[i].type == type ? &n->rrsets[i] : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* The CNAME RRset of a node, or NULL. A loaded zone has no other data at a
+ * CNAME's owner but DNSSEC types (RFC 2181 10.1, checked at load), whose
+ * numbers are larger, so it is the first RRset if there is one. */
+static inline const zone_rrset_t *zone_node_cname(const zone_node_t *n)
+{
+    return n->rrset_count > 0 && n->rrsets[0].type == DNS_TYPE_CNAME ? &n->rrsets[0] : NULL;
+}
 
 /* Result of walking a QNAME down a zone. */
 typedef enum zone_match {

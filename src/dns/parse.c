@@ -1,5 +1,5 @@
 /* dns: query parsing — header, question, and the EDNS(0) OPT record with its options. */
-#include "gslb/dns.h"
+#include "dns_int.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -133,13 +133,13 @@ static bool parse_opt(const uint8_t *pkt, size_t rr, size_t rdata, uint16_t rdle
 static dns_parse_result_t parse_question(const uint8_t *pkt, size_t len, dns_query_t *q)
 {
     unsigned labels = 0;
-    size_t nlen = dns_name_scan(pkt + DNS_HEADER_LEN, len - DNS_HEADER_LEN, &labels);
+    size_t nlen = dns_name_scan_inline(pkt + DNS_HEADER_LEN, len - DNS_HEADER_LEN, &labels);
     if (nlen == 0 || DNS_HEADER_LEN + nlen + 4 > len) {
         return DNS_PARSE_FORMERR;
     }
     q->qname = pkt + DNS_HEADER_LEN;
     q->qname_len = (uint8_t)nlen;
-    dns_name_lower(q->qname, nlen, q->qname_lc);
+    dns_name_lower_inline(q->qname, nlen, q->qname_lc);
     q->qname_labels = (uint8_t)labels;
     q->qtype = rd16(pkt + DNS_HEADER_LEN + nlen);
     q->qclass = rd16(pkt + DNS_HEADER_LEN + nlen + 2);
@@ -173,6 +173,16 @@ dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *
         return r;
     }
     size_t off = q->question_end;
+    if (an == 0 && ns == 0 && ar == 1 && len - off >= 11 && pkt[off] == 0 &&
+        rd16(pkt + off + 1) == DNS_TYPE_OPT) {
+        /* Most queries: the question and one OPT record, owner root, nothing
+         * after it. The same checks as the loop below, without its name walk. */
+        uint16_t rdlen = rd16(pkt + off + 9);
+        if (off + 11 + rdlen != len || !parse_opt(pkt, off, off + 11, rdlen, q)) {
+            return DNS_PARSE_FORMERR;
+        }
+        return q->edns_version > 0 ? DNS_PARSE_BADVERS : DNS_PARSE_OK;
+    }
     unsigned total = (unsigned)an + ns + ar;
     bool seen_opt = false;
     for (unsigned i = 0; i < total; i++) {

@@ -1,7 +1,8 @@
 /* dns: response writing — header, echoed question, RRs with name compression, OPT. */
-#include "gslb/dns.h"
+#include "dns_int.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <string.h>
 
 /* Big-endian stores as one byte swap and one store (octet by octet, the
@@ -18,11 +19,6 @@ static inline void wr32(uint8_t *p, uint32_t v)
     memcpy(p, &be, 4);
 }
 
-static inline uint8_t lower(uint8_t c)
-{
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
 static inline size_t room(const dns_writer_t *w)
 {
     if (w->reserved >= w->limit) {
@@ -30,6 +26,25 @@ static inline size_t room(const dns_writer_t *w)
     }
     size_t end = w->limit - w->reserved;
     return w->len < end ? end - w->len : 0;
+}
+
+/* memcpy for a few dozen octets, without the library call: eight at a time,
+ * the last word overlapping the one before. */
+static inline void copy_short(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint64_t x;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) {
+            dst[i] = src[i];
+        }
+        return;
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, src + i, 8);
+        memcpy(dst + i, &x, 8);
+    }
+    memcpy(&x, src + n - 8, 8);
+    memcpy(dst + n - 8, &x, 8);
 }
 
 int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
@@ -42,6 +57,7 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
     w->len = DNS_HEADER_LEN;
     w->counts[0] = w->counts[1] = w->counts[2] = 0;
     w->comp_count = 0;
+    w->has_qname_comp = false;
     w->qname_lc = NULL;
     w->qname_len = 0;
     w->qdcount = 0;
@@ -49,24 +65,19 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
     if (w->limit < DNS_HEADER_LEN) {
         return -1;
     }
+    /* The rest of the header is written by dns_writer_finish. */
     wr16(buf, q->id);
-    memset(buf + 2, 0, DNS_HEADER_LEN - 2);
     if (q->has_question) {
         size_t qlen = (size_t)q->question_end - DNS_HEADER_LEN;
         if (DNS_HEADER_LEN + qlen > w->limit) {
             return -1;
         }
         /* Echo byte-for-byte: the client's 0x20 letter case survives (RFC 1035 4.1.2). */
-        memcpy(buf + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN, qlen);
+        copy_short(buf + DNS_HEADER_LEN, pkt + DNS_HEADER_LEN, qlen);
         w->len += qlen;
         w->qdcount = 1;
         w->qname_lc = q->qname_lc;
         w->qname_len = q->qname_len;
-        size_t off = DNS_HEADER_LEN;
-        while (buf[off] != 0 && w->comp_count < DNS_COMP_MAX) {
-            w->comp[w->comp_count++] = (uint16_t)off;
-            off += 1u + buf[off];
-        }
     }
     return 0;
 }
@@ -83,105 +94,166 @@ dns_writer_mark_t dns_writer_mark(const dns_writer_t *w)
     return m;
 }
 
-void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m)
+/* Forget the dictionary entries from comp_count on. The QNAME's entries are
+ * the first ones, made when the first name is written: rolling back to an
+ * empty dictionary may have dropped them, so they are made again when needed. */
+static inline void comp_truncate(dns_writer_t *w, unsigned comp_count)
 {
-    w->len = m.len;
-    w->comp_count = m.comp_count;
-    memcpy(w->counts, m.counts, sizeof(m.counts));
-}
-
-/* Does the (possibly compressed) name at buf[off] equal the uncompressed name?
- * Only octets before w->len count: the name being written is registered
- * label by label, and what lies past its end is stale (a rolled-back record
- * or an earlier message in a reused buffer), so matching it could make the
- * name point into itself.
- * Names are equal ignoring ASCII case, but the names written here come from
- * zone data (owners lower-cased) and most compare equal octet for octet, so a
- * label is first compared with memcmp and only folded when that fails. For
- * the echoed QNAME, which keeps the client's case (RFC 1035 4.1.2; resolvers
- * randomise it, draft-vixie-dnsext-dns0x20), the query's lower-cased copy
- * stands in for it. */
-static bool name_at_equals(const dns_writer_t *w, size_t off, const uint8_t *name)
-{
-    unsigned hops = 0;
-    for (;;) {
-        if (off >= w->len) {
-            return false;
-        }
-        uint8_t l = w->buf[off];
-        if ((l & 0xC0) == 0xC0) {
-            if (++hops > 64) {
-                return false;
-            }
-            off = (size_t)((l & 0x3F) << 8) | w->buf[off + 1];
-            continue;
-        }
-        if (l != *name) {
-            return false;
-        }
-        if (l == 0) {
-            return true;
-        }
-        const uint8_t *have = w->buf + off;
-        if (off - DNS_HEADER_LEN < w->qname_len) {
-            have = w->qname_lc + (off - DNS_HEADER_LEN);
-        }
-        if (memcmp(have + 1, name + 1, l) != 0) {
-            for (uint8_t i = 1; i <= l; i++) {
-                if (lower(have[i]) != lower(name[i])) {
-                    return false;
-                }
-            }
-        }
-        off += 1u + l;
-        name += 1u + l;
+    w->comp_count = comp_count;
+    if (comp_count == 0) {
+        w->has_qname_comp = false;
     }
 }
 
-static int find_suffix(const dns_writer_t *w, const uint8_t *suffix)
+void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m)
+{
+    w->len = m.len;
+    comp_truncate(w, m.comp_count);
+    memcpy(w->counts, m.counts, sizeof(m.counts));
+}
+
+/* Key of the name suffix s of len octets (not the root, so len >= 3): its
+ * length, its first label's length and the two octets after that, with 0x20
+ * set in both so that letters compare without regard to case. Names equal but
+ * for letter case have equal keys; unequal names rarely do, and a key match
+ * is confirmed with names_equal. */
+static inline uint32_t comp_key(const uint8_t *s, size_t len)
+{
+    return (uint32_t)len << 24 | (uint32_t)s[0] << 16 | (uint32_t)(s[1] | 0x20) << 8 |
+           (uint32_t)(s[2] | 0x20);
+}
+
+/* Equality of two uncompressed names of n octets each, ignoring ASCII case.
+ * Names from zone data and the lower-cased QNAME are compared word by word;
+ * only names with capitals (a DNAME substitution keeps the client's letter
+ * case) take the octet loop. Length octets (0..63) are never letters, so
+ * folding the whole name is right. */
+static bool names_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t x, y;
+    size_t i = 0;
+    if (n >= 8) {
+        for (; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) {
+                goto fold;
+            }
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        if (x != y) {
+            goto fold;
+        }
+        return true;
+    }
+    for (; i < n; i++) {
+        if (a[i] != b[i]) {
+            goto fold;
+        }
+    }
+    return true;
+fold:
+    for (i = 0; i < n; i++) {
+        if (dns_lower(a[i]) != dns_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static inline void comp_add(dns_writer_t *w, size_t off, uint32_t key, const uint8_t *name)
+{
+    unsigned i = w->comp_count++;
+    w->comp[i] = (uint16_t)off;
+    w->comp_key[i] = key;
+    w->comp_name[i] = name;
+}
+
+/* The QNAME's suffixes, at their offsets in the echoed question, compared
+ * through the query's lower-cased copy. */
+static void comp_add_qname(dns_writer_t *w)
+{
+    w->has_qname_comp = true;
+    const uint8_t *q = w->qname_lc;
+    if (q == NULL) {
+        return;
+    }
+    for (size_t off = 0; q[off] != 0 && w->comp_count < DNS_COMP_MAX; off += 1u + q[off]) {
+        comp_add(w, DNS_HEADER_LEN + off, comp_key(q + off, w->qname_len - off), q + off);
+    }
+}
+
+/* The first dictionary entry equal to the suffix s of len octets, or -1. */
+static inline int comp_find(const dns_writer_t *w, const uint8_t *s, size_t len, uint32_t key)
 {
     for (unsigned i = 0; i < w->comp_count; i++) {
-        if (name_at_equals(w, w->comp[i], suffix)) {
+        if (w->comp_key[i] == key && names_equal(w->comp_name[i], s, len)) {
             return w->comp[i];
         }
     }
     return -1;
 }
 
-/* Write an uncompressed name, compressed against names already in the
- * message (RFC 1035 4.1.4). Returns 0 or -1 when out of room. */
-static int put_name(dns_writer_t *w, const uint8_t *name)
+/* Octets of an uncompressed name. */
+static inline size_t name_len(const uint8_t *name)
 {
-    const uint8_t *p = name;
-    for (;;) {
-        if (*p == 0) {
-            if (room(w) < 1) {
-                return -1;
-            }
-            w->buf[w->len++] = 0;
-            return 0;
-        }
-        int ptr = find_suffix(w, p);
-        if (ptr >= 0) {
-            if (room(w) < 2) {
-                return -1;
-            }
-            wr16(w->buf + w->len, (uint16_t)(0xC000u | (unsigned)ptr));
-            w->len += 2;
-            return 0;
-        }
-        size_t l = 1u + *p;
-        if (room(w) < l) {
-            return -1;
-        }
-        /* Offsets past 0x3FFF cannot be pointed at (14-bit pointer). */
-        if (w->len <= 0x3FFF && w->comp_count < DNS_COMP_MAX) {
-            w->comp[w->comp_count++] = (uint16_t)w->len;
-        }
-        memcpy(w->buf + w->len, p, l);
-        w->len += l;
-        p += l;
+    size_t n = 1;
+    while (name[n - 1] != 0) {
+        n += 1u + name[n - 1];
     }
+    return n;
+}
+
+/* Write the uncompressed name of n octets, compressed against the names
+ * already in the message (RFC 1035 4.1.4): its longest suffix in the
+ * dictionary becomes a pointer, and each label written before it is added to
+ * the dictionary. Returns 0 or -1 when out of room (nothing is written then). */
+static int put_name(dns_writer_t *w, const uint8_t *name, size_t n)
+{
+    assert(n == name_len(name));
+    if (!w->has_qname_comp) {
+        comp_add_qname(w);
+    }
+    /* The keys of the labels written out are kept where their entries will go:
+     * past comp_count nothing is looked at. */
+    unsigned base = w->comp_count;
+    unsigned k = 0;
+    size_t off = 0;
+    int ptr = -1;
+    while (name[off] != 0) {
+        uint32_t key = comp_key(name + off, n - off);
+        ptr = comp_find(w, name + off, n - off, key);
+        if (ptr >= 0) {
+            break;
+        }
+        if (base + k < DNS_COMP_MAX) {
+            w->comp_key[base + k] = key;
+        }
+        k++;
+        off += 1u + name[off];
+    }
+    size_t need = off + (ptr >= 0 ? 2 : 1);
+    if (room(w) < need) {
+        return -1;
+    }
+    uint8_t *out = w->buf + w->len;
+    copy_short(out, name, off);
+    if (ptr >= 0) {
+        wr16(out + off, (uint16_t)(0xC000u | (unsigned)ptr));
+    } else {
+        out[off] = 0;
+    }
+    /* Offsets past 0x3FFF cannot be pointed at (14-bit pointer). */
+    size_t at = 0;
+    for (unsigned i = base; i < base + k && i < DNS_COMP_MAX && w->len + at <= 0x3FFF; i++) {
+        w->comp[i] = (uint16_t)(w->len + at);
+        w->comp_name[i] = name + at;
+        w->comp_count = i + 1;
+        at += 1u + name[at];
+    }
+    w->len += need;
+    return 0;
 }
 
 static int put_bytes(dns_writer_t *w, const uint8_t *p, size_t n)
@@ -194,9 +266,11 @@ static int put_bytes(dns_writer_t *w, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* RDATA with compressible names (RFC 3597 section 4 lists the RFC 1035 types). */
+/* RDATA with compressible names (RFC 3597 section 4 lists the RFC 1035 types).
+ * rdata is well formed, so a name that ends it is as long as what is left. */
 static int put_rdata(dns_writer_t *w, uint16_t type, const uint8_t *rd, uint16_t rdlen)
 {
+    size_t n1;
     switch (type) {
     case DNS_TYPE_NS:
     case DNS_TYPE_CNAME:
@@ -204,20 +278,28 @@ static int put_rdata(dns_writer_t *w, uint16_t type, const uint8_t *rd, uint16_t
     case DNS_TYPE_MB:
     case DNS_TYPE_MG:
     case DNS_TYPE_MR:
-        return put_name(w, rd);
+        return put_name(w, rd, rdlen);
     case DNS_TYPE_MX:
-        if (put_bytes(w, rd, 2) < 0) {
+        if (room(w) < 2) {
             return -1;
         }
-        return put_name(w, rd + 2);
-    case DNS_TYPE_SOA:
-    case DNS_TYPE_MINFO: {
-        size_t n1 = dns_name_len(rd, rdlen);
-        size_t n2 = dns_name_len(rd + n1, rdlen - n1);
-        if (put_name(w, rd) < 0 || put_name(w, rd + n1) < 0) {
+        memcpy(w->buf + w->len, rd, 2);
+        w->len += 2;
+        return put_name(w, rd + 2, rdlen - 2u);
+    case DNS_TYPE_MINFO:
+        n1 = name_len(rd);
+        if (put_name(w, rd, n1) < 0) {
             return -1;
         }
-        return put_bytes(w, rd + n1 + n2, rdlen - n1 - n2);
+        return put_name(w, rd + n1, rdlen - n1);
+    case DNS_TYPE_SOA: {
+        /* MNAME, RNAME, then five 32-bit fields. */
+        n1 = name_len(rd);
+        size_t n2 = rdlen - n1 - 20u;
+        if (put_name(w, rd, n1) < 0 || put_name(w, rd + n1, n2) < 0) {
+            return -1;
+        }
+        return put_bytes(w, rd + n1 + n2, 20);
     }
     default:
         return put_bytes(w, rd, rdlen);
@@ -227,14 +309,15 @@ static int put_rdata(dns_writer_t *w, uint16_t type, const uint8_t *rd, uint16_t
 int dns_writer_put_rr(dns_writer_t *w, dns_section_t sec, const uint8_t *owner, uint16_t type,
                       uint16_t rclass, uint32_t ttl_s, const uint8_t *rdata, uint16_t rdlen)
 {
-    dns_writer_mark_t m = dns_writer_mark(w);
+    size_t start = w->len;
+    unsigned comp_count = w->comp_count;
     if (owner == NULL) {
         if (room(w) < 2) {
             return -1;
         }
         wr16(w->buf + w->len, 0xC000u | DNS_HEADER_LEN);
         w->len += 2;
-    } else if (put_name(w, owner) < 0) {
+    } else if (put_name(w, owner, name_len(owner)) < 0) {
         goto fail;
     }
     if (room(w) < 10) {
@@ -245,16 +328,28 @@ int dns_writer_put_rr(dns_writer_t *w, dns_section_t sec, const uint8_t *owner, 
     wr16(rr + 2, rclass);
     wr32(rr + 4, ttl_s);
     w->len += 10;
-    size_t start = w->len;
+    size_t rd_start = w->len;
     if (put_rdata(w, type, rdata, rdlen) < 0) {
         goto fail;
     }
-    wr16(rr + 8, (uint16_t)(w->len - start));
+    wr16(rr + 8, (uint16_t)(w->len - rd_start));
     w->counts[sec]++;
     return 0;
 fail:
-    dns_writer_rollback(w, m);
+    w->len = start;
+    comp_truncate(w, comp_count);
     return -1;
+}
+
+/* Is off among the dictionary entries from index from on? */
+static bool comp_has(const dns_writer_t *w, unsigned from, size_t off)
+{
+    for (unsigned i = from; i < w->comp_count; i++) {
+        if (w->comp[i] == off) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Types whose RDATA has names that may be compressed (as put_rdata). */
@@ -279,41 +374,73 @@ static bool has_compressible_rdata(uint16_t type)
 int dns_writer_put_rrset(dns_writer_t *w, dns_section_t sec, const uint8_t *owner,
                          uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count)
 {
-    if (owner == NULL && !has_compressible_rdata(type)) {
-        /* Most answers: the QNAME's A, AAAA, TXT or a service's addresses.
-         * Every RR is a pointer to the QNAME, the same 8 octets of type,
-         * class and TTL, and its RDATA as stored, so the size is known up
-         * front: one room check, no marks, no name lookups. */
+    if (!has_compressible_rdata(type) && count > 0 && (owner == NULL || owner[0] != 0)) {
+        /* Most RRsets: A, AAAA, TXT and a service's addresses, in the answer
+         * or (for MX and NS targets) the additional section. Only the owner
+         * is a name, the same in every record: the first record's owner is
+         * compressed, and every later one is a pointer to where that one
+         * starts (its first label, which was added to the dictionary as the
+         * whole name), or the pointer it consists of. That is what
+         * compressing each owner would give, so the size of the rest is known
+         * up front: one room check, no marks, no name lookups. */
+        size_t start = w->len;
+        unsigned comp_count = w->comp_count;
+        uint16_t ptr = 0xC000u | DNS_HEADER_LEN;
         size_t need = 0;
+        if (owner == NULL) {
+            need = 2;
+        } else {
+            if (put_name(w, owner, name_len(owner)) < 0) {
+                return -1;
+            }
+            const uint8_t *o = w->buf + start;
+            if ((o[0] & 0xC0) == 0xC0) {
+                ptr = (uint16_t)(o[0] << 8 | o[1]);
+            } else if (comp_has(w, comp_count, start)) {
+                ptr = (uint16_t)(0xC000u | start);
+            } else if (count > 1) {
+                /* Not in the dictionary (full, or too far in): no shortcut. */
+                w->len = start;
+                comp_truncate(w, comp_count);
+                goto general;
+            }
+        }
         for (size_t i = 0; i < count; i++) {
             need += 12u + rrs[i].len;
         }
+        need -= 2; /* the first owner is counted above */
         if (room(w) < need) {
+            w->len = start;
+            comp_truncate(w, comp_count);
             return -1;
         }
-        uint8_t fixed[10];
-        wr16(fixed, 0xC000u | DNS_HEADER_LEN);
-        wr16(fixed + 2, type);
-        wr16(fixed + 4, DNS_CLASS_IN);
-        wr32(fixed + 6, ttl_s);
+        uint8_t fixed[8];
+        wr16(fixed, type);
+        wr16(fixed + 2, DNS_CLASS_IN);
+        wr32(fixed + 4, ttl_s);
         uint8_t *p = w->buf + w->len;
         for (size_t i = 0; i < count; i++) {
+            if (i > 0 || owner == NULL) {
+                wr16(p, ptr);
+                p += 2;
+            }
             memcpy(p, fixed, sizeof(fixed));
-            wr16(p + 10, rrs[i].len);
+            wr16(p + 8, rrs[i].len);
             /* Constant sizes for A and AAAA: copied inline, not by a library call. */
             if (rrs[i].len == 4) {
-                memcpy(p + 12, rrs[i].data, 4);
+                memcpy(p + 10, rrs[i].data, 4);
             } else if (rrs[i].len == 16) {
-                memcpy(p + 12, rrs[i].data, 16);
+                memcpy(p + 10, rrs[i].data, 16);
             } else {
-                memcpy(p + 12, rrs[i].data, rrs[i].len);
+                memcpy(p + 10, rrs[i].data, rrs[i].len);
             }
-            p += 12u + rrs[i].len;
+            p += 10u + rrs[i].len;
         }
         w->len += need;
         w->counts[sec] = (uint16_t)(w->counts[sec] + count);
         return 0;
     }
+general:;
     dns_writer_mark_t m = dns_writer_mark(w);
     for (size_t i = 0; i < count; i++) {
         if (dns_writer_put_rr(w, sec, owner, type, DNS_CLASS_IN, ttl_s, rrs[i].data, rrs[i].len) <

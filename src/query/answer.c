@@ -219,7 +219,7 @@ static step_t answer_node(answer_t *a, const zone_node_t *node, const uint8_t *o
             return st; /* a service name has no static A, AAAA or CNAME */
         }
     }
-    const zone_rrset_t *cname = zone_node_rrset(node, DNS_TYPE_CNAME);
+    const zone_rrset_t *cname = zone_node_cname(node);
     if (cname != NULL && qtype != DNS_TYPE_CNAME) {
         put_answer_rrset(a, owner, cname);
         if (qtype == DNS_TYPE_ANY) {
@@ -464,7 +464,19 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         break;
     }
     w->stats.qtypes[req->transport == SERVER_TCP ? 1 : 0][query_qtype_class(q.qtype)]++;
-    answer_t a = {.snap = snap, .q = &q, .wk = w, .req = req};
+    /* Field by field: the writer's compression dictionary makes the struct a
+     * couple of kilobytes, which a designated initializer would zero for every
+     * query. dns_writer_begin sets up the writer; client is filled on first use. */
+    answer_t a;
+    a.snap = snap;
+    a.q = &q;
+    a.wk = w;
+    a.req = req;
+    a.is_aa = false;
+    a.is_tc = false;
+    a.has_client = false;
+    a.scope_bits = 0;
+    a.neg_ttl_cap_s = 0;
     size_t limit = cap;
     if (req->transport == SERVER_UDP) {
         /* RFC 6891 6.2.5: use the smaller of the two payload sizes, never below 512. */

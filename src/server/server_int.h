@@ -107,6 +107,11 @@ struct server_worker {
     struct sockaddr_storage rx_peer[SERVER_UDP_BATCH];
     server_cmsg_buf_t rx_cmsg[SERVER_UDP_BATCH];
     uint8_t *rx_buf; /* SERVER_UDP_BATCH * SERVER_UDP_RX_BUF */
+    /* Receive headers whose in/out fields (name and control lengths, flags)
+     * recvmmsg may have changed since they were last set, and the control
+     * length they were set for (it differs between listeners). */
+    unsigned rx_dirty;
+    size_t rx_controllen;
     struct mmsghdr tx_msgs[SERVER_UDP_BATCH];
     struct iovec tx_iov[SERVER_UDP_BATCH];
     server_cmsg_buf_t tx_cmsg[SERVER_UDP_BATCH];

@@ -92,6 +92,9 @@ static void conn_process(server_conn_t *c)
     size_t staged = 0; /* octets of answers in w->tcp_resp */
     bool is_broken = false;
 
+    if (cb->batch_begin != NULL) {
+        cb->batch_begin(w->ctx);
+    }
     while (avail - pos >= 2) {
         if (out_len + staged > SERVER_TCP_OUT_MAX) {
             bufferevent_disable(c->bev, EV_READ);
@@ -135,6 +138,9 @@ static void conn_process(server_conn_t *c)
         resp[0] = (uint8_t)(rlen >> 8);
         resp[1] = (uint8_t)(rlen & 0xff);
         staged += 2 + rlen;
+    }
+    if (cb->batch_end != NULL) {
+        cb->batch_end(w->ctx);
     }
     if (!is_broken && staged > 0 && evbuffer_add(out, w->tcp_resp, staged) != 0) {
         is_broken = true;

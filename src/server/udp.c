@@ -25,6 +25,9 @@ void server_udp_worker_init(server_worker_t *w)
         th->msg_iov = &w->tx_iov[i];
         th->msg_iovlen = 1;
     }
+    /* server_udp_read_cb sets the in/out fields before the first read. */
+    w->rx_dirty = SERVER_UDP_BATCH;
+    w->rx_controllen = 0;
 }
 
 /* Build into out the control message that makes the answer to rh leave from
@@ -123,6 +126,9 @@ static void udp_batch_handle(server_listener_t *l, int fd, unsigned n)
     uint64_t truncated = 0;
 
     server_counter_add(&w->ctr.udp_received, n);
+    if (cb->batch_begin != NULL) {
+        cb->batch_begin(w->ctx);
+    }
     for (unsigned i = 0; i < n; i++) {
         struct msghdr *rh = &w->rx_msgs[i].msg_hdr;
         if (rh->msg_flags & MSG_TRUNC) {
@@ -162,6 +168,9 @@ static void udp_batch_handle(server_listener_t *l, int fd, unsigned n)
         used += rlen;
         ntx++;
     }
+    if (cb->batch_end != NULL) {
+        cb->batch_end(w->ctx);
+    }
     server_counter_add(&w->ctr.udp_truncated, truncated);
     udp_send(l, fd, ntx);
 
@@ -187,14 +196,24 @@ void server_udp_read_cb(evutil_socket_t fd, short what, void *arg)
      * the level-triggered event fire again after the base ran the other
      * active events (TCP connections, stop). */
     size_t controllen = l->has_pktinfo ? sizeof(w->rx_cmsg[0].buf) : 0;
+    if (controllen != w->rx_controllen) {
+        w->rx_controllen = controllen;
+        w->rx_dirty = SERVER_UDP_BATCH;
+    }
     for (unsigned round = 0; round < SERVER_UDP_ROUNDS; round++) {
-        for (unsigned i = 0; i < SERVER_UDP_BATCH; i++) {
+        /* recvmmsg writes these fields only in the headers it fills, so
+         * only those of the last batch need setting again. */
+        for (unsigned i = 0; i < w->rx_dirty; i++) {
             struct msghdr *rh = &w->rx_msgs[i].msg_hdr;
             rh->msg_namelen = sizeof(w->rx_peer[i]);
             rh->msg_controllen = controllen;
             rh->msg_flags = 0;
         }
+        w->rx_dirty = 0;
         int n = recvmmsg(fd, w->rx_msgs, SERVER_UDP_BATCH, MSG_DONTWAIT, NULL);
+        if (n > 0) {
+            w->rx_dirty = (unsigned)n;
+        }
         if (n < 0) {
             int err = errno;
             uint64_t suppressed;

@@ -7,37 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint64_t zone_name_hash(const uint8_t *name, size_t len)
-{
-    /* Eight octets per multiply: every query hashes its name (and, for NXDOMAIN, its
-     * ancestors), and a byte at a time was a tenth of a static answer's instructions.
-     * A multiply only carries bits upwards, so the last steps fold the high half down:
-     * the table index is the low bits. Spreads n0000000..n0999999 over 2^20 buckets as
-     * evenly as FNV-1a did. */
-    const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t h = (uint64_t)len * k;
-    uint64_t x;
-    if (len < 8) {
-        x = 0;
-        for (size_t i = 0; i < len; i++) {
-            x = x << 8 | name[i];
-        }
-        h = (h ^ x) * k;
-    } else {
-        for (size_t i = 0; i + 8 < len; i += 8) {
-            memcpy(&x, name + i, 8);
-            h = (h ^ x) * k;
-        }
-        /* The last 8 octets, overlapping the word before if need be: a
-         * fixed-size load, where copying the tail took a library call. */
-        memcpy(&x, name + len - 8, 8);
-        h = (h ^ x) * k;
-    }
-    h ^= h >> 32;
-    h *= 0xD6E8FEB86659FD93ull;
-    return h ^ (h >> 32);
-}
-
 bool zone_name_in(const zone_t *z, const uint8_t *name, size_t len)
 {
     if (len < z->origin_len) {
@@ -73,13 +42,7 @@ static void rehash(zone_t *z)
 
 const zone_node_t *zone_node_find(const zone_t *z, const uint8_t *name, size_t len)
 {
-    size_t k = zone_name_hash(name, len) & (z->bucket_count - 1);
-    for (const zone_node_t *n = z->buckets[k]; n != NULL; n = n->hash_next) {
-        if (n->name_len == len && memcmp(n->name, name, len) == 0) {
-            return n;
-        }
-    }
-    return NULL;
+    return zone_node_find_inline(z, name, len);
 }
 
 /* Is n the node of name (len octets)? */
@@ -139,19 +102,6 @@ static int type_cmp(const void *a, const void *b)
 {
     const zone_rrset_t *x = a, *y = b;
     return (int)x->type - (int)y->type;
-}
-
-const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type)
-{
-    for (uint16_t i = 0; i < n->rrset_count; i++) {
-        if (n->rrsets[i].type == type) {
-            return &n->rrsets[i];
-        }
-        if (n->rrsets[i].type > type) {
-            break;
-        }
-    }
-    return NULL;
 }
 
 /* The target name inside the RDATA of types that name another owner. */

@@ -7,7 +7,7 @@ zone_match_t zone_lookup(const zone_t *z, const uint8_t *qname, size_t len, unsi
                          bool is_ds, const zone_node_t **node)
 {
     (void)labels;
-    const zone_node_t *n = zone_node_find(z, qname, len);
+    const zone_node_t *n = zone_node_find_inline(z, qname, len);
     if (n != NULL) {
         if (n->flags & ZONE_NODE_OCCLUDED) {
             *node = n->cut;
@@ -26,7 +26,7 @@ zone_match_t zone_lookup(const zone_t *z, const uint8_t *qname, size_t len, unsi
     size_t off = 0;
     while (len - off > z->origin_len) {
         off += 1u + qname[off];
-        const zone_node_t *a = zone_node_find(z, qname + off, len - off);
+        const zone_node_t *a = zone_node_find_inline(z, qname + off, len - off);
         if (a == NULL) {
             continue;
         }
@@ -50,7 +50,7 @@ zone_match_t zone_lookup(const zone_t *z, const uint8_t *qname, size_t len, unsi
                 wild[0] = 1;
                 wild[1] = '*';
                 memcpy(wild + 2, qname + off, len - off);
-                const zone_node_t *w = zone_node_find(z, wild, wlen);
+                const zone_node_t *w = zone_node_find_inline(z, wild, wlen);
                 if (w != NULL) {
                     *node = w;
                     return ZONE_MATCH_WILDCARD;

@@ -122,7 +122,7 @@ const zone_t *zone_set_find(const zone_set_t *s, const uint8_t *qname, size_t le
             if (olen > len || (skip_apex_of && olen == len)) {
                 continue;
             }
-            if (memcmp(qname + len - olen, z->origin, olen) == 0 &&
+            if (zone_name_eq(qname + len - olen, z->origin, olen) &&
                 is_label_start(qname, len - olen)) {
                 return z;
             }

@@ -478,6 +478,62 @@ static void test_parse_trailing_octet_formerr(void **state)
     assert_true(q.has_question);
 }
 
+static void test_parse_octet_after_opt_formerr(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    simple_query(&p, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0);
+    opt_end(&p);
+    put8(&p, 0);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+}
+
+static void test_parse_opt_rdlength_past_end_formerr(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    simple_query(&p, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0);
+    opt_end(&p);
+    p.b[p.opt_rdlen_at + 1] = 1; /* one octet of RDATA that is not there */
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+}
+
+static void test_parse_opt_cut_short_formerr(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    simple_query(&p, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0);
+    opt_end(&p);
+    p.len -= 1; /* half of RDLENGTH */
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+}
+
+static void test_parse_one_additional_record_not_opt_accepted(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    simple_query(&p, 0, 0, 1);
+    put8(&p, 0); /* root owner, TXT, IN, TTL 0, RDLENGTH 1, one empty string */
+    put16(&p, DNS_TYPE_TXT);
+    put16(&p, DNS_CLASS_IN);
+    put32(&p, 0);
+    put16(&p, 1);
+    put8(&p, 0);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_OK);
+    assert_false(q.has_edns);
+}
+
 static void test_parse_two_opt_formerr(void **state)
 {
     (void)state;
@@ -978,6 +1034,10 @@ int main(void)
         cmocka_unit_test(test_parse_name_256_formerr),
         cmocka_unit_test(test_parse_truncated_qtype_or_qclass_formerr),
         cmocka_unit_test(test_parse_trailing_octet_formerr),
+        cmocka_unit_test(test_parse_octet_after_opt_formerr),
+        cmocka_unit_test(test_parse_opt_rdlength_past_end_formerr),
+        cmocka_unit_test(test_parse_opt_cut_short_formerr),
+        cmocka_unit_test(test_parse_one_additional_record_not_opt_accepted),
         cmocka_unit_test(test_parse_two_opt_formerr),
         cmocka_unit_test(test_parse_opt_in_answer_section_formerr),
         cmocka_unit_test(test_parse_opt_in_authority_section_formerr),

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <ldns/ldns.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,173 @@ static void test_write_soa_both_names_compressed(void **state)
     assert_rdf_text(ldns_pkt_authority(pkt), 0, 1, "hostmaster.example.com.");
     assert_rdf_text(ldns_pkt_authority(pkt), 0, 6, "300");
     ldns_pkt_free(pkt);
+}
+
+static void test_write_rrset_owner_repeats_as_pointer_to_its_first_copy(void **state)
+{
+    (void)state;
+    static const uint8_t www[] = "\003www\007example\003com";
+    static const uint8_t apex[] = "\007example\003com";
+    static const uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
+    const dns_rdata_t rrs[2] = {{a1, 4}, {a2, 4}};
+    /* "www" then a pointer to the QNAME; the second owner points at the first (29 = 0x1D).
+     * The apex is the QNAME itself: both owners are pointers to 12. */
+    static const uint8_t want[] = {
+        0x03, 'w',  'w',  'w',  0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0E, 0x10,
+        0x00, 0x04, 192,  0,    2,    1,
+        0xC0, 0x1D, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0E, 0x10, 0x00, 0x04, 192,  0,
+        2,    2,
+        0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0E, 0x10, 0x00, 0x04, 192,  0,
+        2,    1,
+        0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0E, 0x10, 0x00, 0x04, 192,  0,
+        2,    2,
+    };
+    query_t qu;
+    uint8_t buf[512];
+    dns_writer_t w;
+    example_query(&qu, DNS_TYPE_MX);
+
+    assert_int_equal(dns_writer_begin(&w, buf, sizeof(buf), 512, &qu.q, qu.pkt), 0);
+    assert_int_equal(
+        dns_writer_put_rrset(&w, DNS_SECTION_ADDITIONAL, www, DNS_TYPE_A, TTL, rrs, 2), 0);
+    assert_int_equal(
+        dns_writer_put_rrset(&w, DNS_SECTION_ADDITIONAL, apex, DNS_TYPE_A, TTL, rrs, 2), 0);
+    size_t len = dns_writer_finish(&w, 0);
+    assert_int_equal(len, 29 + sizeof(want));
+    assert_memory_equal(buf + 29, want, sizeof(want));
+    assert_int_equal(rd16(buf + 10), 4);
+    ldns_pkt_free(ldns_parse(buf, len));
+}
+
+static void test_write_name_with_same_key_as_qname_not_compressed_into_it(void **state)
+{
+    (void)state;
+    /* As long as "ExAmPlE.CoM", with the same first label length and first
+     * two letters: only "com" may be shared (the QNAME's at 20 = 0x14). */
+    static const uint8_t other[] = "\007exAMPLX\003com";
+    static const uint8_t addr[4] = {192, 0, 2, 1};
+    static const uint8_t want_owner[] = {0x07, 'e', 'x', 'A', 'M', 'P', 'L', 'X', 0xC0, 0x14};
+    query_t qu;
+    uint8_t buf[512];
+    dns_writer_t w;
+    example_query(&qu, DNS_TYPE_A);
+
+    assert_int_equal(dns_writer_begin(&w, buf, sizeof(buf), 512, &qu.q, qu.pkt), 0);
+    assert_int_equal(dns_writer_put_rr(&w, DNS_SECTION_ANSWER, other, DNS_TYPE_A, DNS_CLASS_IN,
+                                       TTL, addr, 4),
+                     0);
+    assert_memory_equal(buf + 29, want_owner, sizeof(want_owner));
+}
+
+static void test_write_names_compared_without_regard_to_case(void **state)
+{
+    (void)state;
+    /* A name with capitals (as a DNAME substitution writes) still meets the
+     * QNAME, and a later lower-case name meets it in turn (at 29 = 0x1D). */
+    static const uint8_t upper[] = "\001A\007EXAMPLE\003COM";
+    static const uint8_t lower[] = "\001a\007example\003com";
+    static const uint8_t addr[4] = {192, 0, 2, 1};
+    static const uint8_t want_first[] = {0x01, 'A', 0xC0, 0x0C};
+    static const uint8_t want_second[] = {0xC0, 0x1D};
+    query_t qu;
+    uint8_t buf[512];
+    dns_writer_t w;
+    example_query(&qu, DNS_TYPE_A);
+
+    assert_int_equal(dns_writer_begin(&w, buf, sizeof(buf), 512, &qu.q, qu.pkt), 0);
+    assert_int_equal(dns_writer_put_rr(&w, DNS_SECTION_ANSWER, upper, DNS_TYPE_A, DNS_CLASS_IN,
+                                       TTL, addr, 4),
+                     0);
+    assert_int_equal(dns_writer_put_rr(&w, DNS_SECTION_ANSWER, lower, DNS_TYPE_A, DNS_CLASS_IN,
+                                       TTL, addr, 4),
+                     0);
+    assert_memory_equal(buf + 29, want_first, sizeof(want_first));
+    assert_memory_equal(buf + 29 + 4 + 14, want_second, sizeof(want_second));
+}
+
+/* A name seen in a message, lower-cased, for model_name_size. */
+typedef struct seen_name {
+    uint8_t lc[256];
+    size_t len;
+} seen_name_t;
+
+/* Octets a name takes when compressed as well as possible against the names
+ * (and their suffixes) in seen, which it then joins. */
+static size_t model_name_size(seen_name_t *seen, size_t *n_seen, const uint8_t *name)
+{
+    size_t size = 0;
+    for (const uint8_t *p = name; *p != 0; p += 1u + *p) {
+        seen_name_t s = {.len = 1};
+        while (p[s.len - 1] != 0) {
+            s.len += 1u + p[s.len - 1];
+        }
+        for (size_t i = 0; i < s.len; i++) {
+            s.lc[i] = (uint8_t)tolower(p[i]);
+        }
+        for (size_t k = 0; k < *n_seen; k++) {
+            if (seen[k].len == s.len && memcmp(seen[k].lc, s.lc, s.len) == 0) {
+                return size + 2;
+            }
+        }
+        seen[(*n_seen)++] = s;
+        size += 1u + *p;
+    }
+    return size + 1;
+}
+
+static void test_write_compression_as_tight_as_a_full_search(void **state)
+{
+    (void)state;
+    /* Names sharing suffixes in many ways, written as owners in a pseudo-random
+     * order: every message must decode to the same names and be as small as a
+     * search of every earlier name gives. */
+    static const char *const names[] = {
+        "\003www\007example\003com", "\003WWW\007Example\003COM", "\001a\003www\007example\003com",
+        "\003ns1\007example\003net", "\003ns1\007example\003com", "\007example\003net",
+        "\002xx\003ns1\007example\003net", "\003com", "\004mail\003ns1\007example\003com",
+        "\007exampl3\003com", "\007exAMple\003org", "\001b\001a\003www\007example\003com",
+    };
+    enum { N = sizeof(names) / sizeof(names[0]) };
+    static const uint8_t addr[4] = {192, 0, 2, 1};
+    uint32_t rng = 12345;
+    for (int round = 0; round < 200; round++) {
+        query_t qu;
+        uint8_t buf[2048];
+        dns_writer_t w;
+        example_query(&qu, DNS_TYPE_A);
+        assert_int_equal(dns_writer_begin(&w, buf, sizeof(buf), sizeof(buf), &qu.q, qu.pkt), 0);
+        static seen_name_t seen[512];
+        size_t n_seen = 0;
+        /* The QNAME's suffixes are in the message from the start. */
+        (void)model_name_size(seen, &n_seen, (const uint8_t *)"\007example\003com");
+        size_t want = 29;
+        int order[8];
+        for (int i = 0; i < 8; i++) {
+            rng = rng * 1103515245u + 12345u;
+            order[i] = (int)((rng >> 16) % N);
+            const uint8_t *name = (const uint8_t *)names[order[i]];
+            assert_int_equal(dns_writer_put_rr(&w, DNS_SECTION_ANSWER, name, DNS_TYPE_A,
+                                               DNS_CLASS_IN, TTL, addr, 4),
+                             0);
+            want += model_name_size(seen, &n_seen, name) + 14;
+        }
+        size_t len = dns_writer_finish(&w, 0);
+        assert_int_equal(len, want);
+        ldns_pkt *pkt = ldns_parse(buf, len);
+        for (int i = 0; i < 8; i++) {
+            ldns_rdf *got = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(pkt), (size_t)i));
+            const uint8_t *name = (const uint8_t *)names[order[i]];
+            size_t nlen = 1;
+            while (name[nlen - 1] != 0) {
+                nlen += 1u + name[nlen - 1];
+            }
+            assert_int_equal(ldns_rdf_size(got), nlen);
+            for (size_t k = 0; k < nlen; k++) {
+                assert_int_equal(tolower(ldns_rdf_data(got)[k]), tolower(name[k]));
+            }
+        }
+        ldns_pkt_free(pkt);
+    }
 }
 
 static void test_write_srv_target_copied_verbatim(void **state)
@@ -806,6 +974,10 @@ int main(void)
         cmocka_unit_test(test_write_names_compressed_into_previous_rdata),
         cmocka_unit_test(test_write_mx_exchange_compressed),
         cmocka_unit_test(test_write_soa_both_names_compressed),
+        cmocka_unit_test(test_write_rrset_owner_repeats_as_pointer_to_its_first_copy),
+        cmocka_unit_test(test_write_name_with_same_key_as_qname_not_compressed_into_it),
+        cmocka_unit_test(test_write_names_compared_without_regard_to_case),
+        cmocka_unit_test(test_write_compression_as_tight_as_a_full_search),
         cmocka_unit_test(test_write_srv_target_copied_verbatim),
         cmocka_unit_test(test_write_txt_copied_verbatim),
         cmocka_unit_test(test_write_rrset_that_does_not_fit_leaves_writer_unchanged),

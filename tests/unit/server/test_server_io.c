@@ -42,11 +42,16 @@ typedef struct seen {
     atomic_uint index_mask;
     atomic_bool is_bad_peer;
     atomic_bool is_bad_ctx;
+    bool has_batches;          /* the batch hooks are installed */
+    atomic_uint batch_begins;
+    atomic_uint batch_ends;
+    atomic_bool is_bad_batch;  /* a hook out of turn, or a request outside a batch */
 } seen_t;
 
 typedef struct worker_ctx {
     seen_t *seen;
     unsigned index;
+    bool is_in_batch;          /* only its own worker thread touches it */
 } worker_ctx_t;
 
 static seen_t seen;
@@ -62,6 +67,7 @@ static void *ctx_new(void *arg, unsigned index)
     }
     c->seen = st;
     c->index = index;
+    c->is_in_batch = false;
     atomic_fetch_add(&st->ctx_new, 1);
     atomic_fetch_or(&st->index_mask, 1u << index);
     return c;
@@ -101,6 +107,9 @@ static size_t echo_handle(void *ctx, const server_request_t *req, uint8_t *resp,
         return 0;
     }
     atomic_fetch_add(req->transport == SERVER_TCP ? &seen.handled_tcp : &seen.handled_udp, 1);
+    if (seen.has_batches && !c->is_in_batch) {
+        atomic_store(&seen.is_bad_batch, true);
+    }
     if (!is_loopback_peer(req->peer, req->peer_len)) {
         atomic_store(&seen.is_bad_peer, true);
     }
@@ -123,6 +132,26 @@ static size_t echo_handle(void *ctx, const server_request_t *req, uint8_t *resp,
         len = BIG_RESP_LEN;
     }
     return len;
+}
+
+static void batch_begin(void *ctx)
+{
+    worker_ctx_t *c = ctx;
+    if (c->is_in_batch) {
+        atomic_store(&seen.is_bad_batch, true);
+    }
+    c->is_in_batch = true;
+    atomic_fetch_add(&seen.batch_begins, 1);
+}
+
+static void batch_end(void *ctx)
+{
+    worker_ctx_t *c = ctx;
+    if (!c->is_in_batch) {
+        atomic_store(&seen.is_bad_batch, true);
+    }
+    c->is_in_batch = false;
+    atomic_fetch_add(&seen.batch_ends, 1);
 }
 
 static int64_t now_ms(void)
@@ -164,13 +193,18 @@ static conf_server_t server_conf(int family, unsigned idle_ms, unsigned max_conn
     return cfg;
 }
 
-/* Start a 2-worker server on family's loopback address, port 0; rc gets server_new's result. */
-static server_t *server_up(int family, unsigned idle_ms, unsigned max_conns, int *rc)
+/* Start a 2-worker server on family's loopback address, port 0; rc gets
+ * server_new's result. With has_batches the batch hooks are installed. */
+static server_t *server_up_hooks(int family, unsigned idle_ms, unsigned max_conns,
+                                 bool has_batches, int *rc)
 {
     memset(&seen, 0, sizeof(seen));
+    seen.has_batches = has_batches;
     conf_server_t cfg = server_conf(family, idle_ms, max_conns);
     server_callbacks_t cb = {
         .handle = echo_handle,
+        .batch_begin = has_batches ? batch_begin : NULL,
+        .batch_end = has_batches ? batch_end : NULL,
         .ctx_new = ctx_new,
         .ctx_free = ctx_free,
         .arg = &seen,
@@ -185,6 +219,11 @@ static server_t *server_up(int family, unsigned idle_ms, unsigned max_conns, int
     assert_int_not_equal(server_bound_port(s), 0);
     assert_int_equal(server_start(s), 0);
     return s;
+}
+
+static server_t *server_up(int family, unsigned idle_ms, unsigned max_conns, int *rc)
+{
+    return server_up_hooks(family, idle_ms, max_conns, false, rc);
 }
 
 static server_t *server_up_v4(unsigned idle_ms, unsigned max_conns)
@@ -208,6 +247,8 @@ static void server_down(server_t *s)
     assert_int_equal(atomic_load(&seen.index_mask), 3);
     assert_false(atomic_load(&seen.is_bad_peer));
     assert_false(atomic_load(&seen.is_bad_ctx));
+    assert_false(atomic_load(&seen.is_bad_batch));
+    assert_int_equal(atomic_load(&seen.batch_begins), atomic_load(&seen.batch_ends));
 }
 
 static int client(int family, int type, uint16_t port)
@@ -510,6 +551,39 @@ static void test_tcp_pipelined_queries_all_answered_in_order(void **state)
     server_down(s);
 }
 
+static void test_batch_hooks_enclose_every_udp_and_tcp_request(void **state)
+{
+    (void)state;
+    int rc;
+    server_t *s = server_up_hooks(AF_INET, 0, 0, true, &rc);
+    assert_int_equal(rc, 0);
+    uint16_t port = server_bound_port(s);
+    int ufd = client(AF_INET, SOCK_DGRAM, port);
+    for (uint16_t id = 1; id <= 20; id++) {
+        udp_query(ufd, id, udp_len_for(id));
+    }
+    for (int i = 0; i < 20; i++) {
+        uint8_t a[4096];
+        assert_true(udp_recv(ufd, a, sizeof(a)) >= 12);
+    }
+    int tfd = client(AF_INET, SOCK_STREAM, port);
+    uint8_t q[1024];
+    size_t n = 0;
+    n += tcp_frame(q + n, 1, 30);
+    n += tcp_frame(q + n, 2, 40);
+    send_all(tfd, q, n);
+    tcp_expect_answer(tfd, 1, 30);
+    tcp_expect_answer(tfd, 2, 40);
+    assert_int_equal(atomic_load(&seen.handled_udp), 20);
+    assert_int_equal(atomic_load(&seen.handled_tcp), 2);
+    /* At least one UDP batch and one TCP read; never one per request more than that. */
+    assert_true(atomic_load(&seen.batch_begins) >= 2);
+    assert_true(atomic_load(&seen.batch_begins) <= 22);
+    close(ufd);
+    close(tfd);
+    server_down(s);
+}
+
 static void test_tcp_split_query_reassembled(void **state)
 {
     (void)state;
@@ -803,6 +877,7 @@ int main(void)
         SERVER_TEST(test_udp_large_answers_all_sent),
         SERVER_TEST(test_tcp_one_query_answered),
         SERVER_TEST(test_tcp_pipelined_queries_all_answered_in_order),
+        SERVER_TEST(test_batch_hooks_enclose_every_udp_and_tcp_request),
         SERVER_TEST(test_tcp_split_query_reassembled),
         SERVER_TEST(test_tcp_two_connections_served_independently),
         SERVER_TEST(test_tcp_idle_connection_closed_after_timeout),

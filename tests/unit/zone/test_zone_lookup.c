@@ -580,6 +580,33 @@ static void test_service_attach_twice_refused(void **state)
     gslb_diag_free(d);
 }
 
+static void test_find_names_differing_in_one_octet_told_apart(void **state)
+{
+    (void)state;
+    /* Names compared a word at a time: a difference in the first octet, in
+     * the last word, in the part of it that overlaps the word before, and
+     * in names shorter than a word must all count. */
+    static const char text[] = "@ SOA ns hm 1 3600 900 604800 300\n"
+                               "@ NS ns\n"
+                               "ns A 192.0.2.1\n"
+                               "abcdefgh1 A 192.0.2.2\n"
+                               "abcdefghijklmno A 192.0.2.3\n";
+    zone_t *z = load_zone("eq.zone", text, "x.");
+    assert_non_null(find(z, "abcdefgh1.x."));
+    assert_null(find(z, "abcdefgh2.x."));
+    assert_null(find(z, "bbcdefgh1.x."));
+    assert_null(find(z, "abcdefgz1.x."));
+    assert_non_null(find(z, "abcdefghijklmno.x."));
+    assert_null(find(z, "abcdefghijklmnp.x."));
+    assert_null(find(z, "abcdefghijklmzo.x."));
+    assert_null(find(z, "abcdefghijklmn.x."));
+    assert_non_null(find(z, "ns.x."));
+    assert_null(find(z, "nt.x."));
+    assert_non_null(find(z, "x."));
+    assert_null(find(z, "y."));
+    zone_free(z);
+}
+
 #define ZONE_TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define SET_TEST(f) cmocka_unit_test_setup_teardown(f, setup_set, teardown_set)
 
@@ -613,6 +640,7 @@ int main(void)
         SET_TEST(test_set_find_unserved_name_none),
         cmocka_unit_test(test_set_of_many_zones_finds_the_most_specific),
         cmocka_unit_test(test_set_new_same_zone_twice_reported),
+        cmocka_unit_test(test_find_names_differing_in_one_octet_told_apart),
         ZONE_TEST(test_service_attach_name_without_data_creates_node),
         ZONE_TEST(test_service_attach_name_with_other_types_accepted),
         ZONE_TEST(test_service_attach_at_cut_refused),

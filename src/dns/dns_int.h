@@ -1,0 +1,75 @@
+/* dns: name helpers shared by the module's files, inline for the query path. */
+#ifndef GSLB_DNS_INT_H
+#define GSLB_DNS_INT_H
+
+#include "gslb/dns.h"
+
+#include <string.h>
+
+/* ASCII lower case of one octet. */
+static inline uint8_t dns_lower(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+/* Lower-case 8 octets at once: 0x20 is added to each octet in 'A'..'Z'. Label length
+ * octets (0..63) are never in that range, so a whole wire name goes through unchanged
+ * but for its letters, with no walk over the labels. */
+static inline uint64_t dns_lower8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t low7 = x & (0x7F * ones);
+    uint64_t ge_a = low7 + (0x80 - 'A') * ones;     /* high bit: low 7 bits >= 'A' */
+    uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones; /* high bit: low 7 bits > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~x & (0x80 * ones); /* ... and the octet is < 0x80 */
+    return x | (upper >> 2);
+}
+
+/* dns_name_lower, for callers on the query path. */
+static inline void dns_name_lower_inline(const uint8_t *name, size_t len, uint8_t *out)
+{
+    if (len < 8) {
+        for (size_t i = 0; i < len; i++) {
+            out[i] = dns_lower(name[i]);
+        }
+        return;
+    }
+    uint64_t x;
+    for (size_t i = 0; i + 8 < len; i += 8) {
+        memcpy(&x, name + i, 8);
+        x = dns_lower8(x);
+        memcpy(out + i, &x, 8);
+    }
+    /* The last 8 octets, overlapping the words before if need be: lower-casing
+     * twice changes nothing, and fixed-size copies need no library call. */
+    memcpy(&x, name + len - 8, 8);
+    x = dns_lower8(x);
+    memcpy(out + len - 8, &x, 8);
+}
+
+/* dns_name_scan, for callers on the query path. */
+static inline size_t dns_name_scan_inline(const uint8_t *p, size_t max, unsigned *labels)
+{
+    size_t i = 0;
+    unsigned n = 0;
+    for (;;) {
+        if (i >= max) {
+            return 0;
+        }
+        uint8_t l = p[i];
+        if (l > DNS_LABEL_MAX) {
+            return 0; /* a compression pointer or an extended label type (RFC 6891 5) */
+        }
+        i += 1u + l;
+        if (i > DNS_NAME_MAX) {
+            return 0;
+        }
+        if (l == 0) {
+            *labels = n;
+            return i;
+        }
+        n++;
+    }
+}
+
+#endif
