@@ -185,21 +185,26 @@ static void put_addresses(const policy_dc_t *dc, bool want_v6, const uint64_t *e
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
     size_t count = want_v6 ? dc->v6_count : dc->v4_count;
     uint16_t len = want_v6 ? 16 : 4;
-    uint32_t picked[POLICY_MAX_DC_ADDRS];
     size_t k = per_dc;
     if (k > POLICY_MAX_ANSWER - out->count) {
         k = POLICY_MAX_ANSWER - out->count;
     }
+    dns_rdata_t *rr = &out->rrs[out->count];
     size_t got;
     if (count <= 64 && (want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform)) {
+        uint32_t picked[64];
         got = policy_pick_uniform(eligible[0], k, rng, picked);
+        for (size_t j = 0; j < got; j++) {
+            rr[j].data = addrs[picked[j]].data;
+            rr[j].len = len;
+        }
     } else {
+        uint32_t picked[POLICY_MAX_DC_ADDRS];
         got = policy_pick_weighted(addrs, count, eligible, k, rng, picked);
-    }
-    dns_rdata_t *rr = &out->rrs[out->count];
-    for (size_t j = 0; j < got; j++) {
-        rr[j].data = addrs[picked[j]].data;
-        rr[j].len = len;
+        for (size_t j = 0; j < got; j++) {
+            rr[j].data = addrs[picked[j]].data;
+            rr[j].len = len;
+        }
     }
     out->count += got;
 }

@@ -70,6 +70,31 @@ size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, const uint64_t
 
 size_t policy_pick_uniform(uint64_t eligible, size_t k, uint64_t *rng, uint32_t *out)
 {
+    if (k == 0 || eligible == 0) {
+        return 0;
+    }
+    uint64_t rest = eligible & (eligible - 1);
+    if (rest == 0) {
+        out[0] = (uint32_t)__builtin_ctzll(eligible);
+        return 1;
+    }
+    if ((rest & (rest - 1)) == 0) {
+        /* Two eligible, the usual case: one random bit orders them, and
+         * with k == 1 the first is the pick. */
+        uint32_t a = (uint32_t)__builtin_ctzll(eligible);
+        uint32_t b = (uint32_t)__builtin_ctzll(rest);
+        if (policy_rng_next(rng) >> 63) {
+            uint32_t t = a;
+            a = b;
+            b = t;
+        }
+        out[0] = a;
+        if (k == 1) {
+            return 1;
+        }
+        out[1] = b;
+        return 2;
+    }
     uint32_t idx[64];
     size_t m = 0;
     while (eligible != 0) {

@@ -397,6 +397,26 @@ static void test_pick_uniform_only_eligible_never_repeats(void **state)
     assert_int_equal(out[0], 40);
 }
 
+/* Two eligible (the usual data center): both orders, and either one alone, equally likely. */
+static void test_pick_uniform_two_eligible_both_orders(void **state)
+{
+    (void)state;
+    uint64_t rng = 3;
+    const uint64_t eligible = (1ull << 4) | (1ull << 9);
+    size_t first4 = 0, single4 = 0;
+    for (size_t d = 0; d < DRAWS; d++) {
+        uint32_t out[2] = {UINT32_MAX, UINT32_MAX};
+        assert_int_equal(policy_pick_uniform(eligible, 2, &rng, out), 2);
+        assert_true((out[0] == 4 && out[1] == 9) || (out[0] == 9 && out[1] == 4));
+        first4 += out[0] == 4;
+        assert_int_equal(policy_pick_uniform(eligible, 1, &rng, out), 1);
+        assert_true(out[0] == 4 || out[0] == 9);
+        single4 += out[0] == 4;
+    }
+    assert_share(first4, DRAWS, 50.0);
+    assert_share(single4, DRAWS, 50.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_pick_weighted_equal_weights_uniform),
         cmocka_unit_test(test_pick_uniform_all_orders_equally_likely),
         cmocka_unit_test(test_pick_uniform_only_eligible_never_repeats),
+        cmocka_unit_test(test_pick_uniform_two_eligible_both_orders),
         cmocka_unit_test(test_order_weighted_first_place_follows_capacity_100_300),
         cmocka_unit_test(test_order_weighted_uses_weight_of_candidate_index),
         cmocka_unit_test(test_order_weighted_second_place_follows_remaining_weights),
