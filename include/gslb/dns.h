@@ -175,6 +175,8 @@ typedef enum dns_section {
  * walk over the message would do, but comparing flat names instead of
  * following pointers in the buffer. Hence the names given to the writer must
  * stay valid until the message is finished. */
+struct dns_wire_rrset;
+
 typedef struct dns_writer {
     uint8_t *buf;
     size_t cap;        /* buffer size */
@@ -191,6 +193,11 @@ typedef struct dns_writer {
     const uint8_t *comp_name[DNS_COMP_MAX];   /* its name, uncompressed, any letter case */
     const uint8_t *qname_lc; /* the query's lower-cased QNAME, for compression (may be NULL) */
     size_t qname_len;        /* its octets: buf[12 .. 12 + qname_len) is the echoed QNAME */
+    unsigned qname_labels;   /* its labels, root not counted */
+    /* A precompiled RRset written while the dictionary was still empty: its
+     * entries join the dictionary after the QNAME's, when those are made. */
+    const struct dns_wire_rrset *wire_pending;
+    size_t wire_at;          /* where that RRset starts in buf */
 } dns_writer_t;
 
 /* A writer position to roll back to (RFC 2181 9: an RRset is sent whole or not at all). */
@@ -229,6 +236,56 @@ int dns_writer_put_rr(dns_writer_t *w, dns_section_t sec, const uint8_t *owner, 
 /* Append a whole RRset of count records; all or nothing. Returns 0 or -1. */
 int dns_writer_put_rrset(dns_writer_t *w, dns_section_t sec, const uint8_t *owner,
                          uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count);
+
+#define DNS_WIRE_OCTETS 512 /* largest precompiled RRset */
+#define DNS_WIRE_RRS 8       /* most records in one */
+#define DNS_WIRE_PTRS 16     /* most compression pointers in one */
+#define DNS_WIRE_COMP 16     /* most dictionary entries it adds */
+#define DNS_WIRE_GUARDS 4    /* most names in its RDATA strictly below the anchor */
+
+/* An RRset in wire form, made once when a zone is loaded, that
+ * dns_writer_put_wire copies into a response instead of compressing its
+ * names again. It is what dns_writer_put_rrset writes, owner = anchor, right
+ * after a question whose QNAME is the anchor. For a QNAME that is the anchor
+ * with labels in front, the pointers move by the number of octets in front
+ * (the anchor and the record both start that much later) and the compression
+ * is the same as long as no RDATA name can be compressed into those labels:
+ * the QNAME's label just in front of the anchor differs from the label just
+ * in front of the anchor of every RDATA name below it (the guards). The
+ * struct holds pointers to the RDATA it was made from, which must outlive it. */
+typedef struct dns_wire_rrset {
+    uint16_t len;                              /* octets of wire */
+    uint8_t anchor_len;                        /* octets of the anchor name */
+    uint8_t rr_count;
+    uint8_t ptr_count;
+    uint8_t comp_count;
+    uint8_t guard_count;
+    uint16_t ttl_off[DNS_WIRE_RRS];            /* offset of each record's TTL */
+    uint16_t ptr_off[DNS_WIRE_PTRS];           /* offset of each compression pointer */
+    uint16_t comp_off[DNS_WIRE_COMP];          /* the dictionary entries it adds: offset, */
+    uint32_t comp_key[DNS_WIRE_COMP];          /* key and name, as dns_writer_t's */
+    const uint8_t *comp_name[DNS_WIRE_COMP];
+    const uint8_t *guard[DNS_WIRE_GUARDS];     /* labels, length octet first, any case */
+    uint8_t wire[DNS_WIRE_OCTETS];             /* as written after the anchor's question */
+} dns_wire_rrset_t;
+
+/* Make the wire form of the RRset (type, ttl_s, count records rrs) owned by
+ * anchor, a lower-case wire name of anchor_len octets. rrs must outlive out.
+ * Load path only (any thread). Returns 0, or -1 when the RRset does not
+ * qualify (too big, too many names or pointers); out is then unusable. */
+int dns_wire_rrset_build(dns_wire_rrset_t *out, const uint8_t *anchor, size_t anchor_len,
+                         uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count);
+
+/* Append the precompiled RRset t in section sec, every record with TTL ttl_s,
+ * exactly as dns_writer_put_rrset would have written it (owner = the anchor).
+ * Applies only while the message holds nothing but the question, and the
+ * anchor must then be the QNAME or a suffix of it on a label boundary.
+ * Returns 0 when written, -1 when it does not fit (nothing written: the
+ * caller sets TC as for dns_writer_put_rrset), 1 when it does not apply (the
+ * caller writes the RRset with dns_writer_put_rrset). Query path; no
+ * allocation. */
+int dns_writer_put_wire(dns_writer_t *w, dns_section_t sec, const dns_wire_rrset_t *t,
+                        uint32_t ttl_s);
 
 /* The OPT RR we send back (RFC 6891 6.1.2). */
 typedef struct dns_opt_out {

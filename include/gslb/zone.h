@@ -25,6 +25,7 @@ typedef struct zone_rrset {
      * additional-section processing (RFC 1035 3.3.9, 4.3.2) and CNAME chains. */
     const struct zone_node **targets;
     uint32_t line;              /* zone-file line of its first record, for messages */
+    uint16_t wire_id;           /* 1 + index of its precompiled form (zone_rrset_wire), or 0 */
 } zone_rrset_t;
 
 /* Node flags. */
@@ -88,6 +89,11 @@ const zone_node_t *zone_apex(const zone_t *z);
 const zone_rrset_t *zone_soa(const zone_t *z);
 /* TTL for negative answers: min(SOA TTL, SOA MINIMUM), RFC 2308 section 5. */
 uint32_t zone_negative_ttl(const zone_t *z);
+/* The precompiled form of an RRset of z at the apex with names in its RDATA
+ * (SOA, NS, MX, ...), anchored at the origin, or NULL when it has none. The
+ * SOA's serves negative answers too (RFC 2308 3: owner = the origin). Any
+ * thread; lives as long as z. */
+const dns_wire_rrset_t *zone_rrset_wire(const zone_t *z, const zone_rrset_t *set);
 size_t zone_node_count(const zone_t *z);
 
 /* Exact lookup of a lower-case wire name of len octets; NULL if absent. Never allocates. */

@@ -4,4 +4,5 @@ src_dns_libdns_a_SOURCES = \
 	src/dns/dns_int.h \
 	src/dns/name.c \
 	src/dns/parse.c \
+	src/dns/wire.c \
 	src/dns/write.c

@@ -60,6 +60,9 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
     w->has_qname_comp = false;
     w->qname_lc = NULL;
     w->qname_len = 0;
+    w->qname_labels = 0;
+    w->wire_pending = NULL;
+    w->wire_at = 0;
     w->qdcount = 0;
     w->flags = (uint16_t)(DNS_FLAG_QR | (q->flags & (0x7800u | DNS_FLAG_RD | DNS_FLAG_CD)));
     if (w->limit < DNS_HEADER_LEN) {
@@ -78,6 +81,7 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
         w->qdcount = 1;
         w->qname_lc = q->qname_lc;
         w->qname_len = q->qname_len;
+        w->qname_labels = q->qname_labels;
     }
     return 0;
 }
@@ -107,6 +111,9 @@ static inline void comp_truncate(dns_writer_t *w, unsigned comp_count)
 
 void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m)
 {
+    if (m.len <= w->wire_at) {
+        w->wire_pending = NULL; /* the precompiled RRset is gone with the rest */
+    }
     w->len = m.len;
     comp_truncate(w, m.comp_count);
     memcpy(w->counts, m.counts, sizeof(m.counts));
@@ -170,17 +177,28 @@ static inline void comp_add(dns_writer_t *w, size_t off, uint32_t key, const uin
     w->comp_name[i] = name;
 }
 
+/* The entries of a precompiled RRset written at offset at. */
+static void comp_add_wire(dns_writer_t *w, const dns_wire_rrset_t *t, size_t at)
+{
+    for (unsigned i = 0; i < t->comp_count; i++) {
+        comp_add(w, at + t->comp_off[i], t->comp_key[i], t->comp_name[i]);
+    }
+}
+
 /* The QNAME's suffixes, at their offsets in the echoed question, compared
- * through the query's lower-cased copy. */
+ * through the query's lower-cased copy; then those of a precompiled RRset
+ * written before any name was compressed. */
 static void comp_add_qname(dns_writer_t *w)
 {
     w->has_qname_comp = true;
     const uint8_t *q = w->qname_lc;
-    if (q == NULL) {
-        return;
+    if (q != NULL) {
+        for (size_t off = 0; q[off] != 0 && w->comp_count < DNS_COMP_MAX; off += 1u + q[off]) {
+            comp_add(w, DNS_HEADER_LEN + off, comp_key(q + off, w->qname_len - off), q + off);
+        }
     }
-    for (size_t off = 0; q[off] != 0 && w->comp_count < DNS_COMP_MAX; off += 1u + q[off]) {
-        comp_add(w, DNS_HEADER_LEN + off, comp_key(q + off, w->qname_len - off), q + off);
+    if (w->wire_pending != NULL) {
+        comp_add_wire(w, w->wire_pending, w->wire_at);
     }
 }
 
@@ -448,6 +466,67 @@ general:;
             dns_writer_rollback(w, m);
             return -1;
         }
+    }
+    return 0;
+}
+
+/* Labels of a and b (length octet first) equal but for ASCII case. */
+static bool labels_equal(const uint8_t *a, const uint8_t *b)
+{
+    if (a[0] != b[0]) {
+        return false;
+    }
+    for (size_t i = 1; i <= a[0]; i++) {
+        if (dns_lower(a[i]) != dns_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int dns_writer_put_wire(dns_writer_t *w, dns_section_t sec, const dns_wire_rrset_t *t,
+                        uint32_t ttl_s)
+{
+    size_t qlen = w->qname_len;
+    /* Nothing but the question: the dictionary holds the QNAME's entries at most. */
+    if (w->qdcount != 1 || w->len != DNS_HEADER_LEN + qlen + 4 || qlen < t->anchor_len ||
+        w->qname_labels + t->comp_count > DNS_COMP_MAX || w->len + t->len > 0x3FFF) {
+        return 1;
+    }
+    size_t delta = qlen - t->anchor_len;
+    if (delta > 0 && t->guard_count > 0) {
+        /* The QNAME's label just in front of the anchor. */
+        const uint8_t *q = w->qname_lc;
+        size_t off = 0;
+        while (qlen - off - 1u - q[off] > t->anchor_len) {
+            off += 1u + q[off];
+        }
+        for (unsigned i = 0; i < t->guard_count; i++) {
+            if (labels_equal(q + off, t->guard[i])) {
+                return 1; /* an RDATA name could point into the QNAME's labels */
+            }
+        }
+    }
+    if (room(w) < t->len) {
+        return -1;
+    }
+    size_t at = w->len;
+    uint8_t *p = w->buf + at;
+    copy_short(p, t->wire, t->len);
+    for (unsigned i = 0; i < t->ptr_count; i++) {
+        uint8_t *ptr = p + t->ptr_off[i];
+        wr16(ptr, (uint16_t)((ptr[0] << 8 | ptr[1]) + delta));
+    }
+    for (unsigned i = 0; i < t->rr_count; i++) {
+        wr32(p + t->ttl_off[i], ttl_s);
+    }
+    w->len += t->len;
+    w->counts[sec] = (uint16_t)(w->counts[sec] + t->rr_count);
+    if (w->has_qname_comp) {
+        comp_add_wire(w, t, at);
+    } else {
+        w->wire_pending = t;
+        w->wire_at = at;
     }
     return 0;
 }

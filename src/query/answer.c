@@ -74,8 +74,16 @@ static void put_negative_soa(answer_t *a, const zone_t *z)
     if (a->neg_ttl_cap_s != 0 && a->neg_ttl_cap_s < ttl) {
         ttl = a->neg_ttl_cap_s;
     }
-    if (dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, zone_origin(z), DNS_TYPE_SOA, ttl,
-                             soa->rrs, 1) < 0) {
+    /* The precompiled SOA while nothing but the question is in the message
+     * (the origin is then a suffix of the QNAME); the writer falls back when
+     * it does not apply. */
+    const dns_wire_rrset_t *wire = zone_rrset_wire(z, soa);
+    int rc = wire != NULL ? dns_writer_put_wire(&a->w, DNS_SECTION_AUTHORITY, wire, ttl) : 1;
+    if (rc > 0) {
+        rc = dns_writer_put_rrset(&a->w, DNS_SECTION_AUTHORITY, zone_origin(z), DNS_TYPE_SOA,
+                                  ttl, soa->rrs, 1);
+    }
+    if (rc < 0) {
         a->is_tc = true;
     }
 }
@@ -206,10 +214,23 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     return STEP_FOLLOW;
 }
 
-/* The data at an existing node (exact or wildcard match; owner is the name
- * asked, so a synthesized answer carries the QNAME, RFC 4592 2.3.1). */
-static step_t answer_node(answer_t *a, const zone_node_t *node, const uint8_t *owner,
-                          uint16_t qtype, const uint8_t **target)
+/* An RRset at the apex of z owned by the QNAME: precompiled when it has
+ * names in its RDATA and nothing but the question is in the message yet. */
+static void put_apex_rrset(answer_t *a, const zone_t *z, const zone_rrset_t *set)
+{
+    const dns_wire_rrset_t *wire = zone_rrset_wire(z, set);
+    int rc = wire != NULL ? dns_writer_put_wire(&a->w, DNS_SECTION_ANSWER, wire, set->ttl_s) : 1;
+    if (rc > 0) {
+        put_answer_rrset(a, NULL, set);
+    } else if (rc < 0) {
+        a->is_tc = true;
+    }
+}
+
+/* The data at an existing node of z (exact or wildcard match; owner is the
+ * name asked, so a synthesized answer carries the QNAME, RFC 4592 2.3.1). */
+static step_t answer_node(answer_t *a, const zone_t *z, const zone_node_t *node,
+                          const uint8_t *owner, uint16_t qtype, const uint8_t **target)
 {
     if (node->flags & ZONE_NODE_SERVICE) {
         step_t st = answer_service(a, node, owner, qtype, target);
@@ -242,7 +263,11 @@ static step_t answer_node(answer_t *a, const zone_node_t *node, const uint8_t *o
     if (set == NULL) {
         return STEP_NODATA;
     }
-    put_answer_rrset(a, owner, set);
+    if (owner == NULL && (node->flags & ZONE_NODE_APEX)) {
+        put_apex_rrset(a, z, set); /* the QNAME is the origin */
+    } else {
+        put_answer_rrset(a, owner, set);
+    }
     put_additional(a, set, false);
     return STEP_DONE;
 }
@@ -324,7 +349,7 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
             }
             target = synth[chain];
         } else {
-            switch (answer_node(a, node, owner, qtype, &target)) {
+            switch (answer_node(a, z, node, owner, qtype, &target)) {
             case STEP_DONE:
                 return DNS_RCODE_NOERROR;
             case STEP_NODATA:

@@ -270,6 +270,38 @@ static int check_apex(zone_t *z, gslb_diag_t *diag)
     return 0;
 }
 
+/* Precompile the apex RRsets with names in their RDATA (the SOA for every
+ * negative answer, NS and MX for the usual questions about the zone itself).
+ * An RRset that does not qualify is simply written the general way. */
+static void build_wires(zone_t *z)
+{
+    zone_node_t *apex = z->apex;
+    z->wires = zone_arena_alloc(&z->arena, apex->rrset_count * sizeof(*z->wires));
+    for (uint16_t i = 0; i < apex->rrset_count; i++) {
+        zone_rrset_t *set = &apex->rrsets[i];
+        switch (set->type) {
+        case DNS_TYPE_NS:
+        case DNS_TYPE_SOA:
+        case DNS_TYPE_MX:
+        case DNS_TYPE_PTR:
+        case DNS_TYPE_MINFO:
+            break;
+        default:
+            continue;
+        }
+        dns_wire_rrset_t *t = &z->wires[z->wire_count];
+        if (dns_wire_rrset_build(t, z->origin, z->origin_len, set->type, set->ttl_s, set->rrs,
+                                 set->count) == 0) {
+            set->wire_id = ++z->wire_count;
+        }
+    }
+}
+
+const dns_wire_rrset_t *zone_rrset_wire(const zone_t *z, const zone_rrset_t *set)
+{
+    return set->wire_id != 0 ? &z->wires[set->wire_id - 1] : NULL;
+}
+
 static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *origin, gslb_diag_t *diag)
 {
     size_t before = gslb_diag_errors(diag);
@@ -283,6 +315,9 @@ static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *origin, gslb_d
         rc = zone_finalize(z, diag);
         if (gslb_diag_errors(diag) == before) {
             rc = check_apex(z, diag);
+        }
+        if (rc == 0 && z->apex != NULL) {
+            build_wires(z);
         }
     }
     if (rc == 0 && gslb_diag_errors(diag) > before) {

@@ -43,6 +43,8 @@ struct zone {
     const zone_rrset_t *soa;
     uint32_t serial;
     uint32_t neg_ttl_s;
+    dns_wire_rrset_t *wires; /* precompiled apex RRsets, in the arena (zone_rrset_t.wire_id) */
+    uint16_t wire_count;
     zone_node_t **buckets; /* hash table of nodes, chained through hash_next */
     size_t bucket_count;   /* power of two */
     size_t node_count;

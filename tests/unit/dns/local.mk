@@ -10,3 +10,9 @@ TESTS += tests/unit/dns/test_dns_write
 tests_unit_dns_test_dns_write_SOURCES = tests/unit/dns/test_dns_write.c
 tests_unit_dns_test_dns_write_CFLAGS = $(TEST_CFLAGS)
 tests_unit_dns_test_dns_write_LDADD = src/dns/libdns.a src/util/libutil.a $(LDNS_LIBS) $(TEST_LIBS)
+
+check_PROGRAMS += tests/unit/dns/test_dns_wire
+TESTS += tests/unit/dns/test_dns_wire
+tests_unit_dns_test_dns_wire_SOURCES = tests/unit/dns/test_dns_wire.c
+tests_unit_dns_test_dns_wire_CFLAGS = $(TEST_CFLAGS)
+tests_unit_dns_test_dns_wire_LDADD = src/dns/libdns.a src/util/libutil.a $(TEST_LIBS)
