@@ -49,11 +49,27 @@ typedef struct slot6 {
 static _Thread_local slot4_t cache4[1u << NETCACHE4_LOG2_SLOTS];
 static _Thread_local slot6_t cache6[1u << NETCACHE6_LOG2_SLOTS];
 
-/* Index into levels4/levels6 of the level that last answered or was filled:
- * a find starts there. Traffic tends to stay among networks of one size (one
- * client, one resolver's clients, one region of the database), and then a
- * hit costs one probe whatever the size. */
-static _Thread_local unsigned start4, start6;
+/* The order a find probes the levels in: only levels that some network has
+ * been filed under (a slot of any other level cannot match, so a miss costs
+ * one probe per level in use, not one per level), most often answering
+ * first. A level joins at the end when first filled; a hit at position k > 0
+ * swaps it with the one before (a self-organising list: it settles in the
+ * order of how often levels answer, and follows a change in the traffic's
+ * mix without counters). Per thread, like the slots, and never emptied: a
+ * level in the list that no longer holds anything of a database costs a
+ * probe on a miss, nothing worse. */
+typedef struct probe_order {
+    uint8_t count;     /* levels in use */
+    uint8_t level[8];  /* level bits, in probe order */
+    uint8_t in_use;    /* bit i: levelsN[i] is in level[] */
+} probe_order_t;
+
+/* Before anything is filed, level[0] is the full width, so that a find
+ * can always make its first probe without asking whether there is one: it
+ * finds nothing there, as no slot of that level is filled either. */
+static _Thread_local probe_order_t order4 = {.level = {32}};
+static _Thread_local probe_order_t order6 = {.level = {128}};
+_Static_assert(LEVELS4 <= 8 && LEVELS6 <= 8, "probe_order_t holds 8 levels");
 
 static uint32_t load_be32(const uint8_t *p)
 {
@@ -126,18 +142,22 @@ static inline geo_netcache_entry_t probe6(uint32_t db_id, uint64_t hi, uint64_t 
                                   .is_cached = true};
 }
 
-/* The levels other than start, shortest first. Out of line: the first
- * probe usually answers, and alone it needs few registers. */
-static __attribute__((noinline)) geo_netcache_entry_t find4_others(uint32_t db_id, uint32_t a,
-                                                                   unsigned start)
+/* Swap the level at position k > 0 of o with the one before. */
+static void order_promote(probe_order_t *o, unsigned k)
 {
-    for (unsigned i = 0; i < LEVELS4; i++) {
-        if (i == start) {
-            continue;
-        }
-        geo_netcache_entry_t e = probe4(db_id, a, levels4[i]);
+    uint8_t l = o->level[k];
+    o->level[k] = o->level[k - 1];
+    o->level[k - 1] = l;
+}
+
+/* The levels after the first in probe order. Out of line: the first probe
+ * usually answers, and alone it needs few registers. */
+static __attribute__((noinline)) geo_netcache_entry_t find4_others(uint32_t db_id, uint32_t a)
+{
+    for (unsigned k = 1; k < order4.count; k++) {
+        geo_netcache_entry_t e = probe4(db_id, a, order4.level[k]);
         if (e.is_cached) {
-            start4 = i;
+            order_promote(&order4, k);
             return e;
         }
     }
@@ -145,36 +165,41 @@ static __attribute__((noinline)) geo_netcache_entry_t find4_others(uint32_t db_i
 }
 
 static __attribute__((noinline)) geo_netcache_entry_t find6_others(uint32_t db_id, uint64_t hi,
-                                                                   uint64_t lo, unsigned start)
+                                                                   uint64_t lo)
 {
-    for (unsigned i = 0; i < LEVELS6; i++) {
-        if (i == start) {
-            continue;
-        }
-        geo_netcache_entry_t e = probe6(db_id, hi, lo, levels6[i]);
+    for (unsigned k = 1; k < order6.count; k++) {
+        geo_netcache_entry_t e = probe6(db_id, hi, lo, order6.level[k]);
         if (e.is_cached) {
-            start6 = i;
+            order_promote(&order6, k);
             return e;
         }
     }
     return (geo_netcache_entry_t){0};
 }
 
-/* The level that answered last first. */
+/* The first level in probe order, then the rest. */
 geo_netcache_entry_t geo_netcache_find4(uint32_t db_id, const uint8_t *addr)
 {
     uint32_t a = load_be32(addr);
-    unsigned start = start4;
-    geo_netcache_entry_t e = probe4(db_id, a, levels4[start]);
-    return e.is_cached ? e : find4_others(db_id, a, start);
+    geo_netcache_entry_t e = probe4(db_id, a, order4.level[0]);
+    return e.is_cached ? e : find4_others(db_id, a);
 }
 
 geo_netcache_entry_t geo_netcache_find6(uint32_t db_id, const uint8_t *addr)
 {
     uint64_t hi = load_be64(addr), lo = load_be64(addr + 8);
-    unsigned start = start6;
-    geo_netcache_entry_t e = probe6(db_id, hi, lo, levels6[start]);
-    return e.is_cached ? e : find6_others(db_id, hi, lo, start);
+    geo_netcache_entry_t e = probe6(db_id, hi, lo, order6.level[0]);
+    return e.is_cached ? e : find6_others(db_id, hi, lo);
+}
+
+/* Add level i of levels to o's probe order if it is not there yet. */
+static void order_use(probe_order_t *o, const uint8_t *levels, unsigned i)
+{
+    if (o->in_use & (1u << i)) {
+        return;
+    }
+    o->in_use = (uint8_t)(o->in_use | 1u << i);
+    o->level[o->count++] = levels[i];
 }
 
 /* Index of the shortest level of levels[n] (ascending, the last the full
@@ -199,7 +224,7 @@ void geo_netcache_put4(uint32_t db_id, const uint8_t *addr, const geo_netcache_e
                                       .level = (uint8_t)level,
                                       .prefix_bits = e->prefix_bits,
                                       .is_found = e->is_found};
-    start4 = i;
+    order_use(&order4, levels4, i);
 }
 
 void geo_netcache_put6(uint32_t db_id, const uint8_t *addr, const geo_netcache_entry_t *e)
@@ -215,5 +240,5 @@ void geo_netcache_put6(uint32_t db_id, const uint8_t *addr, const geo_netcache_e
                                                  .level = (uint8_t)level,
                                                  .prefix_bits = e->prefix_bits,
                                                  .is_found = e->is_found};
-    start6 = i;
+    order_use(&order6, levels6, i);
 }

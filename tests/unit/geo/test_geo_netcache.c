@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +430,101 @@ static void test_netcache_ipv6_entry_answers_only_at_its_own_level(void **state)
     }
 }
 
+/* A thread starts with an empty network cache and no levels in use, which
+ * the tests below need; cmocka's checks must run on the main thread, so the
+ * thread only records what it saw. */
+typedef struct level_run {
+    int family;
+    size_t puts;       /* entries filed */
+    size_t lost;       /* finds of a filed entry that missed or answered wrongly */
+} level_run_t;
+
+/* One prefix for every level of each family (a prefix files under the
+ * shortest level at least as long), in an order that is not the levels'. */
+static const uint8_t run_prefixes4[] = {22, 7, 30, 12, 16, 19, 32, 10, 14, 24};
+static const uint8_t run_prefixes6[] = {44, 9, 128, 20, 31, 48, 64, 56, 100, 27, 40, 16};
+
+/* The address of entry i of a run: distinct top bytes, so the networks
+ * are disjoint whatever their prefixes. */
+static void run_addr(int family, size_t i, uint8_t *a)
+{
+    memset(a, 0, 16);
+    a[0] = (uint8_t)(1 + i);
+    a[1] = (uint8_t)(0x5a ^ i);
+    a[2] = 0x33;
+    a[3] = 0x77;
+    if (family == AF_INET6) {
+        memset(a + 4, 0x44, 12);
+    }
+}
+
+static bool run_found(int family, size_t i, uint8_t prefix_bits)
+{
+    uint8_t a[16];
+    run_addr(family, i, a);
+    geo_netcache_entry_t got = family == AF_INET ? geo_netcache_find4(NO_DB_ID, a)
+                                                 : geo_netcache_find6(NO_DB_ID, a);
+    return got.is_cached && got.prefix_bits == prefix_bits && got.data_offset == 100 + i;
+}
+
+/* Files one entry at a time, each under a level not used before, and after
+ * every put finds all filed so far: in filing order, backwards, and the
+ * last one many times over (which moves its level to the front of the
+ * probe order), so each level is looked for from every position. */
+static void *level_run(void *arg)
+{
+    level_run_t *run = arg;
+    bool is_v4 = run->family == AF_INET;
+    const uint8_t *prefixes = is_v4 ? run_prefixes4 : run_prefixes6;
+    size_t n = is_v4 ? sizeof(run_prefixes4) : sizeof(run_prefixes6);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t a[16];
+        run_addr(run->family, i, a);
+        geo_netcache_entry_t e = {
+            .data_offset = (uint32_t)(100 + i), .prefix_bits = prefixes[i], .is_found = true};
+        if (is_v4) {
+            geo_netcache_put4(NO_DB_ID, a, &e);
+        } else {
+            geo_netcache_put6(NO_DB_ID, a, &e);
+        }
+        run->puts++;
+        for (size_t k = 0; k <= i; k++) {
+            run->lost += !run_found(run->family, k, prefixes[k]);
+            run->lost += !run_found(run->family, i - k, prefixes[i - k]);
+        }
+        for (size_t rep = 0; rep < n; rep++) {
+            run->lost += !run_found(run->family, i, prefixes[i]);
+        }
+        for (size_t k = 0; k <= i; k++) {
+            run->lost += !run_found(run->family, k, prefixes[k]);
+        }
+    }
+    return NULL;
+}
+
+static level_run_t level_run_in_new_thread(int family)
+{
+    level_run_t run = {.family = family};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, level_run, &run), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    return run;
+}
+
+static void test_netcache_every_level_answers_once_filled(void **state)
+{
+    (void)state;
+    /* A find probes only the levels something was filed under, in an order
+     * that changes with the hits: a level left out of the order, or lost
+     * from it when it moves, shows as a miss here. */
+    level_run_t r4 = level_run_in_new_thread(AF_INET);
+    assert_int_equal(r4.puts, sizeof(run_prefixes4));
+    assert_int_equal(r4.lost, 0);
+    level_run_t r6 = level_run_in_new_thread(AF_INET6);
+    assert_int_equal(r6.puts, sizeof(run_prefixes6));
+    assert_int_equal(r6.lost, 0);
+}
+
 /* ---- counters, against the hand-written fixture ---- */
 
 static geo_db_t *open_city(void)
@@ -511,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_netcache_later_database_never_sees_earlier_entries),
         cmocka_unit_test(test_netcache_entry_answers_only_at_its_own_level),
         cmocka_unit_test(test_netcache_ipv6_entry_answers_only_at_its_own_level),
+        cmocka_unit_test(test_netcache_every_level_answers_once_filled),
         cmocka_unit_test(test_netcache_second_address_of_network_is_a_hit),
         cmocka_unit_test(test_netcache_not_found_network_is_a_hit_without_record),
         cmocka_unit_test(test_netcache_uncached_lookup_leaves_counters_alone),
