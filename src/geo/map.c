@@ -49,6 +49,7 @@ struct geo_map {
     map_rule_t *nets; /* indexed by the tries' entry numbers */
     size_t net_count;
     geo_nets_t nets4, nets6;
+    bool has_nets4, has_nets6; /* whether the trie has any entry: most maps have none */
     uint32_t *default_dcs; /* the configured default, or every data center in config order */
     size_t default_count;
     geo_site_t *sites;
@@ -417,6 +418,11 @@ static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_
         r->order = i;
         r->pos = n->pos;
         m->net_count++;
+        if (n->net.family == AF_INET) {
+            m->has_nets4 = true;
+        } else {
+            m->has_nets6 = true;
+        }
     }
 }
 
@@ -591,6 +597,53 @@ static bool is_v4_mapped(const uint8_t *a)
     return memcmp(a, prefix, sizeof(prefix)) == 0;
 }
 
+/* The decision for loc, through the decision cache when the location
+ * names a record. Out of line with the fill: a cached decision then costs
+ * geo_map_resolve no stack frame. */
+static __attribute__((noinline)) map_decision_t decision_fill(const geo_map_t *m,
+                                                              const geo_location_t *loc,
+                                                              map_cache_slot_t *slot)
+{
+    map_decision_t d = location_rule(m, loc);
+    if (slot != NULL) {
+        slot->decision = d;
+        slot->map_id = m->id;
+        slot->record_id = loc->record_id;
+    }
+    return d;
+}
+
+/* The data centers nearest loc first, when no rule matched. */
+static __attribute__((noinline)) void nearest_set(const geo_map_t *m, const geo_location_t *loc,
+                                                  geo_map_result_t *out)
+{
+    for (size_t i = 0; i < m->site_count; i++) {
+        out->nearest[i] = (uint32_t)i;
+    }
+    geo_sites_order_by_distance(m->sites, out->nearest, m->site_count, loc->latitude,
+                                loc->longitude);
+    out->match = GEO_MATCH_NEAREST;
+    out->dcs = out->nearest;
+    out->dc_count = m->site_count;
+    out->key = "nearest";
+}
+
+/* The nets of a map that has some for the client's family (t), and the
+ * scope: what geo_nets_lookup says. Returns whether a nets entry decided. */
+static __attribute__((noinline)) bool nets_resolve(const geo_map_t *m, const geo_nets_t *t,
+                                                   const uint8_t *a, unsigned loc_bits,
+                                                   unsigned scope_offset,
+                                                   geo_map_result_t *out)
+{
+    geo_nets_hit_t hit = geo_nets_lookup(t, a, loc_bits);
+    out->scope_bits = (uint8_t)(hit.scope_bits + scope_offset);
+    if (hit.entry >= 0) {
+        result_set(out, GEO_MATCH_NET, &m->nets[hit.entry]);
+        return true;
+    }
+    return false;
+}
+
 void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
                      const geo_location_t *loc, geo_map_result_t *out)
 {
@@ -604,26 +657,28 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
      * IPv4 nets; its scope is then IPv4 bits below the 96-bit mapped
      * prefix. The location's prefix is in IPv6 bits; if the database
      * network is wider than ::ffff:0:0/96, starting the IPv4 part at 0
-     * gives a narrower scope than the database would allow, never a wider one. */
+     * gives a narrower scope than the database would allow, never a wider one.
+     * Without nets entries for the family nothing can match or narrow the
+     * scope, which is then the location's (what geo_nets_lookup gives for
+     * an empty trie, without the call). */
     unsigned loc_bits = loc != NULL ? loc->prefix_bits : 0;
-    const geo_nets_t *t = NULL;
-    const uint8_t *a = addr;
-    unsigned scope_offset = 0;
     if (family == AF_INET) {
-        t = &m->nets4;
+        if (!m->has_nets4) {
+            out->scope_bits = (uint8_t)(loc_bits < 32 ? loc_bits : 32);
+        } else if (nets_resolve(m, &m->nets4, addr, loc_bits, 0, out)) {
+            return;
+        }
     } else if (family == AF_INET6 && is_v4_mapped(addr)) {
-        t = &m->nets4;
-        a = addr + 12;
         loc_bits = loc_bits >= 96 ? loc_bits - 96 : 0;
-        scope_offset = 96;
+        if (!m->has_nets4) {
+            out->scope_bits = (uint8_t)(96 + (loc_bits < 32 ? loc_bits : 32));
+        } else if (nets_resolve(m, &m->nets4, addr + 12, loc_bits, 96, out)) {
+            return;
+        }
     } else if (family == AF_INET6) {
-        t = &m->nets6;
-    }
-    if (t != NULL) {
-        geo_nets_hit_t hit = geo_nets_lookup(t, a, loc_bits);
-        out->scope_bits = (uint8_t)(hit.scope_bits + scope_offset);
-        if (hit.entry >= 0) {
-            result_set(out, GEO_MATCH_NET, &m->nets[hit.entry]);
+        if (!m->has_nets6) {
+            out->scope_bits = (uint8_t)(loc_bits < 128 ? loc_bits : 128);
+        } else if (nets_resolve(m, &m->nets6, addr, loc_bits, 0, out)) {
             return;
         }
     }
@@ -635,29 +690,20 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
     if (loc->record_id != 0) {
         uint64_t h = (loc->record_id ^ (m->id << 40)) * 0x9E3779B97F4A7C15ull;
         map_cache_slot_t *slot = &map_cache[h >> (64 - MAP_CACHE_LOG2_SLOTS)];
-        if (slot->map_id != m->id || slot->record_id != loc->record_id) {
-            slot->decision = location_rule(m, loc);
-            slot->map_id = m->id;
-            slot->record_id = loc->record_id;
+        if (slot->map_id == m->id && slot->record_id == loc->record_id) {
+            d = slot->decision;
+        } else {
+            d = decision_fill(m, loc, slot);
         }
-        d = slot->decision;
     } else {
-        d = location_rule(m, loc);
+        d = decision_fill(m, loc, NULL);
     }
     if (d.rule != NULL) {
         result_set(out, d.match, d.rule);
         return;
     }
     if (m->is_nearest_fallback && loc->has_coords && m->site_count <= GEO_MAX_SITES) {
-        for (size_t i = 0; i < m->site_count; i++) {
-            out->nearest[i] = (uint32_t)i;
-        }
-        geo_sites_order_by_distance(m->sites, out->nearest, m->site_count, loc->latitude,
-                                    loc->longitude);
-        out->match = GEO_MATCH_NEAREST;
-        out->dcs = out->nearest;
-        out->dc_count = m->site_count;
-        out->key = "nearest";
+        nearest_set(m, loc, out);
     }
 }
 

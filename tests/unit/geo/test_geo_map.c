@@ -577,6 +577,68 @@ static void test_scope_no_location_with_nets_is_fork_depth(void **state)
     assert_int_equal(r.scope_bits, 5);
 }
 
+static void test_scope_nets_of_other_family_leave_location_scope(void **state)
+{
+    (void)state;
+    /* Nets entries of one family only: clients of the other family (and
+     * IPv4-mapped ones, which count as IPv4) get the location's rule and
+     * its prefix, clamped to the family's width, as a map without nets. */
+    conf_map_entry_t countries[] = {{"GB", DCS(dc_lon), POS(5)}};
+    conf_map_net_t only6[] = {net4("2001:db8::", 32, (conf_dc_list_t)DCS(dc_sfo), 3)};
+    conf_map_net_t only4[] = {net4("10.0.0.0", 8, (conf_dc_list_t)DCS(dc_nyc), 3)};
+    conf_map_t cm6 = {.name = "v6",
+                      .nets = only6,
+                      .net_count = 1,
+                      .countries = countries,
+                      .country_count = 1,
+                      .pos = POS(1)};
+    conf_map_t cm4 = cm6;
+    cm4.name = "v4";
+    cm4.nets = only4;
+    geo_map_t *m6 = NULL, *m4 = NULL;
+    assert_int_equal(geo_map_new(&m6, &cm6, sites, SITE_COUNT, NULL), 0);
+    assert_int_equal(geo_map_new(&m4, &cm4, sites, SITE_COUNT, NULL), 0);
+    geo_map_result_t r;
+
+    geo_location_t loc = place("EU", "GB", "ENG", "London", 16);
+    resolve(m6, "10.2.3.4", &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_COUNTRY);
+    assert_dcs(&r, dc_lon, 1);
+    assert_int_equal(r.scope_bits, 16);
+    loc.prefix_bits = 40;
+    resolve(m6, "10.2.3.4", &loc, &r);
+    assert_int_equal(r.scope_bits, 32);
+    loc.prefix_bits = 112;
+    resolve(m6, "::ffff:10.2.3.4", &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_COUNTRY);
+    assert_int_equal(r.scope_bits, 112);
+    loc.prefix_bits = 90;
+    resolve(m6, "::ffff:10.2.3.4", &loc, &r);
+    assert_int_equal(r.scope_bits, 96);
+    /* The same clients in the map with the IPv4 entry. */
+    loc.prefix_bits = 16;
+    resolve(m4, "10.2.3.4", &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_NET);
+    assert_int_equal(r.scope_bits, 8);
+    loc.prefix_bits = 112;
+    resolve(m4, "::ffff:10.2.3.4", &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_NET);
+    assert_int_equal(r.scope_bits, 104);
+
+    loc.prefix_bits = 48;
+    resolve(m4, "2a00:1450::1", &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_COUNTRY);
+    assert_int_equal(r.scope_bits, 48);
+    loc.prefix_bits = 129;
+    resolve(m4, "2a00:1450::1", &loc, &r);
+    assert_int_equal(r.scope_bits, 128);
+    resolve(m6, "2001:db8::1", &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_NET);
+    assert_int_equal(r.scope_bits, 32);
+    geo_map_free(m6);
+    geo_map_free(m4);
+}
+
 /* ---- the per-thread decision cache ---- */
 
 static void test_map_cached_decision_equals_uncached_one(void **state)
@@ -668,6 +730,7 @@ int main(void)
         T(test_scope_nets_outside_geo_network_ignored),
         T(test_scope_not_found_uses_empty_network_prefix),
         T(test_scope_no_location_no_nets_is_zero),
+        T(test_scope_nets_of_other_family_leave_location_scope),
         T(test_scope_no_location_with_nets_is_fork_depth),
     };
 #undef T
