@@ -202,20 +202,26 @@ static void order_use(probe_order_t *o, const uint8_t *levels, unsigned i)
     o->level[o->count++] = levels[i];
 }
 
-/* Index of the shortest level of levels[n] (ascending, the last the full
- * width) that is at least bits. */
-static unsigned level_for(const uint8_t *levels, unsigned n, unsigned bits)
-{
-    unsigned i = 0;
-    while (i + 1 < n && bits > levels[i]) {
-        i++;
-    }
-    return i;
-}
+/* For each prefix length, the index into levels4/levels6 of the shortest
+ * level that is at least that long (the last level is the full width):
+ * where a network of that prefix is filed. A put then costs one load, not
+ * a search of the levels. Written out from the level lists above; the
+ * level test checks every prefix against them. */
+static const uint8_t level_index4[32 + 1] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5,
+    5,
+};
+static const uint8_t level_index6[128 + 1] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2,
+    2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6,
+    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+    7,
+};
 
 void geo_netcache_put4(uint32_t db_id, const uint8_t *addr, const geo_netcache_entry_t *e)
 {
-    unsigned i = level_for(levels4, LEVELS4, e->prefix_bits);
+    unsigned i = level_index4[e->prefix_bits <= 32 ? e->prefix_bits : 32];
     unsigned level = levels4[i];
     uint32_t net = cut32(load_be32(addr), level);
     *slot4_at(net, level) = (slot4_t){.net = net,
@@ -229,7 +235,7 @@ void geo_netcache_put4(uint32_t db_id, const uint8_t *addr, const geo_netcache_e
 
 void geo_netcache_put6(uint32_t db_id, const uint8_t *addr, const geo_netcache_entry_t *e)
 {
-    unsigned i = level_for(levels6, LEVELS6, e->prefix_bits);
+    unsigned i = level_index6[e->prefix_bits <= 128 ? e->prefix_bits : 128];
     unsigned level = levels6[i];
     uint64_t net_hi, net_lo;
     cut128(load_be64(addr), load_be64(addr + 8), level, &net_hi, &net_lo);

@@ -525,6 +525,74 @@ static void test_netcache_every_level_answers_once_filled(void **state)
     assert_int_equal(r6.lost, 0);
 }
 
+/* The levels a network is filed under (netcache.c): the shortest at
+ * least as long as its prefix. */
+static const unsigned spec_levels4[] = {8, 12, 16, 20, 24, 32};
+static const unsigned spec_levels6[] = {16, 24, 32, 40, 48, 56, 64, 128};
+
+static unsigned spec_level(const unsigned *levels, size_t n, unsigned bits)
+{
+    size_t i = 0;
+    while (i + 1 < n && bits > levels[i]) {
+        i++;
+    }
+    return levels[i];
+}
+
+static void addr_flip(uint8_t *a, unsigned bit)
+{
+    a[bit / 8] = (uint8_t)(a[bit / 8] ^ (0x80u >> (bit % 8)));
+}
+
+static bool find_at(int family, const uint8_t *a, uint8_t prefix_bits)
+{
+    geo_netcache_entry_t got = family == AF_INET ? geo_netcache_find4(NO_DB_ID - 1, a)
+                                                 : geo_netcache_find6(NO_DB_ID - 1, a);
+    return got.is_cached && got.prefix_bits == prefix_bits;
+}
+
+static void test_netcache_every_prefix_is_filed_at_its_level(void **state)
+{
+    (void)state;
+    /* For every prefix length: the entry answers for an address that
+     * differs from the filed one only after the level (the whole level
+     * block), and not for one that differs inside the prefix (outside the
+     * network). Filing under a shorter level than the prefix fails the
+     * second, under a longer one the first. */
+    for (int v = 0; v < 2; v++) {
+        int family = v == 0 ? AF_INET : AF_INET6;
+        unsigned width = width_of(family);
+        for (unsigned bits = 0; bits <= width; bits++) {
+            uint8_t a[16];
+            for (size_t k = 0; k < sizeof(a); k++) {
+                a[k] = (uint8_t)(0xc3 ^ (k * 37) ^ bits);
+            }
+            geo_netcache_entry_t e = {.data_offset = 7, .prefix_bits = (uint8_t)bits};
+            if (family == AF_INET) {
+                geo_netcache_put4(NO_DB_ID - 1, a, &e);
+            } else {
+                geo_netcache_put6(NO_DB_ID - 1, a, &e);
+            }
+            assert_true(find_at(family, a, (uint8_t)bits));
+            unsigned level = family == AF_INET
+                                 ? spec_level(spec_levels4, GSLB_ARRAY_LEN(spec_levels4), bits)
+                                 : spec_level(spec_levels6, GSLB_ARRAY_LEN(spec_levels6), bits);
+            for (unsigned bit = level; bit < width; bit++) {
+                uint8_t b[16];
+                memcpy(b, a, sizeof(b));
+                addr_flip(b, bit);
+                assert_true(find_at(family, b, (uint8_t)bits));
+            }
+            for (unsigned bit = 0; bit < bits; bit++) {
+                uint8_t b[16];
+                memcpy(b, a, sizeof(b));
+                addr_flip(b, bit);
+                assert_false(find_at(family, b, (uint8_t)bits));
+            }
+        }
+    }
+}
+
 /* ---- counters, against the hand-written fixture ---- */
 
 static geo_db_t *open_city(void)
@@ -608,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_netcache_entry_answers_only_at_its_own_level),
         cmocka_unit_test(test_netcache_ipv6_entry_answers_only_at_its_own_level),
         cmocka_unit_test(test_netcache_every_level_answers_once_filled),
+        cmocka_unit_test(test_netcache_every_prefix_is_filed_at_its_level),
         cmocka_unit_test(test_netcache_second_address_of_network_is_a_hit),
         cmocka_unit_test(test_netcache_not_found_network_is_a_hit_without_record),
         cmocka_unit_test(test_netcache_uncached_lookup_leaves_counters_alone),
