@@ -644,15 +644,19 @@ static __attribute__((noinline)) bool nets_resolve(const geo_map_t *m, const geo
     return false;
 }
 
-void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
-                     const geo_location_t *loc, geo_map_result_t *out)
+static void default_set(const geo_map_t *m, geo_map_result_t *out)
 {
     out->match = GEO_MATCH_DEFAULT;
     out->dcs = m->default_dcs;
     out->dc_count = m->default_count;
     out->key = "default";
-    out->scope_bits = 0;
+}
 
+/* Every way out sets the scope and the decision once: a rule that matches
+ * (most queries) does not first store the default. */
+void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
+                     const geo_location_t *loc, geo_map_result_t *out)
+{
     /* Nets and scope. An IPv4-mapped IPv6 client is matched against the
      * IPv4 nets; its scope is then IPv4 bits below the 96-bit mapped
      * prefix. The location's prefix is in IPv6 bits; if the database
@@ -681,9 +685,12 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
         } else if (nets_resolve(m, &m->nets6, addr, loc_bits, 0, out)) {
             return;
         }
+    } else {
+        out->scope_bits = 0;
     }
 
     if (loc == NULL || !loc->is_found) {
+        default_set(m, out);
         return;
     }
     map_decision_t d;
@@ -704,7 +711,9 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
     }
     if (m->is_nearest_fallback && loc->has_coords && m->site_count <= GEO_MAX_SITES) {
         nearest_set(m, loc, out);
+        return;
     }
+    default_set(m, out);
 }
 
 const char *geo_match_name(geo_match_t m)

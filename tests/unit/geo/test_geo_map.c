@@ -639,6 +639,26 @@ static void test_scope_nets_of_other_family_leave_location_scope(void **state)
     geo_map_free(m4);
 }
 
+static void test_map_unknown_family_uses_location_only(void **state)
+{
+    fixture_t *f = *state;
+    /* An address of neither family matches no nets and has scope 0; the
+     * location still decides. The result starts as garbage, so a field
+     * left unset shows. */
+    uint8_t addr[16] = {10, 1, 2, 3};
+    geo_location_t loc = place("EU", "GB", "ENG", "London", 24);
+    geo_map_result_t r;
+    memset(&r, 0xA5, sizeof(r));
+    geo_map_resolve(f->map, AF_UNSPEC, addr, &loc, &r);
+    assert_int_equal(r.match, GEO_MATCH_CITY);
+    assert_int_equal(r.scope_bits, 0);
+    memset(&r, 0xA5, sizeof(r));
+    geo_map_resolve(f->map, AF_UNSPEC, addr, NULL, &r);
+    assert_int_equal(r.match, GEO_MATCH_DEFAULT);
+    assert_string_equal(r.key, "default");
+    assert_int_equal(r.scope_bits, 0);
+}
+
 /* ---- the per-thread decision cache ---- */
 
 static void test_map_cached_decision_equals_uncached_one(void **state)
@@ -731,6 +751,7 @@ int main(void)
         T(test_scope_not_found_uses_empty_network_prefix),
         T(test_scope_no_location_no_nets_is_zero),
         T(test_scope_nets_of_other_family_leave_location_scope),
+        T(test_map_unknown_family_uses_location_only),
         T(test_scope_no_location_with_nets_is_fork_depth),
     };
 #undef T
