@@ -81,12 +81,23 @@ static uint64_t load_be64(const uint8_t *p)
     return (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
 }
 
-/* The first bits of a word, the rest cleared; 1 <= bits <= 32 or 64. */
+/* The IPv4 netmask of each prefix length: a probe cuts with one load and
+ * an and, where the shift needs four instructions. */
+static const uint32_t mask4[32 + 1] = {
+    0x00000000u, 0x80000000u, 0xc0000000u, 0xe0000000u, 0xf0000000u, 0xf8000000u, 0xfc000000u,
+    0xfe000000u, 0xff000000u, 0xff800000u, 0xffc00000u, 0xffe00000u, 0xfff00000u, 0xfff80000u,
+    0xfffc0000u, 0xfffe0000u, 0xffff0000u, 0xffff8000u, 0xffffc000u, 0xffffe000u, 0xfffff000u,
+    0xfffff800u, 0xfffffc00u, 0xfffffe00u, 0xffffff00u, 0xffffff80u, 0xffffffc0u, 0xffffffe0u,
+    0xfffffff0u, 0xfffffff8u, 0xfffffffcu, 0xfffffffeu, 0xffffffffu,
+};
+
+/* The first bits of an IPv4 address, the rest cleared; 0 <= bits <= 32. */
 static uint32_t cut32(uint32_t a, unsigned bits)
 {
-    return a & ~(uint32_t)0 << (32 - bits);
+    return a & mask4[bits];
 }
 
+/* The first bits of a word, the rest cleared; 1 <= bits <= 64. */
 static uint64_t cut64(uint64_t a, unsigned bits)
 {
     return a & ~(uint64_t)0 << (64 - bits);
