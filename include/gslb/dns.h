@@ -217,8 +217,12 @@ typedef struct dns_writer_mark {
 int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
                      const dns_query_t *q, const uint8_t *pkt);
 
-/* Keep n more octets free at the end (for the OPT RR written last). */
-void dns_writer_reserve(dns_writer_t *w, size_t n);
+/* Keep n more octets free at the end (for the OPT RR written last). Inline:
+ * every EDNS query reserves. */
+static inline void dns_writer_reserve(dns_writer_t *w, size_t n)
+{
+    w->reserved += n;
+}
 
 dns_writer_mark_t dns_writer_mark(const dns_writer_t *w);
 void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m);
@@ -330,15 +334,32 @@ typedef struct dns_opt_out {
     uint16_t tcp_keepalive_100ms;
 } dns_opt_out_t;
 
-/* Size the OPT RR for opt will take (for dns_writer_reserve). */
-size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q);
+/* Size the OPT RR for opt will take (for dns_writer_reserve). Inline: every
+ * EDNS query needs it. */
+static inline size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q)
+{
+    size_t n = 11;
+    if (opt->nsid != NULL) {
+        n += 4u + opt->nsid_len;
+    }
+    if (opt->has_ecs && q->has_ecs) {
+        n += 8u + (q->ecs_source_bits + 7u) / 8u;
+    }
+    if (opt->has_tcp_keepalive) {
+        n += 6;
+    }
+    return n;
+}
 
 /* Write the OPT RR in the additional section, using space reserved for it
  * (the reservation is released first). Returns 0 or -1. */
 int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q);
 
 /* Set header flags (DNS_FLAG_AA, DNS_FLAG_TC, ...) in addition to those begin set. */
-void dns_writer_set_flags(dns_writer_t *w, uint16_t flags);
+static inline void dns_writer_set_flags(dns_writer_t *w, uint16_t flags)
+{
+    w->flags |= flags;
+}
 
 /* Write the counts and the rcode's low 4 bits into the header; returns the
  * message length. */

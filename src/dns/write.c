@@ -86,11 +86,6 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
     return 0;
 }
 
-void dns_writer_reserve(dns_writer_t *w, size_t n)
-{
-    w->reserved += n;
-}
-
 dns_writer_mark_t dns_writer_mark(const dns_writer_t *w)
 {
     dns_writer_mark_t m = {.len = w->len, .comp_count = w->comp_count};
@@ -546,37 +541,11 @@ int dns_writer_put_wire(dns_writer_t *w, dns_section_t sec, const dns_wire_rrset
     return extra > 0 ? DNS_WIRE_WRITTEN_EXTRA : DNS_WIRE_WRITTEN;
 }
 
-size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q)
+/* The options of the OPT RR, from p on. Kept out of line: most responses
+ * have none, and their path then saves and restores no registers. */
+static __attribute__((noinline)) void put_opt_options(uint8_t *p, const dns_opt_out_t *opt,
+                                                      const dns_query_t *q)
 {
-    size_t n = 11;
-    if (opt->nsid != NULL) {
-        n += 4u + opt->nsid_len;
-    }
-    if (opt->has_ecs && q->has_ecs) {
-        n += 8u + (q->ecs_source_bits + 7u) / 8u;
-    }
-    if (opt->has_tcp_keepalive) {
-        n += 6;
-    }
-    return n;
-}
-
-int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q)
-{
-    size_t need = dns_opt_size(opt, q);
-    w->reserved = w->reserved >= need ? w->reserved - need : 0;
-    if (room(w) < need) {
-        return -1;
-    }
-    uint8_t *p = w->buf + w->len;
-    p[0] = 0; /* root owner */
-    wr16(p + 1, DNS_TYPE_OPT);
-    wr16(p + 3, opt->udp_size);
-    p[5] = opt->ext_rcode;
-    p[6] = 0; /* version 0 */
-    wr16(p + 7, opt->is_do ? 0x8000u : 0);
-    wr16(p + 9, (uint16_t)(need - 11));
-    p += 11;
     if (opt->nsid != NULL) {
         wr16(p, DNS_OPT_NSID);
         wr16(p + 2, opt->nsid_len);
@@ -599,14 +568,29 @@ int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_quer
         wr16(p + 2, 2);
         wr16(p + 4, opt->tcp_keepalive_100ms);
     }
-    w->len += need;
-    w->counts[DNS_SECTION_ADDITIONAL]++;
-    return 0;
 }
 
-void dns_writer_set_flags(dns_writer_t *w, uint16_t flags)
+int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q)
 {
-    w->flags |= flags;
+    size_t need = dns_opt_size(opt, q);
+    w->reserved = w->reserved >= need ? w->reserved - need : 0;
+    if (room(w) < need) {
+        return -1;
+    }
+    uint8_t *p = w->buf + w->len;
+    p[0] = 0; /* root owner */
+    wr16(p + 1, DNS_TYPE_OPT);
+    wr16(p + 3, opt->udp_size);
+    p[5] = opt->ext_rcode;
+    p[6] = 0; /* version 0 */
+    wr16(p + 7, opt->is_do ? 0x8000u : 0);
+    wr16(p + 9, (uint16_t)(need - 11));
+    w->len += need;
+    w->counts[DNS_SECTION_ADDITIONAL]++;
+    if (need > 11) {
+        put_opt_options(p + 11, opt, q);
+    }
+    return 0;
 }
 
 size_t dns_writer_finish(dns_writer_t *w, uint8_t rcode)
