@@ -258,7 +258,9 @@ static step_t answer_node(answer_t *a, const zone_t *z, const zone_node_t *node,
         put_apex_rrset(a, z, set); /* the QNAME is the origin */
     } else {
         put_answer_rrset(a, owner, set);
-        put_additional(a, set, false);
+        if (zone_rrset_has_additional(set)) {
+            put_additional(a, set, false); /* checked here: most answers have none */
+        }
     }
     return STEP_DONE;
 }
@@ -279,7 +281,7 @@ static size_t dname_substitute(const uint8_t *name, size_t len, const zone_node_
 /* The zone that answers for name: the most specific one, except that DS is
  * answered by the parent side of a cut (RFC 4035 3.1.4.1), so a zone apex
  * is passed over for DS when its parent is served too. */
-static const zone_t *find_zone(const answer_t *a, const uint8_t *name, size_t len)
+static inline const zone_t *find_zone(const answer_t *a, const uint8_t *name, size_t len)
 {
     bool is_ds = a->q->qtype == DNS_TYPE_DS;
     const zone_t *z = zone_set_find(a->snap->zones, name, len, 0, is_ds);
