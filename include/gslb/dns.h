@@ -198,6 +198,7 @@ typedef struct dns_writer {
      * entries join the dictionary after the QNAME's, when those are made. */
     const struct dns_wire_rrset *wire_pending;
     size_t wire_at;          /* where that RRset starts in buf */
+    unsigned wire_comp;      /* how many of its entries were written */
 } dns_writer_t;
 
 /* A writer position to roll back to (RFC 2181 9: an RRset is sent whole or not at all). */
@@ -216,8 +217,12 @@ typedef struct dns_writer_mark {
 int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
                      const dns_query_t *q, const uint8_t *pkt);
 
-/* Keep n more octets free at the end (for the OPT RR written last). */
-void dns_writer_reserve(dns_writer_t *w, size_t n);
+/* Keep n more octets free at the end (for the OPT RR written last). Inline:
+ * every EDNS query reserves. */
+static inline void dns_writer_reserve(dns_writer_t *w, size_t n)
+{
+    w->reserved += n;
+}
 
 dns_writer_mark_t dns_writer_mark(const dns_writer_t *w);
 void dns_writer_rollback(dns_writer_t *w, dns_writer_mark_t m);
@@ -254,11 +259,15 @@ int dns_writer_put_rrset(dns_writer_t *w, dns_section_t sec, const uint8_t *owne
  * in front of the anchor of every RDATA name below it (the guards). The
  * struct holds pointers to the RDATA it was made from, which must outlive it. */
 typedef struct dns_wire_rrset {
-    uint16_t len;                              /* octets of wire */
+    uint16_t len;                              /* octets of wire, extra records included */
+    uint16_t head_len;                         /* octets of the RRset alone */
     uint8_t anchor_len;                        /* octets of the anchor name */
-    uint8_t rr_count;
+    uint8_t rr_count;                          /* records of the RRset */
+    uint8_t extra_count;                       /* additional-section records after it */
     uint8_t ptr_count;
+    uint8_t head_ptr_count;                    /* pointers inside the RRset alone */
     uint8_t comp_count;
+    uint8_t head_comp_count;                   /* dictionary entries of the RRset alone */
     uint8_t guard_count;
     uint16_t ttl_off[DNS_WIRE_RRS];            /* offset of each record's TTL */
     uint16_t ptr_off[DNS_WIRE_PTRS];           /* offset of each compression pointer */
@@ -276,14 +285,39 @@ typedef struct dns_wire_rrset {
 int dns_wire_rrset_build(dns_wire_rrset_t *out, const uint8_t *anchor, size_t anchor_len,
                          uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count);
 
+/* An RRset for the additional section of a precompiled one: count records
+ * of type (one without names in its RDATA, such as A or AAAA) owned by the
+ * uncompressed wire name owner. */
+typedef struct dns_wire_extra {
+    const uint8_t *owner;
+    uint16_t type;
+    uint32_t ttl_s;
+    const dns_rdata_t *rrs;
+    size_t count;
+} dns_wire_extra_t;
+
+/* dns_wire_rrset_build, followed by the additional-section RRsets that come
+ * after the RRset in an answer (addresses of MX or NS targets, RFC 1035
+ * 3.3.9), in order, as dns_writer_put_rrset writes them; extra and what it
+ * points to must outlive out. Load path only. Returns 0, or -1 when the
+ * whole does not qualify (the RRset alone may still). */
+int dns_wire_rrset_build_extra(dns_wire_rrset_t *out, const uint8_t *anchor, size_t anchor_len,
+                               uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs,
+                               size_t count, const dns_wire_extra_t *extra, size_t n);
+
 /* Append the precompiled RRset t in section sec, every record with TTL ttl_s,
  * exactly as dns_writer_put_rrset would have written it (owner = the anchor).
  * Applies only while the message holds nothing but the question, and the
  * anchor must then be the QNAME or a suffix of it on a label boundary.
- * Returns 0 when written, -1 when it does not fit (nothing written: the
- * caller sets TC as for dns_writer_put_rrset), 1 when it does not apply (the
- * caller writes the RRset with dns_writer_put_rrset). Query path; no
- * allocation. */
+ * Its additional-section records (dns_wire_rrset_build_extra) come along
+ * when they fit too. Returns DNS_WIRE_WRITTEN_EXTRA when written with them,
+ * DNS_WIRE_WRITTEN when the RRset alone was written (the caller adds its
+ * additional records, if any, the usual way), -1 when it does not fit
+ * (nothing written: the caller sets TC as for dns_writer_put_rrset), 1 when
+ * it does not apply (the caller writes the RRset with dns_writer_put_rrset).
+ * Query path; no allocation. */
+#define DNS_WIRE_WRITTEN 0
+#define DNS_WIRE_WRITTEN_EXTRA 2
 int dns_writer_put_wire(dns_writer_t *w, dns_section_t sec, const dns_wire_rrset_t *t,
                         uint32_t ttl_s);
 
@@ -300,15 +334,32 @@ typedef struct dns_opt_out {
     uint16_t tcp_keepalive_100ms;
 } dns_opt_out_t;
 
-/* Size the OPT RR for opt will take (for dns_writer_reserve). */
-size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q);
+/* Size the OPT RR for opt will take (for dns_writer_reserve). Inline: every
+ * EDNS query needs it. */
+static inline size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q)
+{
+    size_t n = 11;
+    if (opt->nsid != NULL) {
+        n += 4u + opt->nsid_len;
+    }
+    if (opt->has_ecs && q->has_ecs) {
+        n += 8u + (q->ecs_source_bits + 7u) / 8u;
+    }
+    if (opt->has_tcp_keepalive) {
+        n += 6;
+    }
+    return n;
+}
 
 /* Write the OPT RR in the additional section, using space reserved for it
  * (the reservation is released first). Returns 0 or -1. */
 int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q);
 
 /* Set header flags (DNS_FLAG_AA, DNS_FLAG_TC, ...) in addition to those begin set. */
-void dns_writer_set_flags(dns_writer_t *w, uint16_t flags);
+static inline void dns_writer_set_flags(dns_writer_t *w, uint16_t flags)
+{
+    w->flags |= flags;
+}
 
 /* Write the counts and the rcode's low 4 bits into the header; returns the
  * message length. */

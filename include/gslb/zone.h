@@ -119,6 +119,35 @@ static inline const zone_rrset_t *zone_node_cname(const zone_node_t *n)
     return n->rrset_count > 0 && n->rrsets[0].type == DNS_TYPE_CNAME ? &n->rrsets[0] : NULL;
 }
 
+/* Does an answer with set call for additional-section processing (RFC 1035
+ * 3.3.9, 3.3.11, RFC 2782)? Only NS, MX and SRV do; the targets kept for
+ * CNAME and DNAME serve chain following. */
+static inline bool zone_rrset_has_additional(const zone_rrset_t *set)
+{
+    bool is_wanted = set->type == DNS_TYPE_NS || set->type == DNS_TYPE_MX ||
+                     set->type == DNS_TYPE_SRV;
+    return is_wanted && set->targets != NULL;
+}
+
+/* The node of the i-th record's target whose addresses go in the additional
+ * section, or NULL: none in the zone, glue below a cut outside a referral
+ * (not authoritative data for a normal answer), or a target already named by
+ * an earlier record (the same target twice is written once). */
+static inline const struct zone_node *zone_rrset_additional_target(const zone_rrset_t *set,
+                                                                   uint16_t i, bool is_referral)
+{
+    const struct zone_node *t = set->targets[i];
+    if (t == NULL || ((t->flags & ZONE_NODE_OCCLUDED) != 0 && !is_referral)) {
+        return NULL;
+    }
+    for (uint16_t j = 0; j < i; j++) {
+        if (set->targets[j] == t) {
+            return NULL;
+        }
+    }
+    return t;
+}
+
 /* Result of walking a QNAME down a zone. */
 typedef enum zone_match {
     ZONE_MATCH_EXACT = 0,  /* node is the QNAME's node (may be an empty non-terminal) */

@@ -80,6 +80,11 @@ static int add_guard(dns_wire_rrset_t *t, const uint8_t *name, size_t n, const u
     if (n - off - 1u - name[off] != anchor_len) {
         return 0; /* "xexample.com" ends in "example.com" but not on a label boundary */
     }
+    for (unsigned i = 0; i < t->guard_count; i++) {
+        if (t->guard[i][0] == name[off] && equal_nocase(t->guard[i], name + off, 1u + name[off])) {
+            return 0; /* the same label guards already */
+        }
+    }
     if (t->guard_count >= DNS_WIRE_GUARDS) {
         return -1;
     }
@@ -89,6 +94,20 @@ static int add_guard(dns_wire_rrset_t *t, const uint8_t *name, size_t n, const u
 
 int dns_wire_rrset_build(dns_wire_rrset_t *out, const uint8_t *anchor, size_t anchor_len,
                          uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count)
+{
+    return dns_wire_rrset_build_extra(out, anchor, anchor_len, type, ttl_s, rrs, count, NULL, 0);
+}
+
+/* Types whose RDATA has no names the writer compresses (as put_rdata). */
+static bool is_flat_rdata(uint16_t type, const dns_rdata_t *rrs, size_t count)
+{
+    size_t off[2], len[2];
+    return count > 0 && rdata_names(type, rrs[0].data, rrs[0].len, off, len) == 0;
+}
+
+int dns_wire_rrset_build_extra(dns_wire_rrset_t *out, const uint8_t *anchor, size_t anchor_len,
+                               uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs,
+                               size_t count, const dns_wire_extra_t *extra, size_t n)
 {
     if (anchor_len < 1 || anchor_len > DNS_NAME_MAX || count < 1 || count > DNS_WIRE_RRS) {
         return -1;
@@ -112,12 +131,30 @@ int dns_wire_rrset_build(dns_wire_rrset_t *out, const uint8_t *anchor, size_t an
         dns_writer_put_rrset(&w, DNS_SECTION_ANSWER, anchor, type, ttl_s, rrs, count) < 0) {
         return -1;
     }
+    size_t head_end = w.len;
+    unsigned head_comp = w.comp_count;
+    for (size_t e = 0; e < n; e++) {
+        if (!is_flat_rdata(extra[e].type, extra[e].rrs, extra[e].count) ||
+            dns_writer_put_rrset(&w, DNS_SECTION_ADDITIONAL, extra[e].owner, extra[e].type,
+                                 extra[e].ttl_s, extra[e].rrs, extra[e].count) < 0) {
+            return -1;
+        }
+    }
+    if (w.counts[DNS_SECTION_ADDITIONAL] > UINT8_MAX) {
+        return -1;
+    }
+    if (w.len - qend > DNS_WIRE_OCTETS) {
+        return -1;
+    }
     if (w.comp_count >= DNS_COMP_MAX || w.comp_count - q.qname_labels > DNS_WIRE_COMP) {
         return -1; /* a full dictionary drops entries: not the same as in a response */
     }
     out->len = (uint16_t)(w.len - qend);
+    out->head_len = (uint16_t)(head_end - qend);
     out->anchor_len = (uint8_t)anchor_len;
     out->rr_count = (uint8_t)count;
+    out->extra_count = (uint8_t)w.counts[DNS_SECTION_ADDITIONAL];
+    out->head_comp_count = (uint8_t)(head_comp - q.qname_labels);
     memcpy(out->wire, buf + qend, out->len);
     for (unsigned i = q.qname_labels; i < w.comp_count; i++) {
         unsigned k = out->comp_count++;
@@ -147,6 +184,25 @@ int dns_wire_rrset_build(dns_wire_rrset_t *out, const uint8_t *anchor, size_t an
             }
         }
         i = rd_end;
+    }
+    if (i != out->head_len) {
+        return -1;
+    }
+    out->head_ptr_count = out->ptr_count;
+    /* The additional records: only their owners are names. */
+    for (size_t e = 0; e < n; e++) {
+        for (size_t r = 0; r < extra[e].count; r++) {
+            if (walk_name(out, &i) < 0) {
+                return -1;
+            }
+            /* Compressed like an RDATA name, so guarded like one. */
+            const uint8_t *name = extra[e].owner;
+            if (r == 0 && add_guard(out, name, dns_name_len(name, DNS_NAME_MAX), anchor,
+                                    anchor_len) < 0) {
+                return -1;
+            }
+            i += 10u + (size_t)(out->wire[i + 8] << 8 | out->wire[i + 9]);
+        }
     }
     return i == out->len ? 0 : -1;
 }

@@ -86,11 +86,6 @@ int dns_writer_begin(dns_writer_t *w, uint8_t *buf, size_t cap, size_t limit,
     return 0;
 }
 
-void dns_writer_reserve(dns_writer_t *w, size_t n)
-{
-    w->reserved += n;
-}
-
 dns_writer_mark_t dns_writer_mark(const dns_writer_t *w)
 {
     dns_writer_mark_t m = {.len = w->len, .comp_count = w->comp_count};
@@ -177,10 +172,10 @@ static inline void comp_add(dns_writer_t *w, size_t off, uint32_t key, const uin
     w->comp_name[i] = name;
 }
 
-/* The entries of a precompiled RRset written at offset at. */
-static void comp_add_wire(dns_writer_t *w, const dns_wire_rrset_t *t, size_t at)
+/* The first n entries of a precompiled RRset written at offset at. */
+static void comp_add_wire(dns_writer_t *w, const dns_wire_rrset_t *t, size_t at, unsigned n)
 {
-    for (unsigned i = 0; i < t->comp_count; i++) {
+    for (unsigned i = 0; i < n; i++) {
         comp_add(w, at + t->comp_off[i], t->comp_key[i], t->comp_name[i]);
     }
 }
@@ -198,7 +193,7 @@ static void comp_add_qname(dns_writer_t *w)
         }
     }
     if (w->wire_pending != NULL) {
-        comp_add_wire(w, w->wire_pending, w->wire_at);
+        comp_add_wire(w, w->wire_pending, w->wire_at, w->wire_comp);
     }
 }
 
@@ -507,61 +502,50 @@ int dns_writer_put_wire(dns_writer_t *w, dns_section_t sec, const dns_wire_rrset
             }
         }
     }
-    if (room(w) < t->len) {
-        return -1;
+    /* With its additional records when they fit too (they are optional data,
+     * each written when it fits: all of them fit then), or else alone. */
+    size_t n = t->len;
+    unsigned ptrs = t->ptr_count, comps = t->comp_count, extra = t->extra_count;
+    size_t free_octets = room(w);
+    if (free_octets < n) {
+        n = t->head_len;
+        ptrs = t->head_ptr_count;
+        comps = t->head_comp_count;
+        extra = 0;
+        if (free_octets < n) {
+            return -1;
+        }
     }
     size_t at = w->len;
     uint8_t *p = w->buf + at;
-    copy_short(p, t->wire, t->len);
-    for (unsigned i = 0; i < t->ptr_count; i++) {
-        uint8_t *ptr = p + t->ptr_off[i];
-        wr16(ptr, (uint16_t)((ptr[0] << 8 | ptr[1]) + delta));
+    copy_short(p, t->wire, n);
+    if (delta > 0) {
+        for (unsigned i = 0; i < ptrs; i++) {
+            uint8_t *ptr = p + t->ptr_off[i];
+            wr16(ptr, (uint16_t)((ptr[0] << 8 | ptr[1]) + delta));
+        }
     }
     for (unsigned i = 0; i < t->rr_count; i++) {
         wr32(p + t->ttl_off[i], ttl_s);
     }
-    w->len += t->len;
+    w->len += n;
     w->counts[sec] = (uint16_t)(w->counts[sec] + t->rr_count);
+    w->counts[DNS_SECTION_ADDITIONAL] = (uint16_t)(w->counts[DNS_SECTION_ADDITIONAL] + extra);
     if (w->has_qname_comp) {
-        comp_add_wire(w, t, at);
+        comp_add_wire(w, t, at, comps);
     } else {
         w->wire_pending = t;
         w->wire_at = at;
+        w->wire_comp = comps;
     }
-    return 0;
+    return extra > 0 ? DNS_WIRE_WRITTEN_EXTRA : DNS_WIRE_WRITTEN;
 }
 
-size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q)
+/* The options of the OPT RR, from p on. Kept out of line: most responses
+ * have none, and their path then saves and restores no registers. */
+static __attribute__((noinline)) void put_opt_options(uint8_t *p, const dns_opt_out_t *opt,
+                                                      const dns_query_t *q)
 {
-    size_t n = 11;
-    if (opt->nsid != NULL) {
-        n += 4u + opt->nsid_len;
-    }
-    if (opt->has_ecs && q->has_ecs) {
-        n += 8u + (q->ecs_source_bits + 7u) / 8u;
-    }
-    if (opt->has_tcp_keepalive) {
-        n += 6;
-    }
-    return n;
-}
-
-int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q)
-{
-    size_t need = dns_opt_size(opt, q);
-    w->reserved = w->reserved >= need ? w->reserved - need : 0;
-    if (room(w) < need) {
-        return -1;
-    }
-    uint8_t *p = w->buf + w->len;
-    p[0] = 0; /* root owner */
-    wr16(p + 1, DNS_TYPE_OPT);
-    wr16(p + 3, opt->udp_size);
-    p[5] = opt->ext_rcode;
-    p[6] = 0; /* version 0 */
-    wr16(p + 7, opt->is_do ? 0x8000u : 0);
-    wr16(p + 9, (uint16_t)(need - 11));
-    p += 11;
     if (opt->nsid != NULL) {
         wr16(p, DNS_OPT_NSID);
         wr16(p + 2, opt->nsid_len);
@@ -584,14 +568,29 @@ int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_quer
         wr16(p + 2, 2);
         wr16(p + 4, opt->tcp_keepalive_100ms);
     }
-    w->len += need;
-    w->counts[DNS_SECTION_ADDITIONAL]++;
-    return 0;
 }
 
-void dns_writer_set_flags(dns_writer_t *w, uint16_t flags)
+int dns_writer_put_opt(dns_writer_t *w, const dns_opt_out_t *opt, const dns_query_t *q)
 {
-    w->flags |= flags;
+    size_t need = dns_opt_size(opt, q);
+    w->reserved = w->reserved >= need ? w->reserved - need : 0;
+    if (room(w) < need) {
+        return -1;
+    }
+    uint8_t *p = w->buf + w->len;
+    p[0] = 0; /* root owner */
+    wr16(p + 1, DNS_TYPE_OPT);
+    wr16(p + 3, opt->udp_size);
+    p[5] = opt->ext_rcode;
+    p[6] = 0; /* version 0 */
+    wr16(p + 7, opt->is_do ? 0x8000u : 0);
+    wr16(p + 9, (uint16_t)(need - 11));
+    w->len += need;
+    w->counts[DNS_SECTION_ADDITIONAL]++;
+    if (need > 11) {
+        put_opt_options(p + 11, opt, q);
+    }
+    return 0;
 }
 
 size_t dns_writer_finish(dns_writer_t *w, uint8_t rcode)

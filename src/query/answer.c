@@ -93,31 +93,15 @@ static void put_negative_soa(answer_t *a, const zone_t *z)
  * glue below a zone cut in a referral (RFC 9471: required glue sets TC). */
 static void put_additional(answer_t *a, const zone_rrset_t *set, bool is_referral)
 {
-    /* Only NS, MX and SRV call for additional processing; the targets kept for
-     * CNAME and DNAME serve chain following, and their addresses would be
-     * data nobody asked for. */
-    bool is_wanted = set->type == DNS_TYPE_NS || set->type == DNS_TYPE_MX ||
-                     set->type == DNS_TYPE_SRV;
-    if (!is_wanted || set->targets == NULL || a->is_tc) {
+    if (!zone_rrset_has_additional(set) || a->is_tc) {
         return;
     }
     for (uint16_t i = 0; i < set->count; i++) {
-        const zone_node_t *t = set->targets[i];
+        const zone_node_t *t = zone_rrset_additional_target(set, i, is_referral);
         if (t == NULL) {
             continue;
         }
         bool is_glue = (t->flags & ZONE_NODE_OCCLUDED) != 0;
-        if (is_glue && !is_referral) {
-            continue; /* below a cut: not authoritative data for a normal answer */
-        }
-        /* The same target twice (NS a, MX a) is written once. */
-        bool dup = false;
-        for (uint16_t j = 0; j < i; j++) {
-            dup = dup || set->targets[j] == t;
-        }
-        if (dup) {
-            continue;
-        }
         static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
         for (size_t k = 0; k < 2; k++) {
             const zone_rrset_t *addr = zone_node_rrset(t, types[k]);
@@ -214,17 +198,24 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     return STEP_FOLLOW;
 }
 
-/* An RRset at the apex of z owned by the QNAME: precompiled when it has
- * names in its RDATA and nothing but the question is in the message yet. */
+/* An RRset at the apex of z owned by the QNAME, with its additional records:
+ * precompiled when it has names in its RDATA and nothing but the question
+ * is in the message yet. */
 static void put_apex_rrset(answer_t *a, const zone_t *z, const zone_rrset_t *set)
 {
     const dns_wire_rrset_t *wire = zone_rrset_wire(z, set);
     int rc = wire != NULL ? dns_writer_put_wire(&a->w, DNS_SECTION_ANSWER, wire, set->ttl_s) : 1;
+    if (rc == DNS_WIRE_WRITTEN_EXTRA) {
+        return; /* the additional records came with it */
+    }
+    if (rc < 0) {
+        a->is_tc = true;
+        return;
+    }
     if (rc > 0) {
         put_answer_rrset(a, NULL, set);
-    } else if (rc < 0) {
-        a->is_tc = true;
     }
+    put_additional(a, set, false);
 }
 
 /* The data at an existing node of z (exact or wildcard match; owner is the
@@ -267,8 +258,10 @@ static step_t answer_node(answer_t *a, const zone_t *z, const zone_node_t *node,
         put_apex_rrset(a, z, set); /* the QNAME is the origin */
     } else {
         put_answer_rrset(a, owner, set);
+        if (zone_rrset_has_additional(set)) {
+            put_additional(a, set, false); /* checked here: most answers have none */
+        }
     }
-    put_additional(a, set, false);
     return STEP_DONE;
 }
 
@@ -288,7 +281,7 @@ static size_t dname_substitute(const uint8_t *name, size_t len, const zone_node_
 /* The zone that answers for name: the most specific one, except that DS is
  * answered by the parent side of a cut (RFC 4035 3.1.4.1), so a zone apex
  * is passed over for DS when its parent is served too. */
-static const zone_t *find_zone(const answer_t *a, const uint8_t *name, size_t len)
+static inline const zone_t *find_zone(const answer_t *a, const uint8_t *name, size_t len)
 {
     bool is_ds = a->q->qtype == DNS_TYPE_DS;
     const zone_t *z = zone_set_find(a->snap->zones, name, len, 0, is_ds);

@@ -270,6 +270,33 @@ static int check_apex(zone_t *z, gslb_diag_t *diag)
     return 0;
 }
 
+/* The additional-section RRsets of an answer with the apex RRset set, as
+ * put_additional in the answer code picks them (at most 2 per record, the
+ * rest is never precompiled). Returns how many. */
+static size_t wire_extras(const zone_rrset_t *set, dns_wire_extra_t extra[2 * DNS_WIRE_RRS])
+{
+    size_t n = 0;
+    if (!zone_rrset_has_additional(set) || set->count > DNS_WIRE_RRS) {
+        return 0;
+    }
+    for (uint16_t i = 0; i < set->count; i++) {
+        const zone_node_t *t = zone_rrset_additional_target(set, i, false);
+        if (t == NULL) {
+            continue;
+        }
+        static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
+        for (size_t k = 0; k < 2; k++) {
+            const zone_rrset_t *addr = zone_node_rrset(t, types[k]);
+            if (addr != NULL) {
+                extra[n++] = (dns_wire_extra_t){.owner = t->name, .type = addr->type,
+                                                .ttl_s = addr->ttl_s, .rrs = addr->rrs,
+                                                .count = addr->count};
+            }
+        }
+    }
+    return n;
+}
+
 /* Precompile the apex RRsets with names in their RDATA (the SOA for every
  * negative answer, NS and MX for the usual questions about the zone itself).
  * An RRset that does not qualify is simply written the general way. */
@@ -290,7 +317,12 @@ static void build_wires(zone_t *z)
             continue;
         }
         dns_wire_rrset_t *t = &z->wires[z->wire_count];
-        if (dns_wire_rrset_build(t, z->origin, z->origin_len, set->type, set->ttl_s, set->rrs,
+        dns_wire_extra_t extra[2 * DNS_WIRE_RRS];
+        size_t n = wire_extras(set, extra);
+        if ((n > 0 && dns_wire_rrset_build_extra(t, z->origin, z->origin_len, set->type,
+                                                 set->ttl_s, set->rrs, set->count, extra,
+                                                 n) == 0) ||
+            dns_wire_rrset_build(t, z->origin, z->origin_len, set->type, set->ttl_s, set->rrs,
                                  set->count) == 0) {
             set->wire_id = ++z->wire_count;
         }

@@ -26,7 +26,11 @@ zone_match_t zone_lookup(const zone_t *z, const uint8_t *qname, size_t len, unsi
     size_t off = 0;
     while (len - off > z->origin_len) {
         off += 1u + qname[off];
-        const zone_node_t *a = zone_node_find_inline(z, qname + off, len - off);
+        /* The name is inside the zone: a tail as long as the origin is the apex,
+         * the closest encloser of most names that do not exist, found unhashed. */
+        const zone_node_t *a = len - off == z->origin_len
+                                   ? z->apex
+                                   : zone_node_find_inline(z, qname + off, len - off);
         if (a == NULL) {
             continue;
         }

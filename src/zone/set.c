@@ -114,6 +114,20 @@ const zone_t *zone_set_find(const zone_set_t *s, const uint8_t *qname, size_t le
                             unsigned labels, bool skip_apex_of)
 {
     (void)labels;
+    if (s->count == 1) {
+        /* One zone, the usual case: its origin is the QNAME's tail, whole labels. */
+        const zone_t *z = s->zones[0];
+        size_t olen = z->origin_len;
+        if (olen > len || (skip_apex_of && olen == len) ||
+            !zone_name_eq(qname + len - olen, z->origin, olen)) {
+            return NULL;
+        }
+        size_t i = 0;
+        while (i < len - olen) {
+            i += 1u + qname[i];
+        }
+        return i == len - olen ? z : NULL;
+    }
     if (s->count <= ZONE_SET_LINEAR_MAX) {
         /* Longest origin first, so the first match is the most specific zone. */
         for (size_t i = 0; i < s->count; i++) {

@@ -208,6 +208,82 @@ static void test_wire_mx_same_bytes_as_general_writer(void **state)
     assert_true(applied > 100);
 }
 
+static const uint8_t name_mail2[] = "\005mail2" ORIGIN;
+static const uint8_t addr6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x25};
+
+/* One answer: the MX RRset and its additional records, precompiled (t != NULL,
+ * as the answer code uses dns_writer_put_wire) or by the general writer (the
+ * additional records each written when it fits), then more names. Returns
+ * put_wire's result, or 0 for the general writer. */
+static int write_mx_answer(result_t *r, const query_t *qu, size_t limit,
+                           const dns_wire_rrset_t *t, const dns_rdata_t *mx, size_t count,
+                           const dns_wire_extra_t *extra, size_t n)
+{
+    dns_writer_t w;
+    assert_int_equal(dns_writer_begin(&w, r->buf, sizeof(r->buf), limit, &qu->q, qu->pkt), 0);
+    int rc = t != NULL ? dns_writer_put_wire(&w, DNS_SECTION_ANSWER, t, 300) : 1;
+    int ret = rc;
+    if (rc == 1) {
+        rc = dns_writer_put_rrset(&w, DNS_SECTION_ANSWER, origin, DNS_TYPE_MX, 300, mx, count);
+        ret = t != NULL ? 1 : 0;
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            (void)dns_writer_put_rrset(&w, DNS_SECTION_ADDITIONAL, extra[i].owner,
+                                       extra[i].type, extra[i].ttl_s, extra[i].rrs,
+                                       extra[i].count);
+        }
+    }
+    put_more(&w);
+    r->len = dns_writer_finish(&w, 0);
+    return ret;
+}
+
+/* The MX RRset with the addresses of its targets: whole when everything fits,
+ * the RRset alone when only it does (the rest then written one by one), and
+ * byte for byte what the general writer makes in every case. */
+static void test_wire_mx_with_additional_records(void **state)
+{
+    (void)state;
+    dns_rdata_t rd[3] = {{mx1, sizeof(mx1)}, {mx2, sizeof(mx2)}, {mx3, sizeof(mx3)}};
+    dns_rdata_t a = {addr, 4}, a6 = {addr6, 16};
+    dns_wire_extra_t extra[3] = {
+        {name_mail, DNS_TYPE_A, 600, &a, 1},
+        {name_mail2, DNS_TYPE_A, 700, &a, 1},
+        {name_mail2, DNS_TYPE_AAAA, 800, &a6, 1},
+    };
+    dns_wire_rrset_t t;
+    assert_int_equal(dns_wire_rrset_build_extra(&t, origin, sizeof(origin), DNS_TYPE_MX, TTL, rd,
+                                                3, extra, 3),
+                     0);
+    assert_int_equal(t.rr_count, 3);
+    assert_int_equal(t.extra_count, 3);
+    assert_true(t.head_len < t.len);
+    const char *names[] = {"bench.example", "BeNcH.ExAmPlE", "www.bench.example",
+                           "mail.bench.example", "Mail2.bench.example", "a.mail.bench.example",
+                           "x.y.z.bench.example"};
+    unsigned whole = 0, alone = 0;
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        uint8_t name[256];
+        size_t len = wire_name(names[k], name);
+        query_t qu;
+        make_query(&qu, name, len);
+        for (size_t limit = 40; limit <= 400; limit++) {
+            result_t want, got;
+            (void)write_mx_answer(&want, &qu, limit, NULL, rd, 3, extra, 3);
+            int rc = write_mx_answer(&got, &qu, limit, &t, rd, 3, extra, 3);
+            whole += rc == DNS_WIRE_WRITTEN_EXTRA;
+            alone += rc == DNS_WIRE_WRITTEN;
+            if (want.len != got.len || memcmp(want.buf, got.buf, want.len) != 0) {
+                fail_msg("qname '%s' limit %zu: %zu vs %zu octets", names[k], limit, want.len,
+                         got.len);
+            }
+        }
+    }
+    assert_true(whole > 100);
+    assert_true(alone > 10);
+}
+
 /* A QNAME whose label in front of the origin is an RDATA name's: the
  * precompiled form would point past a longer match, so it stands aside. */
 static void test_wire_guard_label_falls_back(void **state)
@@ -250,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_wire_soa_same_bytes_as_general_writer),
         cmocka_unit_test(test_wire_soa_names_outside_origin),
         cmocka_unit_test(test_wire_mx_same_bytes_as_general_writer),
+        cmocka_unit_test(test_wire_mx_with_additional_records),
         cmocka_unit_test(test_wire_guard_label_falls_back),
         cmocka_unit_test(test_wire_only_right_after_question),
     };

@@ -580,6 +580,52 @@ static void test_service_attach_twice_refused(void **state)
     gslb_diag_free(d);
 }
 
+static void test_set_of_one_zone_finds_names_at_and_below_origin(void **state)
+{
+    (void)state;
+    zone_t *zones[1] = {load_zone("child.zone", child_text, "child.example.")};
+    gslb_diag_t *d = gslb_diag_new(false);
+    zone_set_t *s = NULL;
+    assert_int_equal(zone_set_new(&s, zones, 1, d), 0);
+    gslb_diag_free(d);
+    assert_string_equal(set_find(s, "child.example.", false), "child.example.");
+    assert_string_equal(set_find(s, "www.child.example.", false), "child.example.");
+    assert_string_equal(set_find(s, "a.b.www.child.example.", true), "child.example.");
+    assert_null(set_find(s, "child.example.", true));
+    assert_null(set_find(s, "xchild.example.", false));
+    assert_null(set_find(s, "a.xchild.example.", false));
+    assert_null(set_find(s, "example.", false));
+    assert_null(set_find(s, "child.example.org.", false));
+    /* The origin's octets inside a label: not a name below it. */
+    static const uint8_t inside[] = "\010aa\005child\007example";
+    assert_null(zone_set_find(s, inside, sizeof(inside), 0, false));
+    zone_set_free(s);
+}
+
+/* Names that do not exist right below the apex have the apex as closest
+ * encloser; a DNAME there redirects them (RFC 6672 2.3). */
+static void test_lookup_missing_names_below_plain_apex(void **state)
+{
+    (void)state;
+    zone_t *z = load_zone("child.zone", child_text, "child.example.");
+    const zone_node_t *n;
+    assert_int_equal(lookup(z, "nx.child.example.", false, &n), ZONE_MATCH_NXDOMAIN);
+    assert_node_is(n, "child.example.");
+    assert_int_equal(lookup(z, "a.nx.child.example.", false, &n), ZONE_MATCH_NXDOMAIN);
+    assert_node_is(n, "child.example.");
+    assert_int_equal(lookup(z, "a.www.child.example.", false, &n), ZONE_MATCH_NXDOMAIN);
+    assert_node_is(n, "www.child.example.");
+    zone_free(z);
+    static const char text[] = "@ SOA ns hm 1 3600 900 604800 300\n"
+                               "@ NS ns.example.org.\n"
+                               "@ DNAME example.org.\n";
+    z = load_zone("d.zone", text, "d.example.");
+    assert_int_equal(lookup(z, "nx.d.example.", false, &n), ZONE_MATCH_DNAME);
+    assert_node_is(n, "d.example.");
+    assert_int_equal(lookup(z, "d.example.", false, &n), ZONE_MATCH_EXACT);
+    zone_free(z);
+}
+
 static void test_find_names_differing_in_one_octet_told_apart(void **state)
 {
     (void)state;
@@ -630,6 +676,8 @@ int main(void)
         ZONE_TEST(test_lookup_ds_below_cut_delegation),
         ZONE_TEST(test_lookup_below_dname_owner_dname),
         ZONE_TEST(test_lookup_cname_owner_exact_with_target),
+        cmocka_unit_test(test_lookup_missing_names_below_plain_apex),
+        cmocka_unit_test(test_set_of_one_zone_finds_names_at_and_below_origin),
         SET_TEST(test_set_keeps_every_zone),
         SET_TEST(test_set_find_below_child_apex_picks_child),
         SET_TEST(test_set_find_child_apex_picks_child),
