@@ -91,6 +91,13 @@ typedef struct policy_result {
 void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
                    uint16_t qtype, uint64_t *rng, policy_result_t *out);
 
+/* The same answer, but candidates[] lists every candidate data center with
+ * its health, also those behind the ones answering (policy_select stops at
+ * the last data center it needs, so there the list may end early). For
+ * explain and status pages; same threads and guarantees. */
+void policy_select_full(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+                        uint16_t qtype, uint64_t *rng, policy_result_t *out);
+
 /* Data-center name by config index, for explain and metrics. */
 const char *policy_datacenter_name(const policy_t *p, uint32_t dc);
 size_t policy_datacenter_count(const policy_t *p);

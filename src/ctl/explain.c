@@ -227,7 +227,7 @@ static json_t *decision_json(const query_snapshot_t *s, const policy_service_t *
     memcpy(pc.addr, cl->addr, 16);
     policy_result_t r;
     /* The same call the query path makes (answer_service in query/answer.c). */
-    policy_select(p, svc, &pc, is_address ? qtype : LDNS_RR_TYPE_CNAME, rng, &r);
+    policy_select_full(p, svc, &pc, is_address ? qtype : LDNS_RR_TYPE_CNAME, rng, &r);
     json_t *records = json_array();
     for (size_t i = 0; i < r.count; i++) {
         char text[INET6_ADDRSTRLEN] = "";

@@ -179,34 +179,66 @@ static inline const dc_view_t *dc_view(const policy_t *p, uint32_t dc, bool want
     return &view.dcs[want_v6][dc];
 }
 
-static void put_addresses(const policy_dc_t *dc, bool want_v6, const uint64_t *eligible,
-                          unsigned per_dc, uint64_t *rng, policy_result_t *out)
+/* The general case of put_addresses: any number of addresses, any weights. */
+static __attribute__((noinline)) size_t pick_general(const policy_dc_t *dc, bool want_v6,
+                                                     const uint64_t *eligible, size_t k,
+                                                     uint64_t *rng, dns_rdata_t *rr)
 {
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
     size_t count = want_v6 ? dc->v6_count : dc->v4_count;
     uint16_t len = want_v6 ? 16 : 4;
+    uint32_t picked[POLICY_MAX_DC_ADDRS];
+    size_t got;
+    if (count <= 64 && (want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform)) {
+        got = policy_pick_uniform(eligible[0], k, rng, picked);
+    } else {
+        got = policy_pick_weighted(addrs, count, eligible, k, rng, picked);
+    }
+    for (size_t j = 0; j < got; j++) {
+        rr[j].data = addrs[picked[j]].data;
+        rr[j].len = len;
+    }
+    return got;
+}
+
+static void put_addresses(const policy_dc_t *dc, bool want_v6, const uint64_t *eligible,
+                          unsigned per_dc, uint64_t *rng, policy_result_t *out)
+{
     size_t k = per_dc;
     if (k > POLICY_MAX_ANSWER - out->count) {
         k = POLICY_MAX_ANSWER - out->count;
     }
     dns_rdata_t *rr = &out->rrs[out->count];
-    size_t got;
-    if (count <= 64 && (want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform)) {
-        uint32_t picked[64];
-        got = policy_pick_uniform(eligible[0], k, rng, picked);
-        for (size_t j = 0; j < got; j++) {
-            rr[j].data = addrs[picked[j]].data;
-            rr[j].len = len;
+    size_t count = want_v6 ? dc->v6_count : dc->v4_count;
+    uint64_t e = eligible[0];
+    uint64_t rest = e & (e - 1);
+    if (count <= 64 && (want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform) && e != 0 && k > 0 &&
+        (rest & (rest - 1)) == 0) {
+        /* One or two addresses of equal weight, the usual site: as
+         * policy_pick_uniform, without its index arrays. */
+        const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+        uint16_t len = want_v6 ? 16 : 4;
+        size_t a = (size_t)__builtin_ctzll(e);
+        size_t got = 1;
+        if (rest != 0) {
+            size_t b = (size_t)__builtin_ctzll(rest);
+            if (policy_rng_next(rng) >> 63) {
+                size_t t = a;
+                a = b;
+                b = t;
+            }
+            if (k > 1) {
+                rr[1].data = addrs[b].data;
+                rr[1].len = len;
+                got = 2;
+            }
         }
-    } else {
-        uint32_t picked[POLICY_MAX_DC_ADDRS];
-        got = policy_pick_weighted(addrs, count, eligible, k, rng, picked);
-        for (size_t j = 0; j < got; j++) {
-            rr[j].data = addrs[picked[j]].data;
-            rr[j].len = len;
-        }
+        rr[0].data = addrs[a].data;
+        rr[0].len = len;
+        out->count += got;
+        return;
     }
-    out->count += got;
+    out->count += pick_general(dc, want_v6, eligible, k, rng, rr);
 }
 
 static void put_cname(const policy_dc_t *dc, uint32_t index, policy_result_t *out)
@@ -218,8 +250,11 @@ static void put_cname(const policy_dc_t *dc, uint32_t index, policy_result_t *ou
     out->chosen[out->chosen_count++] = index;
 }
 
-void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
-                   uint16_t qtype, uint64_t *rng, policy_result_t *out)
+/* policy_select and policy_select_full: with is_full false the candidate walk
+ * stops at the last data center the answer can use, since what lies behind
+ * it changes nothing but the listing. */
+static void select_answer(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+                          uint16_t qtype, uint64_t *rng, policy_result_t *out, bool is_full)
 {
     out->type = 0;
     out->count = 0;
@@ -246,6 +281,8 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
      * resort, keeping only those with records for this QTYPE. */
     uint64_t wanted = s->cand_mask & p->serves_mask[want_v6];
     uint64_t seen = 0;
+    unsigned want_dcs = s->conf->dc_count ? s->conf->dc_count : 1;
+    unsigned up_count = 0;
     const dc_view_t *views[POLICY_MAX_DCS];
     for (size_t pass = 0; pass < 2 && seen != wanted; pass++) {
         const uint32_t *list = pass == 0 ? order : s->cand;
@@ -261,6 +298,10 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
             out->candidates[k] = dc;
             views[k] = dc_view(p, dc, want_v6);
             out->candidate_up[k] = views[k]->is_up;
+            if (!is_full && views[k]->is_up && ++up_count == want_dcs) {
+                seen = wanted; /* enough sites up: the rest cannot change the answer */
+                break;
+            }
         }
     }
     if (out->candidate_count == 0) {
@@ -268,7 +309,6 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
     }
 
     /* Walk in order: answers come from the first sites that are up. */
-    unsigned want_dcs = s->conf->dc_count ? s->conf->dc_count : 1;
     unsigned per_dc = s->conf->address_count ? s->conf->address_count : 1;
     size_t use[POLICY_MAX_DCS];
     size_t use_count = 0;
@@ -344,6 +384,18 @@ void policy_select(const policy_t *p, const policy_service_t *s, const policy_cl
                       rng, out);
         out->chosen[out->chosen_count++] = out->candidates[i];
     }
+}
+
+void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+                   uint16_t qtype, uint64_t *rng, policy_result_t *out)
+{
+    select_answer(p, s, c, qtype, rng, out, false);
+}
+
+void policy_select_full(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+                        uint16_t qtype, uint64_t *rng, policy_result_t *out)
+{
+    select_answer(p, s, c, qtype, rng, out, true);
 }
 
 int policy_datacenter_health(const policy_t *p, uint32_t dc, bool want_v6)

@@ -182,6 +182,46 @@ static void test_each_policy_has_its_own_view(void **state)
     policy_free(second);
 }
 
+/* The query path stops walking candidates once it has the data centers it
+ * answers from; the full walk lists them all; the answers agree. */
+static void test_select_and_select_full_agree(void **state)
+{
+    fixture_t *f = *state;
+    policy_client_t c = {.family = AF_INET, .addr = {127, 0, 0, 1}};
+    for (int round = 0; round < 3; round++) {
+        if (round == 1) {
+            health_state_set_probe(f->health, f->slots[0], false);
+            health_state_set_probe(f->health, f->slots[1], false);
+        } else if (round == 2) {
+            health_state_set_probe(f->health, f->slots[2], false);
+        }
+        policy_result_t quick, full;
+        uint64_t rng1 = 77, rng2 = 77;
+        policy_select(f->policy, policy_service_at(f->policy, 0), &c, DNS_TYPE_A, &rng1, &quick);
+        policy_select_full(f->policy, policy_service_at(f->policy, 0), &c, DNS_TYPE_A, &rng2,
+                           &full);
+        assert_int_equal(quick.type, full.type);
+        assert_int_equal(quick.count, full.count);
+        assert_int_equal(quick.ttl_s, full.ttl_s);
+        assert_int_equal(quick.is_degraded, full.is_degraded);
+        assert_int_equal(quick.is_all_down, full.is_all_down);
+        assert_int_equal(quick.chosen_count, full.chosen_count);
+        for (size_t i = 0; i < quick.count; i++) {
+            assert_memory_equal(quick.rrs[i].data, full.rrs[i].data, 4);
+        }
+        assert_int_equal(full.candidate_count, 2);
+        assert_true(quick.candidate_count <= full.candidate_count);
+        for (size_t i = 0; i < quick.candidate_count; i++) {
+            assert_int_equal(quick.candidates[i], full.candidates[i]);
+            assert_int_equal(quick.candidate_up[i], full.candidate_up[i]);
+        }
+        /* dc-a up: the walk stops there; dc-a down: dc-b is needed too. */
+        assert_int_equal(quick.candidate_count, round == 0 ? 1 : 2);
+        assert_int_equal(full.candidate_up[0], round == 0);
+        assert_int_equal(full.candidate_up[1], round < 2);
+    }
+}
+
 static void test_health_generation_moves_only_on_changes(void **state)
 {
     fixture_t *f = *state;
@@ -206,6 +246,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_policy_overrides_change_the_next_answer, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_each_policy_has_its_own_view, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_select_and_select_full_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_generation_moves_only_on_changes, setup,
                                         teardown),
     };
