@@ -50,38 +50,54 @@ static size_t skip_name(const uint8_t *pkt, size_t len, size_t off)
     }
 }
 
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 /* RFC 7871 section 6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, ADDRESS. */
-static bool parse_ecs(const uint8_t *p, uint16_t olen, dns_query_t *q)
+static inline bool parse_ecs(const uint8_t *p, uint16_t olen, dns_query_t *q)
 {
     if (olen < 4) {
         return false;
     }
     uint16_t family = rd16(p);
-    uint8_t source = p[2];
-    uint8_t scope = p[3];
-    unsigned maxbits;
+    unsigned source = p[2];
+    unsigned scope = p[3];
+    unsigned n = olen - 4u;
+    /* 7.1.2: scope must be 0 in queries; address octets exactly ceil(source/8). */
+    if (scope != 0 || n != (source + 7u) / 8u) {
+        return false;
+    }
     if (family == DNS_ECS_FAMILY_IPV4) {
-        maxbits = 32;
+        if (source > 32) {
+            return false;
+        }
+        /* The n <= 4 address octets are the last n of the 4 octets ending with the
+         * option, which start at or after FAMILY: one load, shifted to the front. */
+        uint32_t a = (uint32_t)((uint64_t)rd32(p + n) << (8 * (4 - n)));
+        q->ecs_addr[0] = (uint8_t)(a >> 24);
+        q->ecs_addr[1] = (uint8_t)(a >> 16);
+        q->ecs_addr[2] = (uint8_t)(a >> 8);
+        q->ecs_addr[3] = (uint8_t)a;
+        /* Bits past the source prefix must be zero (section 6, ADDRESS). */
+        if ((a & (0xFFFFFFFFull >> source)) != 0) {
+            return false;
+        }
     } else if (family == DNS_ECS_FAMILY_IPV6) {
-        maxbits = 128;
+        if (source > 128) {
+            return false;
+        }
+        memcpy(q->ecs_addr, p + 4, n);
+        if (source % 8 != 0 && (q->ecs_addr[source / 8] & (0xFFu >> (source % 8))) != 0) {
+            return false;
+        }
     } else {
         return false;
     }
-    /* 7.1.2: scope must be 0 in queries; address octets exactly ceil(source/8). */
-    if (source > maxbits || scope != 0 || (unsigned)(olen - 4) != (source + 7u) / 8u) {
-        return false;
-    }
-    memcpy(q->ecs_addr, p + 4, (size_t)olen - 4);
-    /* Bits past the source prefix must be zero (section 6, ADDRESS). */
-    if (source % 8 != 0) {
-        uint8_t mask = (uint8_t)(0xFFu >> (source % 8));
-        if (q->ecs_addr[source / 8] & mask) {
-            return false;
-        }
-    }
     q->has_ecs = true;
     q->ecs_family = family;
-    q->ecs_source_bits = source;
+    q->ecs_source_bits = (uint8_t)source;
     return true;
 }
 
@@ -153,6 +169,48 @@ static inline size_t parse_question(const uint8_t *pkt, size_t len, dns_query_t 
     return end;
 }
 
+/* Every record after the question, from off, in the general case: any counts, names
+ * compressed or not. Out of line so that the usual shape keeps its registers. */
+static __attribute__((noinline)) dns_parse_result_t parse_records(const uint8_t *pkt, size_t len,
+                                                                  size_t off, dns_query_t *q)
+{
+    uint16_t an = rd16(pkt + 6), ns = rd16(pkt + 8), ar = rd16(pkt + 10);
+    unsigned total = (unsigned)an + ns + ar;
+    bool seen_opt = false;
+    for (unsigned i = 0; i < total; i++) {
+        size_t rr_off = off;
+        off = skip_name(pkt, len, off);
+        if (off == 0 || off + 10 > len) {
+            return DNS_PARSE_FORMERR;
+        }
+        uint16_t type = rd16(pkt + off);
+        uint16_t rdlen = rd16(pkt + off + 8);
+        size_t rdata = off + 10;
+        if (rdata + rdlen > len) {
+            return DNS_PARSE_FORMERR;
+        }
+        if (type == DNS_TYPE_OPT) {
+            /* RFC 6891 6.1.1: one OPT, in the additional section only; 6.1.2: owner root. */
+            if (seen_opt || i < (unsigned)an + ns || pkt[rr_off] != 0) {
+                return DNS_PARSE_FORMERR;
+            }
+            parse_opt_fixed(pkt + rr_off, q);
+            if (!parse_options(pkt + rdata, rdlen, q)) {
+                return DNS_PARSE_FORMERR;
+            }
+            seen_opt = true;
+        }
+        off = rdata + rdlen;
+    }
+    if (off != len) {
+        return DNS_PARSE_FORMERR; /* trailing octets after the last record */
+    }
+    if (q->has_edns && q->edns_version > 0) {
+        return DNS_PARSE_BADVERS;
+    }
+    return DNS_PARSE_OK;
+}
+
 /* QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 1: the counts of nearly every query. */
 static const uint8_t one_question_one_additional[8] = {0, 1, 0, 0, 0, 0, 0, 1};
 /* Owner root, TYPE OPT. */
@@ -207,39 +265,5 @@ dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *
         }
         return q->edns_version > 0 ? DNS_PARSE_BADVERS : DNS_PARSE_OK;
     }
-    uint16_t an = rd16(pkt + 6), ns = rd16(pkt + 8), ar = rd16(pkt + 10);
-    unsigned total = (unsigned)an + ns + ar;
-    bool seen_opt = false;
-    for (unsigned i = 0; i < total; i++) {
-        size_t rr_off = off;
-        off = skip_name(pkt, len, off);
-        if (off == 0 || off + 10 > len) {
-            return DNS_PARSE_FORMERR;
-        }
-        uint16_t type = rd16(pkt + off);
-        uint16_t rdlen = rd16(pkt + off + 8);
-        size_t rdata = off + 10;
-        if (rdata + rdlen > len) {
-            return DNS_PARSE_FORMERR;
-        }
-        if (type == DNS_TYPE_OPT) {
-            /* RFC 6891 6.1.1: one OPT, in the additional section only; 6.1.2: owner root. */
-            if (seen_opt || i < (unsigned)an + ns || pkt[rr_off] != 0) {
-                return DNS_PARSE_FORMERR;
-            }
-            parse_opt_fixed(pkt + rr_off, q);
-            if (!parse_options(pkt + rdata, rdlen, q)) {
-                return DNS_PARSE_FORMERR;
-            }
-            seen_opt = true;
-        }
-        off = rdata + rdlen;
-    }
-    if (off != len) {
-        return DNS_PARSE_FORMERR; /* trailing octets after the last record */
-    }
-    if (q->has_edns && q->edns_version > 0) {
-        return DNS_PARSE_BADVERS;
-    }
-    return DNS_PARSE_OK;
+    return parse_records(pkt, len, off, q);
 }

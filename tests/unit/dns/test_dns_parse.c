@@ -1055,6 +1055,34 @@ static void test_parse_lone_ecs_option_each_octet_checked(void **state)
     }
 }
 
+/* Every IPv4 source prefix with the address set exactly to its prefix bits,
+ * then with one bit more: the address comes back padded, the extra bit is refused. */
+static void test_parse_ecs_ipv4_every_source_prefix(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    for (unsigned source = 0; source <= 32; source++) {
+        uint32_t a = source == 0 ? 0 : 0xFFFFFFFFu << (32 - source);
+        uint8_t addr[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+        uint16_t n = (uint16_t)((source + 7) / 8);
+        ecs_query(&p, DNS_ECS_FAMILY_IPV4, (uint8_t)source, 0, addr, n);
+        assert_int_equal(parse(&p, &q), DNS_PARSE_OK);
+        assert_true(q.has_ecs);
+        assert_int_equal(q.ecs_family, DNS_ECS_FAMILY_IPV4);
+        assert_int_equal(q.ecs_source_bits, source);
+        assert_memory_equal(q.ecs_addr, addr, 4);
+        for (size_t i = 4; i < sizeof(q.ecs_addr); i++) {
+            assert_int_equal(q.ecs_addr[i], 0);
+        }
+        if (source % 8 != 0) {
+            addr[n - 1] |= 1;
+            ecs_query(&p, DNS_ECS_FAMILY_IPV4, (uint8_t)source, 0, addr, n);
+            assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1115,6 +1143,7 @@ int main(void)
         cmocka_unit_test(test_parse_every_truncation_and_octet_value_gives_a_result),
         cmocka_unit_test(test_parse_ecs_query_every_truncation_and_octet_value_gives_a_result),
         cmocka_unit_test(test_parse_lone_ecs_option_each_octet_checked),
+        cmocka_unit_test(test_parse_ecs_ipv4_every_source_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
