@@ -160,12 +160,13 @@ static inline size_t parse_question(const uint8_t *pkt, size_t len, dns_query_t 
     const uint8_t *qname = pkt + DNS_HEADER_LEN;
     q->qname = qname;
     q->qname_len = (uint8_t)nlen;
-    dns_name_lower_inline(qname, nlen, q->qname_lc);
     q->qname_labels = (uint8_t)labels;
     q->qtype = rd16(qname + nlen);
     q->qclass = rd16(qname + nlen + 2);
     q->question_end = (uint16_t)end;
     q->has_question = true;
+    /* Last, when little else is live: its constants then stay in registers. */
+    dns_name_lower_inline(qname, nlen, q->qname_lc);
     return end;
 }
 
