@@ -21,7 +21,8 @@ static inline uint64_t dns_lower8(uint64_t x)
     uint64_t low7 = x & (0x7F * ones);
     uint64_t ge_a = low7 + (0x80 - 'A') * ones;     /* high bit: low 7 bits >= 'A' */
     uint64_t gt_z = low7 + (0x80 - 'Z' - 1) * ones; /* high bit: low 7 bits > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~x & (0x80 * ones); /* ... and the octet is < 0x80 */
+    /* gt_z implies ge_a, so their difference is ge_a ^ gt_z; ... and the octet is < 0x80. */
+    uint64_t upper = (ge_a ^ gt_z) & ~x & (0x80 * ones);
     return x | (upper >> 2);
 }
 
@@ -47,27 +48,30 @@ static inline void dns_name_lower_inline(const uint8_t *name, size_t len, uint8_
     memcpy(out + len - 8, &x, 8);
 }
 
-/* dns_name_scan, for callers on the query path. */
+/* dns_name_scan, for callers on the query path. Reading stops short of octet 255:
+ * the root label read at i < 255 ends a name of at most 255 octets, and a name that
+ * would be longer fails to find its next label, so no length test per label. One
+ * unsigned comparison sends both the root label and a length above 63 out of the loop. */
 static inline size_t dns_name_scan_inline(const uint8_t *p, size_t max, unsigned *labels)
 {
+    if (max > DNS_NAME_MAX) {
+        max = DNS_NAME_MAX;
+    }
     size_t i = 0;
     unsigned n = 0;
     for (;;) {
         if (i >= max) {
             return 0;
         }
-        uint8_t l = p[i];
-        if (l > DNS_LABEL_MAX) {
-            return 0; /* a compression pointer or an extended label type (RFC 6891 5) */
+        unsigned l = p[i];
+        if (l - 1u >= DNS_LABEL_MAX) {
+            if (l != 0) {
+                return 0; /* a compression pointer or an extended label type (RFC 6891 5) */
+            }
+            *labels = n;
+            return i + 1;
         }
         i += 1u + l;
-        if (i > DNS_NAME_MAX) {
-            return 0;
-        }
-        if (l == 0) {
-            *labels = n;
-            return i;
-        }
         n++;
     }
 }

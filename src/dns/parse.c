@@ -50,65 +50,74 @@ static size_t skip_name(const uint8_t *pkt, size_t len, size_t off)
     }
 }
 
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 /* RFC 7871 section 6: FAMILY, SOURCE PREFIX-LENGTH, SCOPE PREFIX-LENGTH, ADDRESS. */
-static bool parse_ecs(const uint8_t *p, uint16_t olen, dns_query_t *q)
+static inline bool parse_ecs(const uint8_t *p, uint16_t olen, dns_query_t *q)
 {
     if (olen < 4) {
         return false;
     }
     uint16_t family = rd16(p);
-    uint8_t source = p[2];
-    uint8_t scope = p[3];
-    unsigned maxbits;
+    unsigned source = p[2];
+    unsigned scope = p[3];
+    unsigned n = olen - 4u;
+    /* 7.1.2: scope must be 0 in queries; address octets exactly ceil(source/8). */
+    if (scope != 0 || n != (source + 7u) / 8u) {
+        return false;
+    }
     if (family == DNS_ECS_FAMILY_IPV4) {
-        maxbits = 32;
+        if (source > 32) {
+            return false;
+        }
+        /* The n <= 4 address octets are the last n of the 4 octets ending with the
+         * option, which start at or after FAMILY: one load, shifted to the front. */
+        uint32_t a = (uint32_t)((uint64_t)rd32(p + n) << (8 * (4 - n)));
+        q->ecs_addr[0] = (uint8_t)(a >> 24);
+        q->ecs_addr[1] = (uint8_t)(a >> 16);
+        q->ecs_addr[2] = (uint8_t)(a >> 8);
+        q->ecs_addr[3] = (uint8_t)a;
+        /* Bits past the source prefix must be zero (section 6, ADDRESS). */
+        if ((a & (0xFFFFFFFFull >> source)) != 0) {
+            return false;
+        }
     } else if (family == DNS_ECS_FAMILY_IPV6) {
-        maxbits = 128;
+        if (source > 128) {
+            return false;
+        }
+        memcpy(q->ecs_addr, p + 4, n);
+        if (source % 8 != 0 && (q->ecs_addr[source / 8] & (0xFFu >> (source % 8))) != 0) {
+            return false;
+        }
     } else {
         return false;
     }
-    /* 7.1.2: scope must be 0 in queries; address octets exactly ceil(source/8). */
-    if (source > maxbits || scope != 0 || (unsigned)(olen - 4) != (source + 7u) / 8u) {
-        return false;
-    }
-    memcpy(q->ecs_addr, p + 4, (size_t)olen - 4);
-    /* Bits past the source prefix must be zero (section 6, ADDRESS). */
-    if (source % 8 != 0) {
-        uint8_t mask = (uint8_t)(0xFFu >> (source % 8));
-        if (q->ecs_addr[source / 8] & mask) {
-            return false;
-        }
-    }
     q->has_ecs = true;
     q->ecs_family = family;
-    q->ecs_source_bits = source;
+    q->ecs_source_bits = (uint8_t)source;
     return true;
 }
 
-static bool parse_opt(const uint8_t *pkt, size_t rr, size_t rdata, uint16_t rdlen, dns_query_t *q)
+/* The options in an OPT record's RDATA, rdlen octets at p. */
+static bool parse_options(const uint8_t *p, size_t rdlen, dns_query_t *q)
 {
-    /* OPT owner must be the root name (RFC 6891 6.1.2). */
-    if (pkt[rr] != 0) {
-        return false;
-    }
-    q->has_edns = true;
-    q->edns_udp_size = rd16(pkt + rr + 3);
-    q->edns_version = pkt[rr + 6];
-    q->is_do = (pkt[rr + 7] & 0x80) != 0;
-    size_t off = rdata, end = rdata + rdlen;
-    while (off < end) {
-        if (off + 4 > end) {
+    size_t off = 0;
+    while (off < rdlen) {
+        if (off + 4 > rdlen) {
             return false;
         }
-        uint16_t code = rd16(pkt + off);
-        uint16_t olen = rd16(pkt + off + 2);
+        uint16_t code = rd16(p + off);
+        uint16_t olen = rd16(p + off + 2);
         off += 4;
-        if (off + olen > end) {
+        if (off + olen > rdlen) {
             return false;
         }
         switch (code) {
         case DNS_OPT_ECS:
-            if (q->has_ecs || !parse_ecs(pkt + off, olen, q)) {
+            if (q->has_ecs || !parse_ecs(p + off, olen, q)) {
                 return false;
             }
             break;
@@ -130,63 +139,47 @@ static bool parse_opt(const uint8_t *pkt, size_t rr, size_t rdata, uint16_t rdle
     return true;
 }
 
-static dns_parse_result_t parse_question(const uint8_t *pkt, size_t len, dns_query_t *q)
+/* The OPT record at rr, its fixed part known to be in the message. */
+static inline void parse_opt_fixed(const uint8_t *rr, dns_query_t *q)
+{
+    q->has_edns = true;
+    q->edns_udp_size = rd16(rr + 3);
+    q->edns_version = rr[6];
+    q->is_do = (rr[7] & 0x80) != 0;
+}
+
+/* The question at offset 12; returns the offset past it, or 0 if malformed. */
+static inline size_t parse_question(const uint8_t *pkt, size_t len, dns_query_t *q)
 {
     unsigned labels = 0;
     size_t nlen = dns_name_scan_inline(pkt + DNS_HEADER_LEN, len - DNS_HEADER_LEN, &labels);
-    if (nlen == 0 || DNS_HEADER_LEN + nlen + 4 > len) {
-        return DNS_PARSE_FORMERR;
+    size_t end = DNS_HEADER_LEN + nlen + 4;
+    if (nlen == 0 || end > len) {
+        return 0;
     }
-    q->qname = pkt + DNS_HEADER_LEN;
+    const uint8_t *qname = pkt + DNS_HEADER_LEN;
+    q->qname = qname;
     q->qname_len = (uint8_t)nlen;
-    dns_name_lower_inline(q->qname, nlen, q->qname_lc);
     q->qname_labels = (uint8_t)labels;
-    q->qtype = rd16(pkt + DNS_HEADER_LEN + nlen);
-    q->qclass = rd16(pkt + DNS_HEADER_LEN + nlen + 2);
-    q->question_end = (uint16_t)(DNS_HEADER_LEN + nlen + 4);
+    q->qtype = rd16(qname + nlen);
+    q->qclass = rd16(qname + nlen + 2);
+    q->question_end = (uint16_t)end;
     q->has_question = true;
-    return DNS_PARSE_OK;
+    /* Last, when little else is live: its constants then stay in registers. */
+    dns_name_lower_inline(qname, nlen, q->qname_lc);
+    return end;
 }
 
-dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *q)
+/* Every record after the question, from off, in the general case: any counts, names
+ * compressed or not. Out of line so that the usual shape keeps its registers. */
+static __attribute__((noinline)) dns_parse_result_t parse_records(const uint8_t *pkt, size_t len,
+                                                                  size_t off, dns_query_t *q)
 {
-    memset(q, 0, offsetof(dns_query_t, qname_lc));
-    if (len < DNS_HEADER_LEN || len > 65535) {
-        return DNS_PARSE_DROP;
-    }
-    q->id = rd16(pkt);
-    q->flags = rd16(pkt + 2);
-    if (q->flags & DNS_FLAG_QR) {
-        return DNS_PARSE_DROP; /* never answer a response: avoids reflection loops */
-    }
-    q->opcode = (uint8_t)((q->flags >> 11) & 0x0F);
-    q->qdcount = rd16(pkt + 4);
     uint16_t an = rd16(pkt + 6), ns = rd16(pkt + 8), ar = rd16(pkt + 10);
-    if (q->qdcount != 1) {
-        return q->opcode != 0 ? DNS_PARSE_NOTIMP : DNS_PARSE_FORMERR;
-    }
-    dns_parse_result_t r = parse_question(pkt, len, q);
-    if (q->opcode != 0) {
-        return DNS_PARSE_NOTIMP;
-    }
-    if (r != DNS_PARSE_OK) {
-        return r;
-    }
-    size_t off = q->question_end;
-    if (an == 0 && ns == 0 && ar == 1 && len - off >= 11 && pkt[off] == 0 &&
-        rd16(pkt + off + 1) == DNS_TYPE_OPT) {
-        /* Most queries: the question and one OPT record, owner root, nothing
-         * after it. The same checks as the loop below, without its name walk. */
-        uint16_t rdlen = rd16(pkt + off + 9);
-        if (off + 11 + rdlen != len || !parse_opt(pkt, off, off + 11, rdlen, q)) {
-            return DNS_PARSE_FORMERR;
-        }
-        return q->edns_version > 0 ? DNS_PARSE_BADVERS : DNS_PARSE_OK;
-    }
     unsigned total = (unsigned)an + ns + ar;
     bool seen_opt = false;
     for (unsigned i = 0; i < total; i++) {
-        size_t rr = off;
+        size_t rr_off = off;
         off = skip_name(pkt, len, off);
         if (off == 0 || off + 10 > len) {
             return DNS_PARSE_FORMERR;
@@ -198,8 +191,12 @@ dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *
             return DNS_PARSE_FORMERR;
         }
         if (type == DNS_TYPE_OPT) {
-            /* RFC 6891 6.1.1: one OPT, in the additional section only. */
-            if (seen_opt || i < (unsigned)an + ns || !parse_opt(pkt, rr, rdata, rdlen, q)) {
+            /* RFC 6891 6.1.1: one OPT, in the additional section only; 6.1.2: owner root. */
+            if (seen_opt || i < (unsigned)an + ns || pkt[rr_off] != 0) {
+                return DNS_PARSE_FORMERR;
+            }
+            parse_opt_fixed(pkt + rr_off, q);
+            if (!parse_options(pkt + rdata, rdlen, q)) {
                 return DNS_PARSE_FORMERR;
             }
             seen_opt = true;
@@ -213,4 +210,61 @@ dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *
         return DNS_PARSE_BADVERS;
     }
     return DNS_PARSE_OK;
+}
+
+/* QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 1: the counts of nearly every query. */
+static const uint8_t one_question_one_additional[8] = {0, 1, 0, 0, 0, 0, 0, 1};
+/* Owner root, TYPE OPT. */
+static const uint8_t opt_head[3] = {0, DNS_TYPE_OPT >> 8, DNS_TYPE_OPT & 0xFF};
+
+dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *q)
+{
+    memset(q, 0, offsetof(dns_query_t, qname_lc));
+    if (len < DNS_HEADER_LEN || len > 65535) {
+        return DNS_PARSE_DROP;
+    }
+    uint16_t flags = rd16(pkt + 2);
+    q->id = rd16(pkt);
+    q->flags = flags;
+    if (flags & DNS_FLAG_QR) {
+        return DNS_PARSE_DROP; /* never answer a response: avoids reflection loops */
+    }
+    uint8_t opcode = (uint8_t)((flags >> 11) & 0x0F);
+    q->opcode = opcode;
+    uint16_t qdcount = rd16(pkt + 4);
+    q->qdcount = qdcount;
+    if (qdcount != 1) {
+        return opcode != 0 ? DNS_PARSE_NOTIMP : DNS_PARSE_FORMERR;
+    }
+    size_t off = parse_question(pkt, len, q);
+    if (opcode != 0) {
+        return DNS_PARSE_NOTIMP;
+    }
+    if (off == 0) {
+        return DNS_PARSE_FORMERR;
+    }
+    const uint8_t *rr = pkt + off;
+    if (memcmp(pkt + 4, one_question_one_additional, 8) == 0 && len - off >= 11 &&
+        memcmp(rr, opt_head, 3) == 0) {
+        /* Most queries: the question and one OPT record, owner root, nothing
+         * after it. The same checks as the loop below, without its name walk;
+         * a lone ECS option, the usual content, is read without the option loop. */
+        size_t rdlen = rd16(rr + 9);
+        if (len - off != 11 + rdlen) {
+            return DNS_PARSE_FORMERR;
+        }
+        parse_opt_fixed(rr, q);
+        if (rdlen != 0) {
+            const uint8_t *opt = rr + 11;
+            if (rdlen >= 4 && rd16(opt) == DNS_OPT_ECS && rd16(opt + 2) == rdlen - 4) {
+                if (!parse_ecs(opt + 4, (uint16_t)(rdlen - 4), q)) {
+                    return DNS_PARSE_FORMERR;
+                }
+            } else if (!parse_options(opt, rdlen, q)) {
+                return DNS_PARSE_FORMERR;
+            }
+        }
+        return q->edns_version > 0 ? DNS_PARSE_BADVERS : DNS_PARSE_OK;
+    }
+    return parse_records(pkt, len, off, q);
 }

@@ -967,45 +967,120 @@ static void test_parse_rich_query_is_valid(void **state)
     assert_true(q.is_do);
 }
 
-/* Deterministic fuzzing: every truncation of the rich query, then every
- * value of every single octet. Each input sits in a heap block of exactly
- * its length so that AddressSanitizer catches any read past the end. */
-static void test_parse_every_truncation_and_octet_value_gives_a_result(void **state)
+/* Deterministic fuzzing: every truncation of a query, then every value of
+ * every single octet. Each input sits in a heap block of exactly its length
+ * so that AddressSanitizer catches any read past the end. */
+static void fuzz_every_truncation_and_octet_value(const pkt_t *p)
 {
-    (void)state;
-    pkt_t p;
     dns_query_t q;
-    rich_query(&p);
-    uint8_t *buf = test_malloc(p.len);
+    uint8_t *buf = test_malloc(p->len);
 
-    for (size_t len = 0; len <= p.len; len++) {
+    for (size_t len = 0; len <= p->len; len++) {
         uint8_t *cut = test_malloc(len ? len : 1);
-        memcpy(cut, p.b, len);
+        memcpy(cut, p->b, len);
         memset(&q, 0xA5, sizeof(q));
         dns_parse_result_t r = dns_query_parse(cut, len, &q);
         check_consistent(cut, len, r, &q);
         if (len < DNS_HEADER_LEN) {
             assert_int_equal(r, DNS_PARSE_DROP);
-        } else if (len < p.len) {
+        } else if (len < p->len) {
             assert_int_not_equal(r, DNS_PARSE_OK);
         }
         test_free(cut);
     }
 
     size_t ok = 0;
-    for (size_t pos = 0; pos < p.len; pos++) {
+    for (size_t pos = 0; pos < p->len; pos++) {
         for (unsigned v = 0; v < 256; v++) {
-            memcpy(buf, p.b, p.len);
+            memcpy(buf, p->b, p->len);
             buf[pos] = (uint8_t)v;
             memset(&q, 0xA5, sizeof(q));
-            dns_parse_result_t r = dns_query_parse(buf, p.len, &q);
-            check_consistent(buf, p.len, r, &q);
+            dns_parse_result_t r = dns_query_parse(buf, p->len, &q);
+            check_consistent(buf, p->len, r, &q);
             ok += r == DNS_PARSE_OK;
         }
     }
-    /* The unmodified value at each position parses, so at least p.len did. */
-    assert_true(ok >= p.len);
+    /* The unmodified value at each position parses, so at least p->len did. */
+    assert_true(ok >= p->len);
     test_free(buf);
+}
+
+static void test_parse_every_truncation_and_octet_value_gives_a_result(void **state)
+{
+    (void)state;
+    pkt_t p;
+    rich_query(&p);
+    fuzz_every_truncation_and_octet_value(&p);
+}
+
+/* The usual shape: the question and an OPT record holding one ECS option. */
+static void test_parse_ecs_query_every_truncation_and_octet_value_gives_a_result(void **state)
+{
+    (void)state;
+    pkt_t p;
+    ecs_query(&p, DNS_ECS_FAMILY_IPV4, 23, 0, (const uint8_t[]){81, 2, 68}, 3);
+    fuzz_every_truncation_and_octet_value(&p);
+}
+
+/* Each octet of the option, changed on its own, against what RFC 7871 allows. */
+static void test_parse_lone_ecs_option_each_octet_checked(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    ecs_query(&p, DNS_ECS_FAMILY_IPV4, 23, 0, (const uint8_t[]){81, 2, 68}, 3);
+    size_t opt = p.len - 11; /* code, length, family, source, scope, 3 address octets */
+    for (unsigned v = 0; v < 256; v++) {
+        pkt_t m = p;
+        m.b[opt + 6] = (uint8_t)v; /* source prefix: 17..24 keep 3 address octets */
+        dns_parse_result_t r = parse(&m, &q);
+        bool valid = v >= 17 && v <= 24 && (68u & (0xFFu >> (v % 8 ? v % 8 : 8))) == 0;
+        assert_int_equal(r, valid ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+        if (valid) {
+            assert_true(q.has_ecs);
+            assert_int_equal(q.ecs_source_bits, v);
+        }
+
+        m = p;
+        m.b[opt + 7] = (uint8_t)v; /* scope: 0 only */
+        assert_int_equal(parse(&m, &q), v == 0 ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+
+        m = p;
+        m.b[opt + 10] = (uint8_t)v; /* last address octet: the bit past /23 clear */
+        assert_int_equal(parse(&m, &q), (v & 1) == 0 ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+
+        m = p;
+        m.b[opt + 3] = (uint8_t)v; /* option length: only 7 fits the RDATA */
+        assert_int_equal(parse(&m, &q), v == 7 ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+    }
+}
+
+/* Every IPv4 source prefix with the address set exactly to its prefix bits,
+ * then with one bit more: the address comes back padded, the extra bit is refused. */
+static void test_parse_ecs_ipv4_every_source_prefix(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    for (unsigned source = 0; source <= 32; source++) {
+        uint32_t a = source == 0 ? 0 : 0xFFFFFFFFu << (32 - source);
+        uint8_t addr[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+        uint16_t n = (uint16_t)((source + 7) / 8);
+        ecs_query(&p, DNS_ECS_FAMILY_IPV4, (uint8_t)source, 0, addr, n);
+        assert_int_equal(parse(&p, &q), DNS_PARSE_OK);
+        assert_true(q.has_ecs);
+        assert_int_equal(q.ecs_family, DNS_ECS_FAMILY_IPV4);
+        assert_int_equal(q.ecs_source_bits, source);
+        assert_memory_equal(q.ecs_addr, addr, 4);
+        for (size_t i = 4; i < sizeof(q.ecs_addr); i++) {
+            assert_int_equal(q.ecs_addr[i], 0);
+        }
+        if (source % 8 != 0) {
+            addr[n - 1] |= 1;
+            ecs_query(&p, DNS_ECS_FAMILY_IPV4, (uint8_t)source, 0, addr, n);
+            assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+        }
+    }
 }
 
 int main(void)
@@ -1066,6 +1141,9 @@ int main(void)
         cmocka_unit_test(test_parse_tcp_keepalive_with_4_octets_formerr),
         cmocka_unit_test(test_parse_rich_query_is_valid),
         cmocka_unit_test(test_parse_every_truncation_and_octet_value_gives_a_result),
+        cmocka_unit_test(test_parse_ecs_query_every_truncation_and_octet_value_gives_a_result),
+        cmocka_unit_test(test_parse_lone_ecs_option_each_octet_checked),
+        cmocka_unit_test(test_parse_ecs_ipv4_every_source_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
