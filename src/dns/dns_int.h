@@ -76,4 +76,25 @@ static inline size_t dns_name_scan_inline(const uint8_t *p, size_t max, unsigned
     }
 }
 
+/* Is type one of the RFC 1035 types whose RDATA names may be compressed (RFC 3597
+ * section 4: NS, CNAME, SOA, PTR, MX, MB, MG, MR, MINFO)? The one list the writer
+ * and the precompiled RRsets share. */
+static inline bool dns_type_compresses(uint16_t type)
+{
+    switch (type) {
+    case DNS_TYPE_NS:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_PTR:
+    case DNS_TYPE_MB:
+    case DNS_TYPE_MG:
+    case DNS_TYPE_MR:
+    case DNS_TYPE_MX:
+    case DNS_TYPE_SOA:
+    case DNS_TYPE_MINFO:
+        return true;
+    default:
+        return false;
+    }
+}
+
 #endif

@@ -8,16 +8,10 @@
 static unsigned rdata_names(uint16_t type, const uint8_t *rd, uint16_t rdlen, size_t off[2],
                             size_t len[2])
 {
+    if (!dns_type_compresses(type)) {
+        return 0;
+    }
     switch (type) {
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR:
-    case DNS_TYPE_MB:
-    case DNS_TYPE_MG:
-    case DNS_TYPE_MR:
-        off[0] = 0;
-        len[0] = rdlen;
-        return 1;
     case DNS_TYPE_MX:
         off[0] = 2;
         len[0] = rdlen - 2u;
@@ -29,8 +23,10 @@ static unsigned rdata_names(uint16_t type, const uint8_t *rd, uint16_t rdlen, si
         off[1] = len[0];
         len[1] = dns_name_len(rd + len[0], rdlen - len[0]);
         return 2;
-    default:
-        return 0;
+    default: /* NS, CNAME, PTR, MB, MG, MR: one name */
+        off[0] = 0;
+        len[0] = rdlen;
+        return 1;
     }
 }
 

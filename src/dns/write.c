@@ -284,14 +284,10 @@ static int put_bytes(dns_writer_t *w, const uint8_t *p, size_t n)
 static int put_rdata(dns_writer_t *w, uint16_t type, const uint8_t *rd, uint16_t rdlen)
 {
     size_t n1;
+    if (!dns_type_compresses(type)) {
+        return put_bytes(w, rd, rdlen);
+    }
     switch (type) {
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR:
-    case DNS_TYPE_MB:
-    case DNS_TYPE_MG:
-    case DNS_TYPE_MR:
-        return put_name(w, rd, rdlen);
     case DNS_TYPE_MX:
         if (room(w) < 2) {
             return -1;
@@ -315,7 +311,7 @@ static int put_rdata(dns_writer_t *w, uint16_t type, const uint8_t *rd, uint16_t
         return put_bytes(w, rd + n1 + n2, 20);
     }
     default:
-        return put_bytes(w, rd, rdlen);
+        return put_name(w, rd, rdlen); /* NS, CNAME, PTR, MB, MG, MR: one name */
     }
 }
 
@@ -365,29 +361,10 @@ static bool comp_has(const dns_writer_t *w, unsigned from, size_t off)
     return false;
 }
 
-/* Types whose RDATA has names that may be compressed (as put_rdata). */
-static bool has_compressible_rdata(uint16_t type)
-{
-    switch (type) {
-    case DNS_TYPE_NS:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_PTR:
-    case DNS_TYPE_MB:
-    case DNS_TYPE_MG:
-    case DNS_TYPE_MR:
-    case DNS_TYPE_MX:
-    case DNS_TYPE_SOA:
-    case DNS_TYPE_MINFO:
-        return true;
-    default:
-        return false;
-    }
-}
-
 int dns_writer_put_rrset(dns_writer_t *w, dns_section_t sec, const uint8_t *owner,
                          uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count)
 {
-    if (!has_compressible_rdata(type) && count > 0 && (owner == NULL || owner[0] != 0)) {
+    if (!dns_type_compresses(type) && count > 0 && (owner == NULL || owner[0] != 0)) {
         /* Most RRsets: A, AAAA, TXT and a service's addresses, in the answer
          * or (for MX and NS targets) the additional section. Only the owner
          * is a name, the same in every record: the first record's owner is
