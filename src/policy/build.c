@@ -128,11 +128,10 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
         policy_dc_t *dc = &p->dcs[i];
         build_dc(dc, c, diag);
         p->resource_count += c->address_count;
-        if (dc->has_cname || dc->v4_count > 0) {
-            p->serves_mask[0] |= 1ull << i;
-        }
-        if (dc->has_cname || dc->v6_count > 0) {
-            p->serves_mask[1] |= 1ull << i;
+        for (int v6 = 0; v6 < 2; v6++) {
+            if (policy_dc_serves(dc, v6 != 0)) {
+                p->serves_mask[v6] |= 1ull << i;
+            }
         }
         p->sites[i].latitude = c->latitude;
         p->sites[i].longitude = c->longitude;

@@ -65,6 +65,14 @@ struct policy {
     size_t service_count;
 };
 
+/* Can data center dc answer A (want_v6 false) or AAAA queries: a CNAME site
+ * answers both, others need an address of the family. The one definition the
+ * builder's serves_mask and the selection's fallbacks share. */
+static inline bool policy_dc_serves(const policy_dc_t *dc, bool want_v6)
+{
+    return dc->has_cname || (want_v6 ? dc->v6_count : dc->v4_count) > 0;
+}
+
 /* One address's state for a decision, overrides applied (see policy.h). */
 typedef enum policy_addr_state {
     POLICY_ADDR_UP = 0,

@@ -5,11 +5,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static bool dc_serves(const policy_dc_t *dc, bool want_v6)
-{
-    return dc->has_cname || (want_v6 ? dc->v6_count : dc->v4_count) > 0;
-}
-
 /* Candidate order from the service's policy; returns the ECS scope. */
 static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
                                 const policy_client_t *c, uint64_t *rng, uint32_t *order,
@@ -332,7 +327,7 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const po
             out->ttl_s = s->conf->degraded_ttl_s;
             if (dc->has_cname) {
                 put_cname(dc, fdc, out);
-            } else if (qtype != DNS_TYPE_CNAME && dc_serves(dc, want_v6)) {
+            } else if (qtype != DNS_TYPE_CNAME && policy_dc_serves(dc, want_v6)) {
                 /* Whatever its health, but never a drained address. */
                 put_addresses(dc, want_v6, dc_view(p, fdc, want_v6)->ok_mask, per_dc, rng, out);
                 if (out->count > 0) {
@@ -400,7 +395,7 @@ void policy_select_full(const policy_t *p, const policy_service_t *s, const poli
 
 int policy_datacenter_health(const policy_t *p, uint32_t dc, bool want_v6)
 {
-    if (dc >= p->dc_count || !dc_serves(&p->dcs[dc], want_v6)) {
+    if (dc >= p->dc_count || !policy_dc_serves(&p->dcs[dc], want_v6)) {
         return -1;
     }
     uint64_t up_mask[POLICY_ADDR_WORDS], ok_mask[POLICY_ADDR_WORDS];
