@@ -41,31 +41,15 @@ int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
 void geo_db_free(geo_db_t *db);
 
 /* Look up one address (family AF_INET with 4 bytes, or AF_INET6 with 16) and
- * fill *out. Never allocates; any thread may call it concurrently.
+ * fill *out, walking the database through libmaxminddb. For explain pages and
+ * tests: queries use the compiled trees (geo_tree_t) instead. Never
+ * allocates; any thread may call it concurrently.
  * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is looked up as a.b.c.d, with
  * prefix_bits in IPv6 bits (96 + the IPv4 prefix). An IPv6 address in an
  * IPv4-only database is not found, with prefix_bits 0.
  * Returns 0 (found or not: see out->is_found), -GSLB_EGEO on a corrupt
  * database, or -GSLB_EINVAL for another family. */
 int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out);
-
-/* Lookups keep two small per-thread caches. The network cache remembers, for
- * recently seen database networks, what the tree walk found (the record and
- * the network's prefix), so another address of a known network skips the
- * walk. The record cache keeps the location fields of recently used records
- * (a record is shared by every network of one place), so a hot place is read
- * once. These are the calling thread's counts (metrics sum them per worker):
- * hits and misses count found lookups whose fields came from the record
- * cache or were read from the database; net_hits counts lookups answered
- * without a tree walk, net_misses those that walked. Any thread, for its own
- * figures. */
-typedef struct geo_cache_stats {
-    uint64_t hits;
-    uint64_t misses;
-    uint64_t net_hits;
-    uint64_t net_misses;
-} geo_cache_stats_t;
-geo_cache_stats_t geo_cache_stats(void);
 
 /* Database metadata: build epoch (seconds) and type string ("GeoLite2-City"). */
 uint64_t geo_db_build_epoch(const geo_db_t *db);
@@ -74,6 +58,80 @@ const char *geo_db_type(const geo_db_t *db);
 /* Continent code ("EU") for an ISO 3166-1 alpha-2 country code (any case),
  * or NULL if unknown. Used when a database has no continent field. */
 const char *geo_country_continent(const char *country);
+
+/* Continents as small numbers, for per-continent counters: AF AN AS EU NA
+ * OC SA in that order, then GEO_CONTINENT_UNKNOWN. */
+#define GEO_CONTINENT_COUNT 8
+#define GEO_CONTINENT_UNKNOWN (GEO_CONTINENT_COUNT - 1)
+/* Index of a continent code ("EU"; exact upper case), GEO_CONTINENT_UNKNOWN
+ * for anything else. */
+unsigned geo_continent_index(const char *code);
+/* Code of a continent index ("EU"), "unknown" for GEO_CONTINENT_UNKNOWN and
+ * anything out of range. */
+const char *geo_continent_name(unsigned index);
+
+/* ---- compiled decision trees ----------------------------------------------
+ *
+ * At load, the database is read once, network by network, through
+ * libmaxminddb's node API into a record tree (geo_records_t). Each map, each
+ * distance-ordered service and the continent counter then compile it into a
+ * decision tree: one binary prefix tree per address family whose leaves
+ * index a table of distinct ordered data-center lists, with sibling blocks of
+ * equal decision merged all the way up. A query walks its address bits down
+ * the tree: no libmaxminddb call, no record decoding, no string compare. The
+ * depth of the leaf reached is the widest prefix on which the decision is
+ * constant: the ECS scope (RFC 7871 section 7.2.1).
+ *
+ * Embedded IPv4 addresses: an IPv4-mapped client (::ffff:a.b.c.d) is decided
+ * as the IPv4 client a.b.c.d, IPv4 nets included, with its scope in IPv6 bits
+ * (96 + the IPv4 depth). Every other IPv6 address follows the database's own
+ * tree, so a 6to4 address (2002::/16) resolves to the IPv4 address in its
+ * bits 16..47 and a Teredo address (2001::/32) to the one in bits 32..63 (the
+ * Teredo server) where the database aliases those prefixes to its IPv4 tree,
+ * as MaxMind's databases do; IPv4 nets entries do not apply to them. */
+
+typedef struct geo_records geo_records_t;
+
+/* Read every network of db into a record tree, each distinct record's
+ * location fields read once. A tree deeper than the address width, a cycle,
+ * a node number out of range or an unreadable record is a corrupt database.
+ * Returns 0 and *out, or -GSLB_EGEO. Load path; takes seconds on a
+ * GeoLite2-City-sized file and about a hundred bytes per node and record,
+ * freed by geo_records_free once the trees are compiled. */
+int geo_records_build(geo_records_t **out, const geo_db_t *db);
+/* Distinct records in the tree (NULL: 0), for logs. */
+size_t geo_records_count(const geo_records_t *r);
+/* Free a record tree; NULL does nothing. */
+void geo_records_free(geo_records_t *r);
+
+typedef struct geo_tree geo_tree_t;
+
+/* What a tree decided for one address. */
+typedef struct geo_tree_hit {
+    const uint32_t *dcs;  /* ordered data-center indexes (for the continent tree: one
+                           * element, the continent index); valid while the tree lives */
+    uint32_t dc_count;
+    uint32_t result;      /* index of the distinct result: equal indexes, equal lists */
+    uint8_t scope_bits;   /* depth of the leaf, in bits of the queried family */
+} geo_tree_hit_t;
+
+/* The decision for an address (AF_INET with 4 bytes, else AF_INET6 with 16).
+ * Never allocates, no locks; any thread, for as long as the tree lives. */
+geo_tree_hit_t geo_tree_find(const geo_tree_t *t, int family, const uint8_t *addr);
+
+/* Size and cost of a tree, for logs and the status page. */
+typedef struct geo_tree_stats {
+    size_t nodes;        /* internal nodes */
+    uint64_t leaves4;    /* leaf blocks of the IPv4 tree */
+    uint64_t leaves6;    /* leaf blocks of the IPv6 tree */
+    size_t results;      /* distinct results */
+    size_t bytes;        /* memory held by the tree */
+    double build_ms;     /* compile time, record tree excluded */
+} geo_tree_stats_t;
+geo_tree_stats_t geo_tree_stats(const geo_tree_t *t);
+
+/* Free a tree; NULL does nothing. Only once no thread reads it. */
+void geo_tree_free(geo_tree_t *t);
 
 /* Great-circle distance in kilometres between two points in degrees (haversine). */
 double geo_distance_km(double lat1, double lon1, double lat2, double lon2);
@@ -90,6 +148,20 @@ typedef struct geo_site {
 #define GEO_MAX_SITES 64
 void geo_sites_order_by_distance(const geo_site_t *sites, uint32_t *cand, size_t n,
                                  double lat, double lon);
+
+/* Compile the distance order of cand[0..n) (n <= GEO_MAX_SITES, indexes
+ * into sites[]) for every network of recs (NULL: no database): nearest
+ * first from the network's coordinates, or cand's own order where the
+ * database has none. The arrays are copied. Returns 0 and *out, or
+ * -GSLB_ENOMEM. Load path. */
+int geo_tree_nearest_new(geo_tree_t **out, const geo_records_t *recs, const geo_site_t *sites,
+                         const uint32_t *cand, size_t n);
+
+/* Compile the continent of every network of recs (NULL: every address
+ * GEO_CONTINENT_UNKNOWN), for counting answers by client continent: the
+ * hit's dcs[0] is the continent index. Returns 0 and *out, or -GSLB_ENOMEM.
+ * Load path. */
+int geo_tree_continent_new(geo_tree_t **out, const geo_records_t *recs);
 
 /* Which map rule decided. */
 typedef enum geo_match {
@@ -117,36 +189,47 @@ typedef struct geo_map_result {
 
 typedef struct geo_map geo_map_t;
 
-/* Build a lookup-ready map from its config. sites[] has one entry per
- * data center in the config (for nearest_fallback). Keys are validated
+/* Build a map from its config and compile its decision tree over recs (the
+ * database's record tree, NULL without a database). sites[] has one entry
+ * per data center in the config (for nearest_fallback). Keys are validated
  * here too; problems go to diag with the entry's position: bad key syntax,
  * keys equal but for case, duplicate nets, an empty or out-of-range
  * data-center list, more than GEO_MAX_SITES data centers where the map
  * needs all of them (nearest_fallback, empty default). A well-formed but
- * unassigned country code ("UK") is only a warning. Nothing from cm or
- * sites is kept: the map owns copies. diag may be NULL.
+ * unassigned country code ("UK") is only a warning. Nothing from cm, sites
+ * or recs is kept: the map owns copies. diag may be NULL.
  * Returns 0 and *out, or -GSLB_ECONF (and *out = NULL). Load path only. */
 int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
-                size_t site_count, gslb_diag_t *diag);
+                size_t site_count, const geo_records_t *recs, gslb_diag_t *diag);
 /* Free a map; NULL does nothing. Only once no thread resolves with it. */
 void geo_map_free(geo_map_t *m);
 
-/* Resolve the map for a client address (family, addr as in geo_db_lookup)
- * and its location (loc may be NULL or !is_found when there is no DB or no
- * record). The location rules' decision for a record (loc->record_id) is kept
- * in a small per-thread cache, so clients of a place seen before skip the
- * rule tables. An IPv4-mapped IPv6 client is matched against the IPv4 nets and
- * its scope is given in IPv6 bits (96 + the IPv4 scope). Scope rules (RFC
- * 7871 section 7.2.1: the scope must cover only addresses that would get the
- * same answer):
+/* The map's decision for a client address (family, addr as in
+ * geo_tree_find), from its compiled tree: out->dcs, dc_count and scope_bits
+ * (the widest prefix on which the decision is constant); out->match is
+ * GEO_MATCH_DEFAULT and out->key NULL, as the tree keeps no rule names
+ * (geo_map_resolve_rules says which rule decided). Never allocates; any
+ * thread. */
+void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
+                     geo_map_result_t *out);
+
+/* The compiled tree of the map, for its figures. */
+const geo_tree_t *geo_map_tree(const geo_map_t *m);
+
+/* The rules themselves, for explain pages and as the reference the compiled
+ * tree is checked against: resolve the map for a client address and its
+ * location (loc may be NULL or !is_found when there is no DB or no record),
+ * naming the rule that decided. An IPv4-mapped IPv6 client is matched
+ * against the IPv4 nets and its scope is given in IPv6 bits (96 + the IPv4
+ * scope). The scope here is the rule's own block, not the widest one:
  *  - a nets match with prefix P: scope = P, or longer if a more specific nets
  *    entry lies inside P (then 1 + the bits the client shares with it);
  *  - a location match: scope = loc->prefix_bits, lengthened the same way
  *    for any nets entry that lies inside that network;
  *  - default without location: scope as for a location match.
  * Never allocates; any thread. */
-void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
-                     const geo_location_t *loc, geo_map_result_t *out);
+void geo_map_resolve_rules(const geo_map_t *m, int family, const uint8_t *addr,
+                           const geo_location_t *loc, geo_map_result_t *out);
 
 /* Name of a geo_match_t ("net", "city", ...), for explain and logs. */
 const char *geo_match_name(geo_match_t m);

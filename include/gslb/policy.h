@@ -63,10 +63,11 @@ typedef struct policy_result {
     size_t count;
     dns_rdata_t rrs[POLICY_MAX_ANSWER];
     /* The decision, for metrics and explain. */
-    geo_location_t location;    /* valid when has_location */
+    uint8_t continent;          /* the client's continent (geo_continent_index) */
+    geo_location_t location;    /* policy_select_full only: valid when has_location */
     bool has_location;
-    geo_match_t match;          /* for map policies */
-    const char *match_key;
+    geo_match_t match;          /* policy_select_full only, for map policies */
+    const char *match_key;      /* policy_select_full only */
     uint32_t candidates[POLICY_MAX_DCS]; /* ordered candidate data centers (config indexes) */
     size_t candidate_count;
     bool candidate_up[POLICY_MAX_DCS];   /* health of each candidate for this QTYPE's family */

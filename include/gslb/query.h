@@ -75,14 +75,9 @@ const char *query_qtype_class_name(query_qtype_class_t c);
  * policy_service_set_stat_id); bucket 0 collects the rest ("other"). */
 #define QUERY_STATS_SERVICES 256
 #define QUERY_STATS_DATACENTERS 256
-/* Client continents: AF AN AS EU NA OC SA, then "unknown" (no location). */
-#define QUERY_STATS_CONTINENTS 8
+/* Client continents, indexed as geo_continent_index numbers them. */
+#define QUERY_STATS_CONTINENTS GEO_CONTINENT_COUNT
 #define QUERY_RCODES 24 /* RCODEs counted one by one (extended ones included) */
-
-/* Index of a continent code in the per-continent counters (unknown last),
- * and the code of an index ("unknown" for the last). */
-unsigned query_continent_index(const char *code);
-const char *query_continent_name(unsigned index);
 
 /* Per-worker counters; plain integers written only by their worker and
  * summed on read (stale reads are fine for metrics). */

@@ -103,7 +103,7 @@ static void answers(const ctl_metrics_input_t *in, ctl_buf_t *b)
     help(b, "gslbd_client_continent_answers_total", "counter",
          "Service answers by the continent the client was located in.");
     for (unsigned i = 0; i < QUERY_STATS_CONTINENTS; i++) {
-        labelled(b, "gslbd_client_continent_answers_total", "continent", query_continent_name(i),
+        labelled(b, "gslbd_client_continent_answers_total", "continent", geo_continent_name(i),
                  in->q.continent_answers[i]);
     }
 }

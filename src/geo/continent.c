@@ -91,3 +91,30 @@ const char *geo_country_continent(const char *country)
                                           row_cmp);
     return r != NULL ? r->continent : NULL;
 }
+
+static const char *const continent_codes[GEO_CONTINENT_COUNT] = {
+    "AF", "AN", "AS", "EU", "NA", "OC", "SA", "unknown",
+};
+
+unsigned geo_continent_index(const char *code)
+{
+    /* Seven codes told apart by their two letters at once. */
+    if (code[0] == '\0' || code[1] == '\0' || code[2] != '\0') {
+        return GEO_CONTINENT_UNKNOWN;
+    }
+    switch ((unsigned)(unsigned char)code[0] << 8 | (unsigned char)code[1]) {
+    case 'A' << 8 | 'F': return 0;
+    case 'A' << 8 | 'N': return 1;
+    case 'A' << 8 | 'S': return 2;
+    case 'E' << 8 | 'U': return 3;
+    case 'N' << 8 | 'A': return 4;
+    case 'O' << 8 | 'C': return 5;
+    case 'S' << 8 | 'A': return 6;
+    default: return GEO_CONTINENT_UNKNOWN;
+    }
+}
+
+const char *geo_continent_name(unsigned index)
+{
+    return index < GEO_CONTINENT_COUNT ? continent_codes[index] : "unknown";
+}

@@ -2,7 +2,6 @@
 #include "gslb/geo.h"
 
 #include "db_int.h"
-#include "netcache.h"
 
 #include <maxminddb.h>
 
@@ -18,32 +17,9 @@ struct geo_db {
     /* Per conf_geo_field_t: NULL-terminated path for MMDB_aget_value, built
      * at open time so lookups do not allocate; NULL = field not in schema. */
     char **paths[CONF_GEO_FIELD_COUNT];
-    uint64_t id; /* unique per opened database, never reused: keys both caches */
+    uint64_t id; /* unique per opened database, never reused: keys record ids */
 };
 
-/* Per-thread cache of decoded records. Reading the six location fields walks
- * the record's maps key by key (MMDB_aget_value), many times the cost of
- * finding the record; but a database has far fewer records than networks
- * (GeoLite2 City: millions of networks, a few hundred thousand records, most
- * queries from a few thousand places), so the decoded fields are kept by the
- * record's data-section offset. Direct-mapped: a slot holds the last record
- * that hashed to it. Thread-local, so no locks and no sharing between cores;
- * keyed by the database id as well, so a reloaded database (which may reuse
- * the old one's address) never sees the old one's entries. In front of it,
- * the network cache (netcache.c) saves the tree walk for addresses of
- * networks seen before. */
-#define GEO_CACHE_LOG2_SLOTS 10
-#define GEO_CACHE_SLOTS (1u << GEO_CACHE_LOG2_SLOTS) /* about 120 KiB per thread */
-
-typedef struct geo_cache_slot {
-    uint64_t db_id;       /* 0 = empty (ids start at 1) */
-    uint32_t offset;      /* data-section offset of the record */
-    geo_location_t loc;   /* fields read from the record; prefix_bits is per network */
-} geo_cache_slot_t;
-
-static _Thread_local geo_cache_slot_t geo_cache[GEO_CACHE_SLOTS];
-static _Thread_local geo_cache_stats_t geo_cache_counts;
-static const geo_location_t no_location; /* not found, prefix 0 */
 static atomic_uint_fast64_t geo_next_id = 1;
 
 /* GeoIP2 / GeoLite2 City layout. */
@@ -324,10 +300,10 @@ static bool is_v4_mapped(const uint8_t *a)
 }
 
 /* Walk the search tree for addr (AF_INET: 4 bytes, AF_INET6: 16, not
- * IPv4-mapped). Returns 0 with the record's offset and the prefix of the
- * network holding addr in *e, or -GSLB_EGEO on a corrupt database. */
-static int tree_find(const geo_db_t *db, int family, const uint8_t *addr,
-                     geo_netcache_entry_t *e)
+ * IPv4-mapped). Returns 0 with the record's offset (is_found) and the prefix
+ * of the network holding addr, or -GSLB_EGEO on a corrupt database. */
+static int tree_find(const geo_db_t *db, int family, const uint8_t *addr, bool *is_found,
+                     uint32_t *off, uint8_t *prefix_bits)
 {
     struct sockaddr_in sin;
     struct sockaddr_in6 sin6;
@@ -346,7 +322,9 @@ static int tree_find(const geo_db_t *db, int family, const uint8_t *addr,
         sa = (const struct sockaddr *)&sin6;
         width = 128;
     }
-    *e = (geo_netcache_entry_t){0};
+    *is_found = false;
+    *off = 0;
+    *prefix_bits = 0;
 
     int mmdb_err = MMDB_SUCCESS;
     MMDB_lookup_result_s res = MMDB_lookup_sockaddr(&db->mmdb, sa, &mmdb_err);
@@ -367,21 +345,15 @@ static int tree_find(const geo_db_t *db, int family, const uint8_t *addr,
     if (family == AF_INET && db->mmdb.metadata.ip_version == 6) {
         bits = bits >= 96 ? bits - 96 : 0;
     }
-    e->prefix_bits = (uint8_t)(bits > width ? width : bits);
+    *prefix_bits = (uint8_t)(bits > width ? width : bits);
     if (res.found_entry) {
-        e->is_found = true;
-        e->data_offset = res.entry.offset;
+        *is_found = true;
+        *off = res.entry.offset;
     }
     return 0;
 }
 
-/* Read the record at data-section offset off into *out, and keep the fields
- * in slot unless it is NULL. Out of line, like lookup_walk: the cached path
- * then needs few registers and no stack frame. Returns 0, or -GSLB_EGEO when
- * the record cannot be read (then only prefix_bits is set). */
-static __attribute__((noinline)) int record_fill(const geo_db_t *db, uint32_t off,
-                                                 uint8_t prefix_bits, geo_cache_slot_t *slot,
-                                                 geo_location_t *out)
+int geo_db_record_read(const geo_db_t *db, uint32_t off, geo_location_t *out)
 {
     memset(out, 0, sizeof(*out));
     /* The entry a lookup would return: the record at this offset. */
@@ -389,106 +361,17 @@ static __attribute__((noinline)) int record_fill(const geo_db_t *db, uint32_t of
     int rc = record_read(db, &entry, out);
     if (rc < 0) {
         memset(out, 0, sizeof(*out));
-        out->prefix_bits = prefix_bits;
-        return rc;
     }
-    out->is_found = true;
-    out->prefix_bits = prefix_bits;
-    /* Ids count up from 1 per opened database, so this never repeats within a
-     * process's lifetime of reloads (2^32 of them). */
-    out->record_id = db->id << 32 | off;
-    if (slot != NULL) {
-        slot->db_id = db->id;
-        slot->offset = off;
-        slot->loc = *out;
-    }
-    return 0;
+    return rc;
 }
 
-/* Fill *out from a tree result: the record's fields, through the record
- * cache when use_cache, and the network's prefix. Returns 0, or -GSLB_EGEO
- * when the record cannot be read (then only prefix_bits is set). */
-static inline int location_fill(const geo_db_t *db, const geo_netcache_entry_t *e,
-                                bool use_cache, geo_location_t *out)
+const MMDB_s *geo_db_mmdb(const geo_db_t *db)
 {
-    uint8_t prefix_bits = e->prefix_bits;
-    uint32_t off = e->data_offset;
-    if (!e->is_found) {
-        /* A copy of a zero struct: seven vector moves, where memset of
-         * this size becomes a fourteen-round rep stos. */
-        *out = no_location;
-        out->prefix_bits = prefix_bits;
-        return 0;
-    }
-    if (!use_cache) {
-        return record_fill(db, off, prefix_bits, NULL, out);
-    }
-    /* Fibonacci hashing spreads offsets (often multiples of a record size)
-     * over the slots. */
-    geo_cache_slot_t *slot =
-        &geo_cache[(uint32_t)(off * 2654435769u) >> (32 - GEO_CACHE_LOG2_SLOTS)];
-    if (slot->db_id == db->id && slot->offset == off) {
-        *out = slot->loc;
-        out->prefix_bits = prefix_bits;
-        geo_cache_counts.hits++;
-        return 0;
-    }
-    geo_cache_counts.misses++;
-    return record_fill(db, off, prefix_bits, slot, out);
+    return &db->mmdb;
 }
 
-/* The tree walk for lookup, and filing its result in the network cache
- * when use_cache. */
-static __attribute__((noinline)) int lookup_walk(const geo_db_t *db, bool is_v6,
-                                                 const uint8_t *addr, bool use_cache,
-                                                 geo_location_t *out)
+int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out)
 {
-    geo_netcache_entry_t e;
-    int rc = tree_find(db, is_v6 ? AF_INET6 : AF_INET, addr, &e);
-    if (rc < 0) {
-        memset(out, 0, sizeof(*out));
-        return rc;
-    }
-    if (use_cache) {
-        geo_cache_counts.net_misses++;
-        /* The cache takes 32-bit database ids, as record_id does. */
-        if (is_v6) {
-            geo_netcache_put6((uint32_t)db->id, addr, &e);
-        } else {
-            geo_netcache_put4((uint32_t)db->id, addr, &e);
-        }
-    }
-    return location_fill(db, &e, use_cache, out);
-}
-
-/* Look up an IPv4 address (is_v6 false, 4 bytes) or an IPv6 one that is not
- * IPv4-mapped (16 bytes): the network cache, else a tree walk. */
-static inline int lookup(const geo_db_t *db, bool is_v6, const uint8_t *addr, bool use_cache,
-                         geo_location_t *out)
-{
-    if (use_cache) {
-        if (is_v6 && db->mmdb.metadata.ip_version == 4) {
-            /* What MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR means (see
-             * tree_find), known without asking: nothing to walk or cache. */
-            *out = no_location;
-            return 0;
-        }
-        uint32_t db_id = (uint32_t)db->id;
-        geo_netcache_entry_t e =
-            is_v6 ? geo_netcache_find6(db_id, addr) : geo_netcache_find4(db_id, addr);
-        if (e.is_cached) {
-            geo_cache_counts.net_hits++;
-            return location_fill(db, &e, true, out);
-        }
-    }
-    return lookup_walk(db, is_v6, addr, use_cache, out);
-}
-
-/* geo_db_lookup, with or without the caches. */
-static inline int lookup_any(const geo_db_t *db, int family, const uint8_t *addr,
-                             bool use_cache, geo_location_t *out)
-{
-    bool is_v6 = false;
     unsigned extra_bits = 0;
     if (family == AF_INET6) {
         /* An IPv4-mapped address is looked up as the IPv4 address it
@@ -498,31 +381,28 @@ static inline int lookup_any(const geo_db_t *db, int family, const uint8_t *addr
          * caller asked in IPv6. */
         if (is_v4_mapped(addr)) {
             addr += 12;
+            family = AF_INET;
             extra_bits = 96;
-        } else {
-            is_v6 = true;
         }
     } else if (family != AF_INET) {
         memset(out, 0, sizeof(*out));
         return -GSLB_EINVAL;
     }
-    int rc = lookup(db, is_v6, addr, use_cache, out);
-    out->prefix_bits = (uint8_t)(out->prefix_bits + extra_bits);
+    bool is_found;
+    uint32_t off;
+    uint8_t prefix_bits;
+    int rc = tree_find(db, family, addr, &is_found, &off, &prefix_bits);
+    if (rc == 0 && is_found) {
+        rc = geo_db_record_read(db, off, out);
+        if (rc == 0) {
+            out->is_found = true;
+            /* Ids count up from 1 per opened database, so this never repeats
+             * within a process's lifetime of reloads (2^32 of them). */
+            out->record_id = db->id << 32 | off;
+        }
+    } else {
+        memset(out, 0, sizeof(*out));
+    }
+    out->prefix_bits = (uint8_t)(prefix_bits + extra_bits);
     return rc;
-}
-
-int geo_db_lookup(const geo_db_t *db, int family, const uint8_t *addr, geo_location_t *out)
-{
-    return lookup_any(db, family, addr, true, out);
-}
-
-int geo_db_lookup_uncached(const geo_db_t *db, int family, const uint8_t *addr,
-                           geo_location_t *out)
-{
-    return lookup_any(db, family, addr, false, out);
-}
-
-geo_cache_stats_t geo_cache_stats(void)
-{
-    return geo_cache_counts;
 }

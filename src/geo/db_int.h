@@ -1,14 +1,19 @@
-/* geo: internal entry points of the database module, for its tests. */
+/* geo: internal entry points of the database module, for the record walk and tests. */
 #ifndef GSLB_GEO_DB_INT_H
 #define GSLB_GEO_DB_INT_H
 
 #include "gslb/geo.h"
 
-/* geo_db_lookup without the per-thread caches: walks the tree and reads the
- * record every time, and leaves the cache counters alone. Same inputs,
- * outputs and errors as geo_db_lookup; any thread. The reference the caches
- * are checked against. */
-int geo_db_lookup_uncached(const geo_db_t *db, int family, const uint8_t *addr,
-                           geo_location_t *out);
+#include <maxminddb.h>
+
+/* The libmaxminddb handle of db, for walking its search tree (records.c).
+ * Borrowed: valid while db lives. */
+const MMDB_s *geo_db_mmdb(const geo_db_t *db);
+
+/* Read the record at data-section offset off (from MMDB_read_node's entry)
+ * into *out with the configured field paths; prefix_bits and record_id are
+ * left 0. Returns 0, or -GSLB_EGEO when the data section is corrupt. Load
+ * path; any thread. */
+int geo_db_record_read(const geo_db_t *db, uint32_t off, geo_location_t *out);
 
 #endif

@@ -7,10 +7,15 @@ src_geo_libgeo_a_SOURCES = \
 	src/geo/db_int.h \
 	src/geo/distance.c \
 	src/geo/map.c \
-	src/geo/netcache.c \
-	src/geo/netcache.h \
 	src/geo/nets.c \
-	src/geo/nets.h
+	src/geo/nets.h \
+	src/geo/order.c \
+	src/geo/ptree.c \
+	src/geo/ptree.h \
+	src/geo/records.c \
+	src/geo/records.h \
+	src/geo/tree.c \
+	src/geo/tree.h
 
 # The GeoLite2 fetcher ships with the sources; the database itself never does.
 dist_noinst_SCRIPTS += geo/fetch-geolite2.sh

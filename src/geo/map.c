@@ -2,9 +2,9 @@
 #include "gslb/geo.h"
 
 #include "nets.h"
+#include "tree.h"
 
 #include <arpa/inet.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +26,9 @@ typedef struct map_rule {
     size_t dc_count;
     size_t order;    /* position in the config, to report the later of two duplicates */
     conf_pos_t pos;  /* pos.file is borrowed: only read while building */
+    int family;      /* nets entries: AF_INET or AF_INET6 */
+    uint8_t net[16]; /* nets entries: the network, host bits clear */
+    uint8_t bits;    /* nets entries: its prefix length */
 } map_rule_t;
 
 /* Rules of one kind sorted by norm, for bsearch. */
@@ -43,7 +46,6 @@ typedef enum map_kind {
 } map_kind_t;
 
 struct geo_map {
-    uint64_t id;   /* unique per built map, never reused: keys the decision cache */
     char *name;
     rule_table_t tables[MAP_KIND_COUNT];
     map_rule_t *nets; /* indexed by the tries' entry numbers */
@@ -55,31 +57,14 @@ struct geo_map {
     geo_site_t *sites;
     size_t site_count;
     bool is_nearest_fallback;
+    geo_tree_t *tree; /* the compiled decisions the query path reads */
 };
-
-/* Per-thread cache of location-rule decisions, keyed by map and database record.
- * Matching a location builds up to five keys ("GB/ENG/london", "GB/london",
- * "GB/ENG", "GB", "EU") and searches a table for each; the answer depends only
- * on the record's fields, and clients come from far fewer places than
- * addresses. Direct-mapped and thread-local: no locks, no sharing; the map id
- * (unique per build) keeps a reloaded map from seeing its predecessor's
- * entries. */
-#define MAP_CACHE_LOG2_SLOTS 10
 
 /* What the location rules decided for one location. */
 typedef struct map_decision {
     const map_rule_t *rule; /* NULL: no location rule matched */
     geo_match_t match;      /* the rule's kind, when rule is not NULL */
 } map_decision_t;
-
-typedef struct map_cache_slot {
-    uint64_t map_id;        /* 0 = empty */
-    uint64_t record_id;
-    map_decision_t decision;
-} map_cache_slot_t;
-
-static _Thread_local map_cache_slot_t map_cache[1u << MAP_CACHE_LOG2_SLOTS];
-static atomic_uint_fast64_t map_next_id = 1;
 
 /* Build-time state: the diag sink and whether anything was wrong. */
 typedef struct map_build {
@@ -417,6 +402,9 @@ static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_
         r->dc_count = n->dcs.count;
         r->order = i;
         r->pos = n->pos;
+        r->family = n->net.family;
+        memcpy(r->net, net, sizeof(r->net));
+        r->bits = (uint8_t)n->prefix_bits;
         m->net_count++;
         if (n->net.family == AF_INET) {
             m->has_nets4 = true;
@@ -426,12 +414,30 @@ static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_
     }
 }
 
+static size_t map_classify(void *ctx, const geo_location_t *loc, uint32_t *dcs);
+
+/* Compile the map's rules over every network of recs into its tree. */
+static void tree_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm,
+                       const geo_records_t *recs)
+{
+    geo_tree_net_t *nets = xcalloc(m->net_count ? m->net_count : 1, sizeof(*nets));
+    for (size_t i = 0; i < m->net_count; i++) {
+        const map_rule_t *r = &m->nets[i];
+        nets[i] = (geo_tree_net_t){.family = r->family, .bits = r->bits, .dcs = r->dcs,
+                                   .dc_count = r->dc_count};
+        memcpy(nets[i].net, r->net, sizeof(nets[i].net));
+    }
+    if (geo_tree_compile(&m->tree, recs, map_classify, m, nets, m->net_count) < 0) {
+        build_report(b, DIAG_ERROR, &cm->pos, "decision tree does not fit in memory");
+    }
+    free(nets);
+}
+
 int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
-                size_t site_count, gslb_diag_t *diag)
+                size_t site_count, const geo_records_t *recs, gslb_diag_t *diag)
 {
     *out = NULL;
     geo_map_t *m = xcalloc(1, sizeof(*m));
-    m->id = atomic_fetch_add(&map_next_id, 1);
     m->name = xstrdup(cm->name != NULL ? cm->name : "");
     map_build_t b = {.diag = diag, .name = m->name, .errors = 0};
 
@@ -474,6 +480,9 @@ int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
         m->default_count = site_count;
     }
 
+    if (b.errors == 0) {
+        tree_build(&b, m, cm, recs);
+    }
     if (b.errors > 0) {
         geo_map_free(m);
         return -GSLB_ECONF;
@@ -502,6 +511,7 @@ void geo_map_free(geo_map_t *m)
     free(m->default_dcs);
     free(m->sites);
     free(m->name);
+    geo_tree_free(m->tree);
     free(m);
 }
 
@@ -597,22 +607,6 @@ static bool is_v4_mapped(const uint8_t *a)
     return memcmp(a, prefix, sizeof(prefix)) == 0;
 }
 
-/* The decision for loc, through the decision cache when the location
- * names a record. Out of line with the fill: a cached decision then costs
- * geo_map_resolve no stack frame. */
-static __attribute__((noinline)) map_decision_t decision_fill(const geo_map_t *m,
-                                                              const geo_location_t *loc,
-                                                              map_cache_slot_t *slot)
-{
-    map_decision_t d = location_rule(m, loc);
-    if (slot != NULL) {
-        slot->decision = d;
-        slot->map_id = m->id;
-        slot->record_id = loc->record_id;
-    }
-    return d;
-}
-
 /* The data centers nearest loc first, when no rule matched. */
 static __attribute__((noinline)) void nearest_set(const geo_map_t *m, const geo_location_t *loc,
                                                   geo_map_result_t *out)
@@ -652,10 +646,8 @@ static void default_set(const geo_map_t *m, geo_map_result_t *out)
     out->key = "default";
 }
 
-/* Every way out sets the scope and the decision once: a rule that matches
- * (most queries) does not first store the default. */
-void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
-                     const geo_location_t *loc, geo_map_result_t *out)
+void geo_map_resolve_rules(const geo_map_t *m, int family, const uint8_t *addr,
+                           const geo_location_t *loc, geo_map_result_t *out)
 {
     /* Nets and scope. An IPv4-mapped IPv6 client is matched against the
      * IPv4 nets; its scope is then IPv4 bits below the 96-bit mapped
@@ -693,18 +685,7 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
         default_set(m, out);
         return;
     }
-    map_decision_t d;
-    if (loc->record_id != 0) {
-        uint64_t h = (loc->record_id ^ (m->id << 40)) * 0x9E3779B97F4A7C15ull;
-        map_cache_slot_t *slot = &map_cache[h >> (64 - MAP_CACHE_LOG2_SLOTS)];
-        if (slot->map_id == m->id && slot->record_id == loc->record_id) {
-            d = slot->decision;
-        } else {
-            d = decision_fill(m, loc, slot);
-        }
-    } else {
-        d = decision_fill(m, loc, NULL);
-    }
+    map_decision_t d = location_rule(m, loc);
     if (d.rule != NULL) {
         result_set(out, d.match, d.rule);
         return;
@@ -714,6 +695,48 @@ void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
         return;
     }
     default_set(m, out);
+}
+
+/* What the rules give for a location alone (no nets): the classifier the
+ * tree is compiled with, so the tree and geo_map_resolve_rules agree by
+ * construction on everything but the scope. */
+static size_t map_classify(void *ctx, const geo_location_t *loc, uint32_t *dcs)
+{
+    const geo_map_t *m = ctx;
+    const uint32_t *list = m->default_dcs;
+    size_t n = m->default_count;
+    if (loc->is_found) {
+        map_decision_t d = location_rule(m, loc);
+        if (d.rule != NULL) {
+            list = d.rule->dcs;
+            n = d.rule->dc_count;
+        } else if (m->is_nearest_fallback && loc->has_coords && m->site_count <= GEO_MAX_SITES) {
+            for (size_t i = 0; i < m->site_count; i++) {
+                dcs[i] = (uint32_t)i;
+            }
+            geo_sites_order_by_distance(m->sites, dcs, m->site_count, loc->latitude,
+                                        loc->longitude);
+            return m->site_count;
+        }
+    }
+    memcpy(dcs, list, n * sizeof(*dcs));
+    return n;
+}
+
+void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
+                     geo_map_result_t *out)
+{
+    geo_tree_hit_t hit = geo_tree_find(m->tree, family, addr);
+    out->match = GEO_MATCH_DEFAULT;
+    out->dcs = hit.dcs;
+    out->dc_count = hit.dc_count;
+    out->scope_bits = hit.scope_bits;
+    out->key = NULL;
+}
+
+const geo_tree_t *geo_map_tree(const geo_map_t *m)
+{
+    return m->tree;
 }
 
 const char *geo_match_name(geo_match_t m)

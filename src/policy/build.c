@@ -147,23 +147,30 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
             p->resources[r++] = is_v4 ? &dc->v4[v4++] : &dc->v6[v6++];
         }
     }
-    p->map_count = conf->map_count;
-    p->maps = xcalloc(p->map_count ? p->map_count : 1, sizeof(*p->maps));
-    for (size_t i = 0; i < p->map_count; i++) {
-        geo_map_new(&p->maps[i], &conf->maps[i], p->sites, p->dc_count, diag);
-    }
-    p->service_count = conf->service_count;
-    p->services = xcalloc(p->service_count ? p->service_count : 1, sizeof(*p->services));
-    for (size_t i = 0; i < p->service_count; i++) {
-        const conf_service_t *c = &conf->services[i];
-        build_service(p, &p->services[i], c, diag);
-        if (c->policy == CONF_POLICY_NEAREST && geo == NULL) {
-            gslb_diag_report(diag, DIAG_WARNING, c->pos.file, c->pos.line, c->pos.col,
-                             "service '%s': policy nearest without a geoip database answers "
-                             "in config order",
-                             c->name);
+    geo_records_t *recs = NULL;
+    if (policy_records_build(p, conf, &recs, diag) == 0) {
+        p->map_count = conf->map_count;
+        p->maps = xcalloc(p->map_count ? p->map_count : 1, sizeof(*p->maps));
+        for (size_t i = 0; i < p->map_count; i++) {
+            geo_map_new(&p->maps[i], &conf->maps[i], p->sites, p->dc_count, recs, diag);
+        }
+        p->service_count = conf->service_count;
+        p->services = xcalloc(p->service_count ? p->service_count : 1, sizeof(*p->services));
+        for (size_t i = 0; i < p->service_count; i++) {
+            const conf_service_t *c = &conf->services[i];
+            build_service(p, &p->services[i], c, diag);
+            if (c->policy == CONF_POLICY_NEAREST && geo == NULL) {
+                gslb_diag_report(diag, DIAG_WARNING, c->pos.file, c->pos.line, c->pos.col,
+                                 "service '%s': policy nearest without a geoip database answers "
+                                 "in config order",
+                                 c->name);
+            }
+        }
+        if (gslb_diag_errors(diag) == before) {
+            policy_trees_build(p, conf, recs, diag);
         }
     }
+    geo_records_free(recs);
     if (gslb_diag_errors(diag) > before) {
         policy_free(p);
         return -GSLB_ECONF;
@@ -184,6 +191,10 @@ void policy_free(policy_t *p)
     for (size_t i = 0; i < p->map_count; i++) {
         geo_map_free(p->maps[i]);
     }
+    for (size_t i = 0; i < p->service_count; i++) {
+        geo_tree_free(p->services[i].nearest);
+    }
+    geo_tree_free(p->continents);
     free(p->dcs);
     free(p->resources);
     free(p->sites);

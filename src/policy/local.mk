@@ -5,4 +5,5 @@ src_policy_libpolicy_a_SOURCES = \
 	src/policy/admin.c \
 	src/policy/build.c \
 	src/policy/select.c \
+	src/policy/trees.c \
 	src/policy/weights.c

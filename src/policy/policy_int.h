@@ -41,6 +41,7 @@ struct policy_service {
     const conf_service_t *conf; /* borrowed */
     conf_policy_t kind;
     const geo_map_t *map;       /* CONF_POLICY_MAP */
+    geo_tree_t *nearest;        /* CONF_POLICY_NEAREST: distance order of cand[] per network */
     uint32_t cand[POLICY_MAX_DCS];
     size_t cand_count;
     uint64_t cand_mask;         /* bit per data-center index */
@@ -61,6 +62,8 @@ struct policy {
     geo_site_t *sites;
     geo_map_t **maps;
     size_t map_count;
+    geo_tree_t *continents;     /* client continent per network, for the answer counters */
+    double records_ms;          /* time to read the database into a record tree */
     policy_service_t *services;
     size_t service_count;
 };
@@ -82,6 +85,16 @@ typedef enum policy_addr_state {
 
 policy_addr_state_t policy_addr_state(const policy_t *p, const policy_dc_t *dc,
                                       const policy_addr_t *a);
+
+/* Read p->geo (if any) into *recs (NULL without a database), timing it.
+ * Returns 0, or -GSLB_EGEO after reporting a corrupt database to diag. */
+int policy_records_build(policy_t *p, const conf_t *conf, geo_records_t **recs,
+                         gslb_diag_t *diag);
+
+/* Compile the distance trees of the nearest services and the continent
+ * tree over recs, and log every tree's figures. Problems go to diag. */
+void policy_trees_build(policy_t *p, const conf_t *conf, const geo_records_t *recs,
+                        gslb_diag_t *diag);
 
 /* An IPv4 or IPv6 address in text form. */
 bool policy_addr_parse(const char *text, conf_addr_t *out);

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Candidate order from the service's policy; returns the ECS scope. */
+/* Candidate order from the service's policy; returns the ECS scope: the
+ * depth of the decision tree's leaf for geo policies (the widest block on
+ * which the order is constant), 0 for the others, which do not depend on the
+ * client. */
 static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
                                 const policy_client_t *c, uint64_t *rng, uint32_t *order,
                                 size_t *n, policy_result_t *out)
@@ -15,28 +18,21 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
     switch (s->kind) {
     case CONF_POLICY_MAP: {
         geo_map_result_t mr;
-        geo_map_resolve(s->map, c->family, c->addr, out->has_location ? &out->location : NULL,
-                        &mr);
-        out->match = mr.match;
-        out->match_key = mr.key;
+        geo_map_resolve(s->map, c->family, c->addr, &mr);
         /* A map result holds at most GEO_MAX_SITES == POLICY_MAX_DCS. */
         *n = mr.dc_count;
         memcpy(order, mr.dcs, mr.dc_count * sizeof(*order));
         scope = mr.scope_bits;
         break;
     }
-    case CONF_POLICY_NEAREST:
-        memcpy(order, s->cand, s->cand_count * sizeof(*order));
-        *n = s->cand_count;
-        if (out->has_location) {
-            if (out->location.is_found && out->location.has_coords) {
-                geo_sites_order_by_distance(p->sites, order, *n, out->location.latitude,
-                                            out->location.longitude);
-            }
-            scope = out->location.prefix_bits;
-        }
+    case CONF_POLICY_NEAREST: {
+        geo_tree_hit_t hit = geo_tree_find(s->nearest, c->family, c->addr);
+        *n = hit.dc_count;
+        memcpy(order, hit.dcs, hit.dc_count * sizeof(*order));
+        scope = hit.scope_bits;
         out->match = GEO_MATCH_NEAREST;
         break;
+    }
     case CONF_POLICY_WEIGHTED:
         memcpy(order, s->cand, s->cand_count * sizeof(*order));
         *n = s->cand_count;
@@ -48,6 +44,27 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
         break;
     }
     return scope;
+}
+
+/* For explain: the client's database location and the rule that decided,
+ * read the slow way (libmaxminddb and the rule tables), as the tree keeps
+ * neither. */
+static void explain_fill(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+                         policy_result_t *out)
+{
+    if (s->kind != CONF_POLICY_MAP && s->kind != CONF_POLICY_NEAREST) {
+        return;
+    }
+    if (p->geo != NULL) {
+        out->has_location = geo_db_lookup(p->geo, c->family, c->addr, &out->location) == 0;
+    }
+    if (s->kind == CONF_POLICY_MAP) {
+        geo_map_result_t mr;
+        geo_map_resolve_rules(s->map, c->family, c->addr,
+                              out->has_location ? &out->location : NULL, &mr);
+        out->match = mr.match;
+        out->match_key = mr.key;
+    }
 }
 
 policy_addr_state_t policy_addr_state(const policy_t *p, const policy_dc_t *dc,
@@ -263,8 +280,12 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const po
     out->is_all_down = false;
     out->is_fail_closed = false;
     bool want_v6 = qtype == DNS_TYPE_AAAA;
-    if (p->geo != NULL && (s->kind == CONF_POLICY_MAP || s->kind == CONF_POLICY_NEAREST)) {
-        out->has_location = geo_db_lookup(p->geo, c->family, c->addr, &out->location) == 0;
+    if (is_full) {
+        explain_fill(p, s, c, out);
+    }
+    out->continent = GEO_CONTINENT_UNKNOWN;
+    if (s->kind == CONF_POLICY_MAP || s->kind == CONF_POLICY_NEAREST) {
+        out->continent = (uint8_t)geo_tree_find(p->continents, c->family, c->addr).dcs[0];
     }
     uint32_t order[POLICY_MAX_DCS];
     size_t n;

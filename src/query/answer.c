@@ -182,9 +182,7 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     for (size_t i = 0; i < res.chosen_count; i++) {
         st->dc_answers[policy_datacenter_stat_id(a->snap->policy, res.chosen[i])]++;
     }
-    st->continent_answers[res.has_location && res.location.is_found
-                              ? query_continent_index(res.location.continent)
-                              : QUERY_STATS_CONTINENTS - 1]++;
+    st->continent_answers[res.continent]++;
     if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, res.type, res.ttl_s, res.rrs,
                              res.count) < 0) {
         a->is_tc = true;

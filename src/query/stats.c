@@ -1,4 +1,4 @@
-/* query: the fixed label sets of the per-worker counters (QTYPE classes, continents). */
+/* query: the fixed label set of the per-worker QTYPE counters. */
 #include "gslb/query.h"
 
 #include <string.h>
@@ -28,32 +28,4 @@ const char *query_qtype_class_name(query_qtype_class_t c)
         "A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "SRV", "CAA", "PTR", "DS", "ANY", "other",
     };
     return (unsigned)c < QUERY_QT_COUNT ? names[c] : "other";
-}
-
-static const char *const continents[QUERY_STATS_CONTINENTS] = {
-    "AF", "AN", "AS", "EU", "NA", "OC", "SA", "unknown",
-};
-
-unsigned query_continent_index(const char *code)
-{
-    /* Called for every service answer: the seven codes told apart by their
-     * two letters at once rather than by string comparisons. */
-    if (code[0] == '\0' || code[1] == '\0' || code[2] != '\0') {
-        return QUERY_STATS_CONTINENTS - 1;
-    }
-    switch ((unsigned)(unsigned char)code[0] << 8 | (unsigned char)code[1]) {
-    case 'A' << 8 | 'F': return 0;
-    case 'A' << 8 | 'N': return 1;
-    case 'A' << 8 | 'S': return 2;
-    case 'E' << 8 | 'U': return 3;
-    case 'N' << 8 | 'A': return 4;
-    case 'O' << 8 | 'C': return 5;
-    case 'S' << 8 | 'A': return 6;
-    default: return QUERY_STATS_CONTINENTS - 1;
-    }
-}
-
-const char *query_continent_name(unsigned index)
-{
-    return index < QUERY_STATS_CONTINENTS ? continents[index] : "unknown";
 }

@@ -1,33 +1,25 @@
 # Unit tests for geo. The MaxMind DB fixtures are generated at check time
-# from fixture.spec by tests/tools/mkmmdb.pl, and for the lookup cache tests
-# from a seed by mkcachedb.pl (a .mmdb is never committed); the tests find
+# from fixture.spec by tests/tools/mkmmdb.pl (a .mmdb is never committed); the tests find
 # them through GEO_FIXTURE_DIR, compiled in as the build directory and
 # overridable from the environment.
 GEO_TEST_FIXTURES = \
 	tests/unit/geo/fixture-city.mmdb \
 	tests/unit/geo/fixture-flat.mmdb \
 	tests/unit/geo/fixture-flat-text.mmdb
-GEO_CACHE_FIXTURES = \
-	tests/unit/geo/cache-a.mmdb \
-	tests/unit/geo/cache-b.mmdb \
-	tests/unit/geo/cache-v4.mmdb
 GEO_TEST_CFLAGS = $(TEST_CFLAGS) -DGEO_FIXTURE_DIR='"$(abs_top_builddir)/tests/unit/geo"'
 GEO_TEST_LIBS = src/geo/libgeo.a src/util/libutil.a $(MAXMINDDB_LIBS) $(TEST_LIBS) -lm
 GEO_MKMMDB = perl $(srcdir)/tests/tools/mkmmdb.pl
 GEO_FIXTURE_SPEC = $(srcdir)/tests/unit/geo/fixture.spec
-GEO_MKCACHEDB = perl $(srcdir)/tests/unit/geo/mkcachedb.pl
 
 check_PROGRAMS += \
 	tests/unit/geo/test_geo_db \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
-	tests/unit/geo/test_geo_netcache \
 	tests/unit/geo/test_geo_scope
 TESTS += \
 	tests/unit/geo/test_geo_db \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
-	tests/unit/geo/test_geo_netcache \
 	tests/unit/geo/test_geo_scope
 
 tests_unit_geo_test_geo_db_SOURCES = tests/unit/geo/test_geo_db.c
@@ -44,14 +36,6 @@ tests_unit_geo_test_geo_map_SOURCES = tests/unit/geo/test_geo_map.c
 tests_unit_geo_test_geo_map_CFLAGS = $(TEST_CFLAGS)
 tests_unit_geo_test_geo_map_LDADD = $(GEO_TEST_LIBS)
 
-# Also reaches the module's internal header for the uncached reference lookup.
-tests_unit_geo_test_geo_netcache_SOURCES = tests/unit/geo/test_geo_netcache.c
-tests_unit_geo_test_geo_netcache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/geo
-tests_unit_geo_test_geo_netcache_CFLAGS = $(GEO_TEST_CFLAGS)
-tests_unit_geo_test_geo_netcache_LDADD = $(GEO_TEST_LIBS)
-EXTRA_tests_unit_geo_test_geo_netcache_DEPENDENCIES = \
-	tests/unit/geo/fixture-city.mmdb $(GEO_CACHE_FIXTURES)
-
 tests_unit_geo_test_geo_scope_SOURCES = tests/unit/geo/test_geo_scope.c
 tests_unit_geo_test_geo_scope_CFLAGS = $(TEST_CFLAGS)
 tests_unit_geo_test_geo_scope_LDADD = $(GEO_TEST_LIBS)
@@ -63,16 +47,6 @@ tests/unit/geo/fixture-flat.mmdb: $(GEO_FIXTURE_SPEC) $(srcdir)/tests/tools/mkmm
 tests/unit/geo/fixture-flat-text.mmdb: $(GEO_FIXTURE_SPEC) $(srcdir)/tests/tools/mkmmdb.pl
 	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && $(GEO_MKMMDB) --schema flat-text $(GEO_FIXTURE_SPEC) $@
 
-# Two databases from different seeds, and the first one's IPv4 networks alone
-# in an IPv4-only tree.
-tests/unit/geo/cache-a.mmdb: $(srcdir)/tests/unit/geo/mkcachedb.pl
-	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && $(GEO_MKCACHEDB) --seed 1 --ip-version 6 $@
-tests/unit/geo/cache-b.mmdb: $(srcdir)/tests/unit/geo/mkcachedb.pl
-	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && $(GEO_MKCACHEDB) --seed 2 --ip-version 6 $@
-tests/unit/geo/cache-v4.mmdb: $(srcdir)/tests/unit/geo/mkcachedb.pl
-	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && $(GEO_MKCACHEDB) --seed 1 --ip-version 4 $@
-
-CLEANFILES += $(GEO_TEST_FIXTURES) $(GEO_CACHE_FIXTURES)
+CLEANFILES += $(GEO_TEST_FIXTURES)
 EXTRA_DIST += tests/unit/geo/fixture.spec
-dist_noinst_SCRIPTS += tests/unit/geo/mkcachedb.pl
 dist_noinst_SCRIPTS += tests/tools/mkmmdb.pl

@@ -78,7 +78,7 @@ static int setup_map(void **state)
     fixture_t *f = test_malloc(sizeof(*f));
     fixture_fill(f);
     gslb_diag_t *diag = gslb_diag_new(true);
-    int rc = geo_map_new(&f->map, &f->cm, sites, SITE_COUNT, diag);
+    int rc = geo_map_new(&f->map, &f->cm, sites, SITE_COUNT, NULL, diag);
     gslb_diag_free(diag);
     if (rc != 0) {
         test_free(f);
@@ -114,7 +114,7 @@ static void resolve(const geo_map_t *m, const char *text, const geo_location_t *
     int family = strchr(text, ':') != NULL ? AF_INET6 : AF_INET;
     assert_int_equal(inet_pton(family, text, addr), 1);
     memset(out, 0xA5, sizeof(*out));
-    geo_map_resolve(m, family, addr, loc, out);
+    geo_map_resolve_rules(m, family, addr, loc, out);
 }
 
 static void assert_dcs(const geo_map_result_t *r, const uint32_t *want, size_t n)
@@ -263,7 +263,7 @@ static void test_map_configured_default_used(void **state)
     fixture_t f;
     fixture_fill(&f);
     f.cm.default_dcs = (conf_dc_list_t)DCS(dc_tyo);
-    assert_int_equal(geo_map_new(&f.map, &f.cm, sites, SITE_COUNT, NULL), 0);
+    assert_int_equal(geo_map_new(&f.map, &f.cm, sites, SITE_COUNT, NULL, NULL), 0);
     geo_map_result_t r;
     resolve(f.map, "2a00::1", NULL, &r);
     assert_int_equal(r.match, GEO_MATCH_DEFAULT);
@@ -277,7 +277,7 @@ static void test_map_nearest_fallback_orders_by_distance(void **state)
     fixture_t f;
     fixture_fill(&f);
     f.cm.is_nearest_fallback = true;
-    assert_int_equal(geo_map_new(&f.map, &f.cm, sites, SITE_COUNT, NULL), 0);
+    assert_int_equal(geo_map_new(&f.map, &f.cm, sites, SITE_COUNT, NULL, NULL), 0);
     geo_map_result_t r;
     geo_location_t loc = place("OC", "AU", "NSW", "Sydney", 16);
     loc.has_coords = true;
@@ -342,7 +342,7 @@ static void test_map_city_name_with_slash_is_one_name(void **state)
     };
     conf_map_t cm = {.name = "slash", .cities = cities, .city_count = 2, .pos = POS(1)};
     geo_map_t *m = NULL;
-    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL), 0);
+    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL, NULL), 0);
     geo_map_result_t r;
     geo_location_t loc = place("EU", "CH", "BE", "Biel/Bienne", 24);
     resolve(m, "81.2.69.1", &loc, &r);
@@ -376,7 +376,7 @@ static void test_map_bad_keys_reported_with_positions(void **state)
     };
     gslb_diag_t *diag = gslb_diag_new(false);
     geo_map_t *m = (geo_map_t *)&m;
-    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, diag), -GSLB_ECONF);
+    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL, diag), -GSLB_ECONF);
     assert_null(m);
     assert_int_equal(gslb_diag_errors(diag), 8);
     /* Nets first, then cities, subdivisions, countries, continents. */
@@ -416,7 +416,7 @@ static void test_map_duplicate_keys_differing_in_case_reported(void **state)
                      .pos = POS(1)};
     gslb_diag_t *diag = gslb_diag_new(false);
     geo_map_t *m = NULL;
-    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, diag), -GSLB_ECONF);
+    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL, diag), -GSLB_ECONF);
     assert_int_equal(gslb_diag_errors(diag), 3);
     assert_string_equal(gslb_diag_message(diag, 0),
                         "maps.yaml:4:7: error: map 'dup': duplicate nets entry '10.0.0.0/8' "
@@ -437,7 +437,7 @@ static void test_map_unassigned_country_is_warning_only(void **state)
     conf_map_t cm = {.name = "w", .countries = countries, .country_count = 1, .pos = POS(1)};
     gslb_diag_t *diag = gslb_diag_new(false);
     geo_map_t *m = NULL;
-    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, diag), 0);
+    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL, diag), 0);
     assert_int_equal(gslb_diag_errors(diag), 0);
     assert_int_equal(gslb_diag_count(diag), 1);
     assert_string_equal(gslb_diag_message(diag, 0),
@@ -455,7 +455,7 @@ static void test_map_bad_data_center_lists_reported(void **state)
     conf_map_t cm = {.name = "d", .countries = countries, .country_count = 2, .pos = POS(1)};
     gslb_diag_t *diag = gslb_diag_new(false);
     geo_map_t *m = NULL;
-    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, diag), -GSLB_ECONF);
+    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL, diag), -GSLB_ECONF);
     assert_int_equal(gslb_diag_errors(diag), 2);
     assert_string_equal(gslb_diag_message(diag, 0),
                         "maps.yaml:5:7: error: map 'd': country 'GB': data center index 5 out "
@@ -557,7 +557,7 @@ static void test_scope_no_location_no_nets_is_zero(void **state)
     conf_map_entry_t countries[] = {{"GB", DCS(dc_lon), POS(5)}};
     conf_map_t cm = {.name = "n", .countries = countries, .country_count = 1, .pos = POS(1)};
     geo_map_t *m = NULL;
-    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL), 0);
+    assert_int_equal(geo_map_new(&m, &cm, sites, SITE_COUNT, NULL, NULL), 0);
     geo_map_result_t r;
     resolve(m, "8.8.8.8", NULL, &r);
     assert_int_equal(r.match, GEO_MATCH_DEFAULT);
@@ -596,8 +596,8 @@ static void test_scope_nets_of_other_family_leave_location_scope(void **state)
     cm4.name = "v4";
     cm4.nets = only4;
     geo_map_t *m6 = NULL, *m4 = NULL;
-    assert_int_equal(geo_map_new(&m6, &cm6, sites, SITE_COUNT, NULL), 0);
-    assert_int_equal(geo_map_new(&m4, &cm4, sites, SITE_COUNT, NULL), 0);
+    assert_int_equal(geo_map_new(&m6, &cm6, sites, SITE_COUNT, NULL, NULL), 0);
+    assert_int_equal(geo_map_new(&m4, &cm4, sites, SITE_COUNT, NULL, NULL), 0);
     geo_map_result_t r;
 
     geo_location_t loc = place("EU", "GB", "ENG", "London", 16);
@@ -649,11 +649,11 @@ static void test_map_unknown_family_uses_location_only(void **state)
     geo_location_t loc = place("EU", "GB", "ENG", "London", 24);
     geo_map_result_t r;
     memset(&r, 0xA5, sizeof(r));
-    geo_map_resolve(f->map, AF_UNSPEC, addr, &loc, &r);
+    geo_map_resolve_rules(f->map, AF_UNSPEC, addr, &loc, &r);
     assert_int_equal(r.match, GEO_MATCH_CITY);
     assert_int_equal(r.scope_bits, 0);
     memset(&r, 0xA5, sizeof(r));
-    geo_map_resolve(f->map, AF_UNSPEC, addr, NULL, &r);
+    geo_map_resolve_rules(f->map, AF_UNSPEC, addr, NULL, &r);
     assert_int_equal(r.match, GEO_MATCH_DEFAULT);
     assert_string_equal(r.key, "default");
     assert_int_equal(r.scope_bits, 0);
@@ -699,7 +699,7 @@ static void test_map_cache_is_per_map(void **state)
     g.cm.city_count = 0;
     g.countries[0] = (conf_map_entry_t){"GB", DCS(dc_tyo), POS(13)};
     gslb_diag_t *diag = gslb_diag_new(true);
-    assert_int_equal(geo_map_new(&g.map, &g.cm, sites, SITE_COUNT, diag), 0);
+    assert_int_equal(geo_map_new(&g.map, &g.cm, sites, SITE_COUNT, NULL, diag), 0);
     gslb_diag_free(diag);
     geo_location_t loc = place("EU", "GB", "ENG", "Manchester", 24);
     loc.record_id = 79;

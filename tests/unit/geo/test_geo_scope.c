@@ -150,7 +150,7 @@ static geo_map_t *case_map(const scope_case_t *c, conf_map_net_t *nets)
     }
     conf_map_t cm = {.name = "scope", .nets = nets, .net_count = c->net_count};
     geo_map_t *m = NULL;
-    assert_int_equal(geo_map_new(&m, &cm, &site, 1, NULL), 0);
+    assert_int_equal(geo_map_new(&m, &cm, &site, 1, NULL, NULL), 0);
     return m;
 }
 
@@ -187,7 +187,7 @@ static unsigned case_resolve(const scope_case_t *c, const geo_map_t *m, uint32_t
         addr_make(c, off, addr);
     }
     geo_map_result_t res;
-    geo_map_resolve(m, family, addr, &loc, &res);
+    geo_map_resolve_rules(m, family, addr, &loc, &res);
     unsigned scope = res.scope_bits;
     if (is_mapped) {
         assert_true(scope >= 96);

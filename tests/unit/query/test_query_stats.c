@@ -1,4 +1,4 @@
-/* Unit tests for the counters' label sets: continent codes and QTYPE classes. */
+/* Unit tests for the counters' label sets: QTYPE classes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,24 +6,6 @@
 #include <cmocka.h>
 
 #include "gslb/query.h"
-
-static void test_continent_index_round_trips_every_code(void **state)
-{
-    (void)state;
-    for (unsigned i = 0; i + 1 < QUERY_STATS_CONTINENTS; i++) {
-        assert_int_equal(query_continent_index(query_continent_name(i)), i);
-    }
-    assert_string_equal(query_continent_name(QUERY_STATS_CONTINENTS - 1), "unknown");
-}
-
-static void test_continent_index_other_text_is_unknown(void **state)
-{
-    (void)state;
-    static const char *const others[] = {"", "E", "EUR", "eu", "ZZ", "AFR", "unknown", "NB"};
-    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-        assert_int_equal(query_continent_index(others[i]), QUERY_STATS_CONTINENTS - 1);
-    }
-}
 
 static void test_qtype_class_names(void **state)
 {
@@ -36,8 +18,6 @@ static void test_qtype_class_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_continent_index_round_trips_every_code),
-        cmocka_unit_test(test_continent_index_other_text_is_unknown),
         cmocka_unit_test(test_qtype_class_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,70 @@
+/* policy: the geo decision trees of a policy: record tree, distance trees, continent tree. */
+#include "policy_int.h"
+
+#include <time.h>
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int policy_records_build(policy_t *p, const conf_t *conf, geo_records_t **recs,
+                         gslb_diag_t *diag)
+{
+    *recs = NULL;
+    if (p->geo == NULL) {
+        return 0;
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = geo_records_build(recs, p->geo);
+    if (rc < 0) {
+        const char *db = conf->geoip.database != NULL ? conf->geoip.database : conf->path;
+        gslb_diag_report(diag, DIAG_ERROR, db, 0, 0,
+                         "geoip: cannot read the database's networks (corrupt search tree "
+                         "or record)");
+        return rc;
+    }
+    p->records_ms = ms_since(&t0);
+    return 0;
+}
+
+static void tree_log(const char *what, const char *name, const geo_tree_t *t)
+{
+    geo_tree_stats_t st = geo_tree_stats(t);
+    log_info("policy: %s '%s': decision tree built in %.0f ms: %llu IPv4 and %llu IPv6 leaf "
+             "blocks, %zu distinct results, %zu KiB",
+             what, name, st.build_ms, (unsigned long long)st.leaves4,
+             (unsigned long long)st.leaves6, st.results, (st.bytes + 1023) / 1024);
+}
+
+void policy_trees_build(policy_t *p, const conf_t *conf, const geo_records_t *recs,
+                        gslb_diag_t *diag)
+{
+    if (p->geo != NULL) {
+        log_info("policy: geoip: database read in %.0f ms: %zu distinct records",
+                 p->records_ms, geo_records_count(recs));
+    }
+    for (size_t i = 0; i < p->map_count; i++) {
+        tree_log("map", conf->maps[i].name, geo_map_tree(p->maps[i]));
+    }
+    for (size_t i = 0; i < p->service_count; i++) {
+        policy_service_t *s = &p->services[i];
+        if (s->kind != CONF_POLICY_NEAREST) {
+            continue;
+        }
+        if (geo_tree_nearest_new(&s->nearest, recs, p->sites, s->cand, s->cand_count) < 0) {
+            gslb_diag_report(diag, DIAG_ERROR, s->conf->pos.file, s->conf->pos.line,
+                             s->conf->pos.col, "service '%s': decision tree does not fit in "
+                             "memory", s->conf->name);
+            continue;
+        }
+        tree_log("service", s->conf->name, s->nearest);
+    }
+    if (geo_tree_continent_new(&p->continents, recs) < 0) {
+        gslb_diag_report(diag, DIAG_ERROR, conf->path, 0, 0,
+                         "geoip: continent tree does not fit in memory");
+    }
+}
