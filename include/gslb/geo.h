@@ -83,8 +83,9 @@ const char *geo_continent_name(unsigned index);
  * constant: the ECS scope (RFC 7871 section 7.2.1).
  *
  * Embedded IPv4 addresses: an IPv4-mapped client (::ffff:a.b.c.d) is decided
- * as the IPv4 client a.b.c.d, IPv4 nets included, with its scope in IPv6 bits
- * (96 + the IPv4 depth). Every other IPv6 address follows the database's own
+ * as the IPv4 client a.b.c.d, IPv4 nets included (the IPv4 tree is grafted at
+ * ::ffff:0:0/96 of the IPv6 tree, whatever the database has there), with its
+ * scope in IPv6 bits. Every other IPv6 address follows the database's own
  * tree, so a 6to4 address (2002::/16) resolves to the IPv4 address in its
  * bits 16..47 and a Teredo address (2001::/32) to the one in bits 32..63 (the
  * Teredo server) where the database aliases those prefixes to its IPv4 tree,
@@ -115,7 +116,7 @@ typedef struct geo_tree_hit {
     uint8_t scope_bits;   /* depth of the leaf, in bits of the queried family */
 } geo_tree_hit_t;
 
-/* The decision for an address (AF_INET with 4 bytes, else AF_INET6 with 16).
+/* The decision for an address (AF_INET6 with 16 bytes, else AF_INET with 4).
  * Never allocates, no locks; any thread, for as long as the tree lives. */
 geo_tree_hit_t geo_tree_find(const geo_tree_t *t, int family, const uint8_t *addr);
 

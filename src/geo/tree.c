@@ -194,6 +194,17 @@ int geo_tree_compile(geo_tree_t **out, const geo_records_t *recs, geo_tree_class
         rc = paint_nets(&b, &work, &root4, &root6, nets, net_count);
     }
     if (rc == 0) {
+        /* An IPv4-mapped client (::ffff:0:0/96, RFC 4291 section 2.5.5.2) is
+         * the IPv4 client it carries, IPv4 nets included: graft the IPv4 tree
+         * there, whatever the database has at that prefix, so the IPv6 tree
+         * alone answers every IPv6 address and its leaves stay exact. */
+        static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        root6 = geo_ptree_paint(&work, root6, mapped, 96, root4);
+        if (root6 == GEO_PTREE_NONE) {
+            rc = -GSLB_ENOMEM;
+        }
+    }
+    if (rc == 0) {
         /* Painting leaves the nodes it replaced behind: keep only what the
          * roots reach. */
         size_t memo_len = work.count ? work.count : 1;
@@ -257,19 +268,12 @@ static inline uint64_t load_be64(const uint8_t *p)
     return (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
 }
 
-/* ::ffff:0:0/96, RFC 4291 section 2.5.5.2. */
-static inline bool is_v4_mapped(const uint8_t *a)
-{
-    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    return memcmp(a, prefix, sizeof(prefix)) == 0;
-}
-
 geo_tree_hit_t geo_tree_find(const geo_tree_t *t, int family, const uint8_t *addr)
 {
     const geo_ptree_node_t *nodes = t->nodes;
     uint32_t ref;
-    unsigned depth = 0, offset = 0;
-    if (family == AF_INET6 && !is_v4_mapped(addr)) {
+    unsigned depth = 0;
+    if (family == AF_INET6) {
         /* The tree's height never exceeds 128 (the builder refuses deeper
          * database trees), so the walk stays within the address. */
         uint64_t word = load_be64(addr);
@@ -282,12 +286,6 @@ geo_tree_hit_t geo_tree_find(const geo_tree_t *t, int family, const uint8_t *add
             }
         }
     } else {
-        /* An IPv4-mapped client is an IPv4 client (the IPv4 nets apply);
-         * its scope is given in IPv6 bits. */
-        if (family == AF_INET6) {
-            addr += 12;
-            offset = 96;
-        }
         uint32_t word = load_be32(addr);
         ref = t->root4;
         while (!geo_ptree_is_leaf(ref)) {
@@ -302,6 +300,6 @@ geo_tree_hit_t geo_tree_find(const geo_tree_t *t, int family, const uint8_t *add
         .dcs = t->lists + r->off,
         .dc_count = r->count,
         .result = value,
-        .scope_bits = (uint8_t)(depth + offset),
+        .scope_bits = (uint8_t)depth,
     };
 }

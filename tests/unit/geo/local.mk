@@ -15,12 +15,14 @@ check_PROGRAMS += \
 	tests/unit/geo/test_geo_db \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
-	tests/unit/geo/test_geo_scope
+	tests/unit/geo/test_geo_scope \
+	tests/unit/geo/test_geo_tree
 TESTS += \
 	tests/unit/geo/test_geo_db \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
-	tests/unit/geo/test_geo_scope
+	tests/unit/geo/test_geo_scope \
+	tests/unit/geo/test_geo_tree
 
 tests_unit_geo_test_geo_db_SOURCES = tests/unit/geo/test_geo_db.c
 tests_unit_geo_test_geo_db_CFLAGS = $(GEO_TEST_CFLAGS)
@@ -40,6 +42,19 @@ tests_unit_geo_test_geo_scope_SOURCES = tests/unit/geo/test_geo_scope.c
 tests_unit_geo_test_geo_scope_CFLAGS = $(TEST_CFLAGS)
 tests_unit_geo_test_geo_scope_LDADD = $(GEO_TEST_LIBS)
 
+# The property test's database: a few thousand random networks from a fixed
+# seed, and the spec it was written from (the test reads the networks' edges).
+tests_unit_geo_test_geo_tree_SOURCES = tests/unit/geo/test_geo_tree.c
+tests_unit_geo_test_geo_tree_CFLAGS = $(GEO_TEST_CFLAGS)
+tests_unit_geo_test_geo_tree_LDADD = $(GEO_TEST_LIBS)
+EXTRA_tests_unit_geo_test_geo_tree_DEPENDENCIES = tests/unit/geo/prop.mmdb
+
+tests/unit/geo/prop.spec: $(srcdir)/tests/unit/geo/mkpropspec.pl
+	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && perl $(srcdir)/tests/unit/geo/mkpropspec.pl \
+	    --seed 7 --count 3000 $@
+tests/unit/geo/prop.mmdb: tests/unit/geo/prop.spec $(srcdir)/tests/tools/mkmmdb.pl
+	$(AM_V_GEN)$(GEO_MKMMDB) --schema city tests/unit/geo/prop.spec $@
+
 tests/unit/geo/fixture-city.mmdb: $(GEO_FIXTURE_SPEC) $(srcdir)/tests/tools/mkmmdb.pl
 	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && $(GEO_MKMMDB) --schema city $(GEO_FIXTURE_SPEC) $@
 tests/unit/geo/fixture-flat.mmdb: $(GEO_FIXTURE_SPEC) $(srcdir)/tests/tools/mkmmdb.pl
@@ -47,6 +62,6 @@ tests/unit/geo/fixture-flat.mmdb: $(GEO_FIXTURE_SPEC) $(srcdir)/tests/tools/mkmm
 tests/unit/geo/fixture-flat-text.mmdb: $(GEO_FIXTURE_SPEC) $(srcdir)/tests/tools/mkmmdb.pl
 	$(AM_V_GEN)$(MKDIR_P) tests/unit/geo && $(GEO_MKMMDB) --schema flat-text $(GEO_FIXTURE_SPEC) $@
 
-CLEANFILES += $(GEO_TEST_FIXTURES)
+CLEANFILES += $(GEO_TEST_FIXTURES) tests/unit/geo/prop.spec tests/unit/geo/prop.mmdb
 EXTRA_DIST += tests/unit/geo/fixture.spec
-dist_noinst_SCRIPTS += tests/tools/mkmmdb.pl
+dist_noinst_SCRIPTS += tests/tools/mkmmdb.pl tests/unit/geo/mkpropspec.pl
