@@ -10,13 +10,13 @@
 
 #define PTREE_INITIAL_NODES 1024u
 
-void geo_ptree_init(geo_ptree_t *t)
+void geo_ptree_init(geo_ptree_t *t, bool is_unique)
 {
     t->cap = PTREE_INITIAL_NODES;
     t->nodes = xmalloc(t->cap * sizeof(*t->nodes));
     t->count = 0;
-    t->slot_cap = 2 * PTREE_INITIAL_NODES;
-    t->slots = xcalloc(t->slot_cap, sizeof(*t->slots));
+    t->slot_cap = is_unique ? 2 * PTREE_INITIAL_NODES : 0;
+    t->slots = is_unique ? xcalloc(t->slot_cap, sizeof(*t->slots)) : NULL;
 }
 
 void geo_ptree_fini(geo_ptree_t *t)
@@ -65,8 +65,8 @@ uint32_t geo_ptree_node(geo_ptree_t *t, uint32_t left, uint32_t right)
         return left; /* both halves of the block say the same: the block is the leaf */
     }
     size_t mask = t->slot_cap - 1;
-    size_t s = pair_hash(left, right) & mask;
-    while (t->slots[s] != 0) {
+    size_t s = t->slots != NULL ? pair_hash(left, right) & mask : 0;
+    while (t->slots != NULL && t->slots[s] != 0) {
         const geo_ptree_node_t *n = &t->nodes[t->slots[s] - 1];
         if (n->child[0] == left && n->child[1] == right) {
             return t->slots[s] - 1;
@@ -83,10 +83,12 @@ uint32_t geo_ptree_node(geo_ptree_t *t, uint32_t left, uint32_t right)
     uint32_t idx = (uint32_t)t->count++;
     t->nodes[idx].child[0] = left;
     t->nodes[idx].child[1] = right;
-    t->slots[s] = idx + 1;
-    /* Keep the table at most half full: probes stay short. */
-    if (2 * t->count > t->slot_cap) {
-        slots_grow(t);
+    if (t->slots != NULL) {
+        t->slots[s] = idx + 1;
+        /* Keep the table at most half full: probes stay short. */
+        if (2 * t->count > t->slot_cap) {
+            slots_grow(t);
+        }
     }
     return idx;
 }

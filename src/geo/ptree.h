@@ -25,7 +25,7 @@ typedef struct geo_ptree_node {
 typedef struct geo_ptree {
     geo_ptree_node_t *nodes;
     size_t count, cap;
-    uint32_t *slots;  /* open addressing: node index + 1, 0 = empty */
+    uint32_t *slots;  /* open addressing: node index + 1, 0 = empty; NULL: no sharing */
     size_t slot_cap;  /* power of two */
 } geo_ptree_t;
 
@@ -44,8 +44,11 @@ static inline uint32_t geo_ptree_value(uint32_t ref)
     return ref & ~GEO_PTREE_LEAF;
 }
 
-/* Empty tree. Load path; allocates (aborting on OOM). */
-void geo_ptree_init(geo_ptree_t *t);
+/* Empty tree. Load path; allocates (aborting on OOM). is_unique false
+ * skips the hash table: nodes are then not shared (still no node with two
+ * equal leaf children), for a builder that dedupes by other means and
+ * cannot spare the table's memory. */
+void geo_ptree_init(geo_ptree_t *t, bool is_unique);
 
 /* Release nodes and the hash table; the struct may be initialised again. */
 void geo_ptree_fini(geo_ptree_t *t);

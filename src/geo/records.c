@@ -168,7 +168,8 @@ int geo_records_build(geo_records_t **out, const geo_db_t *db)
     const MMDB_s *mmdb = geo_db_mmdb(db);
     uint32_t nodes = mmdb->metadata.node_count;
     geo_records_t *r = xcalloc(1, sizeof(*r));
-    geo_ptree_init(&r->tree);
+    /* The walk's memo already shares what the file shares (its aliases). */
+    geo_ptree_init(&r->tree, false);
     walk_t w = {
         .db = db,
         .mmdb = mmdb,

@@ -186,8 +186,8 @@ int geo_tree_compile(geo_tree_t **out, const geo_records_t *recs, geo_tree_class
     b.slots = xcalloc(b.slot_cap, sizeof(*b.slots));
 
     geo_ptree_t work, final;
-    geo_ptree_init(&work);
-    geo_ptree_init(&final);
+    geo_ptree_init(&work, true);
+    geo_ptree_init(&final, true);
     uint32_t root4, root6;
     int rc = classify_records(&b, &work, recs, classify, ctx, &root4, &root6);
     if (rc == 0) {
