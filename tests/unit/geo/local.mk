@@ -15,12 +15,14 @@ check_PROGRAMS += \
 	tests/unit/geo/test_geo_db \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
+	tests/unit/geo/test_geo_records \
 	tests/unit/geo/test_geo_scope \
 	tests/unit/geo/test_geo_tree
 TESTS += \
 	tests/unit/geo/test_geo_db \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
+	tests/unit/geo/test_geo_records \
 	tests/unit/geo/test_geo_scope \
 	tests/unit/geo/test_geo_tree
 
@@ -41,6 +43,11 @@ tests_unit_geo_test_geo_map_LDADD = $(GEO_TEST_LIBS)
 tests_unit_geo_test_geo_scope_SOURCES = tests/unit/geo/test_geo_scope.c
 tests_unit_geo_test_geo_scope_CFLAGS = $(TEST_CFLAGS)
 tests_unit_geo_test_geo_scope_LDADD = $(GEO_TEST_LIBS)
+
+tests_unit_geo_test_geo_records_SOURCES = tests/unit/geo/test_geo_records.c
+tests_unit_geo_test_geo_records_CFLAGS = $(GEO_TEST_CFLAGS)
+tests_unit_geo_test_geo_records_LDADD = $(GEO_TEST_LIBS)
+EXTRA_tests_unit_geo_test_geo_records_DEPENDENCIES = tests/unit/geo/fixture-city.mmdb
 
 # The property test's database: a few thousand random networks from a fixed
 # seed, and the spec it was written from (the test reads the networks' edges).
