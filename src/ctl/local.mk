@@ -12,8 +12,3 @@ src_ctl_libctl_a_SOURCES = \
 	src/ctl/reload.c \
 	src/ctl/status.c
 src_ctl_libctl_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
-
-# gslbctl: the command-line client, installed next to gslbd.
-bin_PROGRAMS += src/gslbctl
-src_gslbctl_SOURCES = src/ctl/gslbctl.c
-src_gslbctl_LDADD = $(LIBEVENT_LIBS) $(JANSSON_LIBS)
