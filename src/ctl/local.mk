@@ -2,6 +2,7 @@
 noinst_LIBRARIES += src/ctl/libctl.a
 src_ctl_libctl_a_SOURCES = \
 	include/gslb/ctl.h \
+	include/gslb/ctl_api.h \
 	src/ctl/ctl_int.h \
 	src/ctl/ctl.c \
 	src/ctl/explain.c \
