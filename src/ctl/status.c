@@ -3,7 +3,6 @@
 
 #include "ctl_int.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 
 static json_t *tristate(int v)
@@ -44,8 +43,8 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
         json_t *res = json_array();
         for (; r < policy_resource_count(p) && policy_resource_dc(p, r) == d; r++) {
             const conf_address_t *a = policy_resource_address(p, r);
-            char text[INET6_ADDRSTRLEN];
-            inet_ntop(a->addr.family, a->addr.addr, text, sizeof(text));
+            char text[GSLB_ADDR_TEXT_MAX];
+            gslb_addr_format(&a->addr, text, sizeof(text));
             json_array_append_new(
                 res, json_pack("{s:s, s:b, s:s, s:I, s:o}",
                                CTL_API_KEY_ADDRESS, text,

@@ -83,9 +83,6 @@ typedef enum policy_addr_state {
 policy_addr_state_t policy_addr_state(const policy_t *p, const policy_dc_t *dc,
                                       const policy_addr_t *a);
 
-/* An IPv4 or IPv6 address in text form. */
-bool policy_addr_parse(const char *text, conf_addr_t *out);
-
 /* Pick k of the n addresses at random in proportion to their weights,
  * without replacement, only among those whose bit is set in the bitset
  * eligible (POLICY_ADDR_WORDS words; NULL = all); writes indexes to out and

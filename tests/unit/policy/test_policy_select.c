@@ -99,7 +99,7 @@ static int teardown(void **state)
 static int answer_dc(fixture_t *f, const policy_t *p, size_t *count)
 {
     policy_result_t r;
-    policy_client_t c = {.family = AF_INET, .addr = {127, 0, 0, 1}};
+    gslb_addr_t c = {.family = AF_INET, .addr = {127, 0, 0, 1}};
     policy_select(p, policy_service_at(p, 0), &c, DNS_TYPE_A, &f->rng, &r);
     *count = r.count;
     if (r.type == 0) {
@@ -187,7 +187,7 @@ static void test_each_policy_has_its_own_view(void **state)
 static void test_select_and_select_full_agree(void **state)
 {
     fixture_t *f = *state;
-    policy_client_t c = {.family = AF_INET, .addr = {127, 0, 0, 1}};
+    gslb_addr_t c = {.family = AF_INET, .addr = {127, 0, 0, 1}};
     for (int round = 0; round < 3; round++) {
         if (round == 1) {
             health_state_set_probe(f->health, f->slots[0], false);
