@@ -121,7 +121,6 @@
 #define CTL_API_KEY_SUCCESSES_IN_ROW "successes_in_row"
 #define CTL_API_KEY_FAILURES_IN_ROW "failures_in_row"
 #define CTL_API_KEY_LAST_CHANGE "last_change"
-#define CTL_API_KEY_SLOT_ADMIN "slot_admin"
 
 /* GET /explain */
 #define CTL_API_KEY_CLIENT "client"

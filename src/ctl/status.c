@@ -28,10 +28,6 @@ static json_t *probe_json(const health_t *h, uint32_t slot)
                           CTL_API_KEY_FAILURES_IN_ROW, (int)info.failures);
     json_object_set_new(j, CTL_API_KEY_LAST_CHANGE,
                         info.last_change > 0 ? json_real(info.last_change) : json_null());
-    if (info.admin != HEALTH_ADMIN_NONE) {
-        json_object_set_new(j, CTL_API_KEY_SLOT_ADMIN,
-                            json_string(health_admin_name(info.admin)));
-    }
     return j;
 }
 
