@@ -17,12 +17,6 @@ typedef struct conf_pos {
     unsigned col;
 } conf_pos_t;
 
-/* An address family + address in network byte order; IPv4 uses the first 4 bytes. */
-typedef struct conf_addr {
-    int family; /* AF_INET or AF_INET6 */
-    uint8_t addr[16];
-} conf_addr_t;
-
 /* A listen address for UDP and TCP. */
 typedef struct conf_listen {
     struct sockaddr_storage sa; /* address and port */
@@ -153,11 +147,11 @@ typedef struct conf_probe {
 
 /* One answerable address of a data center (a resource). */
 typedef struct conf_address {
-    conf_addr_t addr;
+    gslb_addr_t addr;
     uint32_t weight; /* 1..CONF_WEIGHT_MAX, default 1 */
     int probe;       /* index into conf_t.probes; -1 = the data center's probe (or none) */
     bool has_probe_addr;
-    conf_addr_t probe_addr; /* probe this address instead of the answered one */
+    gslb_addr_t probe_addr; /* probe this address instead of the answered one */
     uint16_t probe_port;    /* 0 = the probe's port */
     char *probe_key;        /* file probes: the key to read, NULL = the address text */
     conf_pos_t pos;
@@ -195,7 +189,7 @@ typedef struct conf_map_entry {
 
 /* A CIDR override in a map's nets: list. */
 typedef struct conf_map_net {
-    conf_addr_t net;     /* host bits are zero */
+    gslb_addr_t net;     /* host bits are zero */
     uint8_t prefix_bits; /* 0..32 for IPv4, 0..128 for IPv6 */
     conf_dc_list_t dcs;
     conf_pos_t pos;

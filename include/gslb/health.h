@@ -1,5 +1,5 @@
 /* health: probes on the health thread's own libevent base, up/down state with hysteresis
- * (up/down thresholds), admin overrides, and a lock-free state array that workers read. */
+ * (up/down thresholds), and a lock-free state array that workers read. */
 #ifndef GSLB_HEALTH_H
 #define GSLB_HEALTH_H
 
@@ -67,7 +67,10 @@ typedef enum health_reason {
     HEALTH_REASON_COUNT
 } health_reason_t;
 
-/* Operator overrides (issue: admin drain / force). */
+/* Operator overrides. The registry keeps none: a slot is shared by every
+ * resource with the same probe target, while an override names one data
+ * center or address. The policy applies them (policy_*_set_admin); the type
+ * lives here as the vocabulary of up and down they share. */
 typedef enum health_admin {
     HEALTH_ADMIN_NONE = 0,
     HEALTH_ADMIN_DRAIN,       /* not handed out; probing and state go on */
@@ -80,8 +83,7 @@ typedef enum health_admin {
 
 /* A snapshot of one slot, for status pages and logs (not for the query path). */
 typedef struct health_slot_info {
-    bool is_up;               /* probe state (before admin overrides) */
-    health_admin_t admin;
+    bool is_up;               /* probe state (before the policy's admin overrides) */
     health_reason_t last_reason;
     int last_detail;          /* HTTP status, RCODE or exit status */
     unsigned last_latency_ms;
@@ -144,24 +146,17 @@ void health_free(health_t *h);
  * nothing is changed then either. */
 int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t *slots);
 
-/* Is the resource in slot answerable? Probe state with admin overrides
- * applied (DRAIN and FORCE_DOWN: no; FORCE_UP: yes). HEALTH_SLOT_NONE is
- * always up. One atomic load; any thread, never blocks. h may be NULL (up). */
+/* Is the probe of slot up? HEALTH_SLOT_NONE and free slots are always up.
+ * One atomic load; any thread, never blocks. h may be NULL (up). */
 bool health_slot_is_up(const health_t *h, uint32_t slot);
 
 /* A counter that grows after every change of any slot's answerable state
- * (probe result, override, slot taken or freed), so that a reader which
+ * (probe result, slot taken or freed), so that a reader which
  * derived something from health_slot_is_up can tell whether it still holds:
  * equal generations mean no change in between. Acquire load, so slot states
  * read after it are at least as new. Any thread, never blocks; h may be NULL
  * (0, and never changes). */
 uint64_t health_generation(const health_t *h);
-
-/* Set or clear an override. Logged at info level. Any control thread.
- * Returns 0, -GSLB_ENOTFOUND for a free slot or HEALTH_SLOT_NONE, or
- * -GSLB_EINVAL for an unknown value. The override belongs to the slot: it
- * survives reloads that keep the def, and is cleared when the slot is freed. */
-int health_slot_set_admin(health_t *h, uint32_t slot, health_admin_t admin);
 
 /* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free slot. Any
  * thread; takes the registry lock briefly (never call it per query). */

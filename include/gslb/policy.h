@@ -46,14 +46,6 @@ const uint8_t *policy_service_name(const policy_service_t *s);
 /* The config entry the service came from (positions for messages). */
 const conf_service_t *policy_service_conf(const policy_service_t *s);
 
-/* The client a decision is made for: the ECS address when the query had
- * one with a non-zero source prefix (RFC 7871 7.1.1), else the packet's
- * source address. */
-typedef struct policy_client {
-    int family;         /* AF_INET or AF_INET6 */
-    uint8_t addr[16];   /* network byte order; IPv4 in the first 4 octets */
-} policy_client_t;
-
 /* A service's answer for one client and QTYPE. The rdata pointers point into
  * the policy and stay valid while it lives. */
 typedef struct policy_result {
@@ -79,9 +71,12 @@ typedef struct policy_result {
 } policy_result_t;
 
 /* Choose the answer of service s for client c and qtype (A, AAAA, CNAME or
- * ANY; ANY is answered like A). The ordered candidates are walked: down
- * addresses are never handed out, a data center is down when fewer than
- * max(1, ceil(min_up_fraction * n)) of its n addresses of the family are up,
+ * ANY; ANY is answered like A). c is the client the decision is made for:
+ * the ECS address when the query had one with a non-zero source prefix (RFC
+ * 7871 7.1.1), else the packet's source address. The ordered candidates
+ * are walked: down addresses are never handed out, a data center is down
+ * when fewer than max(1, ceil(min_up_fraction * n)) of its n addresses of
+ * the family are up,
  * and answers come from the first dc_count data centers that are up. When
  * all are down the service's fail mode applies (open: as if all were up;
  * closed: NODATA; a data center: that one). Answers from a fallback or
@@ -89,14 +84,14 @@ typedef struct policy_result {
  * location decision: health is the same for every client. rng is the
  * caller's per-thread random state (any non-zero seed). Never allocates,
  * never blocks; any worker thread. */
-void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+void policy_select(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                    uint16_t qtype, uint64_t *rng, policy_result_t *out);
 
 /* The same answer, but candidates[] lists every candidate data center with
  * its health, also those behind the ones answering (policy_select stops at
  * the last data center it needs, so there the list may end early). For
  * explain and status pages; same threads and guarantees. */
-void policy_select_full(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+void policy_select_full(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                         uint16_t qtype, uint64_t *rng, policy_result_t *out);
 
 /* Data-center name by config index, for explain and metrics. */

@@ -1,4 +1,5 @@
-/* util: error codes, aborting allocators, logging and the config/zone diagnostics collector. */
+/* util: error codes, aborting allocators, logging, the config/zone diagnostics collector and
+ * the IP address type. */
 #ifndef GSLB_UTIL_H
 #define GSLB_UTIL_H
 
@@ -94,5 +95,50 @@ const char *gslb_diag_message(const gslb_diag_t *d, size_t i);
 void gslb_diag_log(const gslb_diag_t *d);
 
 #define GSLB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An IPv4 or IPv6 address: a configured resource, a map's network, the
+ * client a decision is made for. family is AF_INET or AF_INET6; addr is in
+ * network byte order, IPv4 in the first 4 octets. Every octet an address
+ * does not use is zero, so two addresses are the same exactly when memcmp
+ * says so. A plain value: copy it freely. */
+typedef struct gslb_addr {
+    int family;
+    uint8_t addr[16];
+} gslb_addr_t;
+
+/* Room for the text of any address with its final NUL (INET6_ADDRSTRLEN). */
+#define GSLB_ADDR_TEXT_MAX 46
+
+/* Parse an address in the usual text forms (dotted quad; RFC 4291 2.2 for
+ * IPv6, an IPv4-mapped one staying IPv6). Returns 0 and *out, or
+ * -GSLB_EINVAL with *out zeroed. Any thread. */
+int gslb_addr_parse(const char *text, gslb_addr_t *out);
+
+/* What gslb_prefix_parse found; callers word their own messages. */
+typedef enum gslb_prefix_status {
+    GSLB_PREFIX_OK = 0,
+    GSLB_PREFIX_BAD_ADDRESS, /* the text before '/' is not an address */
+    GSLB_PREFIX_BAD_LENGTH,  /* no '/', or not 1..3 digits up to 32 (IPv4) or 128 (IPv6) */
+    GSLB_PREFIX_HOST_BITS,   /* well formed, but bits past the length are set */
+} gslb_prefix_status_t;
+
+/* Parse "ADDRESS/LENGTH" (CIDR notation, RFC 4632 3.1). On GSLB_PREFIX_OK
+ * and GSLB_PREFIX_HOST_BITS, *out is the address with the bits past the
+ * length cleared and *prefix_bits the length: whether set host bits are an
+ * error is the caller's choice. On GSLB_PREFIX_BAD_LENGTH, *out is the
+ * address (so a message can give its family's range); on
+ * GSLB_PREFIX_BAD_ADDRESS it is zeroed. *prefix_bits is 0 unless the length
+ * parsed. Any thread. */
+gslb_prefix_status_t gslb_prefix_parse(const char *text, gslb_addr_t *out,
+                                       uint8_t *prefix_bits);
+
+/* Clear the bits of a past its first prefix_bits (a length past the
+ * family's width clears nothing). Any thread. */
+void gslb_addr_mask(gslb_addr_t *a, unsigned prefix_bits);
+
+/* Write a's text form (RFC 5952 for IPv6) to buf, which should hold
+ * GSLB_ADDR_TEXT_MAX bytes, and return buf; "?" when a is no address or
+ * buf is too small. Any thread. */
+const char *gslb_addr_format(const gslb_addr_t *a, char *buf, size_t size);
 
 #endif

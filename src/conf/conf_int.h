@@ -93,13 +93,6 @@ size_t conf_edit_distance(const char *a, const char *b, size_t limit);
 /* The candidate closest to s within edit distance 2 (and less than s's
  * length), or NULL. */
 const char *conf_suggest(const char *s, const char *const *candidates, size_t n);
-/* An IPv4 or IPv6 address; false if it is neither. */
-bool conf_addr_parse(const char *s, conf_addr_t *out);
-/* Format an address (for messages); buf must hold INET6_ADDRSTRLEN bytes. */
-const char *conf_addr_format(const conf_addr_t *a, char *buf, size_t size);
-/* "ADDR/BITS". Returns 0, or -1 for bad syntax, or -2 when host bits are set
- * (then *out holds the address with them cleared, for a suggestion). */
-int conf_cidr_parse(const char *s, conf_addr_t *out, uint8_t *bits);
 /* "ADDR", "ADDR:PORT", "[IPV6]", "[IPV6]:PORT" or a bare IPv6 address; port
  * defaults to CONF_DEFAULT_PORT. Returns NULL or the reason it is invalid. */
 const char *conf_listen_parse(const char *s, conf_listen_t *out);

@@ -25,7 +25,7 @@ static void address_probe_parse(conf_cx_t *cx, conf_address_t *a, const conf_val
         if (conf_val_is_scalar(cx, &pv, what)) {
             size_t len;
             const char *text = conf_val_text(&pv, &len);
-            a->has_probe_addr = conf_addr_parse(text, &a->probe_addr);
+            a->has_probe_addr = gslb_addr_parse(text, &a->probe_addr) == 0;
             if (!a->has_probe_addr) {
                 char q[CONF_QUOTE_MAX + 4];
                 conf_error(cx, pv.pos, "%s: probe_address '%s' is not an IPv4 or IPv6 address",
@@ -117,7 +117,7 @@ static void address_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_val_t
     }
     size_t len;
     const char *text = conf_val_text(&av, &len);
-    if (!conf_addr_parse(text, &a->addr)) {
+    if (gslb_addr_parse(text, &a->addr) != 0) {
         char q[CONF_QUOTE_MAX + 4];
         conf_error(cx, av.pos, "%s: '%s' is not an IPv4 or IPv6 address", ctx,
                    conf_quote(text, len, q, sizeof(q)));
@@ -126,9 +126,9 @@ static void address_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_val_t
     a->pos = av.pos;
     for (size_t i = 0; i < dc->address_count; i++) {
         if (memcmp(&dc->addresses[i].addr, &a->addr, sizeof(a->addr)) == 0) {
-            char buf[64];
+            char buf[GSLB_ADDR_TEXT_MAX];
             conf_error(cx, av.pos, "%s: address %s is listed twice (first at line %u)", ctx,
-                       conf_addr_format(&a->addr, buf, sizeof(buf)), dc->addresses[i].pos.line);
+                       gslb_addr_format(&a->addr, buf, sizeof(buf)), dc->addresses[i].pos.line);
             return;
         }
     }

@@ -153,14 +153,14 @@ static void nets_parse(conf_cx_t *cx, conf_map_t *m, const conf_val_t *v, const 
         char q[CONF_QUOTE_MAX + 4];
         conf_quote(key, strlen(key), q, sizeof(q));
         conf_map_net_t *net = &m->nets[m->net_count];
-        int rc = conf_cidr_parse(key, &net->net, &net->prefix_bits);
-        if (rc == -2) {
-            char buf[64];
+        gslb_prefix_status_t st = gslb_prefix_parse(key, &net->net, &net->prefix_bits);
+        if (st == GSLB_PREFIX_HOST_BITS) {
+            char buf[GSLB_ADDR_TEXT_MAX];
             conf_error(cx, pos, "%s: '%s' has host bits set (did you mean '%s/%u'?)", what, q,
-                       conf_addr_format(&net->net, buf, sizeof(buf)), net->prefix_bits);
+                       gslb_addr_format(&net->net, buf, sizeof(buf)), net->prefix_bits);
             continue;
         }
-        if (rc < 0) {
+        if (st != GSLB_PREFIX_OK) {
             conf_error(cx, pos, "%s: '%s' is not a network in ADDRESS/PREFIX form", what, q);
             continue;
         }

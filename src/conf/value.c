@@ -69,71 +69,6 @@ const char *conf_suggest(const char *s, const char *const *candidates, size_t n)
     return best;
 }
 
-bool conf_addr_parse(const char *s, conf_addr_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET, s, out->addr) == 1) {
-        out->family = AF_INET;
-        return true;
-    }
-    if (inet_pton(AF_INET6, s, out->addr) == 1) {
-        out->family = AF_INET6;
-        return true;
-    }
-    memset(out, 0, sizeof(*out));
-    return false;
-}
-
-const char *conf_addr_format(const conf_addr_t *a, char *buf, size_t size)
-{
-    if (inet_ntop(a->family, a->addr, buf, (socklen_t)size) == NULL) {
-        snprintf(buf, size, "?");
-    }
-    return buf;
-}
-
-/* Parse 1..3 decimal digits up to max; -1 if not that. */
-static int small_uint_parse(const char *s, int max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 3 || strspn(s, "0123456789") != n) {
-        return -1;
-    }
-    int x = atoi(s);
-    return x <= max ? x : -1;
-}
-
-int conf_cidr_parse(const char *s, conf_addr_t *out, uint8_t *bits)
-{
-    const char *slash = strchr(s, '/');
-    if (slash == NULL || (size_t)(slash - s) >= INET6_ADDRSTRLEN) {
-        return -1;
-    }
-    char host[INET6_ADDRSTRLEN];
-    memcpy(host, s, (size_t)(slash - s));
-    host[slash - s] = '\0';
-    if (!conf_addr_parse(host, out)) {
-        return -1;
-    }
-    int max = out->family == AF_INET ? 32 : 128;
-    int b = small_uint_parse(slash + 1, max);
-    if (b < 0) {
-        return -1;
-    }
-    *bits = (uint8_t)b;
-    bool has_host_bits = false;
-    size_t len = out->family == AF_INET ? 4 : 16;
-    for (size_t i = 0; i < len; i++) {
-        int keep = b - (int)(i * 8);
-        uint8_t mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-        if (out->addr[i] & (uint8_t)~mask) {
-            has_host_bits = true;
-            out->addr[i] &= mask;
-        }
-    }
-    return has_host_bits ? -2 : 0;
-}
-
 /* A port: 1..65535 in decimal. */
 static int port_parse(const char *s)
 {
@@ -190,20 +125,26 @@ const char *conf_listen_parse(const char *s, conf_listen_t *out)
     if (port_s != NULL && (port = port_parse(port_s)) < 0) {
         return "port must be 1..65535";
     }
+    /* Text without a colon never parses as IPv6, so the family check is
+     * only needed for the bracketed and bare IPv6 forms. */
+    gslb_addr_t a;
+    bool is_addr = gslb_addr_parse(host, &a) == 0;
+    if (is_v6 && (!is_addr || a.family != AF_INET6)) {
+        return "not an IPv6 address";
+    }
+    if (!is_addr) {
+        return "not an IP address (host names are not resolved)";
+    }
     memset(&out->sa, 0, sizeof(out->sa));
     if (is_v6) {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->sa;
-        if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
-            return "not an IPv6 address";
-        }
+        memcpy(&sin6->sin6_addr, a.addr, 16);
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons((uint16_t)port);
         out->sa_len = sizeof(*sin6);
     } else {
         struct sockaddr_in *sin = (struct sockaddr_in *)&out->sa;
-        if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-            return "not an IP address (host names are not resolved)";
-        }
+        memcpy(&sin->sin_addr, a.addr, 4);
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)port);
         out->sa_len = sizeof(*sin);

@@ -3,6 +3,7 @@
 #define GSLB_CTL_INT_H
 
 #include "gslb/ctl.h"
+#include "gslb/ctl_api.h"
 #include "gslb/util.h"
 
 #include <event2/event.h>

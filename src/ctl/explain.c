@@ -12,50 +12,41 @@
 #define EXPLAIN_UDP_SIZE 1232 /* what a resolver following DNS flag day 2020 offers */
 
 typedef struct explain_client {
-    int family;
-    uint8_t addr[16];      /* masked to prefix when has_prefix */
+    gslb_addr_t addr;      /* masked to prefix when has_prefix */
     uint8_t prefix;
     bool has_prefix;       /* sent as ECS; else used as the packet's source */
 } explain_client_t;
 
-static void mask(uint8_t *addr, size_t len, unsigned bits)
-{
-    for (size_t i = 0; i < len; i++) {
-        int keep = (int)bits - (int)(i * 8);
-        addr[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-    }
-}
-
 static int client_parse(const char *text, explain_client_t *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
-    char host[INET6_ADDRSTRLEN + 1];
     const char *slash = strchr(text, '/');
-    size_t hl = slash != NULL ? (size_t)(slash - text) : strlen(text);
-    if (hl >= sizeof(host)) {
+    size_t host_len = slash != NULL ? (size_t)(slash - text) : strlen(text);
+    /* Longer than any address: not worth quoting back. */
+    if (host_len > GSLB_ADDR_TEXT_MAX) {
         snprintf(err, err_len, "client must be an address or ADDRESS/PREFIX");
         return -GSLB_EINVAL;
     }
-    memcpy(host, text, hl);
-    host[hl] = '\0';
-    out->family = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
-    if (inet_pton(out->family, host, out->addr) != 1) {
-        snprintf(err, err_len, "client '%s' is not an IP address", host);
+    gslb_prefix_status_t st;
+    if (slash == NULL) {
+        st = gslb_addr_parse(text, &out->addr) == 0 ? GSLB_PREFIX_OK : GSLB_PREFIX_BAD_ADDRESS;
+    } else {
+        st = gslb_prefix_parse(text, &out->addr, &out->prefix);
+        out->has_prefix = true;
+    }
+    switch (st) {
+    case GSLB_PREFIX_OK:
+    case GSLB_PREFIX_HOST_BITS: /* a subnet given by one of its addresses: cleared, as ECS wants */
+        return 0;
+    case GSLB_PREFIX_BAD_ADDRESS:
+        snprintf(err, err_len, "client '%.*s' is not an IP address", (int)host_len, text);
+        return -GSLB_EINVAL;
+    case GSLB_PREFIX_BAD_LENGTH:
+    default:
+        snprintf(err, err_len, "client prefix must be 0..%u",
+                 out->addr.family == AF_INET ? 32u : 128u);
         return -GSLB_EINVAL;
     }
-    unsigned max = out->family == AF_INET ? 32 : 128;
-    if (slash != NULL) {
-        char *end = NULL;
-        unsigned long p = strtoul(slash + 1, &end, 10);
-        if (slash[1] == '\0' || *end != '\0' || p > max) {
-            snprintf(err, err_len, "client prefix must be 0..%u", max);
-            return -GSLB_EINVAL;
-        }
-        out->prefix = (uint8_t)p;
-        out->has_prefix = true;
-        mask(out->addr, out->family == AF_INET ? 4 : 16, out->prefix);
-    }
-    return 0;
 }
 
 static void put16(uint8_t *p, unsigned v)
@@ -93,10 +84,10 @@ static size_t query_build(const ldns_rdf *qname, uint16_t qtype, const explain_c
     put16(out + n, (unsigned)(4 + 4 + abytes)); /* RDLENGTH */
     put16(out + n + 2, LDNS_EDNS_CLIENT_SUBNET); /* RFC 7871 6 */
     put16(out + n + 4, (unsigned)(4 + abytes));
-    put16(out + n + 6, cl->family == AF_INET ? 1 : 2);
+    put16(out + n + 6, cl->addr.family == AF_INET ? 1 : 2);
     out[n + 8] = cl->prefix;
     out[n + 9] = 0;
-    memcpy(out + n + 10, cl->addr, abytes);
+    memcpy(out + n + 10, cl->addr.addr, abytes);
     return n + 10 + abytes;
 }
 
@@ -139,39 +130,47 @@ static json_t *response_json(const uint8_t *wire, size_t len)
 {
     ldns_pkt *pkt = NULL;
     if (len == 0 || ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {
-        return json_pack("{s:s}", "error", len == 0 ? "no response (dropped)" : "unparsable");
+        return json_pack("{s:s}", CTL_API_KEY_ERROR,
+                         len == 0 ? "no response (dropped)" : "unparsable");
     }
     char *rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt));
     int scope = response_scope(pkt);
-    json_t *j = json_pack("{s:s, s:b, s:b, s:I, s:o, s:o, s:o}", "rcode", rcode ? rcode : "?",
-                          "aa", ldns_pkt_aa(pkt), "tc", ldns_pkt_tc(pkt), "size",
-                          (json_int_t)len, "answer", section_json(ldns_pkt_answer(pkt)),
-                          "authority", section_json(ldns_pkt_authority(pkt)), "additional",
-                          section_json(ldns_pkt_additional(pkt)));
-    json_object_set_new(j, "ecs_scope", scope >= 0 ? json_integer(scope) : json_null());
+    json_t *j = json_pack("{s:s, s:b, s:b, s:I, s:o, s:o, s:o}",
+                          CTL_API_KEY_RCODE, rcode ? rcode : "?",
+                          CTL_API_KEY_AA, ldns_pkt_aa(pkt),
+                          CTL_API_KEY_TC, ldns_pkt_tc(pkt),
+                          CTL_API_KEY_SIZE, (json_int_t)len,
+                          CTL_API_KEY_ANSWER, section_json(ldns_pkt_answer(pkt)),
+                          CTL_API_KEY_AUTHORITY, section_json(ldns_pkt_authority(pkt)),
+                          CTL_API_KEY_ADDITIONAL, section_json(ldns_pkt_additional(pkt)));
+    json_object_set_new(j, CTL_API_KEY_ECS_SCOPE,
+                        scope >= 0 ? json_integer(scope) : json_null());
     free(rcode);
     ldns_pkt_free(pkt);
     return j;
 }
 
-static json_t *location_json(const policy_result_t *r, const policy_client_t *pc)
+static json_t *location_json(const policy_result_t *r, const gslb_addr_t *client)
 {
     if (!r->has_location) {
         return json_null();
     }
     const geo_location_t *l = &r->location;
-    uint8_t net[16];
-    char text[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
-    memcpy(net, pc->addr, 16);
-    mask(net, pc->family == AF_INET ? 4 : 16, l->prefix_bits);
-    inet_ntop(pc->family, net, text, sizeof(text));
-    snprintf(buf, sizeof(buf), "%s/%u", text, l->prefix_bits);
-    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s}", "found", l->is_found, "network", buf,
-                          "continent", l->continent, "country", l->country, "subdivision",
-                          l->subdivision, "city", l->city);
+    gslb_addr_t net = *client;
+    gslb_addr_mask(&net, l->prefix_bits);
+    char text[GSLB_ADDR_TEXT_MAX], buf[GSLB_ADDR_TEXT_MAX + 8];
+    snprintf(buf, sizeof(buf), "%s/%u", gslb_addr_format(&net, text, sizeof(text)),
+             l->prefix_bits);
+    json_t *j = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s}",
+                          CTL_API_KEY_FOUND, l->is_found,
+                          CTL_API_KEY_NETWORK, buf,
+                          CTL_API_KEY_CONTINENT, l->continent,
+                          CTL_API_KEY_COUNTRY, l->country,
+                          CTL_API_KEY_SUBDIVISION, l->subdivision,
+                          CTL_API_KEY_CITY, l->city);
     if (l->has_coords) {
-        json_object_set_new(j, "latitude", json_real(l->latitude));
-        json_object_set_new(j, "longitude", json_real(l->longitude));
+        json_object_set_new(j, CTL_API_KEY_LATITUDE, json_real(l->latitude));
+        json_object_set_new(j, CTL_API_KEY_LONGITUDE, json_real(l->longitude));
     }
     return j;
 }
@@ -187,25 +186,30 @@ static json_t *candidates_json(const policy_t *p, const policy_result_t *r, bool
             if (policy_resource_dc(p, k) != d || (a->addr.family == AF_INET6) != want_v6) {
                 continue;
             }
-            char text[INET6_ADDRSTRLEN];
-            inet_ntop(a->addr.family, a->addr.addr, text, sizeof(text));
-            json_array_append_new(addrs,
-                                  json_pack("{s:s, s:b, s:s, s:I}", "address", text, "up",
-                                            policy_resource_is_up(p, k), "admin",
-                                            health_admin_name(policy_resource_admin(p, k)),
-                                            "weight", (json_int_t)a->weight));
+            char text[GSLB_ADDR_TEXT_MAX];
+            gslb_addr_format(&a->addr, text, sizeof(text));
+            json_array_append_new(
+                addrs, json_pack("{s:s, s:b, s:s, s:I}",
+                                 CTL_API_KEY_ADDRESS, text,
+                                 CTL_API_KEY_UP, policy_resource_is_up(p, k),
+                                 CTL_API_KEY_ADMIN, health_admin_name(policy_resource_admin(p, k)),
+                                 CTL_API_KEY_WEIGHT, (json_int_t)a->weight));
         }
         bool is_chosen = false;
         for (size_t k = 0; k < r->chosen_count; k++) {
             is_chosen = is_chosen || r->chosen[k] == d;
         }
         json_array_append_new(
-            arr, json_pack("{s:i, s:s, s:b, s:b, s:s, s:I, s:I, s:o}", "order", (int)i + 1,
-                           "datacenter", policy_datacenter_name(p, d), "up", r->candidate_up[i],
-                           "chosen", is_chosen, "admin",
-                           health_admin_name(policy_datacenter_admin(p, d)), "configured_weight",
-                           (json_int_t)policy_datacenter_conf_weight(p, d), "effective_weight",
-                           (json_int_t)policy_datacenter_weight(p, d), "addresses", addrs));
+            arr, json_pack("{s:i, s:s, s:b, s:b, s:s, s:I, s:I, s:o}",
+                           CTL_API_KEY_ORDER, (int)i + 1,
+                           CTL_API_KEY_DATACENTER, policy_datacenter_name(p, d),
+                           CTL_API_KEY_UP, r->candidate_up[i],
+                           CTL_API_KEY_CHOSEN, is_chosen,
+                           CTL_API_KEY_ADMIN, health_admin_name(policy_datacenter_admin(p, d)),
+                           CTL_API_KEY_CONFIGURED_WEIGHT,
+                           (json_int_t)policy_datacenter_conf_weight(p, d),
+                           CTL_API_KEY_EFFECTIVE_WEIGHT, (json_int_t)policy_datacenter_weight(p, d),
+                           CTL_API_KEY_ADDRESSES, addrs));
     }
     return arr;
 }
@@ -223,11 +227,9 @@ static json_t *decision_json(const query_snapshot_t *s, const policy_service_t *
     const conf_service_t *sc = policy_service_conf(svc);
     bool is_address = qtype == LDNS_RR_TYPE_A || qtype == LDNS_RR_TYPE_AAAA ||
                       qtype == LDNS_RR_TYPE_ANY;
-    policy_client_t pc = {.family = cl->family};
-    memcpy(pc.addr, cl->addr, 16);
     policy_result_t r;
     /* The same call the query path makes (answer_service in query/answer.c). */
-    policy_select_full(p, svc, &pc, is_address ? qtype : LDNS_RR_TYPE_CNAME, rng, &r);
+    policy_select_full(p, svc, &cl->addr, is_address ? qtype : LDNS_RR_TYPE_CNAME, rng, &r);
     json_t *records = json_array();
     for (size_t i = 0; i < r.count; i++) {
         char text[INET6_ADDRSTRLEN] = "";
@@ -250,20 +252,29 @@ static json_t *decision_json(const query_snapshot_t *s, const policy_service_t *
     }
     json_t *match = json_null();
     if (sc->policy == CONF_POLICY_MAP || sc->policy == CONF_POLICY_NEAREST) {
-        match = json_pack("{s:s, s:s?}", "rule", geo_match_name(r.match), "key", r.match_key);
+        match = json_pack("{s:s, s:s?}", CTL_API_KEY_RULE, geo_match_name(r.match),
+                          CTL_API_KEY_KEY, r.match_key);
     }
     const char *type = r.type == LDNS_RR_TYPE_A ? "A" : r.type == LDNS_RR_TYPE_AAAA ? "AAAA"
                        : r.type == LDNS_RR_TYPE_CNAME ? "CNAME" : "none (NODATA)";
     return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:i, s:b, s:b, s:b, "
                      "s:i, s:i}",
-                     "service", sc->name, "policy", policy_kind_name(sc->policy), "map",
-                     sc->map >= 0 ? s->conf->maps[sc->map].name : NULL, "geoip",
-                     location_json(&r, &pc), "match", match, "candidates",
-                     candidates_json(p, &r, qtype == LDNS_RR_TYPE_AAAA), "chosen", chosen,
-                     "type", type, "ttl", (json_int_t)r.ttl_s, "records", records, "ecs_scope",
-                     (int)r.scope_bits, "degraded", r.is_degraded, "all_down", r.is_all_down,
-                     "fail_closed", r.is_fail_closed, "addresses_per_datacenter",
-                     (int)sc->address_count, "datacenters_per_answer", (int)sc->dc_count);
+                     CTL_API_KEY_SERVICE, sc->name,
+                     CTL_API_KEY_POLICY, policy_kind_name(sc->policy),
+                     CTL_API_KEY_MAP, sc->map >= 0 ? s->conf->maps[sc->map].name : NULL,
+                     CTL_API_KEY_GEOIP, location_json(&r, &cl->addr),
+                     CTL_API_KEY_MATCH, match,
+                     CTL_API_KEY_CANDIDATES, candidates_json(p, &r, qtype == LDNS_RR_TYPE_AAAA),
+                     CTL_API_KEY_CHOSEN, chosen,
+                     CTL_API_KEY_TYPE, type,
+                     CTL_API_KEY_TTL, (json_int_t)r.ttl_s,
+                     CTL_API_KEY_RECORDS, records,
+                     CTL_API_KEY_ECS_SCOPE, (int)r.scope_bits,
+                     CTL_API_KEY_DEGRADED, r.is_degraded,
+                     CTL_API_KEY_ALL_DOWN, r.is_all_down,
+                     CTL_API_KEY_FAIL_CLOSED, r.is_fail_closed,
+                     CTL_API_KEY_ADDRESSES_PER_DATACENTER, (int)sc->address_count,
+                     CTL_API_KEY_DATACENTERS_PER_ANSWER, (int)sc->dc_count);
 }
 
 int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const char *client,
@@ -275,8 +286,11 @@ int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const cha
     if (client_parse(client, &cl, err, err_len) != 0) {
         return -GSLB_EINVAL;
     }
-    uint16_t qtype = LDNS_RR_TYPE_A;
-    if (type != NULL && (qtype = (uint16_t)ldns_get_rr_type_by_name(type)) == 0) {
+    if (type == NULL) {
+        type = CTL_API_EXPLAIN_DEFAULT_TYPE;
+    }
+    uint16_t qtype = (uint16_t)ldns_get_rr_type_by_name(type);
+    if (qtype == 0) {
         snprintf(err, err_len, "unknown type '%s'", type);
         return -GSLB_EINVAL;
     }
@@ -295,10 +309,10 @@ int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const cha
     struct sockaddr_storage peer;
     memset(&peer, 0, sizeof(peer));
     socklen_t peer_len;
-    if (!cl.has_prefix && cl.family == AF_INET6) {
+    if (!cl.has_prefix && cl.addr.family == AF_INET6) {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&peer;
         sin6->sin6_family = AF_INET6;
-        memcpy(&sin6->sin6_addr, cl.addr, 16);
+        memcpy(&sin6->sin6_addr, cl.addr.addr, 16);
         peer_len = sizeof(*sin6);
     } else {
         struct sockaddr_in *sin = (struct sockaddr_in *)&peer;
@@ -307,7 +321,7 @@ int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const cha
         if (cl.has_prefix) {
             sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         } else {
-            memcpy(&sin->sin_addr, cl.addr, 4);
+            memcpy(&sin->sin_addr, cl.addr.addr, 4);
         }
         peer_len = sizeof(*sin);
     }
@@ -328,11 +342,16 @@ int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const cha
         }
     }
     char *qtext = ldns_rdf2str(qname);
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s}", "name", qtext ? qtext : name,
-                     "type", type != NULL ? type : "A", "client", client, "client_as",
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s}",
+                     CTL_API_KEY_NAME, qtext ? qtext : name,
+                     CTL_API_KEY_TYPE, type,
+                     CTL_API_KEY_CLIENT, client,
+                     CTL_API_KEY_CLIENT_AS,
                      cl.has_prefix ? "EDNS Client Subnet option" : "packet source address",
-                     "generation", (json_int_t)s->generation, "decision", decision, "response",
-                     response_json(resp, rlen), "note",
+                     CTL_API_KEY_GENERATION, (json_int_t)s->generation,
+                     CTL_API_KEY_DECISION, decision,
+                     CTL_API_KEY_RESPONSE, response_json(resp, rlen),
+                     CTL_API_KEY_NOTE,
                      json_is_null(decision)
                          ? "not a service name: the zone's own data answers"
                          : "the response is what gslbd answers for this query now; where a "

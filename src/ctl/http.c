@@ -31,7 +31,7 @@ void ctl_http_reply_json(struct evhttp_request *req, int code, const char *reaso
 static void reply_error(struct evhttp_request *req, int code, const char *reason,
                         const char *text)
 {
-    json_t *j = json_pack("{s:s}", "error", text);
+    json_t *j = json_pack("{s:s}", CTL_API_KEY_ERROR, text);
     ctl_http_reply_json(req, code, reason, j);
     json_decref(j);
 }
@@ -51,11 +51,13 @@ static bool token_equal(const char *a, const char *b)
  * false when the request may not go on. */
 static bool authorized(ctl_t *c, struct evhttp_request *req)
 {
-    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+                                       CTL_API_AUTH_HEADER);
+    size_t scheme_len = strlen(CTL_API_AUTH_SCHEME);
     pthread_mutex_lock(&c->mu);
     bool has_token = c->token != NULL;
-    bool ok = has_token && h != NULL && strncmp(h, "Bearer ", 7) == 0 &&
-              token_equal(h + 7, c->token);
+    bool ok = has_token && h != NULL && strncmp(h, CTL_API_AUTH_SCHEME, scheme_len) == 0 &&
+              token_equal(h + scheme_len, c->token);
     pthread_mutex_unlock(&c->mu);
     if (!has_token) {
         reply_error(req, 403, "Forbidden",
@@ -85,9 +87,11 @@ static int admin_from_action(const char *action, health_admin_t *out)
         const char *name;
         health_admin_t admin;
     } actions[] = {
-        {"drain", HEALTH_ADMIN_DRAIN},       {"undrain", HEALTH_ADMIN_NONE},
-        {"force-up", HEALTH_ADMIN_FORCE_UP}, {"force-down", HEALTH_ADMIN_FORCE_DOWN},
-        {"clear", HEALTH_ADMIN_NONE},
+        {CTL_API_ACTION_DRAIN, HEALTH_ADMIN_DRAIN},
+        {CTL_API_ACTION_UNDRAIN, HEALTH_ADMIN_NONE},
+        {CTL_API_ACTION_FORCE_UP, HEALTH_ADMIN_FORCE_UP},
+        {CTL_API_ACTION_FORCE_DOWN, HEALTH_ADMIN_FORCE_DOWN},
+        {CTL_API_ACTION_CLEAR, HEALTH_ADMIN_NONE},
     };
     for (size_t i = 0; i < GSLB_ARRAY_LEN(actions); i++) {
         if (strcmp(action, actions[i].name) == 0) {
@@ -103,7 +107,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
                       const char *query)
 {
     health_admin_t admin = HEALTH_ADMIN_NONE;
-    bool is_weight = strcmp(action, "weight") == 0;
+    bool is_weight = strcmp(action, CTL_API_ACTION_WEIGHT) == 0;
     if (!is_weight && admin_from_action(action, &admin) != 0) {
         reply_error(req, 404, "Not Found",
                     "unknown action (drain, undrain, force-up, force-down, clear, weight)");
@@ -113,7 +117,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
     if (is_weight && query != NULL) {
         struct evkeyvalq q;
         evhttp_parse_query_str(query, &q);
-        const char *v = evhttp_find_header(&q, "value");
+        const char *v = evhttp_find_header(&q, CTL_API_PARAM_VALUE);
         char *end = NULL;
         if (v != NULL && *v != '\0') {
             errno = 0;
@@ -151,7 +155,8 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
         }
         log_info("ctl: datacenter '%s': weight %s", name,
                  weight >= 0 ? "set at run time" : "back to the configured one");
-        j = json_pack("{s:b, s:s, s:I}", "ok", 1, "datacenter", name, "weight",
+        j = json_pack("{s:b, s:s, s:I}", CTL_API_KEY_OK, 1, CTL_API_KEY_DATACENTER, name,
+                      CTL_API_KEY_WEIGHT,
                       (json_int_t)(dc >= 0 ? policy_datacenter_weight(s->policy, (uint32_t)dc)
                                            : 0));
     } else {
@@ -163,8 +168,8 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
         }
         log_info("ctl: datacenter '%s': admin %s -> %s", name, health_admin_name(old),
                  health_admin_name(admin));
-        j = json_pack("{s:b, s:s, s:s}", "ok", 1, "datacenter", name, "admin",
-                      health_admin_name(admin));
+        j = json_pack("{s:b, s:s, s:s}", CTL_API_KEY_OK, 1, CTL_API_KEY_DATACENTER, name,
+                      CTL_API_KEY_ADMIN, health_admin_name(admin));
     }
     rcu_read_unlock();
     persist(c);
@@ -210,8 +215,8 @@ static void res_action(ctl_t *c, struct evhttp_request *req, const char *dc, con
     pthread_mutex_unlock(&c->mu);
     log_info("ctl: resource '%s': admin %s -> %s", key, health_admin_name(old),
              health_admin_name(admin));
-    json_t *j = json_pack("{s:b, s:s, s:s}", "ok", 1, "resource", key, "admin",
-                          health_admin_name(admin));
+    json_t *j = json_pack("{s:b, s:s, s:s}", CTL_API_KEY_OK, 1, CTL_API_KEY_RESOURCE, key,
+                          CTL_API_KEY_ADMIN, health_admin_name(admin));
     ctl_http_reply_json(req, 200, "OK", j);
     json_decref(j);
     free(key);
@@ -245,9 +250,9 @@ static void get_explain(ctl_t *c, struct evhttp_request *req, const char *query)
 {
     struct evkeyvalq q;
     evhttp_parse_query_str(query != NULL ? query : "", &q);
-    const char *name = evhttp_find_header(&q, "name");
-    const char *client = evhttp_find_header(&q, "client");
-    const char *type = evhttp_find_header(&q, "type");
+    const char *name = evhttp_find_header(&q, CTL_API_PARAM_NAME);
+    const char *client = evhttp_find_header(&q, CTL_API_PARAM_CLIENT);
+    const char *type = evhttp_find_header(&q, CTL_API_PARAM_TYPE);
     if (name == NULL || client == NULL) {
         evhttp_clear_headers(&q);
         reply_error(req, 400, "Bad Request",
@@ -303,13 +308,13 @@ static void route(struct evhttp_request *req, void *arg)
     bool is_get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
     bool is_post = cmd == EVHTTP_REQ_POST;
 
-    if (n == 1 && strcmp(seg[0], "metrics") == 0 && is_get) {
+    if (n == 1 && strcmp(seg[0], CTL_API_SEG_METRICS) == 0 && is_get) {
         get_metrics(c, req);
-    } else if (n == 1 && strcmp(seg[0], "status") == 0 && is_get) {
+    } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_STATUS) == 0 && is_get) {
         get_status(c, req);
-    } else if (n == 1 && strcmp(seg[0], "explain") == 0 && is_get) {
+    } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_EXPLAIN) == 0 && is_get) {
         get_explain(c, req, query);
-    } else if (n == 1 && strcmp(seg[0], "reload") == 0 && is_post) {
+    } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_RELOAD) == 0 && is_post) {
         if (authorized(c, req)) {
             ctl_waiter_t *w = xcalloc(1, sizeof(*w));
             w->req = req;
@@ -317,11 +322,11 @@ static void route(struct evhttp_request *req, void *arg)
             log_info("config: '%s': reload requested over the control endpoint", c->conf_path);
             ctl_reload_enqueue(c, w); /* answered when the reload is done */
         }
-    } else if (n == 3 && strcmp(seg[0], "datacenters") == 0 && is_post) {
+    } else if (n == 3 && strcmp(seg[0], CTL_API_SEG_DATACENTERS) == 0 && is_post) {
         if (authorized(c, req)) {
             dc_action(c, req, seg[1], seg[2], query);
         }
-    } else if (n == 4 && strcmp(seg[0], "resources") == 0 && is_post) {
+    } else if (n == 4 && strcmp(seg[0], CTL_API_SEG_RESOURCES) == 0 && is_post) {
         if (authorized(c, req)) {
             res_action(c, req, seg[1], seg[2], seg[3]);
         }

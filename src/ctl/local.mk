@@ -2,6 +2,7 @@
 noinst_LIBRARIES += src/ctl/libctl.a
 src_ctl_libctl_a_SOURCES = \
 	include/gslb/ctl.h \
+	include/gslb/ctl_api.h \
 	src/ctl/ctl_int.h \
 	src/ctl/ctl.c \
 	src/ctl/explain.c \
@@ -12,8 +13,3 @@ src_ctl_libctl_a_SOURCES = \
 	src/ctl/reload.c \
 	src/ctl/status.c
 src_ctl_libctl_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
-
-# gslbctl: the command-line client, installed next to gslbd.
-bin_PROGRAMS += src/gslbctl
-src_gslbctl_SOURCES = src/ctl/gslbctl.c
-src_gslbctl_LDADD = $(LIBEVENT_LIBS) $(JANSSON_LIBS)

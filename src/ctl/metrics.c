@@ -3,7 +3,6 @@
 
 #include "ctl_int.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +311,7 @@ void ctl_metrics_collect(ctl_t *c, const query_snapshot_t *s, ctl_buf_t *b)
     for (size_t i = 0; i < nres; i++) {
         const conf_address_t *a = policy_resource_address(p, i);
         res[i].datacenter = policy_datacenter_name(p, policy_resource_dc(p, i));
-        inet_ntop(a->addr.family, a->addr.addr, res[i].address, sizeof(res[i].address));
+        gslb_addr_format(&a->addr, res[i].address, sizeof(res[i].address));
         health_slot_info_t info;
         uint32_t slot = policy_resource_slot(p, i);
         bool has_probe = slot != HEALTH_SLOT_NONE && health_slot_info(c->health, slot, &info) == 0;

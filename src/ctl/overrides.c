@@ -1,7 +1,6 @@
 /* ctl: the admin overrides table keyed by name, applying it to a policy, and the state file. */
 #include "ctl_int.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -83,13 +82,12 @@ void ctl_overrides_set_weight(ctl_overrides_t *o, const char *dc, bool has_weigh
 
 char *ctl_resource_key(const char *dc, const char *address)
 {
-    uint8_t bin[16];
-    char text[INET6_ADDRSTRLEN];
-    int family = strchr(address, ':') != NULL ? AF_INET6 : AF_INET;
-    if (inet_pton(family, address, bin) != 1 || inet_ntop(family, bin, text, sizeof(text)) == NULL) {
+    gslb_addr_t a;
+    char text[GSLB_ADDR_TEXT_MAX];
+    if (gslb_addr_parse(address, &a) != 0) {
         return NULL;
     }
-    return xasprintf("%s/%s", dc, text);
+    return xasprintf("%s/%s", dc, gslb_addr_format(&a, text, sizeof(text)));
 }
 
 size_t ctl_overrides_apply(const ctl_overrides_t *o, policy_t *p, bool log_missing)

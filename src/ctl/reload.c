@@ -199,12 +199,12 @@ static void reply(ctl_waiter_t *w, const ctl_done_t *d)
     for (size_t i = 0; i < d->message_count; i++) {
         json_array_append_new(msgs, json_string(d->messages[i]));
     }
-    json_t *j = json_pack("{s:b, s:I, s:o}", "ok", d->is_ok, "generation",
-                          (json_int_t)d->generation, "messages", msgs);
+    json_t *j = json_pack("{s:b, s:I, s:o}", CTL_API_KEY_OK, d->is_ok, CTL_API_KEY_GENERATION,
+                          (json_int_t)d->generation, CTL_API_KEY_MESSAGES, msgs);
     if (d->is_ok) {
         ctl_http_reply_json(w->req, 200, "OK", j);
     } else {
-        ctl_http_reply_json(w->req, 422, "Unprocessable Entity", j);
+        ctl_http_reply_json(w->req, CTL_API_STATUS_RELOAD_FAILED, "Unprocessable Entity", j);
     }
     json_decref(j);
     w->req = NULL; /* sent: libevent frees the request */

@@ -3,7 +3,6 @@
 
 #include "ctl_int.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 
 static json_t *tristate(int v)
@@ -15,19 +14,20 @@ static json_t *probe_json(const health_t *h, uint32_t slot)
 {
     health_slot_info_t info;
     if (slot == HEALTH_SLOT_NONE || health_slot_info(h, slot, &info) != 0) {
-        return json_pack("{s:s, s:b}", "type", "none", "up", 1);
+        return json_pack("{s:s, s:b}", CTL_API_KEY_TYPE, CTL_API_PROBE_NONE, CTL_API_KEY_UP, 1);
     }
-    json_t *j = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:I, s:i, s:i}", "type",
-                          health_probe_type_name(info.type), "up", info.is_up, "name", info.name,
-                          "last_result", info.error[0] != '\0' ? info.error : "ok", "probes",
-                          (json_int_t)info.probes, "failures", (json_int_t)info.probe_failures,
-                          "last_latency_ms", (json_int_t)info.last_latency_ms, "successes_in_row",
-                          (int)info.successes, "failures_in_row", (int)info.failures);
-    json_object_set_new(j, "last_change", info.last_change > 0 ? json_real(info.last_change)
-                                                               : json_null());
-    if (info.admin != HEALTH_ADMIN_NONE) {
-        json_object_set_new(j, "slot_admin", json_string(health_admin_name(info.admin)));
-    }
+    json_t *j = json_pack("{s:s, s:b, s:s, s:s, s:I, s:I, s:I, s:i, s:i}",
+                          CTL_API_KEY_TYPE, health_probe_type_name(info.type),
+                          CTL_API_KEY_UP, info.is_up,
+                          CTL_API_KEY_NAME, info.name,
+                          CTL_API_KEY_LAST_RESULT, info.error[0] != '\0' ? info.error : "ok",
+                          CTL_API_KEY_PROBES, (json_int_t)info.probes,
+                          CTL_API_KEY_FAILURES, (json_int_t)info.probe_failures,
+                          CTL_API_KEY_LAST_LATENCY_MS, (json_int_t)info.last_latency_ms,
+                          CTL_API_KEY_SUCCESSES_IN_ROW, (int)info.successes,
+                          CTL_API_KEY_FAILURES_IN_ROW, (int)info.failures);
+    json_object_set_new(j, CTL_API_KEY_LAST_CHANGE,
+                        info.last_change > 0 ? json_real(info.last_change) : json_null());
     return j;
 }
 
@@ -39,23 +39,27 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
         json_t *res = json_array();
         for (; r < policy_resource_count(p) && policy_resource_dc(p, r) == d; r++) {
             const conf_address_t *a = policy_resource_address(p, r);
-            char text[INET6_ADDRSTRLEN];
-            inet_ntop(a->addr.family, a->addr.addr, text, sizeof(text));
+            char text[GSLB_ADDR_TEXT_MAX];
+            gslb_addr_format(&a->addr, text, sizeof(text));
             json_array_append_new(
-                res, json_pack("{s:s, s:b, s:s, s:I, s:o}", "address", text, "up",
-                               policy_resource_is_up(p, r), "admin",
-                               health_admin_name(policy_resource_admin(p, r)), "weight",
-                               (json_int_t)a->weight,
-                               "probe", probe_json(c->health, policy_resource_slot(p, r))));
+                res, json_pack("{s:s, s:b, s:s, s:I, s:o}",
+                               CTL_API_KEY_ADDRESS, text,
+                               CTL_API_KEY_UP, policy_resource_is_up(p, r),
+                               CTL_API_KEY_ADMIN, health_admin_name(policy_resource_admin(p, r)),
+                               CTL_API_KEY_WEIGHT, (json_int_t)a->weight,
+                               CTL_API_KEY_PROBE,
+                               probe_json(c->health, policy_resource_slot(p, r))));
         }
         json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:o}", "name",
-                           policy_datacenter_name(p, d), "up_ipv4",
-                           tristate(policy_datacenter_health(p, d, false)), "up_ipv6",
-                           tristate(policy_datacenter_health(p, d, true)), "admin",
-                           health_admin_name(policy_datacenter_admin(p, d)), "configured_weight",
-                           (json_int_t)policy_datacenter_conf_weight(p, d), "effective_weight",
-                           (json_int_t)policy_datacenter_weight(p, d), "resources", res));
+            arr, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:o}",
+                           CTL_API_KEY_NAME, policy_datacenter_name(p, d),
+                           CTL_API_KEY_UP_IPV4, tristate(policy_datacenter_health(p, d, false)),
+                           CTL_API_KEY_UP_IPV6, tristate(policy_datacenter_health(p, d, true)),
+                           CTL_API_KEY_ADMIN, health_admin_name(policy_datacenter_admin(p, d)),
+                           CTL_API_KEY_CONFIGURED_WEIGHT,
+                           (json_int_t)policy_datacenter_conf_weight(p, d),
+                           CTL_API_KEY_EFFECTIVE_WEIGHT, (json_int_t)policy_datacenter_weight(p, d),
+                           CTL_API_KEY_RESOURCES, res));
     }
     return arr;
 }
@@ -65,33 +69,45 @@ json_t *ctl_status_json(ctl_t *c, const query_snapshot_t *s)
     json_t *zones = json_array();
     for (size_t i = 0; i < zone_set_count(s->zones); i++) {
         const zone_t *z = zone_set_at(s->zones, i);
-        json_array_append_new(zones, json_pack("{s:s, s:s, s:I, s:I}", "origin", zone_name(z),
-                                               "file", zone_file(z), "serial",
-                                               (json_int_t)zone_serial(z), "names",
+        json_array_append_new(zones, json_pack("{s:s, s:s, s:I, s:I}",
+                                               CTL_API_KEY_ORIGIN, zone_name(z),
+                                               CTL_API_KEY_FILE, zone_file(z),
+                                               CTL_API_KEY_SERIAL, (json_int_t)zone_serial(z),
+                                               CTL_API_KEY_NAMES,
                                                (json_int_t)zone_node_count(z)));
     }
     json_t *geo = json_null();
     if (s->geo != NULL) {
-        geo = json_pack("{s:s, s:s, s:I, s:b}", "database", s->conf->geoip.database, "type",
-                        geo_db_type(s->geo), "build_epoch",
-                        (json_int_t)geo_db_build_epoch(s->geo), "watch",
-                        s->conf->geoip.is_watched);
+        geo = json_pack("{s:s, s:s, s:I, s:b}",
+                        CTL_API_KEY_DATABASE, s->conf->geoip.database,
+                        CTL_API_KEY_TYPE, geo_db_type(s->geo),
+                        CTL_API_KEY_BUILD_EPOCH, (json_int_t)geo_db_build_epoch(s->geo),
+                        CTL_API_KEY_WATCH, s->conf->geoip.is_watched);
     }
     pthread_mutex_lock(&c->mu);
     json_t *errors = json_array();
     for (size_t i = 0; i < c->last_error_count; i++) {
         json_array_append_new(errors, json_string(c->last_errors[i]));
     }
-    json_t *reloads = json_pack("{s:I, s:I, s:f, s:o}", "succeeded", (json_int_t)c->reloads,
-                                "failed", (json_int_t)c->reload_failures,
-                                "last_success", c->last_reload_success_s, "last_errors", errors);
+    json_t *reloads = json_pack("{s:I, s:I, s:f, s:o}",
+                                CTL_API_KEY_SUCCEEDED, (json_int_t)c->reloads,
+                                CTL_API_KEY_FAILED, (json_int_t)c->reload_failures,
+                                CTL_API_KEY_LAST_SUCCESS, c->last_reload_success_s,
+                                CTL_API_KEY_LAST_ERRORS, errors);
+    /* The state file's format; its version number means nothing here. */
     json_t *overrides = ctl_overrides_to_json(&c->overrides);
     json_object_del(overrides, "version");
     json_t *state = c->state_file != NULL ? json_string(c->state_file) : json_null();
     pthread_mutex_unlock(&c->mu);
-    return json_pack("{s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "version",
-                     PACKAGE_VERSION, "generation", (json_int_t)s->generation, "loaded_at",
-                     (json_int_t)s->loaded_at, "config", s->conf->path, "zones", zones, "geoip",
-                     geo, "reloads", reloads, "overrides", overrides, "state_file", state,
-                     "datacenters", datacenters_json(c, s->policy));
+    return json_pack("{s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     CTL_API_KEY_VERSION, PACKAGE_VERSION,
+                     CTL_API_KEY_GENERATION, (json_int_t)s->generation,
+                     CTL_API_KEY_LOADED_AT, (json_int_t)s->loaded_at,
+                     CTL_API_KEY_CONFIG, s->conf->path,
+                     CTL_API_KEY_ZONES, zones,
+                     CTL_API_KEY_GEOIP, geo,
+                     CTL_API_KEY_RELOADS, reloads,
+                     CTL_API_KEY_OVERRIDES, overrides,
+                     CTL_API_KEY_STATE_FILE, state,
+                     CTL_API_KEY_DATACENTERS, datacenters_json(c, s->policy));
 }

@@ -14,13 +14,10 @@
 #include <sys/types.h>
 #include <time.h>
 
-/* Bits of one state byte. Only the health thread changes PROBE_UP and only
- * control threads change the admin bits; both go through a CAS loop that
- * also recomputes ANSWERABLE, so a worker needs a single load and a mask. */
-#define HEALTH_ST_PROBE_UP 0x01u
-#define HEALTH_ST_ADMIN_SHIFT 1
-#define HEALTH_ST_ADMIN_MASK 0x06u
-#define HEALTH_ST_ANSWERABLE 0x80u
+/* The bit of a state byte that says the slot is up; only the health thread
+ * writes state bytes, and a worker needs a single load and a mask. Operator
+ * overrides are the policy's (policy_*_set_admin), not the slots'. */
+#define HEALTH_ST_UP 0x01u
 
 /* Longest HTTP body kept for the substring check. */
 #define HEALTH_HTTP_BODY_MAX (64 * 1024)

@@ -1,4 +1,4 @@
-/* health: the slot registry: health_apply with identity dedup, the state array, overrides, info. */
+/* health: the slot registry: health_apply with identity dedup, the state array, slot info. */
 #include "health_int.h"
 
 #include <stdio.h>
@@ -11,21 +11,6 @@ const unsigned health_latency_bounds_ms[HEALTH_LATENCY_BUCKETS - 1] = {
 
 /* ---- the state array ---- */
 
-static uint8_t state_compose(bool is_probe_up, health_admin_t admin)
-{
-    /* Decision table for ANSWERABLE:
-     *   admin       probe up   probe down
-     *   none        yes        no
-     *   drain       no         no
-     *   force-up    yes        yes
-     *   force-down  no         no          */
-    bool is_answerable =
-        admin == HEALTH_ADMIN_FORCE_UP || (admin == HEALTH_ADMIN_NONE && is_probe_up);
-    return (uint8_t)((is_probe_up ? HEALTH_ST_PROBE_UP : 0) |
-                     ((unsigned)admin << HEALTH_ST_ADMIN_SHIFT) |
-                     (is_answerable ? HEALTH_ST_ANSWERABLE : 0));
-}
-
 /* Publish a change of a state byte: readers that cache what they derived
  * from the array compare generations (health_generation). The release
  * orders the state write before the new generation. */
@@ -34,33 +19,17 @@ static void state_changed(health_t *h)
     atomic_fetch_add_explicit(&h->generation, 1, memory_order_release);
 }
 
-static health_admin_t state_admin(uint8_t st)
+/* Only the health thread writes state bytes (and the thread that owns the
+ * registry before it starts), so a plain store does. */
+static void state_store(health_t *h, uint32_t slot, bool is_up)
 {
-    return (health_admin_t)((st & HEALTH_ST_ADMIN_MASK) >> HEALTH_ST_ADMIN_SHIFT);
+    atomic_store_explicit(&h->state[slot], is_up ? HEALTH_ST_UP : 0, memory_order_release);
+    state_changed(h);
 }
 
-/* The health thread owns the probe bit and control threads the admin bits,
- * so each side rewrites the byte with a CAS that keeps the other's part. */
 void health_state_set_probe(health_t *h, uint32_t slot, bool is_up)
 {
-    uint8_t old = atomic_load_explicit(&h->state[slot], memory_order_relaxed);
-    uint8_t new;
-    do {
-        new = state_compose(is_up, state_admin(old));
-    } while (!atomic_compare_exchange_weak_explicit(&h->state[slot], &old, new,
-                                                    memory_order_release, memory_order_relaxed));
-    state_changed(h);
-}
-
-static void state_set_admin(health_t *h, uint32_t slot, health_admin_t admin)
-{
-    uint8_t old = atomic_load_explicit(&h->state[slot], memory_order_relaxed);
-    uint8_t new;
-    do {
-        new = state_compose((old & HEALTH_ST_PROBE_UP) != 0, admin);
-    } while (!atomic_compare_exchange_weak_explicit(&h->state[slot], &old, new,
-                                                    memory_order_release, memory_order_relaxed));
-    state_changed(h);
+    state_store(h, slot, is_up);
 }
 
 uint64_t health_generation(const health_t *h)
@@ -77,8 +46,7 @@ bool health_slot_is_up(const health_t *h, uint32_t slot)
     if (h == NULL || slot >= h->capacity) {
         return true;
     }
-    return (atomic_load_explicit(&h->state[slot], memory_order_relaxed) & HEALTH_ST_ANSWERABLE) !=
-           0;
+    return (atomic_load_explicit(&h->state[slot], memory_order_relaxed) & HEALTH_ST_UP) != 0;
 }
 
 /* ---- lifetime ---- */
@@ -96,7 +64,7 @@ int health_new(health_t **out, size_t capacity)
     h->slots = xcalloc(capacity + 1, sizeof(*h->slots));
     h->free_slots = xcalloc(capacity + 1, sizeof(*h->free_slots));
     for (size_t i = 0; i < capacity; i++) {
-        atomic_init(&h->state[i], state_compose(true, HEALTH_ADMIN_NONE));
+        atomic_init(&h->state[i], HEALTH_ST_UP);
         /* Pushed from the top down so the lowest slot is handed out first. */
         h->free_slots[i] = (uint32_t)(capacity - 1 - i);
     }
@@ -311,10 +279,8 @@ void health_change_commit(health_t *h, health_change_t *c)
         h->slots[p->slot] = NULL;
         h->slots_used--;
         h->free_slots[h->free_count++] = p->slot;
-        /* A free slot reads as up with no override, like "no probe". */
-        atomic_store_explicit(&h->state[p->slot], state_compose(true, HEALTH_ADMIN_NONE),
-                              memory_order_release);
-        state_changed(h);
+        /* A free slot reads as up, like "no probe". */
+        state_store(h, p->slot, true);
         log_debug("health: resource '%s': probe stopped", p->name);
         health_probe_free(p);
     }
@@ -323,10 +289,7 @@ void health_change_commit(health_t *h, health_change_t *c)
         p->slot = h->free_slots[--h->free_count];
         h->slots[p->slot] = p;
         h->slots_used++;
-        atomic_store_explicit(&h->state[p->slot],
-                              state_compose(p->def.is_initially_up, HEALTH_ADMIN_NONE),
-                              memory_order_release);
-        state_changed(h);
+        state_store(h, p->slot, p->def.is_initially_up);
         p->prev = NULL;
         p->next = h->probes;
         if (h->probes != NULL) {
@@ -482,31 +445,7 @@ out:
     return rc;
 }
 
-/* ---- overrides, info and names ---- */
-
-int health_slot_set_admin(health_t *h, uint32_t slot, health_admin_t admin)
-{
-    if (h == NULL || admin > HEALTH_ADMIN_FORCE_DOWN) {
-        return -GSLB_EINVAL;
-    }
-    if (slot >= h->capacity) {
-        return -GSLB_ENOTFOUND;
-    }
-    pthread_mutex_lock(&h->mu);
-    health_probe_t *p = h->slots[slot];
-    if (p == NULL) {
-        pthread_mutex_unlock(&h->mu);
-        return -GSLB_ENOTFOUND;
-    }
-    health_admin_t old = state_admin(atomic_load_explicit(&h->state[slot], memory_order_relaxed));
-    state_set_admin(h, slot, admin);
-    if (old != admin) {
-        log_info("health: resource '%s': admin %s -> %s", p->name, health_admin_name(old),
-                 health_admin_name(admin));
-    }
-    pthread_mutex_unlock(&h->mu);
-    return 0;
-}
+/* ---- info and names ---- */
 
 int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out)
 {
@@ -524,7 +463,6 @@ int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out)
         return -GSLB_ENOTFOUND;
     }
     out->is_up = p->fsm.is_up;
-    out->admin = state_admin(atomic_load_explicit(&h->state[slot], memory_order_relaxed));
     out->last_reason = p->last_reason;
     out->last_detail = p->last_detail;
     out->last_latency_ms = p->last_latency_ms;

@@ -5,7 +5,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,8 +120,8 @@ void *health_tls_ssl_new(const health_tls_ctx_t *t, const char *host, char *err,
         snprintf(err, len, "tls: cannot create a session");
         return NULL;
     }
-    unsigned char addr[16];
-    bool is_literal = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+    gslb_addr_t literal;
+    bool is_literal = gslb_addr_parse(host, &literal) == 0;
     /* RFC 6066 3: SNI carries host names only, never address literals. */
     if (!is_literal && host[0] != '\0') {
         SSL_set_tlsext_host_name(ssl, host);

@@ -1,7 +1,6 @@
 /* policy: operator overrides, run-time weights and metrics buckets of a built policy. */
 #include "policy_int.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -68,9 +67,9 @@ int policy_datacenter_find(const policy_t *p, const char *name)
 
 long policy_resource_find(const policy_t *p, const char *dc, const char *address)
 {
-    conf_addr_t want;
+    gslb_addr_t want;
     int d = policy_datacenter_find(p, dc);
-    if (d < 0 || !policy_addr_parse(address, &want)) {
+    if (d < 0 || gslb_addr_parse(address, &want) != 0) {
         return -1;
     }
     size_t r = 0;
@@ -79,7 +78,7 @@ long policy_resource_find(const policy_t *p, const char *dc, const char *address
     }
     const conf_datacenter_t *c = p->dcs[d].conf;
     for (size_t a = 0; a < c->address_count; a++) {
-        const conf_addr_t *x = &c->addresses[a].addr;
+        const gslb_addr_t *x = &c->addresses[a].addr;
         size_t len = x->family == AF_INET ? 4 : 16;
         if (x->family == want.family && memcmp(x->addr, want.addr, len) == 0) {
             return (long)(r + a);
@@ -136,18 +135,4 @@ void policy_datacenter_set_stat_id(policy_t *p, uint32_t dc, uint16_t id)
 uint16_t policy_datacenter_stat_id(const policy_t *p, uint32_t dc)
 {
     return dc < p->dc_count ? p->dcs[dc].stat_id : 0;
-}
-
-bool policy_addr_parse(const char *text, conf_addr_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET, text, out->addr) == 1) {
-        out->family = AF_INET;
-        return true;
-    }
-    if (inet_pton(AF_INET6, text, out->addr) == 1) {
-        out->family = AF_INET6;
-        return true;
-    }
-    return false;
 }

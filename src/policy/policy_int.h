@@ -96,9 +96,6 @@ int policy_records_build(policy_t *p, const conf_t *conf, geo_records_t **recs,
 void policy_trees_build(policy_t *p, const conf_t *conf, const geo_records_t *recs,
                         gslb_diag_t *diag);
 
-/* An IPv4 or IPv6 address in text form. */
-bool policy_addr_parse(const char *text, conf_addr_t *out);
-
 /* Pick k of the n addresses at random in proportion to their weights,
  * without replacement, only among those whose bit is set in the bitset
  * eligible (POLICY_ADDR_WORDS words; NULL = all); writes indexes to out and

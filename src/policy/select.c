@@ -10,7 +10,7 @@
  * which the order is constant), 0 for the others, which do not depend on the
  * client. */
 static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
-                                const policy_client_t *c, uint64_t *rng, uint32_t *order,
+                                const gslb_addr_t *c, uint64_t *rng, uint32_t *order,
                                 size_t *n, policy_result_t *out)
 {
     uint8_t scope = 0;
@@ -49,7 +49,7 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
 /* For explain: the client's database location and the rule that decided,
  * read the slow way (libmaxminddb and the rule tables), as the tree keeps
  * neither. */
-static void explain_fill(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+static void explain_fill(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                          policy_result_t *out)
 {
     if (s->kind != CONF_POLICY_MAP && s->kind != CONF_POLICY_NEAREST) {
@@ -265,7 +265,7 @@ static void put_cname(const policy_dc_t *dc, uint32_t index, policy_result_t *ou
 /* policy_select and policy_select_full: with is_full false the candidate walk
  * stops at the last data center the answer can use, since what lies behind
  * it changes nothing but the listing. */
-static void select_answer(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+static void select_answer(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                           uint16_t qtype, uint64_t *rng, policy_result_t *out, bool is_full)
 {
     out->type = 0;
@@ -402,13 +402,13 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const po
     }
 }
 
-void policy_select(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+void policy_select(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                    uint16_t qtype, uint64_t *rng, policy_result_t *out)
 {
     select_answer(p, s, c, qtype, rng, out, false);
 }
 
-void policy_select_full(const policy_t *p, const policy_service_t *s, const policy_client_t *c,
+void policy_select_full(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                         uint16_t qtype, uint64_t *rng, policy_result_t *out)
 {
     select_answer(p, s, c, qtype, rng, out, true);

@@ -20,7 +20,7 @@ typedef struct answer {
     bool has_client;
     uint8_t scope_bits;        /* widest dependency of the answer on the client (ECS) */
     uint32_t neg_ttl_cap_s;    /* a service that failed closed caps the negative TTL */
-    policy_client_t client;
+    gslb_addr_t client;
 } answer_t;
 
 static const uint8_t name_version_bind[] = "\007version\004bind";
@@ -31,7 +31,7 @@ static const uint8_t name_hostname_bind[] = "\010hostname\004bind";
 static void client_from_request(answer_t *a)
 {
     const dns_query_t *q = a->q;
-    policy_client_t *c = &a->client;
+    gslb_addr_t *c = &a->client;
     memset(c, 0, sizeof(*c));
     /* RFC 7871 7.1.2: SOURCE PREFIX-LENGTH 0 means the resolver withholds the
      * client's address; fall back to the packet's source. */

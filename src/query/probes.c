@@ -20,7 +20,7 @@ static uint16_t default_port(conf_probe_type_t t)
     }
 }
 
-static void set_target(health_probe_def_t *d, const conf_addr_t *a, uint16_t port)
+static void set_target(health_probe_def_t *d, const gslb_addr_t *a, uint16_t port)
 {
     memset(&d->target, 0, sizeof(d->target));
     if (a->family == AF_INET) {

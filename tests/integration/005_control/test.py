@@ -16,7 +16,7 @@ from harness import ecs_scope, rrset_addresses  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GSLBCTL = os.path.join(harness.BUILDDIR, "src", "gslbctl")
+GSLBCTL = os.path.join(harness.BUILDDIR, "src", "gslbctl", "gslbctl")
 TOKEN = "t0ken-for-the-control-test"
 EU = ["198.51.100.10", "198.51.100.11"]
 EU2 = ["198.51.100.20", "198.51.100.21"]

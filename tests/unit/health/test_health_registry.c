@@ -1,4 +1,4 @@
-/* Unit tests for the slot registry: dedup, reloads, capacity, overrides, stats. */
+/* Unit tests for the slot registry: dedup, reloads, capacity, slot reuse, stats. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -182,55 +182,19 @@ static void test_apply_invalid_def_fails_and_changes_nothing(void **state)
     health_free(h);
 }
 
-static void test_admin_drain_and_force_down_are_not_up(void **state)
-{
-    (void)state;
-    health_t *h = registry_new(1);
-    health_probe_def_t d = tcp_def("a", 80);
-    uint32_t slot;
-    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
-    assert_true(health_slot_is_up(h, slot));
-    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_DRAIN), 0);
-    assert_false(health_slot_is_up(h, slot));
-    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_FORCE_DOWN), 0);
-    assert_false(health_slot_is_up(h, slot));
-    health_slot_info_t info;
-    assert_int_equal(health_slot_info(h, slot, &info), 0);
-    assert_int_equal(info.admin, HEALTH_ADMIN_FORCE_DOWN);
-    assert_true(info.is_up);
-    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_NONE), 0);
-    assert_true(health_slot_is_up(h, slot));
-    health_free(h);
-}
-
-static void test_admin_force_up_overrides_probe_down(void **state)
+/* What the slot held before says nothing about the def that gets it next. */
+static void test_apply_reused_slot_starts_in_new_def_state(void **state)
 {
     (void)state;
     health_t *h = registry_new(1);
     health_probe_def_t d = tcp_def("a", 80);
     d.is_initially_up = false;
-    uint32_t slot;
-    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
-    assert_false(health_slot_is_up(h, slot));
-    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_FORCE_UP), 0);
-    assert_true(health_slot_is_up(h, slot));
-    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_NONE), 0);
-    assert_false(health_slot_is_up(h, slot));
-    health_free(h);
-}
-
-static void test_admin_survives_reload_and_clears_with_slot(void **state)
-{
-    (void)state;
-    health_t *h = registry_new(1);
-    health_probe_def_t d = tcp_def("a", 80);
     uint32_t slot, again;
     assert_int_equal(health_apply(h, &d, 1, &slot), 0);
-    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_DRAIN), 0);
+    assert_false(health_slot_is_up(h, slot));
     assert_int_equal(health_apply(h, &d, 1, &again), 0);
     assert_int_equal(again, slot);
     assert_false(health_slot_is_up(h, slot));
-    /* A different def reuses the slot without the old override. */
     health_probe_def_t other = tcp_def("b", 81);
     assert_int_equal(health_apply(h, &other, 1, &again), 0);
     assert_int_equal(again, slot);
@@ -238,14 +202,14 @@ static void test_admin_survives_reload_and_clears_with_slot(void **state)
     health_free(h);
 }
 
-static void test_admin_on_free_slot_is_not_found(void **state)
+static void test_free_and_unknown_slots_are_up(void **state)
 {
     (void)state;
     health_t *h = registry_new(2);
-    assert_int_equal(health_slot_set_admin(h, 0, HEALTH_ADMIN_DRAIN), -GSLB_ENOTFOUND);
-    assert_int_equal(health_slot_set_admin(h, HEALTH_SLOT_NONE, HEALTH_ADMIN_DRAIN),
-                     -GSLB_ENOTFOUND);
-    assert_int_equal(health_slot_set_admin(h, 5, HEALTH_ADMIN_DRAIN), -GSLB_ENOTFOUND);
+    assert_true(health_slot_is_up(h, 0));
+    assert_true(health_slot_is_up(h, HEALTH_SLOT_NONE));
+    assert_true(health_slot_is_up(h, 5));
+    assert_true(health_slot_is_up(NULL, 0));
     health_free(h);
 }
 
@@ -321,10 +285,8 @@ int main(void)
         cmocka_unit_test(test_apply_removing_everything_frees_all_slots),
         cmocka_unit_test(test_apply_over_capacity_fails_and_changes_nothing),
         cmocka_unit_test(test_apply_invalid_def_fails_and_changes_nothing),
-        cmocka_unit_test(test_admin_drain_and_force_down_are_not_up),
-        cmocka_unit_test(test_admin_force_up_overrides_probe_down),
-        cmocka_unit_test(test_admin_survives_reload_and_clears_with_slot),
-        cmocka_unit_test(test_admin_on_free_slot_is_not_found),
+        cmocka_unit_test(test_apply_reused_slot_starts_in_new_def_state),
+        cmocka_unit_test(test_free_and_unknown_slots_are_up),
         cmocka_unit_test(test_names_for_reasons_types_and_overrides),
         cmocka_unit_test(test_reload_after_start_keeps_state_and_counters),
     };

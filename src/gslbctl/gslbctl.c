@@ -1,5 +1,7 @@
-/* gslbctl: command-line client of gslbd's HTTP control endpoint (status, explain, admin, reload). */
+/* gslbctl: the command-line client of gslbd's HTTP control endpoint (status, explain, actions). */
 #include "config.h"
+
+#include "gslb/ctl_api.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -105,8 +107,8 @@ static int request(const char *server, const char *token, enum evhttp_cmd_type c
     evhttp_add_header(hdr, "Connection", "close");
     char auth[1100];
     if (token != NULL) {
-        snprintf(auth, sizeof(auth), "Bearer %s", token);
-        evhttp_add_header(hdr, "Authorization", auth);
+        snprintf(auth, sizeof(auth), CTL_API_AUTH_SCHEME "%s", token);
+        evhttp_add_header(hdr, CTL_API_AUTH_HEADER, auth);
     }
     int rc = evhttp_make_request(conn, req, cmd, path);
     if (rc == 0) {
@@ -156,6 +158,16 @@ static const char *str(const json_t *o, const char *key)
     return s != NULL ? s : "";
 }
 
+static long long num(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static bool is_true(const json_t *o, const char *key)
+{
+    return json_is_true(json_object_get(o, key));
+}
+
 static const char *updown(const json_t *v)
 {
     return json_is_null(v) || v == NULL ? "-" : json_is_true(v) ? "up" : "DOWN";
@@ -175,127 +187,126 @@ static void print_time(const char *label, double t)
 
 static void print_status(const json_t *j)
 {
-    printf("gslbd %s, generation %lld, ", str(j, "version"),
-           (long long)json_integer_value(json_object_get(j, "generation")));
-    print_time("loaded ", (double)json_integer_value(json_object_get(j, "loaded_at")));
-    printf(", config %s\n", str(j, "config"));
-    const json_t *rl = json_object_get(j, "reloads");
-    printf("reloads: %lld succeeded, %lld failed", (long long)json_integer_value(json_object_get(rl, "succeeded")),
-           (long long)json_integer_value(json_object_get(rl, "failed")));
-    print_time(", last success ", json_number_value(json_object_get(rl, "last_success")));
+    printf("gslbd %s, generation %lld, ", str(j, CTL_API_KEY_VERSION),
+           num(j, CTL_API_KEY_GENERATION));
+    print_time("loaded ", (double)num(j, CTL_API_KEY_LOADED_AT));
+    printf(", config %s\n", str(j, CTL_API_KEY_CONFIG));
+    const json_t *rl = json_object_get(j, CTL_API_KEY_RELOADS);
+    printf("reloads: %lld succeeded, %lld failed", num(rl, CTL_API_KEY_SUCCEEDED),
+           num(rl, CTL_API_KEY_FAILED));
+    print_time(", last success ", json_number_value(json_object_get(rl, CTL_API_KEY_LAST_SUCCESS)));
     printf("\n");
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(rl, "last_errors"), i, v) {
+    json_array_foreach(json_object_get(rl, CTL_API_KEY_LAST_ERRORS), i, v) {
         printf("  last failure: %s\n", json_string_value(v));
     }
-    json_array_foreach(json_object_get(j, "zones"), i, v) {
-        printf("zone %s serial %lld (%lld names) from %s\n", str(v, "origin"),
-               (long long)json_integer_value(json_object_get(v, "serial")),
-               (long long)json_integer_value(json_object_get(v, "names")), str(v, "file"));
+    json_array_foreach(json_object_get(j, CTL_API_KEY_ZONES), i, v) {
+        printf("zone %s serial %lld (%lld names) from %s\n", str(v, CTL_API_KEY_ORIGIN),
+               num(v, CTL_API_KEY_SERIAL), num(v, CTL_API_KEY_NAMES), str(v, CTL_API_KEY_FILE));
     }
-    const json_t *geo = json_object_get(j, "geoip");
+    const json_t *geo = json_object_get(j, CTL_API_KEY_GEOIP);
     if (json_is_object(geo)) {
-        printf("geoip %s (%s)%s\n", str(geo, "database"), str(geo, "type"),
-               json_is_true(json_object_get(geo, "watch")) ? ", watched" : "");
+        printf("geoip %s (%s)%s\n", str(geo, CTL_API_KEY_DATABASE), str(geo, CTL_API_KEY_TYPE),
+               is_true(geo, CTL_API_KEY_WATCH) ? ", watched" : "");
     }
     printf("\n%-20s %-5s %-5s %-11s %-8s %-8s %s\n", "DATACENTER", "IPV4", "IPV6", "ADMIN",
            "WEIGHT", "CONFIG", "UP");
-    json_array_foreach(json_object_get(j, "datacenters"), i, v) {
+    json_array_foreach(json_object_get(j, CTL_API_KEY_DATACENTERS), i, v) {
         size_t k, up = 0, n = 0;
         json_t *r;
-        json_array_foreach(json_object_get(v, "resources"), k, r) {
+        json_array_foreach(json_object_get(v, CTL_API_KEY_RESOURCES), k, r) {
             n++;
-            up += json_is_true(json_object_get(r, "up"));
+            up += is_true(r, CTL_API_KEY_UP);
         }
-        printf("%-20s %-5s %-5s %-11s %-8lld %-8lld %zu/%zu\n", str(v, "name"),
-               updown(json_object_get(v, "up_ipv4")), updown(json_object_get(v, "up_ipv6")),
-               str(v, "admin"), (long long)json_integer_value(json_object_get(v, "effective_weight")),
-               (long long)json_integer_value(json_object_get(v, "configured_weight")), up, n);
+        printf("%-20s %-5s %-5s %-11s %-8lld %-8lld %zu/%zu\n", str(v, CTL_API_KEY_NAME),
+               updown(json_object_get(v, CTL_API_KEY_UP_IPV4)),
+               updown(json_object_get(v, CTL_API_KEY_UP_IPV6)), str(v, CTL_API_KEY_ADMIN),
+               num(v, CTL_API_KEY_EFFECTIVE_WEIGHT), num(v, CTL_API_KEY_CONFIGURED_WEIGHT), up, n);
     }
     printf("\n%-40s %-5s %-6s %-6s %-11s %s\n", "RESOURCE", "UP", "PROBE", "STATE", "ADMIN",
            "LAST RESULT");
-    json_array_foreach(json_object_get(j, "datacenters"), i, v) {
+    json_array_foreach(json_object_get(j, CTL_API_KEY_DATACENTERS), i, v) {
         size_t k;
         json_t *r;
-        json_array_foreach(json_object_get(v, "resources"), k, r) {
+        json_array_foreach(json_object_get(v, CTL_API_KEY_RESOURCES), k, r) {
             char name[128];
-            snprintf(name, sizeof(name), "%s/%s", str(v, "name"), str(r, "address"));
-            const json_t *p = json_object_get(r, "probe");
-            bool probed = strcmp(str(p, "type"), "none") != 0;
+            snprintf(name, sizeof(name), "%s/%s", str(v, CTL_API_KEY_NAME),
+                     str(r, CTL_API_KEY_ADDRESS));
+            const json_t *p = json_object_get(r, CTL_API_KEY_PROBE);
+            bool probed = strcmp(str(p, CTL_API_KEY_TYPE), CTL_API_PROBE_NONE) != 0;
             printf("%-40s %-5s %-6s %-6s %-11s %s\n", name,
-                   json_is_true(json_object_get(r, "up")) ? "yes" : "NO", str(p, "type"),
-                   probed ? updown(json_object_get(p, "up")) : "-", str(r, "admin"),
-                   probed ? str(p, "last_result") : "-");
+                   is_true(r, CTL_API_KEY_UP) ? "yes" : "NO", str(p, CTL_API_KEY_TYPE),
+                   probed ? updown(json_object_get(p, CTL_API_KEY_UP)) : "-",
+                   str(r, CTL_API_KEY_ADMIN), probed ? str(p, CTL_API_KEY_LAST_RESULT) : "-");
         }
     }
 }
 
 static void print_explain(const json_t *j)
 {
-    printf("%s %s for %s (as the %s)\n", str(j, "name"), str(j, "type"), str(j, "client"),
-           str(j, "client_as"));
-    const json_t *d = json_object_get(j, "decision");
+    printf("%s %s for %s (as the %s)\n", str(j, CTL_API_KEY_NAME), str(j, CTL_API_KEY_TYPE),
+           str(j, CTL_API_KEY_CLIENT), str(j, CTL_API_KEY_CLIENT_AS));
+    const json_t *d = json_object_get(j, CTL_API_KEY_DECISION);
     size_t i;
     json_t *v;
     if (json_is_object(d)) {
-        printf("service: policy %s%s%s\n", str(d, "policy"),
-               json_is_string(json_object_get(d, "map")) ? ", map " : "", str(d, "map"));
-        const json_t *g = json_object_get(d, "geoip");
+        printf("service: policy %s%s%s\n", str(d, CTL_API_KEY_POLICY),
+               json_is_string(json_object_get(d, CTL_API_KEY_MAP)) ? ", map " : "",
+               str(d, CTL_API_KEY_MAP));
+        const json_t *g = json_object_get(d, CTL_API_KEY_GEOIP);
         if (json_is_object(g)) {
-            printf("geoip: %s %s: %s %s %s %s\n", str(g, "network"),
-                   json_is_true(json_object_get(g, "found")) ? "found" : "not found",
-                   str(g, "continent"), str(g, "country"), str(g, "subdivision"), str(g, "city"));
+            printf("geoip: %s %s: %s %s %s %s\n", str(g, CTL_API_KEY_NETWORK),
+                   is_true(g, CTL_API_KEY_FOUND) ? "found" : "not found",
+                   str(g, CTL_API_KEY_CONTINENT), str(g, CTL_API_KEY_COUNTRY),
+                   str(g, CTL_API_KEY_SUBDIVISION), str(g, CTL_API_KEY_CITY));
         } else {
             printf("geoip: not used\n");
         }
-        const json_t *m = json_object_get(d, "match");
+        const json_t *m = json_object_get(d, CTL_API_KEY_MATCH);
         if (json_is_object(m)) {
-            printf("map rule: %s %s\n", str(m, "rule"), str(m, "key"));
+            printf("map rule: %s %s\n", str(m, CTL_API_KEY_RULE), str(m, CTL_API_KEY_KEY));
         }
         printf("candidates, in order:\n");
-        json_array_foreach(json_object_get(d, "candidates"), i, v) {
+        json_array_foreach(json_object_get(d, CTL_API_KEY_CANDIDATES), i, v) {
             printf("  %lld. %-18s %-5s admin %-10s weight %lld (configured %lld)%s\n",
-                   (long long)json_integer_value(json_object_get(v, "order")),
-                   str(v, "datacenter"), json_is_true(json_object_get(v, "up")) ? "up" : "DOWN",
-                   str(v, "admin"),
-                   (long long)json_integer_value(json_object_get(v, "effective_weight")),
-                   (long long)json_integer_value(json_object_get(v, "configured_weight")),
-                   json_is_true(json_object_get(v, "chosen")) ? "  <- chosen" : "");
+                   num(v, CTL_API_KEY_ORDER), str(v, CTL_API_KEY_DATACENTER),
+                   is_true(v, CTL_API_KEY_UP) ? "up" : "DOWN", str(v, CTL_API_KEY_ADMIN),
+                   num(v, CTL_API_KEY_EFFECTIVE_WEIGHT), num(v, CTL_API_KEY_CONFIGURED_WEIGHT),
+                   is_true(v, CTL_API_KEY_CHOSEN) ? "  <- chosen" : "");
             size_t k;
             json_t *a;
-            json_array_foreach(json_object_get(v, "addresses"), k, a) {
-                printf("       %-39s %-5s admin %-10s weight %lld\n", str(a, "address"),
-                       json_is_true(json_object_get(a, "up")) ? "up" : "DOWN", str(a, "admin"),
-                       (long long)json_integer_value(json_object_get(a, "weight")));
+            json_array_foreach(json_object_get(v, CTL_API_KEY_ADDRESSES), k, a) {
+                printf("       %-39s %-5s admin %-10s weight %lld\n", str(a, CTL_API_KEY_ADDRESS),
+                       is_true(a, CTL_API_KEY_UP) ? "up" : "DOWN", str(a, CTL_API_KEY_ADMIN),
+                       num(a, CTL_API_KEY_WEIGHT));
             }
         }
-        printf("decision: %s, ttl %lld, ECS scope /%lld%s%s%s:", str(d, "type"),
-               (long long)json_integer_value(json_object_get(d, "ttl")),
-               (long long)json_integer_value(json_object_get(d, "ecs_scope")),
-               json_is_true(json_object_get(d, "degraded")) ? ", degraded" : "",
-               json_is_true(json_object_get(d, "all_down")) ? ", all down" : "",
-               json_is_true(json_object_get(d, "fail_closed")) ? ", failed closed" : "");
-        json_array_foreach(json_object_get(d, "records"), i, v) {
+        printf("decision: %s, ttl %lld, ECS scope /%lld%s%s%s:", str(d, CTL_API_KEY_TYPE),
+               num(d, CTL_API_KEY_TTL), num(d, CTL_API_KEY_ECS_SCOPE),
+               is_true(d, CTL_API_KEY_DEGRADED) ? ", degraded" : "",
+               is_true(d, CTL_API_KEY_ALL_DOWN) ? ", all down" : "",
+               is_true(d, CTL_API_KEY_FAIL_CLOSED) ? ", failed closed" : "");
+        json_array_foreach(json_object_get(d, CTL_API_KEY_RECORDS), i, v) {
             printf(" %s", json_string_value(v));
         }
         printf("\n");
     }
-    const json_t *r = json_object_get(j, "response");
-    const json_t *scope = json_object_get(r, "ecs_scope");
-    printf("response: %s%s%s", str(r, "rcode"), json_is_true(json_object_get(r, "aa")) ? ", aa" : "",
-           json_is_true(json_object_get(r, "tc")) ? ", tc" : "");
+    const json_t *r = json_object_get(j, CTL_API_KEY_RESPONSE);
+    const json_t *scope = json_object_get(r, CTL_API_KEY_ECS_SCOPE);
+    printf("response: %s%s%s", str(r, CTL_API_KEY_RCODE), is_true(r, CTL_API_KEY_AA) ? ", aa" : "",
+           is_true(r, CTL_API_KEY_TC) ? ", tc" : "");
     if (json_is_integer(scope)) {
         printf(", ECS scope /%lld", (long long)json_integer_value(scope));
     }
     printf("\n");
-    static const char *const sections[] = {"answer", "authority"};
-    for (size_t s = 0; s < 2; s++) {
+    static const char *const sections[] = {CTL_API_KEY_ANSWER, CTL_API_KEY_AUTHORITY};
+    for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
         json_array_foreach(json_object_get(r, sections[s]), i, v) {
             printf("  %s\n", json_string_value(v));
         }
     }
-    printf("note: %s\n", str(j, "note"));
+    printf("note: %s\n", str(j, CTL_API_KEY_NOTE));
 }
 
 static int show(const reply_t *r, bool as_json, void (*print)(const json_t *))
@@ -304,8 +315,8 @@ static int show(const reply_t *r, bool as_json, void (*print)(const json_t *))
     json_t *j = json_loadb(r->body, r->len, 0, &je);
     bool ok = r->code >= 200 && r->code < 300;
     if (as_json || j == NULL || print == NULL || !ok) {
-        if (!ok && j != NULL && json_is_string(json_object_get(j, "error")) && !as_json) {
-            fprintf(stderr, "gslbctl: %s (HTTP %d)\n", str(j, "error"), r->code);
+        if (!ok && j != NULL && json_is_string(json_object_get(j, CTL_API_KEY_ERROR)) && !as_json) {
+            fprintf(stderr, "gslbctl: %s (HTTP %d)\n", str(j, CTL_API_KEY_ERROR), r->code);
         } else {
             fwrite(r->body, 1, r->len, ok ? stdout : stderr);
         }
@@ -320,22 +331,38 @@ static void print_reload(const json_t *j)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(j, "messages"), i, v) {
+    json_array_foreach(json_object_get(j, CTL_API_KEY_MESSAGES), i, v) {
         printf("%s\n", json_string_value(v));
     }
-    printf("reloaded: serving generation %lld\n",
-           (long long)json_integer_value(json_object_get(j, "generation")));
+    printf("reloaded: serving generation %lld\n", num(j, CTL_API_KEY_GENERATION));
 }
 
 static void print_action(const json_t *j)
 {
-    const char *what = json_is_string(json_object_get(j, "datacenter")) ? "datacenter" : "resource";
-    if (json_is_integer(json_object_get(j, "weight"))) {
-        printf("%s %s: weight %lld\n", what, str(j, what),
-               (long long)json_integer_value(json_object_get(j, "weight")));
+    /* The member that names the target doubles as its label. */
+    const char *what = json_is_string(json_object_get(j, CTL_API_KEY_DATACENTER))
+                           ? CTL_API_KEY_DATACENTER
+                           : CTL_API_KEY_RESOURCE;
+    if (json_is_integer(json_object_get(j, CTL_API_KEY_WEIGHT))) {
+        printf("%s %s: weight %lld\n", what, str(j, what), num(j, CTL_API_KEY_WEIGHT));
     } else {
-        printf("%s %s: admin %s\n", what, str(j, what), str(j, "admin"));
+        printf("%s %s: admin %s\n", what, str(j, what), str(j, CTL_API_KEY_ADMIN));
     }
+}
+
+/* Is cmd one of the admin actions that take a TARGET (the command is the action's name)? */
+static bool is_admin_action(const char *cmd)
+{
+    static const char *const actions[] = {
+        CTL_API_ACTION_DRAIN,      CTL_API_ACTION_UNDRAIN, CTL_API_ACTION_FORCE_UP,
+        CTL_API_ACTION_FORCE_DOWN, CTL_API_ACTION_CLEAR,
+    };
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+        if (strcmp(cmd, actions[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* The path of an admin action on TARGET ("dc" or "dc/address"). */
@@ -347,7 +374,7 @@ static char *action_path(const char *target, const char *action)
         char *dc = enc(target);
         size_t n = strlen(dc) + strlen(action) + 32;
         out = malloc(n);
-        snprintf(out, n, "/datacenters/%s/%s", dc, action);
+        snprintf(out, n, CTL_API_PATH_DATACENTERS "/%s/%s", dc, action);
         free(dc);
         return out;
     }
@@ -356,7 +383,7 @@ static char *action_path(const char *target, const char *action)
     char *addr = enc(slash + 1);
     size_t n = strlen(dc) + strlen(addr) + strlen(action) + 32;
     out = malloc(n);
-    snprintf(out, n, "/resources/%s/%s/%s", dc, addr, action);
+    snprintf(out, n, CTL_API_PATH_RESOURCES "/%s/%s/%s", dc, addr, action);
     free(dcraw);
     free(dc);
     free(addr);
@@ -405,38 +432,50 @@ int main(int argc, char **argv)
     int rc = 2;
     char *path = NULL;
     if (strcmp(cmd, "status") == 0 && nargs == 1) {
-        rc = request(server, token, EVHTTP_REQ_GET, "/status", &r) ? 1 : show(&r, as_json, print_status);
+        rc = request(server, token, EVHTTP_REQ_GET, CTL_API_PATH_STATUS, &r)
+                 ? 1
+                 : show(&r, as_json, print_status);
     } else if (strcmp(cmd, "metrics") == 0 && nargs == 1) {
-        rc = request(server, token, EVHTTP_REQ_GET, "/metrics", &r) ? 1 : show(&r, true, NULL);
+        rc = request(server, token, EVHTTP_REQ_GET, CTL_API_PATH_METRICS, &r)
+                 ? 1
+                 : show(&r, true, NULL);
     } else if (strcmp(cmd, "explain") == 0 && (nargs == 3 || nargs == 4)) {
-        char *n = enc(args[1]), *cl = enc(args[2]), *t = enc(nargs == 4 ? args[3] : "A");
+        char *n = enc(args[1]), *cl = enc(args[2]);
+        char *t = enc(nargs == 4 ? args[3] : CTL_API_EXPLAIN_DEFAULT_TYPE);
         size_t len = strlen(n) + strlen(cl) + strlen(t) + 64;
         path = malloc(len);
-        snprintf(path, len, "/explain?name=%s&client=%s&type=%s", n, cl, t);
+        snprintf(path, len,
+                 CTL_API_PATH_EXPLAIN "?" CTL_API_PARAM_NAME "=%s"
+                 "&" CTL_API_PARAM_CLIENT "=%s"
+                 "&" CTL_API_PARAM_TYPE "=%s",
+                 n, cl, t);
         free(n);
         free(cl);
         free(t);
-        rc = request(server, token, EVHTTP_REQ_GET, path, &r) ? 1 : show(&r, as_json, print_explain);
+        rc = request(server, token, EVHTTP_REQ_GET, path, &r)
+                 ? 1
+                 : show(&r, as_json, print_explain);
     } else if (strcmp(cmd, "reload") == 0 && nargs == 1) {
-        if (request(server, token, EVHTTP_REQ_POST, "/reload", &r) != 0) {
+        if (request(server, token, EVHTTP_REQ_POST, CTL_API_PATH_RELOAD, &r) != 0) {
             rc = 1;
-        } else if (r.code == 422 && !as_json) {
+        } else if (r.code == CTL_API_STATUS_RELOAD_FAILED && !as_json) {
             /* Every error, in compiler format, where editors and scripts look for them. */
             json_t *j = json_loadb(r.body, r.len, 0, NULL);
             size_t i;
             json_t *v;
-            json_array_foreach(json_object_get(j, "messages"), i, v) {
+            json_array_foreach(json_object_get(j, CTL_API_KEY_MESSAGES), i, v) {
                 fprintf(stderr, "%s\n", json_string_value(v));
             }
             fprintf(stderr, "gslbctl: reload failed; gslbd still serves generation %lld\n",
-                    (long long)json_integer_value(json_object_get(j, "generation")));
+                    num(j, CTL_API_KEY_GENERATION));
             json_decref(j);
             rc = 1;
         } else {
             rc = show(&r, as_json, print_reload);
         }
-    } else if (strcmp(cmd, "weight") == 0 && nargs == 3 && strchr(args[1], '/') == NULL) {
-        char *base = action_path(args[1], "weight");
+    } else if (strcmp(cmd, CTL_API_ACTION_WEIGHT) == 0 && nargs == 3 &&
+               strchr(args[1], '/') == NULL) {
+        char *base = action_path(args[1], CTL_API_ACTION_WEIGHT);
         bool is_reset = strcmp(args[2], "reset") == 0;
         size_t len = strlen(base) + strlen(args[2]) + 16;
         path = malloc(len);
@@ -447,14 +486,18 @@ int main(int argc, char **argv)
             free(token);
             return 2;
         }
-        snprintf(path, len, "%s%s%s", base, is_reset ? "" : "?value=", is_reset ? "" : args[2]);
+        /* Without a value the server goes back to the configured weight. */
+        snprintf(path, len, "%s%s%s", base, is_reset ? "" : "?" CTL_API_PARAM_VALUE "=",
+                 is_reset ? "" : args[2]);
         free(base);
-        rc = request(server, token, EVHTTP_REQ_POST, path, &r) ? 1 : show(&r, as_json, print_action);
-    } else if (nargs == 2 && (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 ||
-                              strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0 ||
-                              strcmp(cmd, "clear") == 0)) {
+        rc = request(server, token, EVHTTP_REQ_POST, path, &r)
+                 ? 1
+                 : show(&r, as_json, print_action);
+    } else if (nargs == 2 && is_admin_action(cmd)) {
         path = action_path(args[1], cmd);
-        rc = request(server, token, EVHTTP_REQ_POST, path, &r) ? 1 : show(&r, as_json, print_action);
+        rc = request(server, token, EVHTTP_REQ_POST, path, &r)
+                 ? 1
+                 : show(&r, as_json, print_action);
     } else {
         usage(stderr);
         free(token);
