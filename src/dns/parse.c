@@ -139,13 +139,14 @@ static bool parse_options(const uint8_t *p, size_t rdlen, dns_query_t *q)
     return true;
 }
 
-/* The OPT record at rr, its fixed part known to be in the message. */
-static inline void parse_opt_fixed(const uint8_t *rr, dns_query_t *q)
+/* The fixed part of an OPT record from its TYPE at t on (CLASS = payload
+ * size, TTL = extended RCODE, version, flags), known to be in the message. */
+static inline void parse_opt_fixed(const uint8_t *t, dns_query_t *q)
 {
     q->has_edns = true;
-    q->edns_udp_size = rd16(rr + 3);
-    q->edns_version = rr[6];
-    q->is_do = (rr[7] & 0x80) != 0;
+    q->edns_udp_size = rd16(t + 2);
+    q->edns_version = t[5];
+    q->is_do = (t[6] & 0x80) != 0;
 }
 
 /* The question at offset 12; returns the offset past it, or 0 if malformed. */
@@ -181,23 +182,30 @@ static __attribute__((noinline)) dns_parse_result_t parse_records(const uint8_t 
     for (unsigned i = 0; i < total; i++) {
         size_t rr_off = off;
         off = skip_name(pkt, len, off);
-        if (off == 0 || off + 10 > len) {
+        if (off == 0 || off + 2 > len) {
             return DNS_PARSE_FORMERR;
         }
         uint16_t type = rd16(pkt + off);
+        /* RFC 6891 7: a fault in the OPT record is answered with an OPT. */
+        dns_parse_result_t bad = type == DNS_TYPE_OPT ? DNS_PARSE_FORMERR_OPT : DNS_PARSE_FORMERR;
+        if (off + 10 > len) {
+            return bad;
+        }
         uint16_t rdlen = rd16(pkt + off + 8);
         size_t rdata = off + 10;
         if (rdata + rdlen > len) {
-            return DNS_PARSE_FORMERR;
+            return bad;
         }
         if (type == DNS_TYPE_OPT) {
+            if (!seen_opt) {
+                parse_opt_fixed(pkt + off, q); /* its DO bit, for a FORMERR too */
+            }
             /* RFC 6891 6.1.1: one OPT, in the additional section only; 6.1.2: owner root. */
             if (seen_opt || i < (unsigned)an + ns || pkt[rr_off] != 0) {
-                return DNS_PARSE_FORMERR;
+                return DNS_PARSE_FORMERR_OPT;
             }
-            parse_opt_fixed(pkt + rr_off, q);
             if (!parse_options(pkt + rdata, rdlen, q)) {
-                return DNS_PARSE_FORMERR;
+                return DNS_PARSE_FORMERR_OPT;
             }
             seen_opt = true;
         }
@@ -250,18 +258,20 @@ dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *
          * after it. The same checks as the loop below, without its name walk;
          * a lone ECS option, the usual content, is read without the option loop. */
         size_t rdlen = rd16(rr + 9);
+        parse_opt_fixed(rr + 1, q);
         if (len - off != 11 + rdlen) {
-            return DNS_PARSE_FORMERR;
+            /* Past the end: the OPT's RDLENGTH is wrong; short of it: octets after the
+             * last record. */
+            return len - off < 11 + rdlen ? DNS_PARSE_FORMERR_OPT : DNS_PARSE_FORMERR;
         }
-        parse_opt_fixed(rr, q);
         if (rdlen != 0) {
             const uint8_t *opt = rr + 11;
             if (rdlen >= 4 && rd16(opt) == DNS_OPT_ECS && rd16(opt + 2) == rdlen - 4) {
                 if (!parse_ecs(opt + 4, (uint16_t)(rdlen - 4), q)) {
-                    return DNS_PARSE_FORMERR;
+                    return DNS_PARSE_FORMERR_OPT;
                 }
             } else if (!parse_options(opt, rdlen, q)) {
-                return DNS_PARSE_FORMERR;
+                return DNS_PARSE_FORMERR_OPT;
             }
         }
         return q->edns_version > 0 ? DNS_PARSE_BADVERS : DNS_PARSE_OK;

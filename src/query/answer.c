@@ -435,17 +435,28 @@ static uint8_t answer_question(answer_t *a)
     return resolve(a, z);
 }
 
-static size_t answer_error(query_worker_t *w, const uint8_t *pkt, size_t len,
-                           const dns_query_t *q, uint8_t *resp, size_t cap, uint8_t rcode,
-                           bool is_tcp)
+/* An error response without an answer: header, the question when it was
+ * read, and with has_opt an OPT record carrying nothing but our payload size,
+ * the query's DO bit and the RCODE's upper bits. Its options are left out:
+ * an ECS option that caused the error must not be echoed. */
+static size_t answer_error(query_worker_t *w, const query_snapshot_t *snap,
+                           const server_request_t *req, const dns_query_t *q, uint8_t *resp,
+                           size_t cap, uint8_t rcode, bool has_opt)
 {
+    bool is_tcp = req->transport == SERVER_TCP;
     dns_writer_t wr;
-    if (q->has_question && dns_writer_begin(&wr, resp, cap, cap, q, pkt) == 0) {
+    if ((q->has_question || has_opt) && dns_writer_begin(&wr, resp, cap, cap, q, req->msg) == 0) {
+        if (has_opt) {
+            dns_opt_out_t opt = {.udp_size = snap->edns_payload,
+                                 .ext_rcode = (uint8_t)(rcode >> 4),
+                                 .is_do = q->is_do};
+            dns_writer_put_opt(&wr, &opt, q);
+        }
         w->stats.rcodes[rcode]++;
         w->stats.tcp_rcodes[rcode] += is_tcp;
-        return dns_writer_finish(&wr, rcode);
+        return dns_writer_finish(&wr, (uint8_t)(rcode & 0x0F));
     }
-    size_t n = dns_write_header_error(resp, cap, pkt, len, rcode);
+    size_t n = dns_write_header_error(resp, cap, req->msg, req->len, rcode);
     if (n > 0) {
         w->stats.rcodes[rcode]++;
         w->stats.tcp_rcodes[rcode] += is_tcp;
@@ -472,11 +483,11 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         w->stats.dropped++;
         return 0;
     case DNS_PARSE_FORMERR:
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR,
-                            req->transport == SERVER_TCP);
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, false);
+    case DNS_PARSE_FORMERR_OPT:
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, true);
     case DNS_PARSE_NOTIMP:
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_NOTIMP,
-                            req->transport == SERVER_TCP);
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_NOTIMP, false);
     case DNS_PARSE_BADVERS:
     case DNS_PARSE_OK:
         break;
@@ -506,8 +517,7 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         }
     }
     if (dns_writer_begin(&a.w, resp, cap, limit, &q, req->msg) < 0) {
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR,
-                            req->transport == SERVER_TCP);
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, false);
     }
     dns_opt_out_t opt = {.udp_size = snap->edns_payload, .is_do = q.is_do};
     if (q.has_edns) {

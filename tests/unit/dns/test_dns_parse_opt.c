@@ -106,7 +106,7 @@ static void test_parse_octet_after_opt_formerr(void **state)
     assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
 }
 
-static void test_parse_opt_rdlength_past_end_formerr(void **state)
+static void test_parse_opt_rdlength_past_end_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -116,10 +116,10 @@ static void test_parse_opt_rdlength_past_end_formerr(void **state)
     opt_end(&p);
     p.b[p.opt_rdlen_at + 1] = 1; /* one octet of RDATA that is not there */
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_opt_cut_short_formerr(void **state)
+static void test_parse_opt_cut_short_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -129,7 +129,7 @@ static void test_parse_opt_cut_short_formerr(void **state)
     opt_end(&p);
     p.len -= 1; /* half of RDLENGTH */
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
 static void test_parse_one_additional_record_not_opt_accepted(void **state)
@@ -149,7 +149,7 @@ static void test_parse_one_additional_record_not_opt_accepted(void **state)
     assert_false(q.has_edns);
 }
 
-static void test_parse_two_opt_formerr(void **state)
+static void test_parse_two_opt_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -160,10 +160,10 @@ static void test_parse_two_opt_formerr(void **state)
     opt_begin(&p, 1232, 0, 0);
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_opt_in_answer_section_formerr(void **state)
+static void test_parse_opt_in_answer_section_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -172,10 +172,10 @@ static void test_parse_opt_in_answer_section_formerr(void **state)
     opt_begin(&p, 1232, 0, 0);
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_opt_in_authority_section_formerr(void **state)
+static void test_parse_opt_in_authority_section_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -184,10 +184,10 @@ static void test_parse_opt_in_authority_section_formerr(void **state)
     opt_begin(&p, 1232, 0, 0);
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_opt_non_root_owner_formerr(void **state)
+static void test_parse_opt_non_root_owner_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -197,10 +197,10 @@ static void test_parse_opt_non_root_owner_formerr(void **state)
     opt_begin(&p, 1232, 0, 0); /* its root octet ends the owner "a." */
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_option_length_past_rdata_formerr(void **state)
+static void test_parse_option_length_past_rdata_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t data[4] = {1, 2, 3, 4};
@@ -212,10 +212,10 @@ static void test_parse_option_length_past_rdata_formerr(void **state)
     opt_end(&p);
     p.b[p.len - 5] = 5; /* the option claims 5 octets; RDATA holds 4 */
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_option_header_cut_short_formerr(void **state)
+static void test_parse_option_header_cut_short_formerr_opt(void **state)
 {
     (void)state;
     pkt_t p;
@@ -225,10 +225,10 @@ static void test_parse_option_header_cut_short_formerr(void **state)
     put16(&p, 65001); /* an option code with no length field */
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_ecs_family_3_formerr(void **state)
+static void test_parse_ecs_family_3_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[] = {1, 2};
@@ -236,11 +236,11 @@ static void test_parse_ecs_family_3_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, 3, 16, 0, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
     assert_false(q.has_ecs);
 }
 
-static void test_parse_ecs_ipv4_source_33_formerr(void **state)
+static void test_parse_ecs_ipv4_source_33_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[] = {1, 2, 3, 4, 0};
@@ -248,11 +248,11 @@ static void test_parse_ecs_ipv4_source_33_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, DNS_ECS_FAMILY_IPV4, 33, 0, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
     assert_false(q.has_ecs);
 }
 
-static void test_parse_ecs_ipv6_source_129_formerr(void **state)
+static void test_parse_ecs_ipv6_source_129_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[16] = {0x20, 0x01};
@@ -260,10 +260,10 @@ static void test_parse_ecs_ipv6_source_129_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, DNS_ECS_FAMILY_IPV6, 129, 0, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_ecs_address_longer_than_prefix_formerr(void **state)
+static void test_parse_ecs_address_longer_than_prefix_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[] = {198, 51, 100, 0};
@@ -271,11 +271,11 @@ static void test_parse_ecs_address_longer_than_prefix_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, DNS_ECS_FAMILY_IPV4, 24, 0, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
     assert_false(q.has_ecs);
 }
 
-static void test_parse_ecs_address_shorter_than_prefix_formerr(void **state)
+static void test_parse_ecs_address_shorter_than_prefix_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[] = {198, 51};
@@ -283,10 +283,10 @@ static void test_parse_ecs_address_shorter_than_prefix_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, DNS_ECS_FAMILY_IPV4, 24, 0, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_ecs_bits_past_prefix_formerr(void **state)
+static void test_parse_ecs_bits_past_prefix_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[] = {10, 1, 0xFF}; /* /23: the last bit must be 0 */
@@ -294,11 +294,11 @@ static void test_parse_ecs_bits_past_prefix_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, DNS_ECS_FAMILY_IPV4, 23, 0, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
     assert_false(q.has_ecs);
 }
 
-static void test_parse_ecs_nonzero_scope_formerr(void **state)
+static void test_parse_ecs_nonzero_scope_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t addr[] = {198, 51, 100};
@@ -306,11 +306,11 @@ static void test_parse_ecs_nonzero_scope_formerr(void **state)
     dns_query_t q;
     ecs_query(&p, DNS_ECS_FAMILY_IPV4, 24, 24, addr, sizeof(addr));
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
     assert_false(q.has_ecs);
 }
 
-static void test_parse_ecs_option_shorter_than_4_formerr(void **state)
+static void test_parse_ecs_option_shorter_than_4_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t opt[] = {0, 1, 0};
@@ -321,10 +321,10 @@ static void test_parse_ecs_option_shorter_than_4_formerr(void **state)
     opt_option(&p, DNS_OPT_ECS, opt, sizeof(opt));
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
-static void test_parse_two_ecs_options_formerr(void **state)
+static void test_parse_two_ecs_options_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t opt[] = {0, 1, 8, 0, 10};
@@ -336,7 +336,39 @@ static void test_parse_two_ecs_options_formerr(void **state)
     opt_option(&p, DNS_OPT_ECS, opt, sizeof(opt));
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
+}
+
+/* The FORMERR for a bad OPT copies the DO bit (RFC 3225 3): the first OPT's. */
+static void test_parse_two_opt_keeps_first_do_bit(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    simple_query(&p, 0, 0, 2);
+    opt_begin(&p, 1400, 0, 0x8000);
+    opt_end(&p);
+    opt_begin(&p, 512, 0, 0);
+    opt_end(&p);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
+    assert_true(q.has_edns);
+    assert_true(q.is_do);
+    assert_int_equal(q.edns_udp_size, 1400);
+}
+
+static void test_parse_bad_ecs_keeps_do_bit(void **state)
+{
+    (void)state;
+    static const uint8_t addr[] = {1, 2};
+    pkt_t p;
+    dns_query_t q;
+    ecs_query(&p, 3, 16, 0, addr, sizeof(addr));
+    p.b[p.opt_rdlen_at - 2] = 0x80; /* DO, the first flag bit */
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
+    assert_true(q.is_do);
+    assert_false(q.has_ecs);
 }
 
 static void test_parse_edns_version_1_badvers(void **state)
@@ -406,7 +438,7 @@ static void test_parse_tcp_keepalive_option_sets_flag(void **state)
     assert_false(q.has_nsid);
 }
 
-static void test_parse_tcp_keepalive_with_4_octets_formerr(void **state)
+static void test_parse_tcp_keepalive_with_4_octets_formerr_opt(void **state)
 {
     (void)state;
     static const uint8_t data[4] = {0, 1, 0, 1};
@@ -417,7 +449,7 @@ static void test_parse_tcp_keepalive_with_4_octets_formerr(void **state)
     opt_option(&p, DNS_OPT_TCP_KEEPALIVE, data, sizeof(data));
     opt_end(&p);
 
-    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
 /* Each octet of the option, changed on its own, against what RFC 7871 allows. */
@@ -433,7 +465,7 @@ static void test_parse_lone_ecs_option_each_octet_checked(void **state)
         m.b[opt + 6] = (uint8_t)v; /* source prefix: 17..24 keep 3 address octets */
         dns_parse_result_t r = parse(&m, &q);
         bool valid = v >= 17 && v <= 24 && (68u & (0xFFu >> (v % 8 ? v % 8 : 8))) == 0;
-        assert_int_equal(r, valid ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+        assert_int_equal(r, valid ? DNS_PARSE_OK : DNS_PARSE_FORMERR_OPT);
         if (valid) {
             assert_true(q.has_ecs);
             assert_int_equal(q.ecs_source_bits, v);
@@ -441,15 +473,15 @@ static void test_parse_lone_ecs_option_each_octet_checked(void **state)
 
         m = p;
         m.b[opt + 7] = (uint8_t)v; /* scope: 0 only */
-        assert_int_equal(parse(&m, &q), v == 0 ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+        assert_int_equal(parse(&m, &q), v == 0 ? DNS_PARSE_OK : DNS_PARSE_FORMERR_OPT);
 
         m = p;
         m.b[opt + 10] = (uint8_t)v; /* last address octet: the bit past /23 clear */
-        assert_int_equal(parse(&m, &q), (v & 1) == 0 ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+        assert_int_equal(parse(&m, &q), (v & 1) == 0 ? DNS_PARSE_OK : DNS_PARSE_FORMERR_OPT);
 
         m = p;
         m.b[opt + 3] = (uint8_t)v; /* option length: only 7 fits the RDATA */
-        assert_int_equal(parse(&m, &q), v == 7 ? DNS_PARSE_OK : DNS_PARSE_FORMERR);
+        assert_int_equal(parse(&m, &q), v == 7 ? DNS_PARSE_OK : DNS_PARSE_FORMERR_OPT);
     }
 }
 
@@ -476,7 +508,7 @@ static void test_parse_ecs_ipv4_every_source_prefix(void **state)
         if (source % 8 != 0) {
             addr[n - 1] |= 1;
             ecs_query(&p, DNS_ECS_FAMILY_IPV4, (uint8_t)source, 0, addr, n);
-            assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+            assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
         }
     }
 }
@@ -491,29 +523,31 @@ int main(void)
         cmocka_unit_test(test_parse_ecs_source_zero_has_ecs_and_zero_address),
         cmocka_unit_test(test_parse_ecs_ipv4_23_with_clear_tail_accepted),
         cmocka_unit_test(test_parse_octet_after_opt_formerr),
-        cmocka_unit_test(test_parse_opt_rdlength_past_end_formerr),
-        cmocka_unit_test(test_parse_opt_cut_short_formerr),
+        cmocka_unit_test(test_parse_opt_rdlength_past_end_formerr_opt),
+        cmocka_unit_test(test_parse_opt_cut_short_formerr_opt),
         cmocka_unit_test(test_parse_one_additional_record_not_opt_accepted),
-        cmocka_unit_test(test_parse_two_opt_formerr),
-        cmocka_unit_test(test_parse_opt_in_answer_section_formerr),
-        cmocka_unit_test(test_parse_opt_in_authority_section_formerr),
-        cmocka_unit_test(test_parse_opt_non_root_owner_formerr),
-        cmocka_unit_test(test_parse_option_length_past_rdata_formerr),
-        cmocka_unit_test(test_parse_option_header_cut_short_formerr),
-        cmocka_unit_test(test_parse_ecs_family_3_formerr),
-        cmocka_unit_test(test_parse_ecs_ipv4_source_33_formerr),
-        cmocka_unit_test(test_parse_ecs_ipv6_source_129_formerr),
-        cmocka_unit_test(test_parse_ecs_address_longer_than_prefix_formerr),
-        cmocka_unit_test(test_parse_ecs_address_shorter_than_prefix_formerr),
-        cmocka_unit_test(test_parse_ecs_bits_past_prefix_formerr),
-        cmocka_unit_test(test_parse_ecs_nonzero_scope_formerr),
-        cmocka_unit_test(test_parse_ecs_option_shorter_than_4_formerr),
-        cmocka_unit_test(test_parse_two_ecs_options_formerr),
+        cmocka_unit_test(test_parse_two_opt_formerr_opt),
+        cmocka_unit_test(test_parse_opt_in_answer_section_formerr_opt),
+        cmocka_unit_test(test_parse_opt_in_authority_section_formerr_opt),
+        cmocka_unit_test(test_parse_opt_non_root_owner_formerr_opt),
+        cmocka_unit_test(test_parse_option_length_past_rdata_formerr_opt),
+        cmocka_unit_test(test_parse_option_header_cut_short_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_family_3_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_ipv4_source_33_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_ipv6_source_129_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_address_longer_than_prefix_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_address_shorter_than_prefix_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_bits_past_prefix_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_nonzero_scope_formerr_opt),
+        cmocka_unit_test(test_parse_ecs_option_shorter_than_4_formerr_opt),
+        cmocka_unit_test(test_parse_two_ecs_options_formerr_opt),
+        cmocka_unit_test(test_parse_two_opt_keeps_first_do_bit),
+        cmocka_unit_test(test_parse_bad_ecs_keeps_do_bit),
         cmocka_unit_test(test_parse_edns_version_1_badvers),
         cmocka_unit_test(test_parse_unknown_options_ignored),
         cmocka_unit_test(test_parse_nsid_option_sets_has_nsid),
         cmocka_unit_test(test_parse_tcp_keepalive_option_sets_flag),
-        cmocka_unit_test(test_parse_tcp_keepalive_with_4_octets_formerr),
+        cmocka_unit_test(test_parse_tcp_keepalive_with_4_octets_formerr_opt),
         cmocka_unit_test(test_parse_lone_ecs_option_each_octet_checked),
         cmocka_unit_test(test_parse_ecs_ipv4_every_source_prefix),
     };
