@@ -136,6 +136,9 @@ typedef enum dns_parse_result {
  * A fault in a record of TYPE OPT (cut short, RDATA past the message, a
  * second one, outside the additional section, owner not the root, a
  * malformed option) gives DNS_PARSE_FORMERR_OPT, any other DNS_PARSE_FORMERR.
+ * With QDCOUNT 0 (and opcode QUERY) the records are still read: an OPT among
+ * them, or a fault in one, gives DNS_PARSE_FORMERR_OPT (DNS_PARSE_BADVERS for
+ * a good OPT of version > 0), anything else DNS_PARSE_FORMERR.
  * Fills q as far as it got; is_do is the first OPT's whenever its fixed part
  * was read. Never allocates; any thread. */
 dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *q);

@@ -220,6 +220,19 @@ static __attribute__((noinline)) dns_parse_result_t parse_records(const uint8_t 
     return DNS_PARSE_OK;
 }
 
+/* A query without a question (QDCOUNT 0): nothing to answer, so FORMERR, with
+ * an OPT when the query has one, like the FORMERRs for a bad OPT. RFC 7873 5.4
+ * would answer a query holding only a COOKIE option, but cookies are not
+ * implemented. A version above 0 still gets BADVERS (RFC 6891 6.1.3). */
+static dns_parse_result_t parse_no_question(const uint8_t *pkt, size_t len, dns_query_t *q)
+{
+    dns_parse_result_t r = parse_records(pkt, len, DNS_HEADER_LEN, q);
+    if (r != DNS_PARSE_OK) {
+        return r;
+    }
+    return q->has_edns ? DNS_PARSE_FORMERR_OPT : DNS_PARSE_FORMERR;
+}
+
 /* QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 1: the counts of nearly every query. */
 static const uint8_t one_question_one_additional[8] = {0, 1, 0, 0, 0, 0, 0, 1};
 /* Owner root, TYPE OPT. */
@@ -242,7 +255,10 @@ dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *
     uint16_t qdcount = rd16(pkt + 4);
     q->qdcount = qdcount;
     if (qdcount != 1) {
-        return opcode != 0 ? DNS_PARSE_NOTIMP : DNS_PARSE_FORMERR;
+        if (opcode != 0) {
+            return DNS_PARSE_NOTIMP;
+        }
+        return qdcount == 0 ? parse_no_question(pkt, len, q) : DNS_PARSE_FORMERR;
     }
     size_t off = parse_question(pkt, len, q);
     if (opcode != 0) {

@@ -489,6 +489,11 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
     case DNS_PARSE_NOTIMP:
         return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_NOTIMP, false);
     case DNS_PARSE_BADVERS:
+        if (!q.has_question) {
+            /* QDCOUNT 0 and OPT version > 0: nothing but the header and the OPT. */
+            return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_BADVERS, true);
+        }
+        break;
     case DNS_PARSE_OK:
         break;
     }

@@ -513,6 +513,97 @@ static void test_parse_ecs_ipv4_every_source_prefix(void **state)
     }
 }
 
+/* QDCOUNT 0: the records are still read, for an OPT to answer with. */
+static void test_parse_qdcount_zero_with_opt_formerr_opt(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 0, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0x8000);
+    opt_end(&p);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
+    assert_int_equal(q.id, 7);
+    assert_false(q.has_question);
+    assert_true(q.has_edns);
+    assert_true(q.is_do);
+}
+
+/* A COOKIE-only query (RFC 7873 5.4) is not answered: cookies are not implemented. */
+static void test_parse_qdcount_zero_cookie_only_formerr_opt(void **state)
+{
+    (void)state;
+    static const uint8_t client_cookie[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 0, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0);
+    opt_option(&p, DNS_OPT_COOKIE, client_cookie, sizeof(client_cookie));
+    opt_end(&p);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
+}
+
+static void test_parse_qdcount_zero_with_opt_version_1_badvers(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 0, 0, 0, 1);
+    opt_begin(&p, 1232, 1, 0);
+    opt_end(&p);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_BADVERS);
+    assert_false(q.has_question);
+    assert_int_equal(q.edns_version, 1);
+}
+
+static void test_parse_qdcount_zero_with_bad_ecs_formerr_opt(void **state)
+{
+    (void)state;
+    static const uint8_t ecs[] = {0, 7, 24, 0, 10, 1, 2}; /* family 7 */
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 0, 0, 0, 1);
+    opt_begin(&p, 1232, 1, 0);
+    opt_option(&p, DNS_OPT_ECS, ecs, sizeof(ecs));
+    opt_end(&p);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
+    assert_false(q.has_ecs);
+}
+
+static void test_parse_qdcount_zero_with_other_record_formerr(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 0, 0, 0, 1);
+    put8(&p, 0); /* root owner, TXT, IN, TTL 0, RDLENGTH 1, one empty string */
+    put16(&p, DNS_TYPE_TXT);
+    put16(&p, DNS_CLASS_IN);
+    put32(&p, 0);
+    put16(&p, 1);
+    put8(&p, 0);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+    assert_false(q.has_edns);
+}
+
+static void test_parse_qdcount_zero_opt_then_junk_formerr(void **state)
+{
+    (void)state;
+    pkt_t p;
+    dns_query_t q;
+    header(&p, 7, 0, 0, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0);
+    opt_end(&p);
+    put8(&p, 0);
+
+    assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +635,12 @@ int main(void)
         cmocka_unit_test(test_parse_two_opt_keeps_first_do_bit),
         cmocka_unit_test(test_parse_bad_ecs_keeps_do_bit),
         cmocka_unit_test(test_parse_edns_version_1_badvers),
+        cmocka_unit_test(test_parse_qdcount_zero_with_opt_formerr_opt),
+        cmocka_unit_test(test_parse_qdcount_zero_cookie_only_formerr_opt),
+        cmocka_unit_test(test_parse_qdcount_zero_with_opt_version_1_badvers),
+        cmocka_unit_test(test_parse_qdcount_zero_with_bad_ecs_formerr_opt),
+        cmocka_unit_test(test_parse_qdcount_zero_with_other_record_formerr),
+        cmocka_unit_test(test_parse_qdcount_zero_opt_then_junk_formerr),
         cmocka_unit_test(test_parse_unknown_options_ignored),
         cmocka_unit_test(test_parse_nsid_option_sets_has_nsid),
         cmocka_unit_test(test_parse_tcp_keepalive_option_sets_flag),

@@ -210,6 +210,101 @@ static void test_edns_version_1_gets_badvers_with_opt(void **state)
     }
 }
 
+/* QDCOUNT 0: send q over UDP and TCP and check the answer is the header with QDCOUNT 0,
+ * rcode (12 bits) and, with has_opt, an OPT record with no options and nothing else. */
+static void expect_no_question_answer(const qt_fixture_t *f, const qt_pkt_t *q, uint16_t rcode,
+                                      bool has_opt)
+{
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t a[1024];
+        size_t n = qt_exchange(f, AF_INET, transports[i], q, a, sizeof(a));
+        qt_resp_t r;
+        qt_resp_read(a, n, &r);
+        assert_int_equal(r.id, 0x5a5a);
+        assert_int_equal(r.flags & DNS_FLAG_QR, DNS_FLAG_QR);
+        assert_int_equal(r.rcode, rcode);
+        assert_int_equal(r.counts[0], 0);
+        assert_int_equal(r.counts[1], 0);
+        assert_int_equal(r.counts[2], 0);
+        assert_int_equal(r.counts[3], has_opt ? 1 : 0);
+        assert_int_equal(r.has_opt, has_opt);
+        if (has_opt) {
+            assert_true(r.is_opt_root);
+            assert_int_equal(r.opt_udp_size, CONF_DEFAULT_EDNS_PAYLOAD);
+            assert_int_equal(r.opt_version, 0);
+            assert_int_equal(r.opt_rdlen, 0);
+        }
+    }
+}
+
+static void test_edns_no_question_with_opt_gets_formerr_with_opt(void **state)
+{
+    qt_pkt_t q;
+    qt_header(&q, 0, 0, 0, 1);
+    qt_opt_begin(&q, 0, 0);
+    qt_opt_end(&q);
+    expect_no_question_answer(*state, &q, DNS_RCODE_FORMERR, true);
+}
+
+/* RFC 7873 5.4 would answer this with our cookie; cookies are not implemented. */
+static void test_edns_cookie_only_query_gets_formerr_with_opt(void **state)
+{
+    static const uint8_t cookie[] = {0, DNS_OPT_COOKIE, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+    qt_pkt_t q;
+    qt_header(&q, 0, 0, 0, 1);
+    qt_opt_begin(&q, 0, 0);
+    qt_put(&q, cookie, sizeof(cookie));
+    qt_opt_end(&q);
+    expect_no_question_answer(*state, &q, DNS_RCODE_FORMERR, true);
+}
+
+static void test_edns_no_question_with_opt_version_1_gets_badvers(void **state)
+{
+    qt_pkt_t q;
+    qt_header(&q, 0, 0, 0, 1);
+    qt_opt_begin(&q, 1, 0);
+    qt_opt_end(&q);
+    expect_no_question_answer(*state, &q, DNS_RCODE_BADVERS, true);
+}
+
+static void test_edns_no_question_without_opt_gets_formerr_without_opt(void **state)
+{
+    qt_pkt_t q;
+    qt_header(&q, 0, 0, 0, 0);
+    expect_no_question_answer(*state, &q, DNS_RCODE_FORMERR, false);
+}
+
+/* Straight through query_answer, for its counters: a query without a question is
+ * counted by RCODE but under no QTYPE. */
+static void test_edns_no_question_badvers_counted_under_no_qtype(void **state)
+{
+    qt_fixture_t *f = *state;
+    qt_pkt_t q;
+    qt_header(&q, 0, 0, 0, 1);
+    qt_opt_begin(&q, 1, 0);
+    qt_opt_end(&q);
+    struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(5353)};
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    server_request_t req = {.msg = q.b,
+                            .len = q.len,
+                            .peer = (const struct sockaddr *)&peer,
+                            .peer_len = sizeof(peer),
+                            .transport = SERVER_UDP};
+    query_worker_t w;
+    query_worker_init(&w, 1);
+    uint8_t a[512];
+    size_t n = query_answer(&w, f->snap, &req, a, sizeof(a));
+    qt_resp_t r;
+    qt_resp_read(a, n, &r);
+    assert_int_equal(r.rcode, DNS_RCODE_BADVERS);
+    assert_int_equal(w.stats.rcodes[DNS_RCODE_BADVERS], 1);
+    uint64_t by_qtype = 0;
+    for (size_t i = 0; i < QUERY_QT_COUNT; i++) {
+        by_qtype += w.stats.qtypes[0][i] + w.stats.qtypes[1][i];
+    }
+    assert_int_equal(by_qtype, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +323,11 @@ int main(void)
         cmocka_unit_test(test_edns_option_past_opt_rdata_gets_formerr_with_opt),
         cmocka_unit_test(test_edns_octets_after_opt_get_formerr_without_opt),
         cmocka_unit_test(test_edns_version_1_gets_badvers_with_opt),
+        cmocka_unit_test(test_edns_no_question_with_opt_gets_formerr_with_opt),
+        cmocka_unit_test(test_edns_cookie_only_query_gets_formerr_with_opt),
+        cmocka_unit_test(test_edns_no_question_with_opt_version_1_gets_badvers),
+        cmocka_unit_test(test_edns_no_question_without_opt_gets_formerr_without_opt),
+        cmocka_unit_test(test_edns_no_question_badvers_counted_under_no_qtype),
     };
     return cmocka_run_group_tests(tests, qt_setup, qt_teardown);
 }
