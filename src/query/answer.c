@@ -18,7 +18,8 @@ typedef struct answer {
     bool is_aa;
     bool is_tc;
     bool has_client;
-    uint8_t scope_bits;        /* widest dependency of the answer on the client (ECS) */
+    uint8_t scope_bits;        /* widest dependency of the answer on the client, in bits of
+                                * the ECS option's family (only set for a query with ECS) */
     uint32_t neg_ttl_cap_s;    /* a service that failed closed caps the negative TTL */
     policy_client_t client;
 } answer_t;
@@ -53,6 +54,30 @@ static void client_from_request(answer_t *a)
         }
     }
     a->has_client = true;
+}
+
+/* The ECS scope of a decision the policy made for service s, as a prefix
+ * length of the query option's FAMILY (RFC 7871 6: SCOPE PREFIX-LENGTH counts
+ * bits of that family's addresses); bits is the policy's scope, counted in
+ * the client's family. Only with SOURCE PREFIX-LENGTH 0 can the two families
+ * differ: the client is then the resolver itself (7.1.2).
+ *   same family       bits, at most the family's length (0 only when every
+ *                     address of the family gets the same answer)
+ *   other family,     the family's full length: no prefix of FAMILY tells
+ *   map or nearest    where the answer holds, and a non-zero scope keeps it
+ *                     to /0 queries in the resolver's cache (7.3.1), where
+ *                     0 would hand the resolver's answer to every client
+ *   other family,     0: the policy never looks at the address
+ *   weighted/failover */
+static uint8_t ecs_scope(const answer_t *a, const policy_service_t *s, uint8_t bits)
+{
+    bool is_v4 = a->q->ecs_family == DNS_ECS_FAMILY_IPV4;
+    uint8_t width = is_v4 ? 32 : 128;
+    if (a->client.family == (is_v4 ? AF_INET : AF_INET6)) {
+        return bits < width ? bits : width;
+    }
+    conf_policy_t kind = policy_service_conf(s)->policy;
+    return kind == CONF_POLICY_MAP || kind == CONF_POLICY_NEAREST ? width : 0;
 }
 
 static void put_answer_rrset(answer_t *a, const uint8_t *owner, const zone_rrset_t *set)
@@ -167,8 +192,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     policy_select(a->snap->policy, node->service, &a->client,
                   is_address ? qtype : DNS_TYPE_CNAME, &a->wk->rng, &res);
     /* Even a NODATA here depended on the client: another one may get a CNAME. */
-    if (res.scope_bits > a->scope_bits) {
-        a->scope_bits = res.scope_bits;
+    if (a->q->has_ecs) {
+        uint8_t scope = ecs_scope(a, node->service, res.scope_bits);
+        a->scope_bits = scope > a->scope_bits ? scope : a->scope_bits;
     }
     if (res.type == 0) {
         if (res.is_fail_closed) {

@@ -24,3 +24,10 @@ tests_unit_query_test_query_edns_LDADD = src/query/libquery.a src/server/libserv
 	src/conf/libconf.a src/dns/libdns.a src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(URCU_LIBS) $(TEST_LIBS) -lm
+
+check_PROGRAMS += tests/unit/query/test_query_ecs
+TESTS += tests/unit/query/test_query_ecs
+tests_unit_query_test_query_ecs_SOURCES = tests/unit/query/test_query_ecs.c \
+	tests/unit/query/query_test.h
+tests_unit_query_test_query_ecs_CFLAGS = $(TEST_CFLAGS)
+tests_unit_query_test_query_ecs_LDADD = $(tests_unit_query_test_query_edns_LDADD)

@@ -369,6 +369,9 @@ typedef struct qt_resp {
     uint16_t opt_rdlen;
     unsigned opt_count;            /* OPT records seen */
     size_t question_end;           /* offset past the question section */
+    uint16_t an_type;              /* the first answer record's TYPE and RDATA */
+    const uint8_t *an_rdata;
+    uint16_t an_rdlen;
 } qt_resp_t;
 
 /* Read a response the server wrote; every record must lie inside it. */
@@ -395,6 +398,11 @@ static inline void qt_resp_read(const uint8_t *m, size_t len, qt_resp_t *r)
         assert_true(off + 10 <= len);
         uint16_t rdlen = qt_rd16(m + off + 8);
         assert_true(off + 10 + rdlen <= len);
+        if (i == 0 && r->counts[1] > 0) {
+            r->an_type = qt_rd16(m + off);
+            r->an_rdata = m + off + 10;
+            r->an_rdlen = rdlen;
+        }
         if (qt_rd16(m + off) == DNS_TYPE_OPT) {
             r->opt_count++;
             r->has_opt = true;
