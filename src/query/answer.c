@@ -2,6 +2,7 @@
  * referrals, negative answers, service answers and the OPT record. */
 #include "gslb/query.h"
 
+#include <assert.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -19,7 +20,9 @@ typedef struct answer {
     bool is_tc;
     bool has_client;
     uint8_t scope_bits;        /* widest dependency of the answer on the client, in bits of
-                                * the ECS option's family (only set for a query with ECS) */
+                                * the ECS option's family */
+    bool is_client_foreign;    /* with has_client: the client's family is not the ECS
+                                * option's (see ecs_scope) */
     uint32_t neg_ttl_cap_s;    /* a service that failed closed caps the negative TTL */
     policy_client_t client;
 } answer_t;
@@ -34,12 +37,16 @@ static void client_from_request(answer_t *a)
     const dns_query_t *q = a->q;
     policy_client_t *c = &a->client;
     memset(c, 0, sizeof(*c));
+    a->has_client = true;
+    a->is_client_foreign = false;
     /* RFC 7871 7.1.2: SOURCE PREFIX-LENGTH 0 means the resolver withholds the
      * client's address; fall back to the packet's source. */
     if (q->has_ecs && q->ecs_source_bits > 0) {
         c->family = q->ecs_family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6;
         memcpy(c->addr, q->ecs_addr, 16);
-    } else if (a->req->peer->sa_family == AF_INET) {
+        return;
+    }
+    if (a->req->peer->sa_family == AF_INET) {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)a->req->peer;
         c->family = AF_INET;
         memcpy(c->addr, &sin->sin_addr, 4);
@@ -53,7 +60,23 @@ static void client_from_request(answer_t *a)
             memcpy(c->addr, &sin6->sin6_addr, 16);
         }
     }
-    a->has_client = true;
+    /* The resolver's address may be of the other family than the option's. */
+    if (q->has_ecs) {
+        int family = q->ecs_family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6;
+        a->is_client_foreign = c->family != family;
+    }
+}
+
+/* The scope for a client of the other family: out of line, as only a query
+ * with SOURCE PREFIX-LENGTH 0 from a resolver of that family comes here. */
+static __attribute__((noinline)) uint8_t ecs_scope_foreign(const answer_t *a,
+                                                           const policy_service_t *s)
+{
+    conf_policy_t kind = policy_service_conf(s)->policy;
+    if (kind != CONF_POLICY_MAP && kind != CONF_POLICY_NEAREST) {
+        return 0;
+    }
+    return a->q->ecs_family == DNS_ECS_FAMILY_IPV4 ? 32 : 128;
 }
 
 /* The ECS scope of a decision the policy made for service s, as a prefix
@@ -61,23 +84,23 @@ static void client_from_request(answer_t *a)
  * bits of that family's addresses); bits is the policy's scope, counted in
  * the client's family. Only with SOURCE PREFIX-LENGTH 0 can the two families
  * differ: the client is then the resolver itself (7.1.2).
- *   same family       bits, at most the family's length (0 only when every
- *                     address of the family gets the same answer)
+ *   same family       bits, which geo keeps within the family's length (0
+ *                     only when every address of the family gets the same
+ *                     answer)
  *   other family,     the family's full length: no prefix of FAMILY tells
  *   map or nearest    where the answer holds, and a non-zero scope keeps it
  *                     to /0 queries in the resolver's cache (7.3.1), where
  *                     0 would hand the resolver's answer to every client
  *   other family,     0: the policy never looks at the address
  *   weighted/failover */
-static uint8_t ecs_scope(const answer_t *a, const policy_service_t *s, uint8_t bits)
+static inline uint8_t ecs_scope(const answer_t *a, const policy_service_t *s, uint8_t bits)
 {
-    bool is_v4 = a->q->ecs_family == DNS_ECS_FAMILY_IPV4;
-    uint8_t width = is_v4 ? 32 : 128;
-    if (a->client.family == (is_v4 ? AF_INET : AF_INET6)) {
-        return bits < width ? bits : width;
+    if (a->is_client_foreign) {
+        return ecs_scope_foreign(a, s);
     }
-    conf_policy_t kind = policy_service_conf(s)->policy;
-    return kind == CONF_POLICY_MAP || kind == CONF_POLICY_NEAREST ? width : 0;
+    /* geo_db_lookup and geo_map_resolve count bits of the client's family. */
+    assert(bits <= (a->client.family == AF_INET ? 32 : 128));
+    return bits;
 }
 
 static void put_answer_rrset(answer_t *a, const uint8_t *owner, const zone_rrset_t *set)
@@ -192,9 +215,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     policy_select(a->snap->policy, node->service, &a->client,
                   is_address ? qtype : DNS_TYPE_CNAME, &a->wk->rng, &res);
     /* Even a NODATA here depended on the client: another one may get a CNAME. */
-    if (a->q->has_ecs) {
-        uint8_t scope = ecs_scope(a, node->service, res.scope_bits);
-        a->scope_bits = scope > a->scope_bits ? scope : a->scope_bits;
+    uint8_t scope = ecs_scope(a, node->service, res.scope_bits);
+    if (scope > a->scope_bits) {
+        a->scope_bits = scope;
     }
     if (res.type == 0) {
         if (res.is_fail_closed) {
