@@ -121,6 +121,7 @@ typedef enum dns_parse_result {
     DNS_PARSE_OK = 0,
     DNS_PARSE_DROP,     /* not answerable: too short for a header, or QR=1 (a response) */
     DNS_PARSE_FORMERR,  /* malformed: answer FORMERR (question echoed when has_question) */
+    DNS_PARSE_FORMERR_OPT, /* the OPT record is at fault: FORMERR with an OPT (RFC 6891 7) */
     DNS_PARSE_NOTIMP,   /* opcode other than QUERY (RFC 1035 4.1.1) */
     DNS_PARSE_BADVERS,  /* EDNS version > 0 (RFC 6891 6.1.3) */
 } dns_parse_result_t;
@@ -132,7 +133,14 @@ typedef enum dns_parse_result {
  * (family 1 or 2, source prefix within the family, address octets ==
  * ceil(source/8), bits past the prefix zero, scope 0) — RFC 7871 7.1.2
  * says a malformed option gets FORMERR; no octets after the last RR.
- * Fills q as far as it got. Never allocates; any thread. */
+ * A fault in a record of TYPE OPT (cut short, RDATA past the message, a
+ * second one, outside the additional section, owner not the root, a
+ * malformed option) gives DNS_PARSE_FORMERR_OPT, any other DNS_PARSE_FORMERR.
+ * With QDCOUNT 0 (and opcode QUERY) the records are still read: an OPT among
+ * them, or a fault in one, gives DNS_PARSE_FORMERR_OPT (DNS_PARSE_BADVERS for
+ * a good OPT of version > 0), anything else DNS_PARSE_FORMERR.
+ * Fills q as far as it got; is_do is the first OPT's whenever its fixed part
+ * was read. Never allocates; any thread. */
 dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *q);
 
 /* Lower-case an uncompressed wire name into out (same length). */

@@ -2,6 +2,7 @@
  * referrals, negative answers, service answers and the OPT record. */
 #include "gslb/query.h"
 
+#include <assert.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -18,7 +19,10 @@ typedef struct answer {
     bool is_aa;
     bool is_tc;
     bool has_client;
-    uint8_t scope_bits;        /* widest dependency of the answer on the client (ECS) */
+    uint8_t scope_bits;        /* widest dependency of the answer on the client, in bits of
+                                * the ECS option's family */
+    bool is_client_foreign;    /* with has_client: the client's family is not the ECS
+                                * option's (see ecs_scope) */
     uint32_t neg_ttl_cap_s;    /* a service that failed closed caps the negative TTL */
     gslb_addr_t client;
 } answer_t;
@@ -33,12 +37,16 @@ static void client_from_request(answer_t *a)
     const dns_query_t *q = a->q;
     gslb_addr_t *c = &a->client;
     memset(c, 0, sizeof(*c));
+    a->has_client = true;
+    a->is_client_foreign = false;
     /* RFC 7871 7.1.2: SOURCE PREFIX-LENGTH 0 means the resolver withholds the
      * client's address; fall back to the packet's source. */
     if (q->has_ecs && q->ecs_source_bits > 0) {
         c->family = q->ecs_family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6;
         memcpy(c->addr, q->ecs_addr, 16);
-    } else if (a->req->peer->sa_family == AF_INET) {
+        return;
+    }
+    if (a->req->peer->sa_family == AF_INET) {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)a->req->peer;
         c->family = AF_INET;
         memcpy(c->addr, &sin->sin_addr, 4);
@@ -52,7 +60,47 @@ static void client_from_request(answer_t *a)
             memcpy(c->addr, &sin6->sin6_addr, 16);
         }
     }
-    a->has_client = true;
+    /* The resolver's address may be of the other family than the option's. */
+    if (q->has_ecs) {
+        int family = q->ecs_family == DNS_ECS_FAMILY_IPV4 ? AF_INET : AF_INET6;
+        a->is_client_foreign = c->family != family;
+    }
+}
+
+/* The scope for a client of the other family: out of line, as only a query
+ * with SOURCE PREFIX-LENGTH 0 from a resolver of that family comes here. */
+static __attribute__((noinline)) uint8_t ecs_scope_foreign(const answer_t *a,
+                                                           const policy_service_t *s)
+{
+    conf_policy_t kind = policy_service_conf(s)->policy;
+    if (kind != CONF_POLICY_MAP && kind != CONF_POLICY_NEAREST) {
+        return 0;
+    }
+    return a->q->ecs_family == DNS_ECS_FAMILY_IPV4 ? 32 : 128;
+}
+
+/* The ECS scope of a decision the policy made for service s, as a prefix
+ * length of the query option's FAMILY (RFC 7871 6: SCOPE PREFIX-LENGTH counts
+ * bits of that family's addresses); bits is the policy's scope, counted in
+ * the client's family. Only with SOURCE PREFIX-LENGTH 0 can the two families
+ * differ: the client is then the resolver itself (7.1.2).
+ *   same family       bits, which geo keeps within the family's length (0
+ *                     only when every address of the family gets the same
+ *                     answer)
+ *   other family,     the family's full length: no prefix of FAMILY tells
+ *   map or nearest    where the answer holds, and a non-zero scope keeps it
+ *                     to /0 queries in the resolver's cache (7.3.1), where
+ *                     0 would hand the resolver's answer to every client
+ *   other family,     0: the policy never looks at the address
+ *   weighted/failover */
+static inline uint8_t ecs_scope(const answer_t *a, const policy_service_t *s, uint8_t bits)
+{
+    if (a->is_client_foreign) {
+        return ecs_scope_foreign(a, s);
+    }
+    /* geo_db_lookup and geo_map_resolve count bits of the client's family. */
+    assert(bits <= (a->client.family == AF_INET ? 32 : 128));
+    return bits;
 }
 
 static void put_answer_rrset(answer_t *a, const uint8_t *owner, const zone_rrset_t *set)
@@ -167,8 +215,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     policy_select(a->snap->policy, node->service, &a->client,
                   is_address ? qtype : DNS_TYPE_CNAME, &a->wk->rng, &res);
     /* Even a NODATA here depended on the client: another one may get a CNAME. */
-    if (res.scope_bits > a->scope_bits) {
-        a->scope_bits = res.scope_bits;
+    uint8_t scope = ecs_scope(a, node->service, res.scope_bits);
+    if (scope > a->scope_bits) {
+        a->scope_bits = scope;
     }
     if (res.type == 0) {
         if (res.is_fail_closed) {
@@ -433,17 +482,28 @@ static uint8_t answer_question(answer_t *a)
     return resolve(a, z);
 }
 
-static size_t answer_error(query_worker_t *w, const uint8_t *pkt, size_t len,
-                           const dns_query_t *q, uint8_t *resp, size_t cap, uint8_t rcode,
-                           bool is_tcp)
+/* An error response without an answer: header, the question when it was
+ * read, and with has_opt an OPT record carrying nothing but our payload size,
+ * the query's DO bit and the RCODE's upper bits. Its options are left out:
+ * an ECS option that caused the error must not be echoed. */
+static size_t answer_error(query_worker_t *w, const query_snapshot_t *snap,
+                           const server_request_t *req, const dns_query_t *q, uint8_t *resp,
+                           size_t cap, uint8_t rcode, bool has_opt)
 {
+    bool is_tcp = req->transport == SERVER_TCP;
     dns_writer_t wr;
-    if (q->has_question && dns_writer_begin(&wr, resp, cap, cap, q, pkt) == 0) {
+    if ((q->has_question || has_opt) && dns_writer_begin(&wr, resp, cap, cap, q, req->msg) == 0) {
+        if (has_opt) {
+            dns_opt_out_t opt = {.udp_size = snap->edns_payload,
+                                 .ext_rcode = (uint8_t)(rcode >> 4),
+                                 .is_do = q->is_do};
+            dns_writer_put_opt(&wr, &opt, q);
+        }
         w->stats.rcodes[rcode]++;
         w->stats.tcp_rcodes[rcode] += is_tcp;
-        return dns_writer_finish(&wr, rcode);
+        return dns_writer_finish(&wr, (uint8_t)(rcode & 0x0F));
     }
-    size_t n = dns_write_header_error(resp, cap, pkt, len, rcode);
+    size_t n = dns_write_header_error(resp, cap, req->msg, req->len, rcode);
     if (n > 0) {
         w->stats.rcodes[rcode]++;
         w->stats.tcp_rcodes[rcode] += is_tcp;
@@ -470,12 +530,17 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         w->stats.dropped++;
         return 0;
     case DNS_PARSE_FORMERR:
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR,
-                            req->transport == SERVER_TCP);
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, false);
+    case DNS_PARSE_FORMERR_OPT:
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, true);
     case DNS_PARSE_NOTIMP:
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_NOTIMP,
-                            req->transport == SERVER_TCP);
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_NOTIMP, false);
     case DNS_PARSE_BADVERS:
+        if (!q.has_question) {
+            /* QDCOUNT 0 and OPT version > 0: nothing but the header and the OPT. */
+            return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_BADVERS, true);
+        }
+        break;
     case DNS_PARSE_OK:
         break;
     }
@@ -504,8 +569,7 @@ size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const serve
         }
     }
     if (dns_writer_begin(&a.w, resp, cap, limit, &q, req->msg) < 0) {
-        return answer_error(w, req->msg, req->len, &q, resp, cap, DNS_RCODE_FORMERR,
-                            req->transport == SERVER_TCP);
+        return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, false);
     }
     dns_opt_out_t opt = {.udp_size = snap->edns_payload, .is_do = q.is_do};
     if (q.has_edns) {

@@ -108,8 +108,14 @@ DIFFERENCES = {
         "(ignored in every comparison)",
         "RFC 8914: the option is optional; it never changes the RCODE's meaning"),
     "opt-owner": (
-        "an OPT RR whose owner is not the root: gslbd FORMERR, Knot accepts it",
+        "an OPT RR whose owner is not the root: gslbd FORMERR (with an OPT), Knot accepts it",
         "RFC 6891 6.1.2: OPT 'NAME ... MUST be 0 (root domain)'"),
+    "formerr-opt": (
+        "a FORMERR for a fault of the OPT record that Knot cannot parse past (two OPTs, an OPT "
+        "outside the additional section, its RDATA or an option running past its end): gslbd "
+        "includes an OPT record, Knot 3.2 answers as to a query without EDNS",
+        "RFC 6891 7: 'If there is a problem with processing the OPT record itself ... a "
+        "FORMERR MUST be returned. If this occurs, the response MUST include an OPT record.'"),
     "notify-update": (
         "opcodes NOTIFY and UPDATE: gslbd NOTIMP, Knot NOTAUTH (it implements them)",
         "RFC 1035 4.1.1: 'Not Implemented'; gslbd has no secondaries and takes no updates"),
@@ -646,6 +652,12 @@ def opt_rr(version=0, flags=0, rdata=b"", owner=b"\x00", payload=1232):
     return owner + struct.pack("!HHBBHH", 41, payload, 0, version, flags, len(rdata)) + rdata
 
 
+def ecs_option(family, source, scope, address):
+    """An ECS option (RFC 7871 6) with these fields, valid or not."""
+    data = struct.pack("!HBB", family, source, scope) + address
+    return struct.pack("!HH", 8, len(data)) + data
+
+
 def rcode_of(wire):
     """(rcode including the extended bits, parsed message) of a response."""
     m = dns.message.from_wire(wire)
@@ -663,16 +675,19 @@ def raw_same():
         ("unknown edns flags ignored and not echoed", header(ar=1) + Q_A + opt_rr(flags=0x7fff)),
         ("DO bit echoed", header(ar=1) + Q_A + opt_rr(flags=0x8000)),
         ("payload below 512 treated as 512", header(ar=1) + Q_A + opt_rr(payload=16)),
-        ("two OPT RRs: FORMERR", header(ar=2) + Q_A + OPT + OPT),
-        ("OPT in the answer section: FORMERR", header(an=1) + Q_A + OPT),
-        ("OPT in the authority section: FORMERR", header(ns=1) + Q_A + OPT),
-        ("OPT option running past RDATA: FORMERR",
-         header(ar=1) + Q_A + opt_rr(rdata=b"\xfd\xe9\x00\x09abcd")),
-        ("OPT RDLENGTH past the packet: FORMERR",
-         header(ar=1) + Q_A + OPT[:-2] + b"\x00\x10"),
+        ("ECS with unknown family: FORMERR with OPT",
+         header(ar=1) + Q_A + opt_rr(rdata=ecs_option(7, 24, 0, b"\x01\x02\x03"))),
+        ("ECS with too few address octets: FORMERR with OPT",
+         header(ar=1) + Q_A + opt_rr(rdata=ecs_option(1, 24, 0, b"\x01\x02"))),
+        ("ECS source prefix 33: FORMERR with OPT",
+         header(ar=1) + Q_A + opt_rr(rdata=ecs_option(1, 33, 0, b"\x01\x02\x03\x04\x00"))),
         ("ARCOUNT without the record: FORMERR", header(ar=1) + Q_A),
         ("trailing garbage after the question: FORMERR", header() + Q_A + b"\xde\xad\xbe\xef"),
         ("QDCOUNT 0: FORMERR", header(qd=0)),
+        ("QDCOUNT 0 with OPT: FORMERR with OPT", header(qd=0, ar=1) + OPT),
+        ("QDCOUNT 0 with OPT version 1: BADVERS", header(qd=0, ar=1) + opt_rr(version=1)),
+        ("COOKIE-only query (RFC 7873 5.4): FORMERR with OPT, cookies not implemented",
+         header(qd=0, ar=1) + opt_rr(rdata=b"\x00\x0a\x00\x08" + b"\x01" * 8)),
         ("opcode IQUERY: NOTIMP", header(flags=1 << 11) + Q_A),
         ("opcode STATUS: NOTIMP", header(flags=2 << 11) + Q_A),
         ("QR=1 is dropped", header(flags=0x8000) + Q_A),
@@ -714,6 +729,46 @@ def raw_different():
     g = udp_raw(srv.port, wire)
     r.equal("raw udp: OPT owner not root: FORMERR ~opt-owner",
             rcode_of(g)[0] if g else None, dns.rcode.FORMERR)
+    r.check("raw udp: OPT owner not root: the FORMERR has an OPT ~opt-owner",
+            g is not None and formerr_opt_problems(g) == [],
+            "; ".join(formerr_opt_problems(g)) if g else "(silent)")
+    opt_faults = [
+        ("two OPT RRs", header(ar=2) + Q_A + OPT + OPT),
+        ("OPT in the answer section", header(an=1) + Q_A + OPT),
+        ("OPT in the authority section", header(ns=1) + Q_A + OPT),
+        ("OPT option running past RDATA",
+         header(ar=1) + Q_A + opt_rr(rdata=b"\xfd\xe9\x00\x09abcd")),
+        ("OPT RDLENGTH past the packet", header(ar=1) + Q_A + OPT[:-2] + b"\x00\x10"),
+    ]
+    for name, wire in opt_faults:
+        for transport in ("udp", "tcp"):
+            send = udp_raw if transport == "udp" else tcp_raw
+            g, k = send(srv.port, wire), send(knot.port, wire)
+            label = "raw %s: %s: FORMERR with OPT ~formerr-opt" % (transport, name)
+            if g is None:
+                r.check(label, False, "(gslbd silent)")
+                continue
+            problems = formerr_opt_problems(g)
+            if k is not None:
+                # Everything else as Knot's answer: RCODE, flags, question, no records.
+                sg, sk = summary(dns.message.from_wire(g)), summary(dns.message.from_wire(k))
+                problems += differences(sg, sk, ["rcode", "flags", "question", "answer",
+                                                 "authority", "additional"])
+            r.check(label, not problems, "; ".join(problems))
+
+
+def formerr_opt_problems(wire):
+    """How a response falls short of RFC 6891 7's FORMERR: the RCODE, and an OPT record
+    with our payload size, version 0 and no options (a bad option is not echoed)."""
+    m = dns.message.from_wire(wire)
+    out = []
+    if m.rcode() != dns.rcode.FORMERR:
+        out.append("rcode %s" % dns.rcode.to_text(m.rcode()))
+    if m.edns != 0:
+        out.append("edns %r, want an OPT of version 0" % m.edns)
+    elif m.payload != EDNS_PAYLOAD or m.options:
+        out.append("OPT payload %r options %r" % (m.payload, m.options))
+    return out
     g = udp_raw(srv.port, header() + QNAME + b"\x00\x29\x00\x01")
     r.equal("raw udp: QTYPE OPT: FORMERR ~meta-qtype", rcode_of(g)[0] if g else None,
             dns.rcode.FORMERR)
@@ -742,6 +797,8 @@ MALFORMED = [
      header(ar=1) + Q_A + opt_rr(rdata=b"\x00\x08\x00\x07\x00\x01\x17\x00\x01\x02\x03")),
     ("ECS with unknown family",
      header(ar=1) + Q_A + opt_rr(rdata=b"\x00\x08\x00\x07\x00\x07\x18\x00\x01\x02\x03")),
+    ("ECS with a non-zero scope in the query",
+     header(ar=1) + Q_A + opt_rr(rdata=ecs_option(1, 24, 24, b"\x01\x02\x03"))),
     ("truncated OPT fixed part", header(ar=1) + Q_A + OPT[:7]),
     ("answer count without records", header(an=3) + Q_A),
     ("65535 in every count", header(qd=1, an=65535, ns=65535, ar=65535) + Q_A),
@@ -925,7 +982,8 @@ def main():
     r.run("malformed packets", malformed)
     r.run("truncation", truncation_whole_over_tcp)
     r.run("tcp", tcp_behaviour)
-    used |= {"notify-update", "opt-owner", "meta-qtype", "malformed", "extended-error"}
+    used |= {"notify-update", "opt-owner", "formerr-opt", "meta-qtype", "malformed",
+             "extended-error"}
     r.equal("every documented difference is exercised", sorted(set(DIFFERENCES) - used), [])
     log = srv.read_log()
     r.check("gslbd log has no sanitizer report", "Sanitizer" not in log and

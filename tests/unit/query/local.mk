@@ -12,3 +12,22 @@ TESTS += tests/unit/query/test_query_stats
 tests_unit_query_test_query_stats_SOURCES = tests/unit/query/test_query_stats.c
 tests_unit_query_test_query_stats_CFLAGS = $(TEST_CFLAGS)
 tests_unit_query_test_query_stats_LDADD = src/query/libquery.a src/util/libutil.a $(TEST_LIBS)
+
+# query_answer behind the server's sockets on loopback.
+check_PROGRAMS += tests/unit/query/test_query_edns
+TESTS += tests/unit/query/test_query_edns
+tests_unit_query_test_query_edns_SOURCES = tests/unit/query/test_query_edns.c \
+	tests/unit/query/query_test.h
+tests_unit_query_test_query_edns_CFLAGS = $(TEST_CFLAGS)
+tests_unit_query_test_query_edns_LDADD = src/query/libquery.a src/server/libserver.a \
+	src/policy/libpolicy.a src/health/libhealth.a src/geo/libgeo.a src/zone/libzone.a \
+	src/conf/libconf.a src/dns/libdns.a src/util/libutil.a \
+	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
+	$(URCU_LIBS) $(TEST_LIBS) -lm
+
+check_PROGRAMS += tests/unit/query/test_query_ecs
+TESTS += tests/unit/query/test_query_ecs
+tests_unit_query_test_query_ecs_SOURCES = tests/unit/query/test_query_ecs.c \
+	tests/unit/query/query_test.h
+tests_unit_query_test_query_ecs_CFLAGS = $(TEST_CFLAGS)
+tests_unit_query_test_query_ecs_LDADD = $(tests_unit_query_test_query_edns_LDADD)
