@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "gslb/health.h"
 #include "gslb/util.h"
 
 /* Where a value came from, for error messages: file path as given to
@@ -105,17 +106,6 @@ typedef struct conf_control {
 } conf_control_t;
 
 
-/* probes: how a resource's health is checked (health/ runs them). */
-typedef enum conf_probe_type {
-    CONF_PROBE_NONE = 0, /* always up */
-    CONF_PROBE_TCP,
-    CONF_PROBE_HTTP,
-    CONF_PROBE_HTTPS,
-    CONF_PROBE_DNS,
-    CONF_PROBE_EXEC,
-    CONF_PROBE_FILE,
-} conf_probe_type_t;
-
 /* Defaults: a dead backend is down after 3 failures 2 s apart, i.e. within
  * about 6-8 s; a recovered one is up again after 2 successes. */
 #define CONF_DEFAULT_PROBE_INTERVAL_MS 2000
@@ -123,9 +113,10 @@ typedef enum conf_probe_type {
 #define CONF_DEFAULT_UP_THRESHOLD 2
 #define CONF_DEFAULT_DOWN_THRESHOLD 3
 
+/* probes: how a resource's health is checked (health/ runs them). */
 typedef struct conf_probe {
     char *name;
-    conf_probe_type_t type;
+    health_probe_type_t type;  /* the health module's types and names */
     uint16_t port;             /* 0 = the type's default: http 80, https 443, dns 53 (tcp needs one) */
     unsigned interval_ms;      /* 100..3600000, default 2000 */
     unsigned timeout_ms;       /* 10..60000 and below interval, default 1000 */

@@ -18,6 +18,7 @@ typedef enum health_probe_type {
     HEALTH_PROBE_DNS,      /* a query for qname/qtype; up on the expected RCODE */
     HEALTH_PROBE_EXEC,     /* an external command; exit status 0 within the timeout = up */
     HEALTH_PROBE_FILE,     /* state read from a file other systems write; reread on change */
+    HEALTH_PROBE_TYPE_COUNT
 } health_probe_type_t;
 
 /* Everything that defines one probe. Two resources with equal definitions
@@ -179,8 +180,11 @@ int health_stats_get(const health_t *h, health_stats_t *out);
 /* Text for a reason ("timeout", "refused", "status", ...). */
 const char *health_reason_name(health_reason_t r);
 
-/* Text for a probe type ("tcp", "http", ...) and an override ("none",
- * "drain", "force-up", "force-down"). Never NULL. */
+/* Text for a probe type ("none", "tcp", "http", ...; the words the
+ * configuration uses, "unknown" out of range) and an override ("none",
+ * "drain", "force-up", "force-down"). Never NULL; any thread. The probe
+ * type's name lives on its own (probe_type.c), so conf can link it without
+ * the health thread. */
 const char *health_probe_type_name(health_probe_type_t t);
 const char *health_admin_name(health_admin_t a);
 

@@ -16,10 +16,6 @@ static const char *const probe_keys[] = {
     "command", "file", NULL,
 };
 
-/* Indexed by conf_probe_type_t. */
-static const char *const type_names[] = {"none", "tcp", "http", "https", "dns", "exec", "file",
-                                          NULL};
-
 static const struct {
     const char *name;
     uint16_t value;
@@ -185,27 +181,27 @@ static void type_keys_check(conf_cx_t *cx, const conf_probe_t *p, const conf_val
 {
     static const struct {
         const char *key;
-        unsigned types; /* bit per conf_probe_type_t */
+        unsigned types; /* bit per health_probe_type_t */
     } only[] = {
-        {"path", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"host", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"expect", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"body", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"tls_verify", 1u << CONF_PROBE_HTTPS},
-        {"ca_file", 1u << CONF_PROBE_HTTPS},
-        {"qname", 1u << CONF_PROBE_DNS},
-        {"qtype", 1u << CONF_PROBE_DNS},
-        {"rcode", 1u << CONF_PROBE_DNS},
-        {"command", 1u << CONF_PROBE_EXEC},
-        {"file", 1u << CONF_PROBE_FILE},
-        {"port", 1u << CONF_PROBE_TCP | 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS |
-                     1u << CONF_PROBE_DNS},
+        {"path", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"host", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"expect", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"body", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"tls_verify", 1u << HEALTH_PROBE_HTTPS},
+        {"ca_file", 1u << HEALTH_PROBE_HTTPS},
+        {"qname", 1u << HEALTH_PROBE_DNS},
+        {"qtype", 1u << HEALTH_PROBE_DNS},
+        {"rcode", 1u << HEALTH_PROBE_DNS},
+        {"command", 1u << HEALTH_PROBE_EXEC},
+        {"file", 1u << HEALTH_PROBE_FILE},
+        {"port", 1u << HEALTH_PROBE_TCP | 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS |
+                     1u << HEALTH_PROBE_DNS},
     };
     for (size_t i = 0; i < GSLB_ARRAY_LEN(only); i++) {
         conf_val_t v;
         if (conf_get(cx, pv, only[i].key, &v) && !(only[i].types & (1u << p->type))) {
             conf_error(cx, v.pos, "%s: '%s' does not apply to type %s", ctx, only[i].key,
-                       type_names[p->type]);
+                       health_probe_type_name(p->type));
         }
     }
 }
@@ -230,14 +226,19 @@ static void probe_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv)
         return;
     }
     snprintf(what, sizeof(what), "%s: type", ctx);
+    const char *type_names[HEALTH_PROBE_TYPE_COUNT + 1];
+    for (unsigned i = 0; i < HEALTH_PROBE_TYPE_COUNT; i++) {
+        type_names[i] = health_probe_type_name((health_probe_type_t)i);
+    }
+    type_names[HEALTH_PROBE_TYPE_COUNT] = NULL;
     int t = keyword_parse(cx, &v, what, type_names, false);
     if (t < 0) {
         return;
     }
-    p->type = (conf_probe_type_t)t;
+    p->type = (health_probe_type_t)t;
     type_keys_check(cx, p, pv, ctx);
     p->port = (uint16_t)uint_key(cx, pv, "port", ctx, 1, 65535, 0);
-    if (p->type == CONF_PROBE_TCP && p->port == 0) {
+    if (p->type == HEALTH_PROBE_TCP && p->port == 0) {
         conf_error(cx, p->pos, "%s: type tcp needs a port", ctx);
     }
     p->interval_ms = uint_key(cx, pv, "interval_ms", ctx, 100, PROBE_INTERVAL_MAX_MS,
@@ -278,19 +279,19 @@ static void probe_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv)
         p->ca_file = conf_path_resolve(cx->c->dir, ca);
         free(ca);
     }
-    if (p->type == CONF_PROBE_DNS) {
+    if (p->type == HEALTH_PROBE_DNS) {
         dns_parse(cx, p, pv, ctx);
     }
     if (conf_get(cx, pv, "command", &v)) {
         command_parse(cx, p, &v, ctx);
-    } else if (p->type == CONF_PROBE_EXEC) {
+    } else if (p->type == HEALTH_PROBE_EXEC) {
         conf_error(cx, p->pos, "%s: type exec needs a command", ctx);
     }
     char *file = str_key(cx, pv, "file", ctx, 4096);
     if (file != NULL) {
         p->file = conf_path_resolve(cx->c->dir, file);
         free(file);
-    } else if (p->type == CONF_PROBE_FILE) {
+    } else if (p->type == HEALTH_PROBE_FILE) {
         conf_error(cx, p->pos, "%s: type file needs a file", ctx);
     }
 }

@@ -97,7 +97,7 @@ static bool target_is_usable(const health_probe_def_t *d)
 
 static const char *def_problem(const health_probe_def_t *d)
 {
-    if (d->type > HEALTH_PROBE_FILE) {
+    if ((unsigned)d->type >= HEALTH_PROBE_TYPE_COUNT) {
         return "unknown probe type";
     }
     if (d->interval_ms == 0 || d->timeout_ms == 0) {

@@ -577,19 +577,6 @@ const char *health_reason_name(health_reason_t r)
     return names[r];
 }
 
-const char *health_probe_type_name(health_probe_type_t t)
-{
-    static const char *const names[] = {
-        [HEALTH_PROBE_NONE] = "none", [HEALTH_PROBE_TCP] = "tcp",   [HEALTH_PROBE_HTTP] = "http",
-        [HEALTH_PROBE_HTTPS] = "https", [HEALTH_PROBE_DNS] = "dns", [HEALTH_PROBE_EXEC] = "exec",
-        [HEALTH_PROBE_FILE] = "file",
-    };
-    if ((unsigned)t >= GSLB_ARRAY_LEN(names)) {
-        return "unknown";
-    }
-    return names[t];
-}
-
 const char *health_admin_name(health_admin_t a)
 {
     static const char *const names[] = {

@@ -7,15 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const probe_type_names[] = {"none", "tcp", "http", "https",
-                                               "dns",  "exec", "file"};
-
-static uint16_t default_port(conf_probe_type_t t)
+static uint16_t default_port(health_probe_type_t t)
 {
     switch (t) {
-    case CONF_PROBE_HTTP: return 80;
-    case CONF_PROBE_HTTPS: return 443;
-    case CONF_PROBE_DNS: return 53;
+    case HEALTH_PROBE_HTTP: return 80;
+    case HEALTH_PROBE_HTTPS: return 443;
+    case HEALTH_PROBE_DNS: return 53;
     default: return 0;
     }
 }
@@ -87,9 +84,10 @@ void query_probe_defs_build(const policy_t *p, const conf_t *c, query_probe_defs
         const conf_probe_t *pr = &c->probes[k];
         char addr_text[INET6_ADDRSTRLEN];
         inet_ntop(a->addr.family, a->addr.addr, addr_text, sizeof(addr_text));
-        out->names[i] = xasprintf("%s/%s (%s)", dc->name, addr_text, probe_type_names[pr->type]);
+        out->names[i] = xasprintf("%s/%s (%s)", dc->name, addr_text,
+                                  health_probe_type_name(pr->type));
         d->name = out->names[i];
-        d->type = (health_probe_type_t)pr->type; /* the two enums list the types in one order */
+        d->type = pr->type;
         uint16_t port = a->probe_port ? a->probe_port : pr->port ? pr->port
                                                                  : default_port(pr->type);
         set_target(d, a->has_probe_addr ? &a->probe_addr : &a->addr, port);
@@ -105,7 +103,7 @@ void query_probe_defs_build(const policy_t *p, const conf_t *c, query_probe_defs
         d->http_body = pr->body;
         d->tls_verify = pr->tls_verify;
         d->tls_ca_file = pr->ca_file;
-        if (pr->type == CONF_PROBE_DNS) {
+        if (pr->type == HEALTH_PROBE_DNS) {
             out->qnames[i] = xcalloc(1, DNS_NAME_MAX);
             if (!qname_wire(pr->qname ? pr->qname : ".", out->qnames[i])) {
                 out->qnames[i][0] = 0;
@@ -116,7 +114,7 @@ void query_probe_defs_build(const policy_t *p, const conf_t *c, query_probe_defs
         }
         d->exec_argv = pr->command;
         d->file_path = pr->file;
-        if (pr->type == CONF_PROBE_FILE) {
+        if (pr->type == HEALTH_PROBE_FILE) {
             out->keys[i] = xstrdup(a->probe_key ? a->probe_key : addr_text);
             d->file_key = out->keys[i];
         }

@@ -36,7 +36,7 @@ static void test_probes_full_section_parses_every_field(void **state)
     assert_int_equal(c->probe_count, 3);
     const conf_probe_t *web = &c->probes[0];
     assert_string_equal(web->name, "web");
-    assert_int_equal(web->type, CONF_PROBE_HTTP);
+    assert_int_equal(web->type, HEALTH_PROBE_HTTP);
     assert_int_equal(web->port, 8080);
     assert_string_equal(web->path, "/health");
     assert_int_equal(web->expect_count, 2);
