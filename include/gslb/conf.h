@@ -113,32 +113,24 @@ typedef struct conf_control {
 #define CONF_DEFAULT_UP_THRESHOLD 2
 #define CONF_DEFAULT_DOWN_THRESHOLD 3
 
-/* probes: how a resource's health is checked (health/ runs them). */
+/* probes: how a resource's health is checked (health/ runs them). The
+ * definition is health's own; conf fills it in and owns its strings:
+ *   type               none tcp http https dns exec file (health_probe_type_name)
+ *   port               0 = the type's default: http 80, https 443, dns 53 (tcp needs one)
+ *   interval_ms        100..3600000, default 2000
+ *   timeout_ms         10..60000 and below interval, default 1000
+ *   up/down_threshold  1..100, default 2 and 3
+ *   is_initially_up    "initial: up" (default) or "down"
+ *   http_path          "path", NULL = "/"; http_host "host"; http_status "expect";
+ *                      http_body "body"; tls_verify default true; tls_ca_file
+ *                      "ca_file" resolved, NULL = system CAs
+ *   dns_qname          "qname" in lower-case wire form, default the root; dns_qtype
+ *                      "qtype", default SOA; dns_rcode "rcode", default NOERROR
+ *   exec_argv          "command"
+ *   file_path          "file", resolved */
 typedef struct conf_probe {
     char *name;
-    health_probe_type_t type;  /* the health module's types and names */
-    uint16_t port;             /* 0 = the type's default: http 80, https 443, dns 53 (tcp needs one) */
-    unsigned interval_ms;      /* 100..3600000, default 2000 */
-    unsigned timeout_ms;       /* 10..60000 and below interval, default 1000 */
-    unsigned up_threshold;     /* 1..100, default 2 */
-    unsigned down_threshold;   /* 1..100, default 3 */
-    bool is_initially_up;      /* "initial: up" (default) or "down" */
-    /* http, https */
-    char *path;                /* default "/" */
-    char *host;                /* Host header, NULL = the probed address */
-    uint16_t *expect;          /* accepted statuses; count 0 = any 2xx */
-    size_t expect_count;
-    char *body;                /* substring the body must contain, or NULL */
-    bool tls_verify;           /* default true */
-    char *ca_file;             /* resolved path, NULL = system CAs */
-    /* dns */
-    char *qname;               /* absolute name, default the zone root "." */
-    uint16_t qtype;            /* default SOA */
-    uint8_t rcode;             /* expected, default NOERROR */
-    /* exec */
-    char **command;            /* NULL-terminated argv */
-    /* file */
-    char *file;                /* resolved path */
+    health_probe_def_t def;
     conf_pos_t pos;
 } conf_probe_t;
 

@@ -1,4 +1,4 @@
-/* health: the probe types' names, the one table conf parses and status pages print. */
+/* health: the probe types' names (conf parses them, pages print them) and default ports. */
 #include "gslb/health.h"
 
 /* Indexed by health_probe_type_t; the order is the one error messages list. */
@@ -14,4 +14,17 @@ const char *health_probe_type_name(health_probe_type_t t)
         return "unknown";
     }
     return names[t];
+}
+
+uint16_t health_probe_def_port(const health_probe_def_t *def)
+{
+    if (def->port != 0) {
+        return def->port;
+    }
+    switch (def->type) {
+    case HEALTH_PROBE_HTTP: return 80;
+    case HEALTH_PROBE_HTTPS: return 443;
+    case HEALTH_PROBE_DNS: return 53;
+    default: return 0;
+    }
 }

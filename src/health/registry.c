@@ -160,7 +160,7 @@ void health_probe_free(health_probe_t *p)
     if (p == NULL) {
         return;
     }
-    health_def_copy_free(&p->def);
+    health_probe_clear_target(p);
     free(p->name);
     free(p->identity);
     free(p);
@@ -168,14 +168,14 @@ void health_probe_free(health_probe_t *p)
 
 /* ---- health_apply ---- */
 
-/* Per def scratch data. */
+/* Per target scratch data. */
 typedef struct apply_def {
     char *id;
     size_t id_len;
     uint64_t hash;
-    size_t leader;          /* first def with the same identity; SIZE_MAX for type none */
-    size_t group_next;      /* next def led by the same leader, SIZE_MAX at the end */
-    size_t group_tail;      /* leader only: last def of the group */
+    size_t leader;          /* first target with the same identity; SIZE_MAX when not probed */
+    size_t group_next;      /* next target led by the same leader, SIZE_MAX at the end */
+    size_t group_tail;      /* leader only: last target of the group */
     health_probe_t *probe;  /* leader only: the probe it maps to */
 } apply_def_t;
 
@@ -229,25 +229,25 @@ static bool probe_eq(const void *ctx, size_t val, const char *id, size_t len, ui
     return p->identity_hash == hash && p->identity_len == len && memcmp(p->identity, id, len) == 0;
 }
 
-/* The name of def d for logs; *own receives what must be freed. */
-static const char *def_name(const health_probe_def_t *d, char **own)
+/* The name of target t for logs; *own receives what must be freed. */
+static const char *target_name(const health_target_t *t, char **own)
 {
-    *own = d->name == NULL ? health_def_default_name(d) : NULL;
-    return *own != NULL ? *own : d->name;
+    *own = t->name == NULL ? health_target_default_name(t) : NULL;
+    return *own != NULL ? *own : t->name;
 }
 
-/* The distinct names of a group, in def order, joined by ", ". */
-static char *group_name(const health_probe_def_t *defs, const apply_def_t *ads, size_t leader)
+/* The distinct names of a group, in target order, joined by ", ". */
+static char *group_name(const health_target_t *targets, const apply_def_t *ads, size_t leader)
 {
     char *joined = NULL;
     size_t len = 0;
     for (size_t k = leader; k != SIZE_MAX; k = ads[k].group_next) {
         char *own;
-        const char *name = def_name(&defs[k], &own);
+        const char *name = target_name(&targets[k], &own);
         bool is_dup = false;
         for (size_t j = leader; j != k && !is_dup; j = ads[j].group_next) {
             char *other_own;
-            is_dup = strcmp(def_name(&defs[j], &other_own), name) == 0;
+            is_dup = strcmp(target_name(&targets[j], &other_own), name) == 0;
             free(other_own);
         }
         if (!is_dup) {
@@ -265,7 +265,7 @@ static char *group_name(const health_probe_def_t *defs, const apply_def_t *ads, 
     return joined;
 }
 
-static health_probe_t *probe_new(health_t *h, const health_probe_def_t *d, apply_def_t *ad,
+static health_probe_t *probe_new(health_t *h, const health_target_t *t, apply_def_t *ad,
                                  char *name)
 {
     health_probe_t *p = xcalloc(1, sizeof(*p));
@@ -276,9 +276,9 @@ static health_probe_t *probe_new(health_t *h, const health_probe_def_t *d, apply
     p->identity_len = ad->id_len;
     p->identity_hash = ad->hash;
     ad->id = NULL;
-    health_def_copy(&p->def, d);
-    p->ops = ops_for(d->type);
-    p->fsm.is_up = d->is_initially_up;
+    health_probe_set_target(p, t);
+    p->ops = ops_for(p->def.type);
+    p->fsm.is_up = p->def.is_initially_up;
     return p;
 }
 
@@ -344,9 +344,9 @@ void health_change_commit(health_t *h, health_change_t *c)
     }
 }
 
-int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t *slots)
+int health_apply(health_t *h, const health_target_t *targets, size_t n, uint32_t *slots)
 {
-    if (h == NULL || (n > 0 && (defs == NULL || slots == NULL))) {
+    if (h == NULL || (n > 0 && (targets == NULL || slots == NULL))) {
         return -GSLB_EINVAL;
     }
     int rc = 0;
@@ -357,15 +357,15 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
     health_probe_t **existing = NULL;
     bool is_locked = false;
 
-    /* Identities and groups of equal defs, without the lock. */
+    /* Identities and groups of equal targets, without the lock. */
     index_init(&defs_ix, n);
     for (size_t i = 0; i < n; i++) {
         ads[i].leader = SIZE_MAX;
         ads[i].group_next = SIZE_MAX;
-        if (defs[i].type == HEALTH_PROBE_NONE) {
+        if (targets[i].def == NULL || targets[i].def->type == HEALTH_PROBE_NONE) {
             continue;
         }
-        rc = health_def_identity(&defs[i], &ads[i].id, &ads[i].id_len, &ads[i].hash);
+        rc = health_target_identity(&targets[i], &ads[i].id, &ads[i].id_len, &ads[i].hash);
         if (rc < 0) {
             goto out;
         }
@@ -435,9 +435,9 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
         if (ads[i].leader != i) {
             continue;
         }
-        char *name = group_name(defs, ads, i);
+        char *name = group_name(targets, ads, i);
         if (ads[i].probe == NULL) {
-            ads[i].probe = probe_new(h, &defs[i], &ads[i], name);
+            ads[i].probe = probe_new(h, &targets[i], &ads[i], name);
             c.added[c.added_count++] = ads[i].probe;
         } else if (strcmp(ads[i].probe->name, name) != 0) {
             c.renamed[c.renamed_count] = ads[i].probe;

@@ -5,17 +5,16 @@
 #include "gslb/health.h"
 #include "gslb/query.h"
 
-/* Health probe definitions for every resource of a policy, in resource
- * order, with the strings they point to. */
-typedef struct query_probe_defs {
-    health_probe_def_t *defs;
+/* The health targets of every resource of a policy, in resource order,
+ * with the strings they point to; the defs are borrowed from the conf_t. */
+typedef struct query_probe_targets {
+    health_target_t *targets;
     size_t count;
     char **names;
     char **keys;
-    uint8_t **qnames;
-} query_probe_defs_t;
+} query_probe_targets_t;
 
-void query_probe_defs_build(const policy_t *p, const conf_t *c, query_probe_defs_t *out);
-void query_probe_defs_free(query_probe_defs_t *defs);
+void query_probe_targets_build(const policy_t *p, const conf_t *c, query_probe_targets_t *out);
+void query_probe_targets_free(query_probe_targets_t *pt);
 
 #endif

@@ -61,25 +61,25 @@ static void attach_services(query_snapshot_t *s, gslb_diag_t *diag)
  * been validated, because it changes the live probe set. */
 static int attach_health(query_snapshot_t *s, health_t *health, gslb_diag_t *diag)
 {
-    query_probe_defs_t defs;
-    query_probe_defs_build(s->policy, s->conf, &defs);
-    uint32_t *slots = xcalloc(defs.count ? defs.count : 1, sizeof(*slots));
+    query_probe_targets_t pt;
+    query_probe_targets_build(s->policy, s->conf, &pt);
+    uint32_t *slots = xcalloc(pt.count ? pt.count : 1, sizeof(*slots));
     int rc = 0;
     if (health != NULL) {
-        rc = health_apply(health, defs.defs, defs.count, slots);
+        rc = health_apply(health, pt.targets, pt.count, slots);
     } else {
-        for (size_t i = 0; i < defs.count; i++) {
+        for (size_t i = 0; i < pt.count; i++) {
             slots[i] = HEALTH_SLOT_NONE;
         }
     }
     if (rc != 0) {
         gslb_diag_report(diag, DIAG_ERROR, s->conf->path, 0, 0,
-                         "health: cannot start %zu probes (%s)", defs.count, gslb_strerror(rc));
+                         "health: cannot start %zu probes (%s)", pt.count, gslb_strerror(rc));
     } else {
         policy_health_attach(s->policy, health, slots);
     }
     free(slots);
-    query_probe_defs_free(&defs);
+    query_probe_targets_free(&pt);
     return rc;
 }
 
