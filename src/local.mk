@@ -4,6 +4,7 @@ src_gslbd_SOURCES = src/main.c
 src_gslbd_LDADD = \
 	src/ctl/libctl.a \
 	src/query/libquery.a \
+	src/snapshot/libsnapshot.a \
 	src/server/libserver.a \
 	src/policy/libpolicy.a \
 	src/geo/libgeo.a \

@@ -23,10 +23,11 @@
 #include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
+#include "gslb/snapshot.h"
 #include "gslb/util.h"
 
 /* The snapshot workers answer from; replaced whole on reload (RCU). */
-static query_snapshot_t *current_snapshot;
+static snapshot_t *current_snapshot;
 
 /* Slots in the health state array: one octet each, so a million costs 1 MiB
  * and covers any realistic number of probed resources. */
@@ -100,11 +101,11 @@ static void batch_end(void *ctx)
 /* Called by the server between batch_begin and batch_end. */
 static size_t handle_query(void *ctx, const server_request_t *req, uint8_t *resp, size_t cap)
 {
-    const query_snapshot_t *snap = rcu_dereference(current_snapshot);
+    const snapshot_t *snap = rcu_dereference(current_snapshot);
     return query_answer(ctx, snap, req, resp, cap);
 }
 
-static void log_snapshot(const query_snapshot_t *s, uint64_t generation)
+static void log_snapshot(const snapshot_t *s, uint64_t generation)
 {
     for (size_t i = 0; i < zone_set_count(s->zones); i++) {
         const zone_t *z = zone_set_at(s->zones, i);
@@ -171,7 +172,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(d->base);
 }
 
-static int run(daemon_t *d, query_snapshot_t *snap)
+static int run(daemon_t *d, snapshot_t *snap)
 {
     int rc = 1;
     server_t *srv = NULL;
@@ -185,7 +186,7 @@ static int run(daemon_t *d, query_snapshot_t *snap)
                              .arg = d};
     /* The snapshot is published by ctl_new; until then no worker runs. */
     if (server_new(&srv, &snap->conf->server, &cb) != 0) {
-        query_snapshot_free(snap);
+        snapshot_free(snap);
         goto out;
     }
     /* After server_new, which turns on libevent's thread support: the reload
@@ -227,9 +228,9 @@ out:
         event_base_free(d->base);
     }
     free(d->workers);
-    query_snapshot_t *last = rcu_xchg_pointer(&current_snapshot, NULL);
+    snapshot_t *last = rcu_xchg_pointer(&current_snapshot, NULL);
     synchronize_rcu();
-    query_snapshot_free(last);
+    snapshot_free(last);
     return rc;
 }
 
@@ -259,11 +260,11 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     gslb_diag_t *diag = gslb_diag_new(check_only);
-    query_snapshot_t *snap = NULL;
+    snapshot_t *snap = NULL;
     if (!check_only && (health_new(&d.health, HEALTH_CAPACITY) != 0)) {
         return 1;
     }
-    int rc = query_snapshot_load(&snap, d.conf_path, d.health, diag);
+    int rc = snapshot_load(&snap, d.conf_path, d.health, diag);
     if (!check_only) {
         gslb_diag_log(diag);
     }
@@ -277,13 +278,13 @@ int main(int argc, char **argv)
     }
     if (check_only) {
         printf("%s: configuration, zones and GeoIP database are valid\n", d.conf_path);
-        query_snapshot_free(snap);
+        snapshot_free(snap);
         return 0;
     }
     log_set_level(debug ? LOG_LEVEL_DEBUG : snap->conf->server.log_level);
     if (health_start(d.health) != 0) {
         log_err("health: cannot start the health thread");
-        query_snapshot_free(snap);
+        snapshot_free(snap);
         health_free(d.health);
         return 1;
     }

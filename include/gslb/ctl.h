@@ -10,6 +10,7 @@
 #include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
+#include "gslb/snapshot.h"
 
 struct event_base;
 
@@ -19,7 +20,7 @@ typedef struct ctl_options {
     const char *conf_path;           /* reloaded from; borrowed for the ctl's lifetime */
     struct event_base *base;         /* the main thread's base: HTTP, timers, reload results */
     health_t *health;                /* borrowed; given to every snapshot load */
-    query_snapshot_t **current;      /* the RCU-published pointer the workers read */
+    snapshot_t **current;      /* the RCU-published pointer the workers read */
     const server_t *server;          /* for transport counters; may be NULL */
     _Atomic(query_worker_t *) *workers; /* one per worker, NULL until that worker runs */
     size_t worker_count;
@@ -33,7 +34,7 @@ typedef struct ctl_options {
  * -GSLB_ESYS when the endpoint cannot be bound (logged; first is then still
  * published and owned by *opt->current). Main thread, which must be an RCU
  * reader thread (rcu_register_thread). */
-int ctl_new(ctl_t **out, const ctl_options_t *opt, query_snapshot_t *first);
+int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first);
 
 /* Ask for a reload (SIGHUP, geoip watch). Reloads run one at a time on the
  * reload thread; requests made while one runs are served by a single next

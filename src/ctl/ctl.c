@@ -55,7 +55,7 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void ctl_watch_arm(ctl_t *c, const query_snapshot_t *s)
+void ctl_watch_arm(ctl_t *c, const snapshot_t *s)
 {
     const conf_geoip_t *g = &s->conf->geoip;
     bool want = g->database != NULL && g->is_watched;
@@ -88,7 +88,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ctl_new(ctl_t **out, const ctl_options_t *opt, query_snapshot_t *first)
+int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
 {
     ctl_t *c = xcalloc(1, sizeof(*c));
     *out = c;

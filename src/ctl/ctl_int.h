@@ -136,7 +136,7 @@ struct ctl {
     char *conf_path;
     struct event_base *base;
     health_t *health;
-    query_snapshot_t **current;
+    snapshot_t **current;
     const server_t *server;
     _Atomic(query_worker_t *) *workers;
     size_t worker_count;
@@ -191,7 +191,7 @@ void ctl_reload_stop(ctl_t *c);
 /* Queue a reload; w (may be NULL) gets the result. Main thread. */
 void ctl_reload_enqueue(ctl_t *c, ctl_waiter_t *w);
 /* Give the snapshot its buckets and the overrides (mu held). */
-void ctl_snapshot_prepare(ctl_t *c, query_snapshot_t *s, bool log_missing);
+void ctl_snapshot_prepare(ctl_t *c, snapshot_t *s, bool log_missing);
 
 /* http.c */
 int ctl_http_start(ctl_t *c, const conf_control_t *cc);
@@ -199,12 +199,12 @@ void ctl_http_stop(ctl_t *c);
 void ctl_http_reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j);
 
 /* status.c / explain.c / metrics.c: handlers; main thread, inside rcu_read_lock. */
-json_t *ctl_status_json(ctl_t *c, const query_snapshot_t *s);
-int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const char *client,
+json_t *ctl_status_json(ctl_t *c, const snapshot_t *s);
+int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *client,
                 const char *type, json_t **out, char *err, size_t err_len);
-void ctl_metrics_collect(ctl_t *c, const query_snapshot_t *s, ctl_buf_t *b);
+void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b);
 
 /* ctl.c */
-void ctl_watch_arm(ctl_t *c, const query_snapshot_t *s);
+void ctl_watch_arm(ctl_t *c, const snapshot_t *s);
 
 #endif

@@ -130,7 +130,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
     }
     pthread_mutex_lock(&c->mu);
     rcu_read_lock();
-    query_snapshot_t *s = rcu_dereference(*c->current);
+    snapshot_t *s = rcu_dereference(*c->current);
     int dc = policy_datacenter_find(s->policy, name);
     const ctl_override_t *known = ctl_overrides_find(&c->overrides, false, name);
     /* Clearing works for names no longer configured, so stale entries can go. */
@@ -190,7 +190,7 @@ static void res_action(ctl_t *c, struct evhttp_request *req, const char *dc, con
     }
     pthread_mutex_lock(&c->mu);
     rcu_read_lock();
-    query_snapshot_t *s = rcu_dereference(*c->current);
+    snapshot_t *s = rcu_dereference(*c->current);
     long r = policy_resource_find(s->policy, dc, addr);
     bool is_known = ctl_overrides_find(&c->overrides, true, key) != NULL;
     if (r < 0 && !(is_known && admin == HEALTH_ADMIN_NONE)) {

@@ -14,7 +14,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void ctl_snapshot_prepare(ctl_t *c, query_snapshot_t *s, bool log_missing)
+void ctl_snapshot_prepare(ctl_t *c, snapshot_t *s, bool log_missing)
 {
     policy_t *p = s->policy;
     for (size_t i = 0; i < policy_service_count(p); i++) {
@@ -73,8 +73,8 @@ static char *dup_or_null(const char *s)
 static void reload_once(ctl_t *c, ctl_done_t *d)
 {
     gslb_diag_t *diag = gslb_diag_new(false);
-    query_snapshot_t *next = NULL;
-    int rc = query_snapshot_load(&next, c->conf_path, c->health, diag);
+    snapshot_t *next = NULL;
+    int rc = snapshot_load(&next, c->conf_path, c->health, diag);
     gslb_diag_log(diag);
     d->message_count = gslb_diag_count(diag);
     d->messages = xcalloc(d->message_count + 1, sizeof(*d->messages));
@@ -102,7 +102,7 @@ static void reload_once(ctl_t *c, ctl_done_t *d)
         return;
     }
     /* Only this thread swaps the pointer, so the current one is stable here. */
-    query_snapshot_t *old = rcu_dereference(*c->current);
+    snapshot_t *old = rcu_dereference(*c->current);
     warn_restart_only(old->conf, next->conf);
     ctl_snapshot_prepare(c, next, true);
     next->generation = ++c->generation;
@@ -117,7 +117,7 @@ static void reload_once(ctl_t *c, ctl_done_t *d)
     d->is_ok = true;
     pthread_mutex_unlock(&c->mu);
     synchronize_rcu(); /* every reader has left its read-side section on the old one */
-    query_snapshot_free(old);
+    snapshot_free(old);
     log_info("config: '%s': reloaded, serving generation %llu (%zu datacenters, %zu services)",
              c->conf_path, (unsigned long long)d->generation, next->conf->datacenter_count,
              next->conf->service_count);

@@ -11,7 +11,7 @@
 /* State of one response being built. */
 typedef struct answer {
     dns_writer_t w;
-    const query_snapshot_t *snap;
+    const snapshot_t *snap;
     const dns_query_t *q;
     query_worker_t *wk;
     const server_request_t *req;
@@ -461,7 +461,7 @@ void query_worker_init(query_worker_t *w, uint64_t seed)
     w->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
 }
 
-size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const server_request_t *req,
+size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_request_t *req,
                     uint8_t *resp, size_t cap)
 {
     dns_query_t q;

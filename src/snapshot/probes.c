@@ -1,5 +1,5 @@
-/* query: the health targets of a policy's resources, from the config's probe definitions. */
-#include "query_int.h"
+/* snapshot: health slots for a policy's resources, from the config's probe definitions. */
+#include "snapshot_int.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -24,7 +24,16 @@ static void set_addr(health_target_t *t, const conf_addr_t *a, uint16_t port)
     }
 }
 
-void query_probe_targets_free(query_probe_targets_t *pt)
+/* The health targets of every resource of a policy, in resource order,
+ * with the strings they point to; the defs are borrowed from the conf_t. */
+typedef struct targets {
+    health_target_t *targets;
+    size_t count;
+    char **names;
+    char **keys;
+} targets_t;
+
+static void targets_free(targets_t *pt)
 {
     for (size_t i = 0; i < pt->count; i++) {
         free(pt->names[i]);
@@ -36,7 +45,7 @@ void query_probe_targets_free(query_probe_targets_t *pt)
     memset(pt, 0, sizeof(*pt));
 }
 
-void query_probe_targets_build(const policy_t *p, const conf_t *c, query_probe_targets_t *out)
+static void targets_build(const policy_t *p, const conf_t *c, targets_t *out)
 {
     size_t n = policy_resource_count(p);
     out->count = n;
@@ -66,4 +75,28 @@ void query_probe_targets_build(const policy_t *p, const conf_t *c, query_probe_t
             t->file_key = out->keys[i];
         }
     }
+}
+
+int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag)
+{
+    targets_t pt;
+    targets_build(s->policy, s->conf, &pt);
+    uint32_t *slots = xcalloc(pt.count ? pt.count : 1, sizeof(*slots));
+    int rc = 0;
+    if (health != NULL) {
+        rc = health_apply(health, pt.targets, pt.count, slots);
+    } else {
+        for (size_t i = 0; i < pt.count; i++) {
+            slots[i] = HEALTH_SLOT_NONE;
+        }
+    }
+    if (rc != 0) {
+        gslb_diag_report(diag, DIAG_ERROR, s->conf->path, 0, 0,
+                         "health: cannot start %zu probes (%s)", pt.count, gslb_strerror(rc));
+    } else {
+        policy_health_attach(s->policy, health, slots);
+    }
+    free(slots);
+    targets_free(&pt);
+    return rc;
 }
