@@ -26,8 +26,8 @@
 #include "gslb/snapshot.h"
 #include "gslb/util.h"
 
-/* The snapshot workers answer from; replaced whole on reload (RCU). */
-static snapshot_t *current_snapshot;
+/* Where the snapshot workers answer from is published; replaced whole on reload (RCU). */
+static snapshot_pub_t *published;
 
 /* Slots in the health state array: one octet each, so a million costs 1 MiB
  * and covers any realistic number of probed resources. */
@@ -41,6 +41,12 @@ typedef struct daemon {
     _Atomic(query_worker_t *) *workers; /* read by ctl for metrics */
     unsigned worker_count;
 } daemon_t;
+
+/* A worker's context: its query state, and the snapshot of the batch in progress. */
+typedef struct worker_ctx {
+    query_worker_t w;
+    const snapshot_t *snap; /* valid between batch_begin and batch_end */
+} worker_ctx_t;
 
 static void usage(FILE *out)
 {
@@ -60,49 +66,53 @@ static void usage(FILE *out)
 static void *worker_ctx_new(void *arg, unsigned index)
 {
     daemon_t *d = arg;
-    query_worker_t *w = xcalloc(1, sizeof(*w));
+    worker_ctx_t *wc = xcalloc(1, sizeof(*wc));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    query_worker_init(w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
-                             ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
+    query_worker_init(&wc->w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+                                  ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
     if (index < d->worker_count) {
-        atomic_store_explicit(&d->workers[index], w, memory_order_release);
+        atomic_store_explicit(&d->workers[index], &wc->w, memory_order_release);
     }
-    return w;
+    return wc;
 }
 
 static void worker_ctx_free(void *arg, void *ctx)
 {
     daemon_t *d = arg;
+    worker_ctx_t *wc = ctx;
     /* Workers stop from server_free on the main thread, where the control
      * endpoint also runs, so no metrics read can be in progress here. */
     for (unsigned i = 0; i < d->worker_count; i++) {
-        if (atomic_load_explicit(&d->workers[i], memory_order_relaxed) == ctx) {
+        if (atomic_load_explicit(&d->workers[i], memory_order_relaxed) == &wc->w) {
             atomic_store_explicit(&d->workers[i], NULL, memory_order_relaxed);
         }
     }
     free(ctx);
 }
 
-/* One read-side section per batch of queries: a reload waits at most for the
- * batch in progress, and a query pays one pointer load. */
+/* One read-side section per batch of queries, and one look at the published
+ * snapshot: a reload waits at most for the batch in progress, and a query
+ * pays nothing for finding its snapshot. */
 static void batch_begin(void *ctx)
 {
-    (void)ctx;
+    worker_ctx_t *wc = ctx;
     rcu_read_lock();
+    wc->snap = snapshot_current(published);
 }
 
 static void batch_end(void *ctx)
 {
-    (void)ctx;
+    worker_ctx_t *wc = ctx;
+    wc->snap = NULL;
     rcu_read_unlock();
 }
 
 /* Called by the server between batch_begin and batch_end. */
 static size_t handle_query(void *ctx, const server_request_t *req, uint8_t *resp, size_t cap)
 {
-    const snapshot_t *snap = rcu_dereference(current_snapshot);
-    return query_answer(ctx, snap, req, resp, cap);
+    worker_ctx_t *wc = ctx;
+    return query_answer(&wc->w, wc->snap, req, resp, cap);
 }
 
 static void log_snapshot(const snapshot_t *s, uint64_t generation)
@@ -184,7 +194,7 @@ static int run(daemon_t *d, snapshot_t *snap)
                              .ctx_new = worker_ctx_new,
                              .ctx_free = worker_ctx_free,
                              .arg = d};
-    /* The snapshot is published by ctl_new; until then no worker runs. */
+    /* The snapshot is published by ctl_new; until then no worker runs (server_start). */
     if (server_new(&srv, &snap->conf->server, &cb) != 0) {
         snapshot_free(snap);
         goto out;
@@ -194,10 +204,11 @@ static int run(daemon_t *d, snapshot_t *snap)
     d->base = event_base_new();
     d->worker_count = server_worker_count(srv);
     d->workers = xcalloc(d->worker_count, sizeof(*d->workers));
+    snapshot_pub_new(&published, d->conf_path, d->health);
     ctl_options_t opt = {.conf_path = d->conf_path,
                          .base = d->base,
                          .health = d->health,
-                         .current = &current_snapshot,
+                         .pub = published,
                          .server = srv,
                          .workers = d->workers,
                          .worker_count = d->worker_count};
@@ -228,9 +239,8 @@ out:
         event_base_free(d->base);
     }
     free(d->workers);
-    snapshot_t *last = rcu_xchg_pointer(&current_snapshot, NULL);
-    synchronize_rcu();
-    snapshot_free(last);
+    snapshot_pub_free(published);
+    published = NULL;
     return rc;
 }
 

@@ -1,8 +1,9 @@
 /* snapshot: the load path — configuration, zones, GeoIP, policy and health slots as one
- * immutable snapshot that the query path reads. */
+ * immutable snapshot, published to the query path with RCU. */
 #ifndef GSLB_SNAPSHOT_H
 #define GSLB_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -46,5 +47,57 @@ int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, gsl
 
 /* Free a snapshot; NULL does nothing. No reader may still hold it. */
 void snapshot_free(snapshot_t *s);
+
+/* ---- publishing ----
+ * One publication point holds the snapshot being served. Workers read it
+ * inside an RCU read-side section (liburcu); one thread at a time publishes
+ * (the main thread at start, then the reload thread), and an old snapshot is
+ * freed only after every reader has left it. */
+typedef struct snapshot_pub snapshot_pub_t;
+
+/* A new, empty publication point for the configuration at conf_path
+ * (copied) and the health registry (borrowed, may be NULL: every resource
+ * up), both used by snapshot_reload. Returns 0 and *out. Main thread. */
+int snapshot_pub_new(snapshot_pub_t **out, const char *conf_path, health_t *health);
+
+/* Unpublish the snapshot being served, wait until no reader holds it, and
+ * free it with the publication point. NULL does nothing. Main thread, once
+ * no other thread publishes or reads any more. */
+void snapshot_pub_free(snapshot_pub_t *pub);
+
+/* The snapshot being served, or NULL before the first publish. The caller
+ * must be an RCU reader inside rcu_read_lock and must not keep the pointer
+ * past rcu_read_unlock. Any registered reader thread; never blocks. */
+const snapshot_t *snapshot_current(const snapshot_pub_t *pub);
+
+/* What a caller puts in place as a snapshot is published, under its own
+ * lock: prepare runs with *mu held, after next got its generation and just
+ * before workers can see next (old is the snapshot being replaced, NULL the
+ * first time), and mu is released after the swap. So whatever prepare
+ * copies into next (admin overrides, metrics buckets) and whatever the
+ * caller changes under mu on the serving snapshot never miss each other.
+ * mu and prepare may be NULL. */
+typedef struct snapshot_hook {
+    pthread_mutex_t *mu;
+    void (*prepare)(void *arg, const snapshot_t *old, snapshot_t *next);
+    void *arg;
+} snapshot_hook_t;
+
+/* Publish next (ownership passes to pub) as the next generation, then wait
+ * for the grace period (every reader has left the snapshot it replaced)
+ * and free the old one. hook may be NULL. Returns next's generation (1 for
+ * the first). The publishing thread only; it must not be inside a read-side
+ * section. */
+uint64_t snapshot_publish(snapshot_pub_t *pub, snapshot_t *next, const snapshot_hook_t *hook);
+
+/* A reload: load the configuration again (snapshot_load with pub's path and
+ * health), log every diagnostic, warn about settings that apply only at the
+ * next start, and publish the result (snapshot_publish with hook). Every
+ * diagnostic also goes to diag. On failure nothing is published and the
+ * snapshot being served stays. *generation is the generation serving on
+ * return. Returns 0 or the negative GSLB_E* code of the load. The publishing
+ * thread only (the reload thread), not inside a read-side section. */
+int snapshot_reload(snapshot_pub_t *pub, gslb_diag_t *diag, const snapshot_hook_t *hook,
+                    uint64_t *generation);
 
 #endif

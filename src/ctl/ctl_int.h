@@ -136,7 +136,7 @@ struct ctl {
     char *conf_path;
     struct event_base *base;
     health_t *health;
-    snapshot_t **current;
+    snapshot_pub_t *pub;
     const server_t *server;
     _Atomic(query_worker_t *) *workers;
     size_t worker_count;
@@ -148,7 +148,6 @@ struct ctl {
     ctl_names_t service_names, dc_names;
     char *token;
     char *state_file;
-    uint64_t generation;
     uint64_t reloads, reload_failures;
     double last_reload_success_s;
     char **last_errors;       /* messages of the last failed reload */
@@ -190,8 +189,10 @@ int ctl_reload_start(ctl_t *c);
 void ctl_reload_stop(ctl_t *c);
 /* Queue a reload; w (may be NULL) gets the result. Main thread. */
 void ctl_reload_enqueue(ctl_t *c, ctl_waiter_t *w);
-/* Give the snapshot its buckets and the overrides (mu held). */
-void ctl_snapshot_prepare(ctl_t *c, snapshot_t *s, bool log_missing);
+/* snapshot_hook_t.prepare for a snapshot about to be published (mu held):
+ * its metrics buckets and the admin overrides, and the write token and state
+ * file of its configuration. arg is the ctl. */
+void ctl_snapshot_publishing(void *arg, const snapshot_t *old, snapshot_t *next);
 
 /* http.c */
 int ctl_http_start(ctl_t *c, const conf_control_t *cc);

@@ -5,4 +5,6 @@ src_snapshot_libsnapshot_a_SOURCES = \
 	src/snapshot/snapshot_int.h \
 	src/snapshot/load.c \
 	src/snapshot/probes.c \
+	src/snapshot/publish.c \
+	src/snapshot/reload.c \
 	src/snapshot/zones.c

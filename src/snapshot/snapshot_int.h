@@ -18,4 +18,12 @@ void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag);
  * set. Returns 0 or the error of health_apply (reported to diag). */
 int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag);
 
+/* publish.c: the publication point; reload.c reads its inputs. */
+struct snapshot_pub {
+    snapshot_t *current;  /* RCU-published; swapped by the publishing thread only */
+    uint64_t generation;  /* of current; the publishing thread's */
+    char *conf_path;
+    health_t *health;     /* borrowed */
+};
+
 #endif
