@@ -7,9 +7,9 @@ src_gslbd_LDADD = \
 	src/snapshot/libsnapshot.a \
 	src/server/libserver.a \
 	src/policy/libpolicy.a \
+	src/conf/libconf.a \
 	src/geo/libgeo.a \
 	src/zone/libzone.a \
-	src/conf/libconf.a \
 	src/dns/libdns.a \
 	src/health/libhealth.a \
 	src/util/libutil.a \

@@ -4,7 +4,7 @@ TESTS += tests/unit/query/test_query_answer
 tests_unit_query_test_query_answer_SOURCES = tests/unit/query/test_query_answer.c
 tests_unit_query_test_query_answer_CFLAGS = $(TEST_CFLAGS)
 tests_unit_query_test_query_answer_LDADD = src/query/libquery.a src/snapshot/libsnapshot.a \
-	src/policy/libpolicy.a src/geo/libgeo.a src/zone/libzone.a src/conf/libconf.a \
+	src/policy/libpolicy.a src/conf/libconf.a src/geo/libgeo.a src/zone/libzone.a \
 	src/dns/libdns.a src/health/libhealth.a src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(TEST_LIBS) -lm
 

@@ -1,6 +1,6 @@
 # snapshot unit tests: loading from files on disk and publishing with liburcu (no sockets).
-SNAPSHOT_TEST_LIBS = src/snapshot/libsnapshot.a src/policy/libpolicy.a src/geo/libgeo.a \
-	src/zone/libzone.a src/conf/libconf.a src/dns/libdns.a src/health/libhealth.a \
+SNAPSHOT_TEST_LIBS = src/snapshot/libsnapshot.a src/policy/libpolicy.a src/conf/libconf.a \
+	src/geo/libgeo.a src/zone/libzone.a src/dns/libdns.a src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(URCU_LIBS) $(TEST_LIBS) -lm
