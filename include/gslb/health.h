@@ -145,19 +145,29 @@ void health_free(health_t *h);
  * state slot. A target equal to one already running keeps its slot, state
  * and counters (reload keeps health); new targets start in their def's
  * is_initially_up state; running probes that are not in targets are stopped
- * at once and their slots freed. A target without a probe gets
- * HEALTH_SLOT_NONE. Returns 0, or -GSLB_ENOSPACE when capacity would be
- * exceeded (nothing changed). May be called before or after health_start,
- * from one control thread at a time. Identity is every field that affects
- * probing except the name and is_initially_up; targets sharing a slot are
- * logged under their names joined by ", ". After health_start the call
- * waits (briefly) for the health thread to acknowledge, so on return removed
- * probes are stopped (exec children killed) and new slots hold their initial
- * state. Also returns -GSLB_EINVAL for a target that cannot be probed
- * (unknown type, interval_ms or timeout_ms 0, no address or port for
- * tcp/http/https/dns, no argv, file path or key, no qname); nothing is
- * changed then either. */
+ * at once. A stopped probe's slot is retired, not freed: it keeps the state
+ * it last had, for readers of the snapshot being replaced, and is handed out
+ * again only after health_slots_reclaim. A target without a probe gets
+ * HEALTH_SLOT_NONE. Returns 0, or -GSLB_ENOSPACE when the new targets need
+ * more than the free slots (nothing changed). May be called before or after
+ * health_start, from one control thread at a time. Identity is every field
+ * that affects probing except the name and is_initially_up; targets sharing
+ * a slot are logged under their names joined by ", ". After health_start
+ * the call waits (briefly) for the health thread to acknowledge, so on
+ * return removed probes are stopped (exec children killed) and new slots
+ * hold their initial state. Also returns -GSLB_EINVAL for a target that
+ * cannot be probed (unknown type, interval_ms or timeout_ms 0, no address or
+ * port for tcp/http/https/dns, no argv, file path or key, no qname); nothing
+ * is changed then either. */
 int health_apply(health_t *h, const health_target_t *targets, size_t n, uint32_t *slots);
+
+/* Free the slots that health_apply retired, so that later calls can hand
+ * them out; they read as up with no override until then. Call it once no
+ * reader can still hold a snapshot built before the last health_apply: after
+ * the snapshot built with it is published and the RCU grace period that
+ * follows has passed. The same control thread as health_apply; h may be
+ * NULL. */
+void health_slots_reclaim(health_t *h);
 
 /* Is the resource in slot answerable? Probe state with admin overrides
  * applied (DRAIN and FORCE_DOWN: no; FORCE_UP: yes). HEALTH_SLOT_NONE is
@@ -173,12 +183,12 @@ bool health_slot_is_up(const health_t *h, uint32_t slot);
 uint64_t health_generation(const health_t *h);
 
 /* Set or clear an override. Logged at info level. Any control thread.
- * Returns 0, -GSLB_ENOTFOUND for a free slot or HEALTH_SLOT_NONE, or
+ * Returns 0, -GSLB_ENOTFOUND for a free or retired slot or HEALTH_SLOT_NONE, or
  * -GSLB_EINVAL for an unknown value. The override belongs to the slot: it
  * survives reloads that keep the def, and is cleared when the slot is freed. */
 int health_slot_set_admin(health_t *h, uint32_t slot, health_admin_t admin);
 
-/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free slot. Any
+/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free or retired slot. Any
  * thread; takes the registry lock briefly (never call it per query). */
 int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out);
 

@@ -84,10 +84,12 @@ typedef struct snapshot_hook {
 } snapshot_hook_t;
 
 /* Publish next (ownership passes to pub) as the next generation, then wait
- * for the grace period (every reader has left the snapshot it replaced)
- * and free the old one. hook may be NULL. Returns next's generation (1 for
- * the first). The publishing thread only; it must not be inside a read-side
- * section. */
+ * for the grace period (every reader has left the snapshot it replaced),
+ * free the old one, and only then let health reuse the slots of resources
+ * that next no longer has (health_slots_reclaim). next must be the snapshot
+ * loaded last with pub's health. hook may be NULL. Returns next's
+ * generation (1 for the first). The publishing thread only; it must not be
+ * inside a read-side section. */
 uint64_t snapshot_publish(snapshot_pub_t *pub, snapshot_t *next, const snapshot_hook_t *hook);
 
 /* A reload: load the configuration again (snapshot_load with pub's path and

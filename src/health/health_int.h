@@ -122,6 +122,10 @@ struct health {
     size_t slots_used;             /* (mu) */
     uint32_t *free_slots;          /* (mu) stack of free slots, lowest on top at first */
     size_t free_count;             /* (mu) */
+    uint32_t *retired;             /* (mu) slots of removed probes, not free before
+                                    * health_slots_reclaim: readers of the previous
+                                    * snapshot may still look at them */
+    size_t retired_count;          /* (mu) */
     health_probe_t *probes;        /* (mu) every configured probe */
     health_change_t *pending;      /* (mu) waiting for the health thread */
     bool is_started;               /* (mu) */

@@ -95,6 +95,7 @@ int health_new(health_t **out, size_t capacity)
     h->state = xcalloc(capacity + 1, sizeof(*h->state));
     h->slots = xcalloc(capacity + 1, sizeof(*h->slots));
     h->free_slots = xcalloc(capacity + 1, sizeof(*h->free_slots));
+    h->retired = xcalloc(capacity + 1, sizeof(*h->retired));
     for (size_t i = 0; i < capacity; i++) {
         atomic_init(&h->state[i], state_compose(true, HEALTH_ADMIN_NONE));
         /* Pushed from the top down so the lowest slot is handed out first. */
@@ -107,6 +108,7 @@ int health_new(health_t **out, size_t capacity)
     if (rc < 0) {
         pthread_cond_destroy(&h->cond);
         pthread_mutex_destroy(&h->mu);
+        free(h->retired);
         free(h->free_slots);
         free(h->slots);
         free(h->state);
@@ -130,6 +132,7 @@ void health_registry_free(health_t *h)
     h->probes = NULL;
     pthread_cond_destroy(&h->cond);
     pthread_mutex_destroy(&h->mu);
+    free(h->retired);
     free(h->free_slots);
     free(h->slots);
     free(h->state);
@@ -295,8 +298,12 @@ static void change_free(health_change_t *c)
 
 void health_change_commit(health_t *h, health_change_t *c)
 {
-    /* Removals first, so that their slots can go to this change's additions,
-     * and so that a removed probe can no longer write a reused slot. */
+    /* A removed probe stops here, but its slot is retired, not freed: the
+     * snapshot being served still maps a resource to it until the one built
+     * with this change is published and every worker has moved over. Until
+     * then the slot keeps the state it had (a down address stays down) and
+     * is not handed to this change's additions; health_slots_reclaim frees
+     * it after the grace period. */
     for (size_t i = 0; i < c->removed_count; i++) {
         health_probe_t *p = c->removed[i];
         health_probe_cancel(p);
@@ -310,11 +317,7 @@ void health_change_commit(health_t *h, health_change_t *c)
         }
         h->slots[p->slot] = NULL;
         h->slots_used--;
-        h->free_slots[h->free_count++] = p->slot;
-        /* A free slot reads as up with no override, like "no probe". */
-        atomic_store_explicit(&h->state[p->slot], state_compose(true, HEALTH_ADMIN_NONE),
-                              memory_order_release);
-        state_changed(h);
+        h->retired[h->retired_count++] = p->slot;
         log_debug("health: resource '%s': probe stopped", p->name);
         health_probe_free(p);
     }
@@ -414,9 +417,12 @@ int health_apply(health_t *h, const health_target_t *targets, size_t n, uint32_t
             kept_count++;
         }
     }
-    if (new_count > h->free_count + (m - kept_count)) {
-        log_err("health: cannot apply %zu probes (%zu new, %zu slots free after removals)", n,
-                new_count, h->free_count + (m - kept_count));
+    /* Only free slots count: those of the probes removed now are reused
+     * after the grace period (health_change_commit). */
+    if (new_count > h->free_count) {
+        log_err("health: cannot apply %zu probes (%zu new, %zu slots free; slots of removed "
+                "probes are reused only once the previous snapshot is retired)",
+                n, new_count, h->free_count);
         rc = -GSLB_ENOSPACE;
         goto out;
     }
@@ -480,6 +486,24 @@ out:
     free(defs_ix.vals);
     free(probes_ix.vals);
     return rc;
+}
+
+void health_slots_reclaim(health_t *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < h->retired_count; i++) {
+        uint32_t slot = h->retired[i];
+        h->free_slots[h->free_count++] = slot;
+        /* A free slot reads as up with no override, like "no probe". */
+        atomic_store_explicit(&h->state[slot], state_compose(true, HEALTH_ADMIN_NONE),
+                              memory_order_release);
+        state_changed(h);
+    }
+    h->retired_count = 0;
+    pthread_mutex_unlock(&h->mu);
 }
 
 /* ---- overrides, info and names ---- */

@@ -17,14 +17,17 @@ int snapshot_pub_new(snapshot_pub_t **out, const char *conf_path, health_t *heal
     return 0;
 }
 
-/* Wait until no reader can hold old, then free it. */
-static void retire(snapshot_t *old)
+/* Wait until no reader can hold old, then free it, and only then let
+ * health reuse the slots of the resources that old had and its successor
+ * does not (health_apply retired them while old was still being served). */
+static void retire(snapshot_pub_t *pub, snapshot_t *old)
 {
     if (old == NULL) {
         return;
     }
     synchronize_rcu(); /* every reader has left its read-side section on old */
     snapshot_free(old);
+    health_slots_reclaim(pub->health);
 }
 
 void snapshot_pub_free(snapshot_pub_t *pub)
@@ -32,7 +35,7 @@ void snapshot_pub_free(snapshot_pub_t *pub)
     if (pub == NULL) {
         return;
     }
-    retire(rcu_xchg_pointer(&pub->current, NULL));
+    retire(pub, rcu_xchg_pointer(&pub->current, NULL));
     free(pub->conf_path);
     free(pub);
 }
@@ -58,6 +61,6 @@ uint64_t snapshot_publish(snapshot_pub_t *pub, snapshot_t *next, const snapshot_
     if (has_lock) {
         pthread_mutex_unlock(hook->mu);
     }
-    retire(old);
+    retire(pub, old);
     return next->generation;
 }

@@ -110,14 +110,47 @@ static void test_apply_reload_keeps_unchanged_and_frees_removed(void **state)
     assert_int_equal(test_health_apply(h, second, 2, s2), 0);
     assert_int_equal(s2[0], s1[1]);
     assert_false(health_slot_is_up(h, s2[0]));
-    /* a's slot was freed by this reload and handed to c. */
-    assert_int_equal(s2[1], s1[0]);
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, s2[1], &info), 0);
     assert_string_equal(info.name, "c");
+    /* a is stopped; its slot waits for health_slots_reclaim. */
+    assert_int_equal(health_slot_info(h, s1[0], &info), -GSLB_ENOTFOUND);
     health_stats_t st;
     assert_int_equal(health_stats_get(h, &st), 0);
     assert_int_equal(st.slots_used, 2);
+    health_free(h);
+}
+
+/* Between a reload's health_apply and the end of the grace period, workers
+ * still answer from the previous snapshot, which reads the slots of the
+ * resources this reload removed. Those slots must keep what they said (a
+ * is down) and must not be handed to this reload's new probes (c is up). */
+static void test_apply_removed_slot_is_not_reused_before_reclaim(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(3);
+    test_probe_t a = tcp_def("a", 80), b = tcp_def("b", 81), c = tcp_def("c", 82);
+    a.def.is_initially_up = false;
+    test_probe_t first[2] = {a, b};
+    uint32_t s1[2];
+    assert_int_equal(test_health_apply(h, first, 2, s1), 0);
+    assert_false(health_slot_is_up(h, s1[0]));
+
+    test_probe_t second[2] = {b, c};
+    uint32_t s2[2];
+    assert_int_equal(test_health_apply(h, second, 2, s2), 0);
+    assert_int_not_equal(s2[1], s1[0]);
+    assert_false(health_slot_is_up(h, s1[0]));
+    assert_true(health_slot_is_up(h, s2[1]));
+
+    /* After the grace period the slot is free: up, no probe, reusable. */
+    health_slots_reclaim(h);
+    assert_true(health_slot_is_up(h, s1[0]));
+    test_probe_t d = tcp_def("d", 83);
+    test_probe_t third[3] = {b, c, d};
+    uint32_t s3[3];
+    assert_int_equal(test_health_apply(h, third, 3, s3), 0);
+    assert_int_equal(s3[2], s1[0]);
     health_free(h);
 }
 
@@ -138,12 +171,13 @@ static void test_apply_removing_everything_frees_all_slots(void **state)
 static void test_apply_over_capacity_fails_and_changes_nothing(void **state)
 {
     (void)state;
-    health_t *h = registry_new(2);
+    health_t *h = registry_new(3);
     test_probe_t first[2] = {tcp_def("a", 80), tcp_def("b", 81)};
     uint32_t s1[2];
     assert_int_equal(test_health_apply(h, first, 2, s1), 0);
 
-    /* Keeps a, drops b, but needs two new slots: three in all. */
+    /* Keeps a, drops b, and needs two new slots: b's is not free before
+     * the grace period, so only one is. */
     test_probe_t second[3] = {tcp_def("a", 80), tcp_def("c", 82), tcp_def("d", 83)};
     uint32_t s2[3] = {7, 7, 7};
     assert_int_equal(test_health_apply(h, second, 3, s2), -GSLB_ENOSPACE);
@@ -153,10 +187,12 @@ static void test_apply_over_capacity_fails_and_changes_nothing(void **state)
     assert_int_equal(health_slot_info(h, s1[1], &info), 0);
     assert_string_equal(info.name, "b");
 
-    /* Replacing both within the capacity works. */
-    test_probe_t third[2] = {tcp_def("c", 82), tcp_def("d", 83)};
+    /* One new slot fits; once b's slot is reclaimed, a second one does. */
+    test_probe_t third[2] = {tcp_def("a", 80), tcp_def("c", 82)};
     uint32_t s3[2];
     assert_int_equal(test_health_apply(h, third, 2, s3), 0);
+    health_slots_reclaim(h);
+    assert_int_equal(test_health_apply(h, second, 3, s2), 0);
     health_free(h);
 }
 
@@ -222,7 +258,7 @@ static void test_admin_force_up_overrides_probe_down(void **state)
 static void test_admin_survives_reload_and_clears_with_slot(void **state)
 {
     (void)state;
-    health_t *h = registry_new(1);
+    health_t *h = registry_new(2);
     test_probe_t d = tcp_def("a", 80);
     uint32_t slot, again;
     assert_int_equal(test_health_apply(h, &d, 1, &slot), 0);
@@ -230,11 +266,20 @@ static void test_admin_survives_reload_and_clears_with_slot(void **state)
     assert_int_equal(test_health_apply(h, &d, 1, &again), 0);
     assert_int_equal(again, slot);
     assert_false(health_slot_is_up(h, slot));
-    /* A different def reuses the slot without the old override. */
+    /* Removed, the slot stays drained for readers of the previous snapshot
+     * and takes no new override. */
     test_probe_t other = tcp_def("b", 81);
     assert_int_equal(test_health_apply(h, &other, 1, &again), 0);
-    assert_int_equal(again, slot);
-    assert_true(health_slot_is_up(h, again));
+    assert_int_not_equal(again, slot);
+    assert_false(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_admin(h, slot, HEALTH_ADMIN_NONE), -GSLB_ENOTFOUND);
+    /* Reclaimed, a different def reuses the slot without the old override. */
+    health_slots_reclaim(h);
+    test_probe_t both[2] = {other, tcp_def("c", 82)};
+    uint32_t slots[2];
+    assert_int_equal(test_health_apply(h, both, 2, slots), 0);
+    assert_int_equal(slots[1], slot);
+    assert_true(health_slot_is_up(h, slot));
     health_free(h);
 }
 
@@ -318,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_apply_none_gets_slot_none_and_is_up),
         cmocka_unit_test(test_apply_initial_state_follows_def),
         cmocka_unit_test(test_apply_reload_keeps_unchanged_and_frees_removed),
+        cmocka_unit_test(test_apply_removed_slot_is_not_reused_before_reclaim),
         cmocka_unit_test(test_apply_removing_everything_frees_all_slots),
         cmocka_unit_test(test_apply_over_capacity_fails_and_changes_nothing),
         cmocka_unit_test(test_apply_invalid_def_fails_and_changes_nothing),

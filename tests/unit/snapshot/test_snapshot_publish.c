@@ -185,6 +185,75 @@ static void test_reload_failure_keeps_serving_the_old_one(void **state)
     snapshot_pub_free(pub);
 }
 
+/* dc-a's address is probed and down; the reload replaces it with another. */
+static const char config_probed[] = "zones: [{file: s.zone, origin: s.test.}]\n"
+                                    "probes: {p: {type: tcp, port: 80, initial: down}}\n"
+                                    "datacenters:\n"
+                                    "  dc-a: {probe: p, addresses: [192.0.2.10]}\n"
+                                    "services:\n"
+                                    "  www.s.test.: {policy: failover}\n";
+
+static const char config_replaced[] = "zones: [{file: s.zone, origin: s.test.}]\n"
+                                      "probes: {p: {type: tcp, port: 80, initial: up}}\n"
+                                      "datacenters:\n"
+                                      "  dc-a: {probe: p, addresses: [192.0.2.20]}\n"
+                                      "services:\n"
+                                      "  www.s.test.: {policy: failover}\n";
+
+/* What the previous snapshot said about its resource just before the swap,
+ * when workers can still be reading it. */
+typedef struct old_view {
+    bool was_called;
+    bool is_up;
+    uint32_t slot;
+} old_view_t;
+
+static void look_at_old(void *arg, const snapshot_t *old, snapshot_t *next)
+{
+    (void)next;
+    old_view_t *v = arg;
+    v->was_called = true;
+    v->is_up = policy_resource_is_up(old->policy, 0);
+    v->slot = policy_resource_slot(old->policy, 0);
+}
+
+/* The health slot of a removed resource must not serve a new probe while
+ * the snapshot that names it can still be read: a down address would be
+ * handed out as up. */
+static void test_reload_keeps_removed_slots_until_old_snapshot_is_gone(void **state)
+{
+    fixture_t *f = *state;
+    health_t *health = NULL;
+    assert_int_equal(health_new(&health, 4), 0); /* never started: nothing is probed */
+    write_file(f->dir, "gslbd.yaml", config_probed);
+    snapshot_pub_t *pub = NULL;
+    assert_int_equal(snapshot_pub_new(&pub, f->path, health), 0);
+    snapshot_publish(pub, load(f->path, health), NULL);
+    rcu_read_lock();
+    assert_false(policy_resource_is_up(snapshot_current(pub)->policy, 0));
+    rcu_read_unlock();
+
+    write_file(f->dir, "gslbd.yaml", config_replaced);
+    old_view_t v = {0};
+    snapshot_hook_t hook = {.prepare = look_at_old, .arg = &v};
+    gslb_diag_t *diag = gslb_diag_new(true);
+    uint64_t generation = 0;
+    assert_int_equal(snapshot_reload(pub, diag, &hook, &generation), 0);
+    gslb_diag_free(diag);
+    assert_true(v.was_called);
+    assert_false(v.is_up);
+
+    rcu_read_lock();
+    const snapshot_t *now = snapshot_current(pub);
+    assert_true(policy_resource_is_up(now->policy, 0));
+    assert_int_not_equal(policy_resource_slot(now->policy, 0), v.slot);
+    rcu_read_unlock();
+    /* Once the old snapshot is gone the slot is free again (free slots read up). */
+    assert_true(health_slot_is_up(health, v.slot));
+    snapshot_pub_free(pub);
+    health_free(health);
+}
+
 int main(void)
 {
     rcu_register_thread();
@@ -195,6 +264,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reload_failure_keeps_serving_the_old_one, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reload_keeps_removed_slots_until_old_snapshot_is_gone, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rcu_unregister_thread();
