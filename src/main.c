@@ -204,7 +204,7 @@ static int run(daemon_t *d, snapshot_t *snap)
     d->base = event_base_new();
     d->worker_count = server_worker_count(srv);
     d->workers = xcalloc(d->worker_count, sizeof(*d->workers));
-    snapshot_pub_new(&published, d->conf_path, d->health);
+    published = snapshot_pub_new(d->conf_path, d->health);
     ctl_options_t opt = {.conf_path = d->conf_path,
                          .base = d->base,
                          .health = d->health,

@@ -55,10 +55,11 @@ void snapshot_free(snapshot_t *s);
  * freed only after every reader has left it. */
 typedef struct snapshot_pub snapshot_pub_t;
 
-/* A new, empty publication point for the configuration at conf_path
- * (copied) and the health registry (borrowed, may be NULL: every resource
- * up), both used by snapshot_reload. Returns 0 and *out. Main thread. */
-int snapshot_pub_new(snapshot_pub_t **out, const char *conf_path, health_t *health);
+/* A new, empty publication point (owned by the caller) for the
+ * configuration at conf_path (copied) and the health registry (borrowed,
+ * may be NULL: every resource up), both used by snapshot_reload. Never
+ * fails (allocation aborts). Main thread. */
+snapshot_pub_t *snapshot_pub_new(const char *conf_path, health_t *health);
 
 /* Unpublish the snapshot being served, wait until no reader holds it, and
  * free it with the publication point. NULL does nothing. Main thread, once

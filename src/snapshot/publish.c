@@ -8,13 +8,12 @@
 #include <stdlib.h>
 #include <urcu.h>
 
-int snapshot_pub_new(snapshot_pub_t **out, const char *conf_path, health_t *health)
+snapshot_pub_t *snapshot_pub_new(const char *conf_path, health_t *health)
 {
     snapshot_pub_t *pub = xcalloc(1, sizeof(*pub));
     pub->conf_path = xstrdup(conf_path);
     pub->health = health;
-    *out = pub;
-    return 0;
+    return pub;
 }
 
 /* Wait until no reader can hold old, then free it, and only then let

@@ -109,8 +109,7 @@ static void record(void *arg, const snapshot_t *old, snapshot_t *next)
 static void test_publish_first_is_generation_one_under_callers_lock(void **state)
 {
     fixture_t *f = *state;
-    snapshot_pub_t *pub = NULL;
-    assert_int_equal(snapshot_pub_new(&pub, f->path, NULL), 0);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL);
     rcu_read_lock();
     assert_null(snapshot_current(pub));
     rcu_read_unlock();
@@ -136,8 +135,7 @@ static void test_publish_first_is_generation_one_under_callers_lock(void **state
 static void test_reload_publishes_the_next_generation(void **state)
 {
     fixture_t *f = *state;
-    snapshot_pub_t *pub = NULL;
-    assert_int_equal(snapshot_pub_new(&pub, f->path, NULL), 0);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL);
     snapshot_t *first = load(f->path, NULL);
     snapshot_publish(pub, first, NULL);
 
@@ -164,8 +162,7 @@ static void test_reload_publishes_the_next_generation(void **state)
 static void test_reload_failure_keeps_serving_the_old_one(void **state)
 {
     fixture_t *f = *state;
-    snapshot_pub_t *pub = NULL;
-    assert_int_equal(snapshot_pub_new(&pub, f->path, NULL), 0);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL);
     snapshot_t *first = load(f->path, NULL);
     snapshot_publish(pub, first, NULL);
 
@@ -226,8 +223,7 @@ static void test_reload_keeps_removed_slots_until_old_snapshot_is_gone(void **st
     health_t *health = NULL;
     assert_int_equal(health_new(&health, 4), 0); /* never started: nothing is probed */
     write_file(f->dir, "gslbd.yaml", config_probed);
-    snapshot_pub_t *pub = NULL;
-    assert_int_equal(snapshot_pub_new(&pub, f->path, health), 0);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, health);
     snapshot_publish(pub, load(f->path, health), NULL);
     rcu_read_lock();
     assert_false(policy_resource_is_up(snapshot_current(pub)->policy, 0));
