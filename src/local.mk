@@ -4,11 +4,12 @@ src_gslbd_SOURCES = src/main.c
 src_gslbd_LDADD = \
 	src/ctl/libctl.a \
 	src/query/libquery.a \
+	src/snapshot/libsnapshot.a \
 	src/server/libserver.a \
 	src/policy/libpolicy.a \
+	src/conf/libconf.a \
 	src/geo/libgeo.a \
 	src/zone/libzone.a \
-	src/conf/libconf.a \
 	src/dns/libdns.a \
 	src/health/libhealth.a \
 	src/util/libutil.a \

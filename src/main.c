@@ -23,10 +23,11 @@
 #include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
+#include "gslb/snapshot.h"
 #include "gslb/util.h"
 
-/* The snapshot workers answer from; replaced whole on reload (RCU). */
-static query_snapshot_t *current_snapshot;
+/* Where the snapshot workers answer from is published; replaced whole on reload (RCU). */
+static snapshot_pub_t *published;
 
 /* Slots in the health state array: one octet each, so a million costs 1 MiB
  * and covers any realistic number of probed resources. */
@@ -40,6 +41,12 @@ typedef struct daemon {
     _Atomic(query_worker_t *) *workers; /* read by ctl for metrics */
     unsigned worker_count;
 } daemon_t;
+
+/* A worker's context: its query state, and the snapshot of the batch in progress. */
+typedef struct worker_ctx {
+    query_worker_t w;
+    const snapshot_t *snap; /* valid between batch_begin and batch_end */
+} worker_ctx_t;
 
 static void usage(FILE *out)
 {
@@ -59,52 +66,56 @@ static void usage(FILE *out)
 static void *worker_ctx_new(void *arg, unsigned index)
 {
     daemon_t *d = arg;
-    query_worker_t *w = xcalloc(1, sizeof(*w));
+    worker_ctx_t *wc = xcalloc(1, sizeof(*wc));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    query_worker_init(w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
-                             ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
+    query_worker_init(&wc->w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+                                  ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
     if (index < d->worker_count) {
-        atomic_store_explicit(&d->workers[index], w, memory_order_release);
+        atomic_store_explicit(&d->workers[index], &wc->w, memory_order_release);
     }
-    return w;
+    return wc;
 }
 
 static void worker_ctx_free(void *arg, void *ctx)
 {
     daemon_t *d = arg;
+    worker_ctx_t *wc = ctx;
     /* Workers stop from server_free on the main thread, where the control
      * endpoint also runs, so no metrics read can be in progress here. */
     for (unsigned i = 0; i < d->worker_count; i++) {
-        if (atomic_load_explicit(&d->workers[i], memory_order_relaxed) == ctx) {
+        if (atomic_load_explicit(&d->workers[i], memory_order_relaxed) == &wc->w) {
             atomic_store_explicit(&d->workers[i], NULL, memory_order_relaxed);
         }
     }
     free(ctx);
 }
 
-/* One read-side section per batch of queries: a reload waits at most for the
- * batch in progress, and a query pays one pointer load. */
+/* One read-side section per batch of queries, and one look at the published
+ * snapshot: a reload waits at most for the batch in progress, and a query
+ * pays nothing for finding its snapshot. */
 static void batch_begin(void *ctx)
 {
-    (void)ctx;
+    worker_ctx_t *wc = ctx;
     rcu_read_lock();
+    wc->snap = snapshot_current(published);
 }
 
 static void batch_end(void *ctx)
 {
-    (void)ctx;
+    worker_ctx_t *wc = ctx;
+    wc->snap = NULL;
     rcu_read_unlock();
 }
 
 /* Called by the server between batch_begin and batch_end. */
 static size_t handle_query(void *ctx, const server_request_t *req, uint8_t *resp, size_t cap)
 {
-    const query_snapshot_t *snap = rcu_dereference(current_snapshot);
-    return query_answer(ctx, snap, req, resp, cap);
+    worker_ctx_t *wc = ctx;
+    return query_answer(&wc->w, wc->snap, req, resp, cap);
 }
 
-static void log_snapshot(const query_snapshot_t *s, uint64_t generation)
+static void log_snapshot(const snapshot_t *s, uint64_t generation)
 {
     for (size_t i = 0; i < zone_set_count(s->zones); i++) {
         const zone_t *z = zone_set_at(s->zones, i);
@@ -171,7 +182,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(d->base);
 }
 
-static int run(daemon_t *d, query_snapshot_t *snap)
+static int run(daemon_t *d, snapshot_t *snap)
 {
     int rc = 1;
     server_t *srv = NULL;
@@ -183,9 +194,9 @@ static int run(daemon_t *d, query_snapshot_t *snap)
                              .ctx_new = worker_ctx_new,
                              .ctx_free = worker_ctx_free,
                              .arg = d};
-    /* The snapshot is published by ctl_new; until then no worker runs. */
+    /* The snapshot is published by ctl_new; until then no worker runs (server_start). */
     if (server_new(&srv, &snap->conf->server, &cb) != 0) {
-        query_snapshot_free(snap);
+        snapshot_free(snap);
         goto out;
     }
     /* After server_new, which turns on libevent's thread support: the reload
@@ -193,10 +204,11 @@ static int run(daemon_t *d, query_snapshot_t *snap)
     d->base = event_base_new();
     d->worker_count = server_worker_count(srv);
     d->workers = xcalloc(d->worker_count, sizeof(*d->workers));
+    published = snapshot_pub_new(d->conf_path, d->health);
     ctl_options_t opt = {.conf_path = d->conf_path,
                          .base = d->base,
                          .health = d->health,
-                         .current = &current_snapshot,
+                         .pub = published,
                          .server = srv,
                          .workers = d->workers,
                          .worker_count = d->worker_count};
@@ -227,9 +239,8 @@ out:
         event_base_free(d->base);
     }
     free(d->workers);
-    query_snapshot_t *last = rcu_xchg_pointer(&current_snapshot, NULL);
-    synchronize_rcu();
-    query_snapshot_free(last);
+    snapshot_pub_free(published);
+    published = NULL;
     return rc;
 }
 
@@ -259,11 +270,11 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     gslb_diag_t *diag = gslb_diag_new(check_only);
-    query_snapshot_t *snap = NULL;
+    snapshot_t *snap = NULL;
     if (!check_only && (health_new(&d.health, HEALTH_CAPACITY) != 0)) {
         return 1;
     }
-    int rc = query_snapshot_load(&snap, d.conf_path, d.health, diag);
+    int rc = snapshot_load(&snap, d.conf_path, d.health, diag);
     if (!check_only) {
         gslb_diag_log(diag);
     }
@@ -277,13 +288,13 @@ int main(int argc, char **argv)
     }
     if (check_only) {
         printf("%s: configuration, zones and GeoIP database are valid\n", d.conf_path);
-        query_snapshot_free(snap);
+        snapshot_free(snap);
         return 0;
     }
     log_set_level(debug ? LOG_LEVEL_DEBUG : snap->conf->server.log_level);
     if (health_start(d.health) != 0) {
         log_err("health: cannot start the health thread");
-        query_snapshot_free(snap);
+        snapshot_free(snap);
         health_free(d.health);
         return 1;
     }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "gslb/health.h"
 #include "gslb/util.h"
 
 /* Where a value came from, for error messages: file path as given to
@@ -99,17 +100,6 @@ typedef struct conf_control {
 } conf_control_t;
 
 
-/* probes: how a resource's health is checked (health/ runs them). */
-typedef enum conf_probe_type {
-    CONF_PROBE_NONE = 0, /* always up */
-    CONF_PROBE_TCP,
-    CONF_PROBE_HTTP,
-    CONF_PROBE_HTTPS,
-    CONF_PROBE_DNS,
-    CONF_PROBE_EXEC,
-    CONF_PROBE_FILE,
-} conf_probe_type_t;
-
 /* Defaults: a dead backend is down after 3 failures 2 s apart, i.e. within
  * about 6-8 s; a recovered one is up again after 2 successes. */
 #define CONF_DEFAULT_PROBE_INTERVAL_MS 2000
@@ -117,31 +107,24 @@ typedef enum conf_probe_type {
 #define CONF_DEFAULT_UP_THRESHOLD 2
 #define CONF_DEFAULT_DOWN_THRESHOLD 3
 
+/* probes: how a resource's health is checked (health/ runs them). The
+ * definition is health's own; conf fills it in and owns its strings:
+ *   type               none tcp http https dns exec file (health_probe_type_name)
+ *   port               0 = the type's default: http 80, https 443, dns 53 (tcp needs one)
+ *   interval_ms        100..3600000, default 2000
+ *   timeout_ms         10..60000 and below interval, default 1000
+ *   up/down_threshold  1..100, default 2 and 3
+ *   is_initially_up    "initial: up" (default) or "down"
+ *   http_path          "path", NULL = "/"; http_host "host"; http_status "expect";
+ *                      http_body "body"; tls_verify default true; tls_ca_file
+ *                      "ca_file" resolved, NULL = system CAs
+ *   dns_qname          "qname" in lower-case wire form, default the root; dns_qtype
+ *                      "qtype", default SOA; dns_rcode "rcode", default NOERROR
+ *   exec_argv          "command"
+ *   file_path          "file", resolved */
 typedef struct conf_probe {
     char *name;
-    conf_probe_type_t type;
-    uint16_t port;             /* 0 = the type's default: http 80, https 443, dns 53 (tcp needs one) */
-    unsigned interval_ms;      /* 100..3600000, default 2000 */
-    unsigned timeout_ms;       /* 10..60000 and below interval, default 1000 */
-    unsigned up_threshold;     /* 1..100, default 2 */
-    unsigned down_threshold;   /* 1..100, default 3 */
-    bool is_initially_up;      /* "initial: up" (default) or "down" */
-    /* http, https */
-    char *path;                /* default "/" */
-    char *host;                /* Host header, NULL = the probed address */
-    uint16_t *expect;          /* accepted statuses; count 0 = any 2xx */
-    size_t expect_count;
-    char *body;                /* substring the body must contain, or NULL */
-    bool tls_verify;           /* default true */
-    char *ca_file;             /* resolved path, NULL = system CAs */
-    /* dns */
-    char *qname;               /* absolute name, default the zone root "." */
-    uint16_t qtype;            /* default SOA */
-    uint8_t rcode;             /* expected, default NOERROR */
-    /* exec */
-    char **command;            /* NULL-terminated argv */
-    /* file */
-    char *file;                /* resolved path */
+    health_probe_def_t def;
     conf_pos_t pos;
 } conf_probe_t;
 

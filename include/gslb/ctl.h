@@ -1,5 +1,5 @@
-/* ctl: the control plane — snapshot publishing and reloads, admin overrides, and the HTTP
- * control endpoint (/metrics, /status, /explain, admin actions) on the main event base. */
+/* ctl: the control plane — the reload thread, admin overrides, and the HTTP control
+ * endpoint (/metrics, /status, /explain, admin actions) on the main event base. */
 #ifndef GSLB_CTL_H
 #define GSLB_CTL_H
 
@@ -10,6 +10,7 @@
 #include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
+#include "gslb/snapshot.h"
 
 struct event_base;
 
@@ -18,8 +19,8 @@ typedef struct ctl ctl_t;
 typedef struct ctl_options {
     const char *conf_path;           /* reloaded from; borrowed for the ctl's lifetime */
     struct event_base *base;         /* the main thread's base: HTTP, timers, reload results */
-    health_t *health;                /* borrowed; given to every snapshot load */
-    query_snapshot_t **current;      /* the RCU-published pointer the workers read */
+    health_t *health;                /* borrowed; read for status and metrics */
+    snapshot_pub_t *pub;             /* borrowed; where snapshots are published and reloaded */
     const server_t *server;          /* for transport counters; may be NULL */
     _Atomic(query_worker_t *) *workers; /* one per worker, NULL until that worker runs */
     size_t worker_count;
@@ -28,12 +29,12 @@ typedef struct ctl_options {
 /* Take over first (a snapshot loaded by the caller), give its services and
  * data centers their metrics buckets, read the admin overrides from the
  * configured state file and apply them, and publish it as generation 1 in
- * *opt->current. When the configuration has a control section, open the
- * HTTP endpoint on opt->base. Start the reload thread. Returns 0 and *out, or
- * -GSLB_ESYS when the endpoint cannot be bound (logged; first is then still
- * published and owned by *opt->current). Main thread, which must be an RCU
- * reader thread (rcu_register_thread). */
-int ctl_new(ctl_t **out, const ctl_options_t *opt, query_snapshot_t *first);
+ * opt->pub (nothing may be published there yet). When the configuration has
+ * a control section, open the HTTP endpoint on opt->base. Start the reload
+ * thread. Returns 0 and *out, or -GSLB_ESYS when the endpoint cannot be bound
+ * (logged; first is then still published and owned by opt->pub). Main
+ * thread, which must be an RCU reader thread (rcu_register_thread). */
+int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first);
 
 /* Ask for a reload (SIGHUP, geoip watch). Reloads run one at a time on the
  * reload thread; requests made while one runs are served by a single next

@@ -18,39 +18,53 @@ typedef enum health_probe_type {
     HEALTH_PROBE_DNS,      /* a query for qname/qtype; up on the expected RCODE */
     HEALTH_PROBE_EXEC,     /* an external command; exit status 0 within the timeout = up */
     HEALTH_PROBE_FILE,     /* state read from a file other systems write; reread on change */
+    HEALTH_PROBE_TYPE_COUNT
 } health_probe_type_t;
 
-/* Everything that defines one probe. Two resources with equal definitions
- * share one probe and one state slot (so a target is never probed twice per
- * interval). Strings and arrays are copied by health_apply. */
+/* How resources are probed: one configured probe, shared by every resource
+ * that names it. conf builds these (and owns their strings and arrays);
+ * health_apply copies what it keeps. Fields of other types are ignored. */
 typedef struct health_probe_def {
-    const char *name;             /* for logs: "us-east/192.0.2.10 (http)" */
     health_probe_type_t type;
-    struct sockaddr_storage target; /* address and port probed (TCP, HTTP(S), DNS) */
-    socklen_t target_len;
+    uint16_t port;                /* 0 = the type's default (health_probe_def_port) */
     unsigned interval_ms;         /* time between probe starts, jittered by +-10% */
     unsigned timeout_ms;          /* a probe not done by then fails with reason "timeout" */
     unsigned up_threshold;        /* consecutive successes to go from down to up, >= 1 */
     unsigned down_threshold;      /* consecutive failures to go from up to down, >= 1 */
     bool is_initially_up;         /* state before the first results are in */
     /* HTTP and HTTPS */
-    const char *http_path;        /* default "/" */
-    const char *http_host;        /* Host header; NULL = the target address */
-    const uint16_t *http_status;  /* expected statuses; count 0 = any 2xx */
+    char *http_path;              /* NULL = "/" */
+    char *http_host;              /* Host header; NULL = the target address */
+    uint16_t *http_status;        /* expected statuses; count 0 = any 2xx */
     size_t http_status_count;
-    const char *http_body;        /* substring the body must contain, or NULL */
+    char *http_body;              /* substring the body must contain, or NULL */
     bool tls_verify;              /* verify the certificate chain and host name */
-    const char *tls_ca_file;      /* PEM CA bundle; NULL = system default */
+    char *tls_ca_file;            /* PEM CA bundle; NULL = system default */
     /* DNS */
-    const uint8_t *dns_qname;     /* lower-case wire name */
+    uint8_t *dns_qname;           /* lower-case wire name */
     uint16_t dns_qtype;
     uint8_t dns_rcode;            /* expected RCODE, default 0 (NOERROR) */
     /* EXEC: argv[0] is run without a shell; GSLBD_ADDRESS and GSLBD_PORT are set */
-    char *const *exec_argv;       /* NULL-terminated */
+    char **exec_argv;             /* NULL-terminated */
     /* FILE: lines "KEY up" or "KEY down"; a missing key or file counts as a failure */
-    const char *file_path;
-    const char *file_key;
+    char *file_path;
 } health_probe_def_t;
+
+/* One probed resource: a definition and where it points. Two targets that
+ * are equal in everything but name share one probe and one state slot (so a
+ * target is never probed twice per interval). Everything is borrowed for
+ * the duration of health_apply. */
+typedef struct health_target {
+    const char *name;               /* for logs: "us-east/192.0.2.10 (http)"; NULL = made up */
+    const health_probe_def_t *def;  /* NULL or type HEALTH_PROBE_NONE: not probed, always up */
+    struct sockaddr_storage addr;   /* address and port probed (TCP, HTTP(S), DNS; EXEC's env) */
+    socklen_t addr_len;
+    const char *file_key;           /* FILE: the key to read */
+} health_target_t;
+
+/* The port def probes when a resource names none: def->port, else the
+ * type's default (http 80, https 443, dns 53; 0 for the others). Pure. */
+uint16_t health_probe_def_port(const health_probe_def_t *def);
 
 /* Why the last probe failed (or HEALTH_REASON_OK). */
 typedef enum health_reason {
@@ -129,22 +143,33 @@ int health_start(health_t *h);
  * and free everything. NULL does nothing. Main thread. */
 void health_free(health_t *h);
 
-/* Replace the set of probes with defs[0..n): for each def, slots[i] gets its
- * state slot. A def equal to one already running keeps its slot, state and
- * counters (reload keeps health); new defs start in is_initially_up state;
- * running probes that are not in defs are stopped at once and their slots
- * freed. Type HEALTH_PROBE_NONE gets HEALTH_SLOT_NONE. Returns 0, or
- * -GSLB_ENOSPACE when capacity would be exceeded (nothing changed). May be
- * called before or after health_start, from one control thread at a time.
- * Identity is every field that affects probing except name and
- * is_initially_up; defs sharing a slot are logged under their names joined
- * by ", ". After health_start the call waits (briefly) for the health thread
- * to acknowledge, so on return removed probes are stopped (exec children
- * killed) and new slots hold their initial state. Also returns -GSLB_EINVAL
- * for a def that cannot be probed (unknown type, interval_ms or timeout_ms 0,
- * no target for tcp/http/https/dns, no argv, file path or key, no qname);
- * nothing is changed then either. */
-int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t *slots);
+/* Replace the set of probes with targets[0..n): slots[i] gets target i's
+ * state slot. A target equal to one already running keeps its slot, state
+ * and counters (reload keeps health); new targets start in their def's
+ * is_initially_up state; running probes that are not in targets are stopped
+ * at once. A stopped probe's slot is retired, not freed: it keeps the state
+ * it last had, for readers of the snapshot being replaced, and is handed out
+ * again only after health_slots_reclaim. A target without a probe gets
+ * HEALTH_SLOT_NONE. Returns 0, or -GSLB_ENOSPACE when the new targets need
+ * more than the free slots (nothing changed). May be called before or after
+ * health_start, from one control thread at a time. Identity is every field
+ * that affects probing except the name and is_initially_up; targets sharing
+ * a slot are logged under their names joined by ", ". After health_start
+ * the call waits (briefly) for the health thread to acknowledge, so on
+ * return removed probes are stopped (exec children killed) and new slots
+ * hold their initial state. Also returns -GSLB_EINVAL for a target that
+ * cannot be probed (unknown type, interval_ms or timeout_ms 0, no address or
+ * port for tcp/http/https/dns, no argv, file path or key, no qname); nothing
+ * is changed then either. */
+int health_apply(health_t *h, const health_target_t *targets, size_t n, uint32_t *slots);
+
+/* Free the slots that health_apply retired, so that later calls can hand
+ * them out; they read as up with no override until then. Call it once no
+ * reader can still hold a snapshot built before the last health_apply: after
+ * the snapshot built with it is published and the RCU grace period that
+ * follows has passed. The same control thread as health_apply; h may be
+ * NULL. */
+void health_slots_reclaim(health_t *h);
 
 /* Is the probe of slot up? HEALTH_SLOT_NONE and free slots are always up.
  * One atomic load; any thread, never blocks. h may be NULL (up). */
@@ -158,7 +183,7 @@ bool health_slot_is_up(const health_t *h, uint32_t slot);
  * (0, and never changes). */
 uint64_t health_generation(const health_t *h);
 
-/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free slot. Any
+/* Copy the state of a slot; returns -GSLB_ENOTFOUND for a free or retired slot. Any
  * thread; takes the registry lock briefly (never call it per query). */
 int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out);
 
@@ -174,8 +199,11 @@ int health_stats_get(const health_t *h, health_stats_t *out);
 /* Text for a reason ("timeout", "refused", "status", ...). */
 const char *health_reason_name(health_reason_t r);
 
-/* Text for a probe type ("tcp", "http", ...) and an override ("none",
- * "drain", "force-up", "force-down"). Never NULL. */
+/* Text for a probe type ("none", "tcp", "http", ...; the words the
+ * configuration uses, "unknown" out of range) and an override ("none",
+ * "drain", "force-up", "force-down"). Never NULL; any thread. The probe
+ * type's name lives on its own (probe_type.c), so conf can link it without
+ * the health thread. */
 const char *health_probe_type_name(health_probe_type_t t);
 const char *health_admin_name(health_admin_t a);
 

@@ -1,4 +1,4 @@
-/* query: answering one DNS query from an immutable snapshot (config, zones, GeoIP, policy). */
+/* query: answering one DNS query from the published snapshot (config, zones, GeoIP, policy). */
 #ifndef GSLB_QUERY_H
 #define GSLB_QUERY_H
 
@@ -6,47 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-#include <time.h>
 
-#include "gslb/conf.h"
-#include "gslb/geo.h"
-#include "gslb/health.h"
-#include "gslb/policy.h"
 #include "gslb/server.h"
-#include "gslb/zone.h"
-
-/* Everything a worker reads to answer queries. Built whole by
- * query_snapshot_load, published once, never modified afterwards, and freed
- * only when no worker can still hold it (RCU). */
-typedef struct query_snapshot {
-    conf_t *conf;
-    zone_set_t *zones;
-    geo_db_t *geo;            /* NULL when no geoip database is configured */
-    policy_t *policy;
-    time_t loaded_at;
-    uint64_t generation;      /* set by the publisher */
-    /* Prepared once so the query path only copies. */
-    uint16_t edns_payload;    /* our EDNS(0) UDP payload size */
-    uint16_t tcp_keepalive_100ms; /* RFC 7828 TIMEOUT, units of 100 ms */
-    uint8_t chaos_version[256]; /* TXT RDATA for version.bind, len 0 = REFUSED */
-    uint16_t chaos_version_len;
-    uint8_t chaos_identity[256];/* TXT RDATA for id.server, len 0 = REFUSED */
-    uint16_t chaos_identity_len;
-} query_snapshot_t;
-
-/* Load the config at conf_path and everything it names (zones, GeoIP
- * database), attach services to their zones, and validate it all. Every
- * problem is reported to diag as "file:line[:col]: error: ..."; nothing is
- * published here. When everything is valid and health is not NULL, the
- * resources' probes are handed to health (health_apply: unchanged probes keep
- * their state) as the last step. health may be NULL (--check-config): every
- * resource is then up. Returns 0 and *out, or a negative GSLB_E* code when
- * any error was reported. Load path only; runs on the main or a reload thread. */
-int query_snapshot_load(query_snapshot_t **out, const char *conf_path, health_t *health,
-                        gslb_diag_t *diag);
-
-/* Free a snapshot; NULL does nothing. */
-void query_snapshot_free(query_snapshot_t *s);
+#include "gslb/snapshot.h"
 
 /* QTYPEs counted on their own in metrics; everything else is "other". */
 typedef enum query_qtype_class {
@@ -109,7 +71,7 @@ void query_worker_init(query_worker_t *w, uint64_t seed);
  * short to carry a header). UDP responses are limited to the client's payload
  * size (512 without EDNS) with TC=1 when the answer does not fit. Never
  * allocates, locks or logs; the caller holds the snapshot (rcu_read_lock). */
-size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const server_request_t *req,
+size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_request_t *req,
                     uint8_t *resp, size_t cap);
 
 #endif

@@ -6,16 +6,25 @@
 
 #include "conf_int.h"
 
+#include "gslb/geo.h"
+
 static const char *const map_keys[] = {
     "nets",    "cities",  "subdivisions",     "countries",
     "continents", "default", "nearest_fallback", NULL,
 };
 
-/* GeoIP2 continent codes, for catching typos in the default schema. */
+/* The seven continent codes GeoIP2 databases use; geo/ derives the same
+ * ones from country codes. */
 static const char *const continent_codes[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
 
 /* Longest code or name part accepted in a key. */
 #define MAP_KEY_MAX 256
+
+/* ISO 3166-2 subdivision codes (after the country) are 1 to 3 characters. */
+#define MAP_SUB_MAX 3
+
+/* Longest city name geo/ can match: what a location record keeps of it. */
+#define MAP_CITY_MAX (sizeof(((geo_location_t *)0)->city) - 1)
 
 typedef enum entry_kind {
     ENTRY_CONTINENT,
@@ -69,6 +78,130 @@ static char *entry_key_normalize(const char *key, entry_kind_t kind)
     return out;
 }
 
+/* ---- what a key must be, kind by kind ----
+ * These checks are the only ones of map keys: geo/ builds its tables from
+ * keys that passed them. The messages are the ones geo/ used to give. */
+
+static bool is_letter(char ch)
+{
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
+
+static bool is_alnum(char ch)
+{
+    return is_letter(ch) || (ch >= '0' && ch <= '9');
+}
+
+/* A country code: exactly two ASCII letters. */
+static bool cc_ok(const char *s, size_t n)
+{
+    return n == 2 && is_letter(s[0]) && is_letter(s[1]);
+}
+
+static bool sub_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > MAP_SUB_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_alnum(s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool city_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > MAP_CITY_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool continent_ok(const char *s)
+{
+    for (size_t i = 0; i < GSLB_ARRAY_LEN(continent_codes); i++) {
+        if (strcmp(s, continent_codes[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether a "CC/..." city key names a subdivision: "CC/SUB/City" when the
+ * middle part is a subdivision code, else "CC/City" with the rest as the
+ * name, since names like "Biel/Bienne" contain a slash themselves. Sets
+ * *city to the name. */
+static void city_split(const char *key, const char **city)
+{
+    const char *s1 = strchr(key, '/');
+    const char *s2 = s1 != NULL ? strchr(s1 + 1, '/') : NULL;
+    *city = s1 != NULL ? s1 + 1 : NULL;
+    if (s2 != NULL && sub_ok(s1 + 1, (size_t)(s2 - s1 - 1))) {
+        *city = s2 + 1;
+    }
+}
+
+/* Check the codes and names in norm (a key of the right shape, codes
+ * upper-cased); report an error or, for a well-formed but unassigned
+ * country code, a warning. */
+static void entry_key_check(conf_cx_t *cx, conf_pos_t pos, const char *ctx, entry_kind_t kind,
+                            const char *norm)
+{
+    const char *slash = strchr(norm, '/');
+    size_t cc_len = slash != NULL ? (size_t)(slash - norm) : strlen(norm);
+    switch (kind) {
+    case ENTRY_CONTINENT:
+        if (!continent_ok(norm)) {
+            conf_error(cx, pos, "%s: continent key must be one of AF AN AS EU NA OC SA (got '%s')",
+                       ctx, norm);
+        }
+        return;
+    case ENTRY_COUNTRY:
+        if (!cc_ok(norm, cc_len)) {
+            conf_error(cx, pos,
+                       "%s: country key must be a two-letter ISO 3166-1 code, e.g. GB (got '%s')",
+                       ctx, norm);
+            return;
+        }
+        break;
+    case ENTRY_SUBDIVISION:
+        if (!cc_ok(norm, cc_len) || !sub_ok(slash + 1, strlen(slash + 1))) {
+            conf_error(cx, pos,
+                       "%s: subdivision key must be COUNTRY/CODE with a 1 to 3 character "
+                       "ISO 3166-2 code, e.g. US/CA or GB/ENG (got '%s')",
+                       ctx, norm);
+            return;
+        }
+        break;
+    case ENTRY_CITY: {
+        const char *city;
+        city_split(norm, &city);
+        if (!cc_ok(norm, cc_len) || !city_ok(city, strlen(city))) {
+            conf_error(cx, pos,
+                       "%s: city key must be COUNTRY/City or COUNTRY/SUBDIVISION/City with a "
+                       "name of 1 to %zu bytes, e.g. GB/London or US/CA/San Francisco "
+                       "(got '%s')",
+                       ctx, MAP_CITY_MAX, norm);
+            return;
+        }
+        break;
+    }
+    }
+    /* Well formed; "UK" is the classic slip (the United Kingdom is GB). */
+    char cc[3] = {norm[0], norm[1], '\0'};
+    if (geo_country_continent(cc) == NULL) {
+        conf_warning(cx, pos, "%s: '%s': '%s' is not an ISO 3166-1 country code%s", ctx, norm, cc,
+                     strcmp(cc, "UK") == 0 ? " (the United Kingdom is GB)" : "");
+    }
+}
+
 static void entries_parse(conf_cx_t *cx, const conf_val_t *v, entry_kind_t kind, const char *ctx,
                           conf_map_entry_t **out, size_t *count)
 {
@@ -97,17 +230,6 @@ static void entries_parse(conf_cx_t *cx, const conf_val_t *v, entry_kind_t kind,
             conf_error(cx, pos, "%s: '%s' must be %s", what, q, kinds[kind].form);
             continue;
         }
-        if (kind == ENTRY_CONTINENT) {
-            bool is_known = false;
-            for (size_t i = 0; i < GSLB_ARRAY_LEN(continent_codes) && !is_known; i++) {
-                is_known = strcmp(norm, continent_codes[i]) == 0;
-            }
-            if (!is_known) {
-                conf_warning(cx, pos,
-                             "%s: '%s' is not a GeoIP2 continent code (AF AN AS EU NA OC SA)",
-                             what, q);
-            }
-        }
         bool is_dup = false;
         for (size_t i = 0; i < *count && !is_dup; i++) {
             if (strcasecmp((*out)[i].key, norm) == 0) {
@@ -120,6 +242,7 @@ static void entries_parse(conf_cx_t *cx, const conf_val_t *v, entry_kind_t kind,
             free(norm);
             continue;
         }
+        entry_key_check(cx, pos, ctx, kind, norm);
         conf_map_entry_t *e = &(*out)[(*count)++];
         e->key = norm;
         e->pos = pos;

@@ -16,10 +16,6 @@ static const char *const probe_keys[] = {
     "command", "file", NULL,
 };
 
-/* Indexed by conf_probe_type_t. */
-static const char *const type_names[] = {"none", "tcp", "http", "https", "dns", "exec", "file",
-                                          NULL};
-
 static const struct {
     const char *name;
     uint16_t value;
@@ -90,32 +86,34 @@ static char *str_key(conf_cx_t *cx, const conf_val_t *pv, const char *key, const
     return conf_val_str(cx, &v, what, 1, max_len);
 }
 
-static void expect_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *v, const char *ctx)
+static void expect_parse(conf_cx_t *cx, health_probe_def_t *p, const conf_val_t *v,
+                         const char *ctx)
 {
     char what[CONF_QUOTE_MAX + 64];
     snprintf(what, sizeof(what), "%s: expect", ctx);
     if (fy_node_get_type(v->node) != FYNT_SEQUENCE) {
-        p->expect = xcalloc(1, sizeof(*p->expect));
+        p->http_status = xcalloc(1, sizeof(*p->http_status));
         long long x;
         if (conf_val_int(cx, v, what, 100, 599, &x)) {
-            p->expect[p->expect_count++] = (uint16_t)x;
+            p->http_status[p->http_status_count++] = (uint16_t)x;
         }
         return;
     }
     size_t n = (size_t)fy_node_sequence_item_count(v->node);
-    p->expect = xcalloc(n ? n : 1, sizeof(*p->expect));
+    p->http_status = xcalloc(n ? n : 1, sizeof(*p->http_status));
     void *iter = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(v->node, &iter)) != NULL) {
         conf_val_t iv = conf_item_val(cx, item, v->pos);
         long long x;
         if (conf_val_int(cx, &iv, what, 100, 599, &x)) {
-            p->expect[p->expect_count++] = (uint16_t)x;
+            p->http_status[p->http_status_count++] = (uint16_t)x;
         }
     }
 }
 
-static void command_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *v, const char *ctx)
+static void command_parse(conf_cx_t *cx, health_probe_def_t *p, const conf_val_t *v,
+                          const char *ctx)
 {
     char what[CONF_QUOTE_MAX + 64];
     snprintf(what, sizeof(what), "%s: command", ctx);
@@ -127,7 +125,7 @@ static void command_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *v, c
         conf_error(cx, v->pos, "%s must not be empty", what);
         return;
     }
-    p->command = xcalloc(n + 1, sizeof(*p->command));
+    p->exec_argv = xcalloc(n + 1, sizeof(*p->exec_argv));
     size_t k = 0;
     void *iter = NULL;
     struct fy_node *item;
@@ -135,29 +133,53 @@ static void command_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *v, c
         conf_val_t iv = conf_item_val(cx, item, v->pos);
         char *arg = conf_val_str(cx, &iv, what, 0, 4096);
         if (arg != NULL) {
-            p->command[k++] = arg;
+            p->exec_argv[k++] = arg;
         }
     }
-    if (k > 0 && p->command[0][0] != '/') {
+    if (k > 0 && p->exec_argv[0][0] != '/') {
         conf_error(cx, v->pos, "%s: the program must be an absolute path (got '%s')", ctx,
-                   p->command[0]);
+                   p->exec_argv[0]);
     }
 }
 
-static void dns_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv, const char *ctx)
+/* A name as conf_dname_normalize returns it ("example.com.", no escapes) in
+ * wire form: each dot becomes the length of the label after it. */
+static uint8_t *qname_wire(const char *name)
+{
+    size_t len = strlen(name);
+    uint8_t *out = xmalloc(len + 1);
+    size_t at = 0; /* where the current label's length octet goes */
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '.') {
+            out[at] = (uint8_t)(i - at);
+            at = i + 1;
+        } else {
+            out[i + 1] = (uint8_t)name[i];
+        }
+    }
+    out[len] = 0;
+    return out;
+}
+
+static void dns_parse(conf_cx_t *cx, health_probe_def_t *p, const conf_val_t *pv,
+                      const char *ctx)
 {
     char what[CONF_QUOTE_MAX + 64];
     conf_val_t v;
-    p->qtype = 6; /* SOA */
+    p->dns_qtype = 6; /* SOA */
     char *qname = str_key(cx, pv, "qname", ctx, 1024);
+    char *norm = NULL;
     if (qname != NULL) {
-        const char *why = conf_dname_normalize(qname, true, &p->qname);
+        const char *why = conf_dname_normalize(qname, true, &norm);
         if (why != NULL) {
             conf_get(cx, pv, "qname", &v);
             conf_error(cx, v.pos, "%s: qname '%s' is not a valid DNS name (%s)", ctx, qname, why);
         }
         free(qname);
     }
+    /* Without a qname the zone root is asked, as a plain liveness check. */
+    p->dns_qname = norm != NULL ? qname_wire(norm) : xcalloc(1, 1);
+    free(norm);
     if (conf_get(cx, pv, "qtype", &v)) {
         snprintf(what, sizeof(what), "%s: qtype", ctx);
         const char *names[GSLB_ARRAY_LEN(qtypes) + 1];
@@ -167,14 +189,14 @@ static void dns_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv, cons
         names[GSLB_ARRAY_LEN(qtypes)] = NULL;
         int k = keyword_parse(cx, &v, what, names, true);
         if (k >= 0) {
-            p->qtype = qtypes[k].value;
+            p->dns_qtype = qtypes[k].value;
         }
     }
     if (conf_get(cx, pv, "rcode", &v)) {
         snprintf(what, sizeof(what), "%s: rcode", ctx);
         int k = keyword_parse(cx, &v, what, rcode_names, true);
         if (k >= 0) {
-            p->rcode = (uint8_t)k;
+            p->dns_rcode = (uint8_t)k;
         }
     }
 }
@@ -185,27 +207,27 @@ static void type_keys_check(conf_cx_t *cx, const conf_probe_t *p, const conf_val
 {
     static const struct {
         const char *key;
-        unsigned types; /* bit per conf_probe_type_t */
+        unsigned types; /* bit per health_probe_type_t */
     } only[] = {
-        {"path", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"host", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"expect", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"body", 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS},
-        {"tls_verify", 1u << CONF_PROBE_HTTPS},
-        {"ca_file", 1u << CONF_PROBE_HTTPS},
-        {"qname", 1u << CONF_PROBE_DNS},
-        {"qtype", 1u << CONF_PROBE_DNS},
-        {"rcode", 1u << CONF_PROBE_DNS},
-        {"command", 1u << CONF_PROBE_EXEC},
-        {"file", 1u << CONF_PROBE_FILE},
-        {"port", 1u << CONF_PROBE_TCP | 1u << CONF_PROBE_HTTP | 1u << CONF_PROBE_HTTPS |
-                     1u << CONF_PROBE_DNS},
+        {"path", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"host", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"expect", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"body", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"tls_verify", 1u << HEALTH_PROBE_HTTPS},
+        {"ca_file", 1u << HEALTH_PROBE_HTTPS},
+        {"qname", 1u << HEALTH_PROBE_DNS},
+        {"qtype", 1u << HEALTH_PROBE_DNS},
+        {"rcode", 1u << HEALTH_PROBE_DNS},
+        {"command", 1u << HEALTH_PROBE_EXEC},
+        {"file", 1u << HEALTH_PROBE_FILE},
+        {"port", 1u << HEALTH_PROBE_TCP | 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS |
+                     1u << HEALTH_PROBE_DNS},
     };
     for (size_t i = 0; i < GSLB_ARRAY_LEN(only); i++) {
         conf_val_t v;
-        if (conf_get(cx, pv, only[i].key, &v) && !(only[i].types & (1u << p->type))) {
+        if (conf_get(cx, pv, only[i].key, &v) && !(only[i].types & (1u << p->def.type))) {
             conf_error(cx, v.pos, "%s: '%s' does not apply to type %s", ctx, only[i].key,
-                       type_names[p->type]);
+                       health_probe_type_name(p->def.type));
         }
     }
 }
@@ -214,12 +236,13 @@ static void probe_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv)
 {
     char ctx[CONF_QUOTE_MAX + 16], q[CONF_QUOTE_MAX + 4], what[CONF_QUOTE_MAX + 64];
     snprintf(ctx, sizeof(ctx), "probe '%s'", conf_quote(p->name, strlen(p->name), q, sizeof(q)));
-    p->interval_ms = CONF_DEFAULT_PROBE_INTERVAL_MS;
-    p->timeout_ms = CONF_DEFAULT_PROBE_TIMEOUT_MS;
-    p->up_threshold = CONF_DEFAULT_UP_THRESHOLD;
-    p->down_threshold = CONF_DEFAULT_DOWN_THRESHOLD;
-    p->is_initially_up = true;
-    p->tls_verify = true;
+    health_probe_def_t *d = &p->def;
+    d->interval_ms = CONF_DEFAULT_PROBE_INTERVAL_MS;
+    d->timeout_ms = CONF_DEFAULT_PROBE_TIMEOUT_MS;
+    d->up_threshold = CONF_DEFAULT_UP_THRESHOLD;
+    d->down_threshold = CONF_DEFAULT_DOWN_THRESHOLD;
+    d->is_initially_up = true;
+    d->tls_verify = true;
     if (!conf_val_is_map(cx, pv, ctx)) {
         return;
     }
@@ -230,67 +253,72 @@ static void probe_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv)
         return;
     }
     snprintf(what, sizeof(what), "%s: type", ctx);
+    const char *type_names[HEALTH_PROBE_TYPE_COUNT + 1];
+    for (unsigned i = 0; i < HEALTH_PROBE_TYPE_COUNT; i++) {
+        type_names[i] = health_probe_type_name((health_probe_type_t)i);
+    }
+    type_names[HEALTH_PROBE_TYPE_COUNT] = NULL;
     int t = keyword_parse(cx, &v, what, type_names, false);
     if (t < 0) {
         return;
     }
-    p->type = (conf_probe_type_t)t;
+    d->type = (health_probe_type_t)t;
     type_keys_check(cx, p, pv, ctx);
-    p->port = (uint16_t)uint_key(cx, pv, "port", ctx, 1, 65535, 0);
-    if (p->type == CONF_PROBE_TCP && p->port == 0) {
+    d->port = (uint16_t)uint_key(cx, pv, "port", ctx, 1, 65535, 0);
+    if (d->type == HEALTH_PROBE_TCP && d->port == 0) {
         conf_error(cx, p->pos, "%s: type tcp needs a port", ctx);
     }
-    p->interval_ms = uint_key(cx, pv, "interval_ms", ctx, 100, PROBE_INTERVAL_MAX_MS,
-                              p->interval_ms);
-    p->timeout_ms = uint_key(cx, pv, "timeout_ms", ctx, 10, PROBE_TIMEOUT_MAX_MS, p->timeout_ms);
-    if (p->timeout_ms >= p->interval_ms) {
+    d->interval_ms = uint_key(cx, pv, "interval_ms", ctx, 100, PROBE_INTERVAL_MAX_MS,
+                              d->interval_ms);
+    d->timeout_ms = uint_key(cx, pv, "timeout_ms", ctx, 10, PROBE_TIMEOUT_MAX_MS, d->timeout_ms);
+    if (d->timeout_ms >= d->interval_ms) {
         conf_val_t tv = {.pos = p->pos};
         conf_get(cx, pv, "timeout_ms", &tv);
         conf_error(cx, tv.pos, "%s: timeout_ms must be below interval_ms (%u ms) (got %u)", ctx,
-                   p->interval_ms, p->timeout_ms);
+                   d->interval_ms, d->timeout_ms);
     }
-    p->up_threshold = uint_key(cx, pv, "up_threshold", ctx, 1, PROBE_THRESHOLD_MAX,
-                               p->up_threshold);
-    p->down_threshold = uint_key(cx, pv, "down_threshold", ctx, 1, PROBE_THRESHOLD_MAX,
-                                 p->down_threshold);
+    d->up_threshold = uint_key(cx, pv, "up_threshold", ctx, 1, PROBE_THRESHOLD_MAX,
+                               d->up_threshold);
+    d->down_threshold = uint_key(cx, pv, "down_threshold", ctx, 1, PROBE_THRESHOLD_MAX,
+                                 d->down_threshold);
     if (conf_get(cx, pv, "initial", &v)) {
         static const char *const initial[] = {"down", "up", NULL};
         snprintf(what, sizeof(what), "%s: initial", ctx);
         int k = keyword_parse(cx, &v, what, initial, false);
-        p->is_initially_up = k != 0;
+        d->is_initially_up = k != 0;
     }
-    p->path = str_key(cx, pv, "path", ctx, 2048);
-    if (p->path != NULL && p->path[0] != '/') {
+    d->http_path = str_key(cx, pv, "path", ctx, 2048);
+    if (d->http_path != NULL && d->http_path[0] != '/') {
         conf_get(cx, pv, "path", &v);
-        conf_error(cx, v.pos, "%s: path must start with '/' (got '%s')", ctx, p->path);
+        conf_error(cx, v.pos, "%s: path must start with '/' (got '%s')", ctx, d->http_path);
     }
-    p->host = str_key(cx, pv, "host", ctx, 255);
-    p->body = str_key(cx, pv, "body", ctx, 4096);
+    d->http_host = str_key(cx, pv, "host", ctx, 255);
+    d->http_body = str_key(cx, pv, "body", ctx, 4096);
     if (conf_get(cx, pv, "expect", &v)) {
-        expect_parse(cx, p, &v, ctx);
+        expect_parse(cx, d, &v, ctx);
     }
     if (conf_get(cx, pv, "tls_verify", &v)) {
         snprintf(what, sizeof(what), "%s: tls_verify", ctx);
-        conf_val_bool(cx, &v, what, &p->tls_verify);
+        conf_val_bool(cx, &v, what, &d->tls_verify);
     }
     char *ca = str_key(cx, pv, "ca_file", ctx, 4096);
     if (ca != NULL) {
-        p->ca_file = conf_path_resolve(cx->c->dir, ca);
+        d->tls_ca_file = conf_path_resolve(cx->c->dir, ca);
         free(ca);
     }
-    if (p->type == CONF_PROBE_DNS) {
-        dns_parse(cx, p, pv, ctx);
+    if (d->type == HEALTH_PROBE_DNS) {
+        dns_parse(cx, d, pv, ctx);
     }
     if (conf_get(cx, pv, "command", &v)) {
-        command_parse(cx, p, &v, ctx);
-    } else if (p->type == CONF_PROBE_EXEC) {
+        command_parse(cx, d, &v, ctx);
+    } else if (d->type == HEALTH_PROBE_EXEC) {
         conf_error(cx, p->pos, "%s: type exec needs a command", ctx);
     }
     char *file = str_key(cx, pv, "file", ctx, 4096);
     if (file != NULL) {
-        p->file = conf_path_resolve(cx->c->dir, file);
+        d->file_path = conf_path_resolve(cx->c->dir, file);
         free(file);
-    } else if (p->type == CONF_PROBE_FILE) {
+    } else if (d->type == HEALTH_PROBE_FILE) {
         conf_error(cx, p->pos, "%s: type file needs a file", ctx);
     }
 }
@@ -354,18 +382,19 @@ int conf_probe_ref_parse(conf_cx_t *cx, const conf_val_t *v, const char *ctx)
 
 void conf_probe_clear(conf_probe_t *p)
 {
+    health_probe_def_t *d = &p->def;
     free(p->name);
-    free(p->path);
-    free(p->host);
-    free(p->expect);
-    free(p->body);
-    free(p->ca_file);
-    free(p->qname);
-    if (p->command != NULL) {
-        for (size_t i = 0; p->command[i] != NULL; i++) {
-            free(p->command[i]);
+    free(d->http_path);
+    free(d->http_host);
+    free(d->http_status);
+    free(d->http_body);
+    free(d->tls_ca_file);
+    free(d->dns_qname);
+    if (d->exec_argv != NULL) {
+        for (size_t i = 0; d->exec_argv[i] != NULL; i++) {
+            free(d->exec_argv[i]);
         }
-        free(p->command);
+        free(d->exec_argv);
     }
-    free(p->file);
+    free(d->file_path);
 }

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <urcu.h>
 
 /* geoipupdate replaces the file by rename: a few seconds' delay is fine for
  * a database that changes weekly, and a stat() every 5 s costs nothing. */
@@ -55,7 +54,7 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void ctl_watch_arm(ctl_t *c, const query_snapshot_t *s)
+void ctl_watch_arm(ctl_t *c, const snapshot_t *s)
 {
     const conf_geoip_t *g = &s->conf->geoip;
     bool want = g->database != NULL && g->is_watched;
@@ -81,21 +80,14 @@ void ctl_watch_arm(ctl_t *c, const query_snapshot_t *s)
     }
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int ctl_new(ctl_t **out, const ctl_options_t *opt, query_snapshot_t *first)
+int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
 {
     ctl_t *c = xcalloc(1, sizeof(*c));
     *out = c;
     c->conf_path = xstrdup(opt->conf_path);
     c->base = opt->base;
     c->health = opt->health;
-    c->current = opt->current;
+    c->pub = opt->pub;
     c->server = opt->server;
     c->workers = opt->workers;
     c->worker_count = opt->worker_count;
@@ -114,13 +106,8 @@ int ctl_new(ctl_t **out, const ctl_options_t *opt, query_snapshot_t *first)
                      c->overrides.count);
         }
     }
-    pthread_mutex_lock(&c->mu);
-    ctl_snapshot_prepare(c, first, true);
-    c->generation = 1;
-    first->generation = 1;
-    c->last_reload_success_s = now_s();
-    rcu_assign_pointer(*c->current, first);
-    pthread_mutex_unlock(&c->mu);
+    snapshot_hook_t hook = {.mu = &c->mu, .prepare = ctl_snapshot_publishing, .arg = c};
+    snapshot_publish(c->pub, first, &hook);
     ctl_watch_arm(c, first);
 
     int rc = ctl_reload_start(c);

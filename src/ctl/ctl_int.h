@@ -137,7 +137,7 @@ struct ctl {
     char *conf_path;
     struct event_base *base;
     health_t *health;
-    query_snapshot_t **current;
+    snapshot_pub_t *pub;
     const server_t *server;
     _Atomic(query_worker_t *) *workers;
     size_t worker_count;
@@ -149,7 +149,6 @@ struct ctl {
     ctl_names_t service_names, dc_names;
     char *token;
     char *state_file;
-    uint64_t generation;
     uint64_t reloads, reload_failures;
     double last_reload_success_s;
     char **last_errors;       /* messages of the last failed reload */
@@ -191,8 +190,10 @@ int ctl_reload_start(ctl_t *c);
 void ctl_reload_stop(ctl_t *c);
 /* Queue a reload; w (may be NULL) gets the result. Main thread. */
 void ctl_reload_enqueue(ctl_t *c, ctl_waiter_t *w);
-/* Give the snapshot its buckets and the overrides (mu held). */
-void ctl_snapshot_prepare(ctl_t *c, query_snapshot_t *s, bool log_missing);
+/* snapshot_hook_t.prepare for a snapshot about to be published (mu held):
+ * its metrics buckets and the admin overrides, and the write token and state
+ * file of its configuration. arg is the ctl. */
+void ctl_snapshot_publishing(void *arg, const snapshot_t *old, snapshot_t *next);
 
 /* http.c */
 int ctl_http_start(ctl_t *c, const conf_control_t *cc);
@@ -200,12 +201,12 @@ void ctl_http_stop(ctl_t *c);
 void ctl_http_reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j);
 
 /* status.c / explain.c / metrics.c: handlers; main thread, inside rcu_read_lock. */
-json_t *ctl_status_json(ctl_t *c, const query_snapshot_t *s);
-int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const char *client,
+json_t *ctl_status_json(ctl_t *c, const snapshot_t *s);
+int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *client,
                 const char *type, json_t **out, char *err, size_t err_len);
-void ctl_metrics_collect(ctl_t *c, const query_snapshot_t *s, ctl_buf_t *b);
+void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b);
 
 /* ctl.c */
-void ctl_watch_arm(ctl_t *c, const query_snapshot_t *s);
+void ctl_watch_arm(ctl_t *c, const snapshot_t *s);
 
 #endif

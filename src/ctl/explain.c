@@ -220,7 +220,7 @@ static const char *policy_kind_name(conf_policy_t k)
     return (unsigned)k < GSLB_ARRAY_LEN(names) ? names[k] : "?";
 }
 
-static json_t *decision_json(const query_snapshot_t *s, const policy_service_t *svc,
+static json_t *decision_json(const snapshot_t *s, const policy_service_t *svc,
                              const explain_client_t *cl, uint16_t qtype, uint64_t *rng)
 {
     const policy_t *p = s->policy;
@@ -277,7 +277,7 @@ static json_t *decision_json(const query_snapshot_t *s, const policy_service_t *
                      CTL_API_KEY_DATACENTERS_PER_ANSWER, (int)sc->dc_count);
 }
 
-int ctl_explain(ctl_t *c, const query_snapshot_t *s, const char *name, const char *client,
+int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *client,
                 const char *type, json_t **out, char *err, size_t err_len)
 {
     (void)c;

@@ -134,7 +134,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
     }
     pthread_mutex_lock(&c->mu);
     rcu_read_lock();
-    query_snapshot_t *s = rcu_dereference(*c->current);
+    const snapshot_t *s = snapshot_current(c->pub);
     int dc = policy_datacenter_find(s->policy, name);
     const ctl_override_t *known = ctl_overrides_find(&c->overrides, false, name);
     /* Clearing works for names no longer configured, so stale entries can go. */
@@ -195,7 +195,7 @@ static void res_action(ctl_t *c, struct evhttp_request *req, const char *dc, con
     }
     pthread_mutex_lock(&c->mu);
     rcu_read_lock();
-    query_snapshot_t *s = rcu_dereference(*c->current);
+    const snapshot_t *s = snapshot_current(c->pub);
     long r = policy_resource_find(s->policy, dc, addr);
     bool is_known = ctl_overrides_find(&c->overrides, true, key) != NULL;
     if (r < 0 && !(is_known && admin == HEALTH_ADMIN_NONE)) {
@@ -226,7 +226,7 @@ static void get_metrics(ctl_t *c, struct evhttp_request *req)
 {
     ctl_buf_t b = {0};
     rcu_read_lock();
-    ctl_metrics_collect(c, rcu_dereference(*c->current), &b);
+    ctl_metrics_collect(c, snapshot_current(c->pub), &b);
     rcu_read_unlock();
     struct evbuffer *buf = evbuffer_new();
     evbuffer_add(buf, b.data, b.len);
@@ -240,7 +240,7 @@ static void get_metrics(ctl_t *c, struct evhttp_request *req)
 static void get_status(ctl_t *c, struct evhttp_request *req)
 {
     rcu_read_lock();
-    json_t *j = ctl_status_json(c, rcu_dereference(*c->current));
+    json_t *j = ctl_status_json(c, snapshot_current(c->pub));
     rcu_read_unlock();
     ctl_http_reply_json(req, 200, "OK", j);
     json_decref(j);
@@ -262,7 +262,7 @@ static void get_explain(ctl_t *c, struct evhttp_request *req, const char *query)
     json_t *j = NULL;
     char err[256];
     rcu_read_lock();
-    int rc = ctl_explain(c, rcu_dereference(*c->current), name, client, type, &j, err,
+    int rc = ctl_explain(c, snapshot_current(c->pub), name, client, type, &j, err,
                          sizeof(err));
     rcu_read_unlock();
     evhttp_clear_headers(&q);

@@ -1,4 +1,4 @@
-# ctl module: snapshot publishing and reloads, admin overrides, the HTTP control endpoint.
+# ctl module: the reload thread, admin overrides, the HTTP control endpoint.
 noinst_LIBRARIES += src/ctl/libctl.a
 src_ctl_libctl_a_SOURCES = \
 	include/gslb/ctl.h \

@@ -286,7 +286,7 @@ static void sum_workers(const ctl_t *c, query_stats_t *out)
     }
 }
 
-void ctl_metrics_collect(ctl_t *c, const query_snapshot_t *s, ctl_buf_t *b)
+void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b)
 {
     const policy_t *p = s->policy;
     ctl_metrics_input_t in = {.version = PACKAGE_VERSION};

@@ -1,9 +1,7 @@
-/* ctl: the reload thread — build a snapshot off the query path, publish it with RCU, report. */
+/* ctl: the reload thread — ask snapshot/ for a reload off the query path, report the result. */
 #include "ctl_int.h"
 
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <urcu.h>
 
@@ -14,7 +12,8 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void ctl_snapshot_prepare(ctl_t *c, query_snapshot_t *s, bool log_missing)
+/* Give the snapshot its buckets and the overrides. */
+static void snapshot_prepare(ctl_t *c, snapshot_t *s, bool log_missing)
 {
     policy_t *p = s->policy;
     for (size_t i = 0; i < policy_service_count(p); i++) {
@@ -28,99 +27,53 @@ void ctl_snapshot_prepare(ctl_t *c, query_snapshot_t *s, bool log_missing)
     ctl_overrides_apply(&c->overrides, p, log_missing);
 }
 
-static bool listen_equal(const conf_server_t *a, const conf_server_t *b)
-{
-    if (a->listen_count != b->listen_count || a->workers != b->workers) {
-        return false;
-    }
-    for (size_t i = 0; i < a->listen_count; i++) {
-        if (a->listen[i].sa_len != b->listen[i].sa_len ||
-            memcmp(&a->listen[i].sa, &b->listen[i].sa, a->listen[i].sa_len) != 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Settings that only a restart applies: say so rather than pretend. */
-static void warn_restart_only(const conf_t *old, const conf_t *new)
-{
-    if (!listen_equal(&old->server, &new->server)) {
-        log_warn("config: '%s': server listen addresses or workers changed; they apply at the "
-                 "next start, not on reload",
-                 new->path);
-    }
-    const conf_control_t *a = &old->control, *b = &new->control;
-    if (a->is_enabled != b->is_enabled || a->sa_len != b->sa_len ||
-        memcmp(&a->sa, &b->sa, a->sa_len) != 0) {
-        log_warn("config: '%s': control listen address changed; it applies at the next start, "
-                 "not on reload",
-                 new->path);
-    }
-    const char *ou = old->server.user ? old->server.user : "";
-    const char *nu = new->server.user ? new->server.user : "";
-    if (strcmp(ou, nu) != 0) {
-        log_warn("config: '%s': server user changed; it applies at the next start", new->path);
-    }
-}
-
 static char *dup_or_null(const char *s)
 {
     return s != NULL ? xstrdup(s) : NULL;
+}
+
+void ctl_snapshot_publishing(void *arg, const snapshot_t *old, snapshot_t *next)
+{
+    ctl_t *c = arg;
+    snapshot_prepare(c, next, true);
+    free(c->token);
+    c->token = dup_or_null(next->conf->control.token);
+    free(c->state_file);
+    c->state_file = dup_or_null(next->conf->control.state_file);
+    if (old != NULL) {
+        c->reloads++;
+    }
+    c->last_reload_success_s = now_s();
 }
 
 /* One reload, on the reload thread. Fills d. */
 static void reload_once(ctl_t *c, ctl_done_t *d)
 {
     gslb_diag_t *diag = gslb_diag_new(false);
-    query_snapshot_t *next = NULL;
-    int rc = query_snapshot_load(&next, c->conf_path, c->health, diag);
-    gslb_diag_log(diag);
+    snapshot_hook_t hook = {.mu = &c->mu, .prepare = ctl_snapshot_publishing, .arg = c};
+    int rc = snapshot_reload(c->pub, diag, &hook, &d->generation);
+    d->is_ok = rc == 0;
     d->message_count = gslb_diag_count(diag);
     d->messages = xcalloc(d->message_count + 1, sizeof(*d->messages));
     for (size_t i = 0; i < d->message_count; i++) {
         d->messages[i] = xstrdup(gslb_diag_message(diag, i));
     }
     gslb_diag_free(diag);
-
-    pthread_mutex_lock(&c->mu);
-    if (rc != 0) {
-        c->reload_failures++;
-        for (size_t i = 0; i < c->last_error_count; i++) {
-            free(c->last_errors[i]);
-        }
-        free(c->last_errors);
-        c->last_errors = xcalloc(d->message_count + 1, sizeof(*c->last_errors));
-        for (size_t i = 0; i < d->message_count; i++) {
-            c->last_errors[i] = xstrdup(d->messages[i]);
-        }
-        c->last_error_count = d->message_count;
-        d->generation = c->generation;
-        pthread_mutex_unlock(&c->mu);
-        log_err("config: '%s': reload failed, still serving generation %llu", c->conf_path,
-                (unsigned long long)d->generation);
+    if (rc == 0) {
         return;
     }
-    /* Only this thread swaps the pointer, so the current one is stable here. */
-    query_snapshot_t *old = rcu_dereference(*c->current);
-    warn_restart_only(old->conf, next->conf);
-    ctl_snapshot_prepare(c, next, true);
-    next->generation = ++c->generation;
-    free(c->token);
-    c->token = dup_or_null(next->conf->control.token);
-    free(c->state_file);
-    c->state_file = dup_or_null(next->conf->control.state_file);
-    rcu_xchg_pointer(c->current, next);
-    c->reloads++;
-    c->last_reload_success_s = now_s();
-    d->generation = c->generation;
-    d->is_ok = true;
+    pthread_mutex_lock(&c->mu);
+    c->reload_failures++;
+    for (size_t i = 0; i < c->last_error_count; i++) {
+        free(c->last_errors[i]);
+    }
+    free(c->last_errors);
+    c->last_errors = xcalloc(d->message_count + 1, sizeof(*c->last_errors));
+    for (size_t i = 0; i < d->message_count; i++) {
+        c->last_errors[i] = xstrdup(d->messages[i]);
+    }
+    c->last_error_count = d->message_count;
     pthread_mutex_unlock(&c->mu);
-    synchronize_rcu(); /* every reader has left its read-side section on the old one */
-    query_snapshot_free(old);
-    log_info("config: '%s': reloaded, serving generation %llu (%zu datacenters, %zu services)",
-             c->conf_path, (unsigned long long)d->generation, next->conf->datacenter_count,
-             next->conf->service_count);
 }
 
 static void *reload_main(void *arg)
@@ -237,7 +190,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
         }
         if (d->is_ok) {
             rcu_read_lock();
-            ctl_watch_arm(c, rcu_dereference(*c->current));
+            ctl_watch_arm(c, snapshot_current(c->pub));
             rcu_read_unlock();
         }
         ctl_done_t *dn = d->next;

@@ -64,7 +64,7 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
     return arr;
 }
 
-json_t *ctl_status_json(ctl_t *c, const query_snapshot_t *s)
+json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
 {
     json_t *zones = json_array();
     for (size_t i = 0; i < zone_set_count(s->zones); i++) {

@@ -180,18 +180,6 @@ static bool continent_ok(const char *s)
     return false;
 }
 
-/* Warn about a syntactically fine but unassigned country code; "UK" is the
- * classic slip (the ISO code of the United Kingdom is GB). */
-static void country_check(map_build_t *b, const char *cc, const char *key, const conf_pos_t *pos)
-{
-    char up[3] = {to_upper(cc[0]), to_upper(cc[1]), '\0'};
-    if (geo_country_continent(up) != NULL) {
-        return;
-    }
-    build_report(b, DIAG_WARNING, pos, "'%s': '%s' is not an ISO 3166-1 country code%s", key,
-                 up, strcmp(up, "UK") == 0 ? " (the United Kingdom is GB)" : "");
-}
-
 /* Validate key for kind and write its comparison form to norm. Reports and
  * returns false on a bad key. */
 static bool key_parse(map_build_t *b, map_kind_t kind, const char *key, const conf_pos_t *pos,
@@ -216,7 +204,6 @@ static bool key_parse(map_build_t *b, map_kind_t kind, const char *key, const co
                          key);
             return false;
         }
-        country_check(b, key, key, pos);
         append(norm, &len, key, 2, to_upper);
         return true;
     case MAP_KIND_SUBDIVISION: {
@@ -229,7 +216,6 @@ static bool key_parse(map_build_t *b, map_kind_t kind, const char *key, const co
                          key);
             return false;
         }
-        country_check(b, key, key, pos);
         append(norm, &len, key, key_len, to_upper);
         return true;
     }
@@ -255,7 +241,6 @@ static bool key_parse(map_build_t *b, map_kind_t kind, const char *key, const co
                          MAP_CITY_MAX, key);
             return false;
         }
-        country_check(b, key, key, pos);
         append(norm, &len, key, 2, to_upper);
         append(norm, &len, "/", 1, to_upper);
         if (sub != NULL) {

@@ -38,30 +38,7 @@ typedef struct health_probe_ops {
     void (*release)(health_probe_t *p);
 } health_probe_ops_t;
 
-/* Owned copy of a health_probe_def_t (strings and arrays duplicated). */
-typedef struct health_def_copy {
-    health_probe_type_t type;
-    struct sockaddr_storage target;
-    socklen_t target_len;
-    unsigned interval_ms, timeout_ms, up_threshold, down_threshold;
-    bool is_initially_up;
-    char *http_path;
-    char *http_host;
-    uint16_t *http_status;
-    size_t http_status_count;
-    char *http_body;
-    bool tls_verify;
-    char *tls_ca_file;
-    uint8_t *dns_qname;
-    size_t dns_qname_len;
-    uint16_t dns_qtype;
-    uint8_t dns_rcode;
-    char **exec_argv;
-    char *file_path;
-    char *file_key;
-} health_def_copy_t;
-
-/* One running probe: one def identity, one slot. Fields marked (mu) are
+/* One running probe: one target identity, one slot. Fields marked (mu) are
  * read by control threads and written under health_t.mu; the rest belong to
  * the health thread. */
 struct health_probe {
@@ -70,10 +47,14 @@ struct health_probe {
     bool is_kept;                  /* (mu) scratch flag of health_apply */
     uint32_t slot;                 /* (mu) */
     char *name;                    /* (mu) names joined by ", " */
-    char *identity;                /* serialized def, compared bytewise */
+    char *identity;                /* serialized target, compared bytewise */
     size_t identity_len;
     uint64_t identity_hash;
-    health_def_copy_t def;
+    health_probe_def_t def;        /* owned copy (health_probe_set_target) */
+    struct sockaddr_storage target;/* address and port probed (health_target_t.addr) */
+    socklen_t target_len;
+    char *file_key;                /* FILE: owned copy */
+    size_t dns_qname_len;          /* DNS: length of def.dns_qname */
     const health_probe_ops_t *ops;
 
     /* Results. (mu) */
@@ -138,6 +119,10 @@ struct health {
     size_t slots_used;             /* (mu) */
     uint32_t *free_slots;          /* (mu) stack of free slots, lowest on top at first */
     size_t free_count;             /* (mu) */
+    uint32_t *retired;             /* (mu) slots of removed probes, not free before
+                                    * health_slots_reclaim: readers of the previous
+                                    * snapshot may still look at them */
+    size_t retired_count;          /* (mu) */
     health_probe_t *probes;        /* (mu) every configured probe */
     health_change_t *pending;      /* (mu) waiting for the health thread */
     bool is_started;               /* (mu) */
@@ -155,14 +140,16 @@ struct health {
 };
 
 /* identity.c */
-/* Validate d and serialize its identity into a new buffer (owned by the
+/* Validate t and serialize its identity into a new buffer (owned by the
  * caller). Returns 0 or -GSLB_EINVAL (logged). */
-int health_def_identity(const health_probe_def_t *d, char **out, size_t *out_len,
-                        uint64_t *out_hash);
-/* Deep copy of a validated def; health_def_copy_free releases it. */
-void health_def_copy(health_def_copy_t *dst, const health_probe_def_t *src);
-void health_def_copy_free(health_def_copy_t *d);
-char *health_def_default_name(const health_probe_def_t *d);
+int health_target_identity(const health_target_t *t, char **out, size_t *out_len,
+                           uint64_t *out_hash);
+/* Copy a validated target into p: a deep copy of its def, its address and key. */
+void health_probe_set_target(health_probe_t *p, const health_target_t *t);
+/* Free what health_probe_set_target copied. */
+void health_probe_clear_target(health_probe_t *p);
+/* A name for logs when the target has none: "192.0.2.10:80 (http)". */
+char *health_target_default_name(const health_target_t *t);
 
 /* registry.c */
 void health_state_set_probe(health_t *h, uint32_t slot, bool is_up);

@@ -1,4 +1,4 @@
-/* health: probe defs: validation, identity (what makes two defs one probe), owned copies. */
+/* health: probe targets: validation, identity (what makes two targets one probe), owned copies. */
 #include "health_int.h"
 
 #include <arpa/inet.h>
@@ -84,20 +84,21 @@ static size_t qname_len(const uint8_t *name)
     return 0;
 }
 
-static bool target_is_usable(const health_probe_def_t *d)
+static bool target_is_usable(const health_target_t *t)
 {
-    if (d->target.ss_family == AF_INET) {
-        return d->target_len >= sizeof(struct sockaddr_in) && health_addr_port(&d->target) != 0;
+    if (t->addr.ss_family == AF_INET) {
+        return t->addr_len >= sizeof(struct sockaddr_in) && health_addr_port(&t->addr) != 0;
     }
-    if (d->target.ss_family == AF_INET6) {
-        return d->target_len >= sizeof(struct sockaddr_in6) && health_addr_port(&d->target) != 0;
+    if (t->addr.ss_family == AF_INET6) {
+        return t->addr_len >= sizeof(struct sockaddr_in6) && health_addr_port(&t->addr) != 0;
     }
     return false;
 }
 
-static const char *def_problem(const health_probe_def_t *d)
+static const char *target_problem(const health_target_t *t)
 {
-    if (d->type > HEALTH_PROBE_FILE) {
+    const health_probe_def_t *d = t->def;
+    if ((unsigned)d->type >= HEALTH_PROBE_TYPE_COUNT) {
         return "unknown probe type";
     }
     if (d->interval_ms == 0 || d->timeout_ms == 0) {
@@ -107,7 +108,7 @@ static const char *def_problem(const health_probe_def_t *d)
     case HEALTH_PROBE_TCP:
     case HEALTH_PROBE_HTTP:
     case HEALTH_PROBE_HTTPS:
-        if (!target_is_usable(d)) {
+        if (!target_is_usable(t)) {
             return "needs an IPv4 or IPv6 target with a port";
         }
         for (size_t i = 0; i < d->http_status_count && d->type != HEALTH_PROBE_TCP; i++) {
@@ -117,7 +118,7 @@ static const char *def_problem(const health_probe_def_t *d)
         }
         break;
     case HEALTH_PROBE_DNS:
-        if (!target_is_usable(d)) {
+        if (!target_is_usable(t)) {
             return "needs an IPv4 or IPv6 target with a port";
         }
         if (d->dns_qname == NULL || qname_len(d->dns_qname) == 0) {
@@ -133,8 +134,8 @@ static const char *def_problem(const health_probe_def_t *d)
         }
         break;
     case HEALTH_PROBE_FILE:
-        if (d->file_path == NULL || d->file_path[0] == '\0' || d->file_key == NULL ||
-            d->file_key[0] == '\0') {
+        if (d->file_path == NULL || d->file_path[0] == '\0' || t->file_key == NULL ||
+            t->file_key[0] == '\0') {
             return "needs a file path and a key";
         }
         break;
@@ -160,12 +161,13 @@ static uint64_t hash_bytes(const char *p, size_t n)
  * the first result) stay out, so that renaming a resource or flipping its
  * start state on reload keeps the running probe and its state. Fields of
  * other probe types are ignored. */
-int health_def_identity(const health_probe_def_t *d, char **out, size_t *out_len,
-                        uint64_t *out_hash)
+int health_target_identity(const health_target_t *t, char **out, size_t *out_len,
+                           uint64_t *out_hash)
 {
-    const char *problem = def_problem(d);
+    const health_probe_def_t *d = t->def;
+    const char *problem = target_problem(t);
     if (problem != NULL) {
-        log_err("health: resource '%s': cannot probe (%s)", d->name != NULL ? d->name : "?",
+        log_err("health: resource '%s': cannot probe (%s)", t->name != NULL ? t->name : "?",
                 problem);
         return -GSLB_EINVAL;
     }
@@ -177,11 +179,11 @@ int health_def_identity(const health_probe_def_t *d, char **out, size_t *out_len
     buf_u32(&b, d->down_threshold == 0 ? 1 : d->down_threshold);
     switch (d->type) {
     case HEALTH_PROBE_TCP:
-        buf_target(&b, &d->target);
+        buf_target(&b, &t->addr);
         break;
     case HEALTH_PROBE_HTTP:
     case HEALTH_PROBE_HTTPS: {
-        buf_target(&b, &d->target);
+        buf_target(&b, &t->addr);
         buf_str(&b, d->http_path != NULL && d->http_path[0] != '\0' ? d->http_path : "/");
         buf_str(&b, d->http_host);
         buf_str(&b, d->http_body);
@@ -205,14 +207,14 @@ int health_def_identity(const health_probe_def_t *d, char **out, size_t *out_len
         break;
     }
     case HEALTH_PROBE_DNS:
-        buf_target(&b, &d->target);
+        buf_target(&b, &t->addr);
         buf_put(&b, d->dns_qname, qname_len(d->dns_qname));
         buf_u32(&b, d->dns_qtype);
         buf_u32(&b, d->dns_rcode);
         break;
     case HEALTH_PROBE_EXEC:
         /* The target reaches the command through GSLBD_ADDRESS/GSLBD_PORT. */
-        buf_target(&b, &d->target);
+        buf_target(&b, &t->addr);
         for (size_t i = 0; d->exec_argv[i] != NULL; i++) {
             buf_str(&b, d->exec_argv[i]);
         }
@@ -220,7 +222,7 @@ int health_def_identity(const health_probe_def_t *d, char **out, size_t *out_len
         break;
     case HEALTH_PROBE_FILE:
         buf_str(&b, d->file_path);
-        buf_str(&b, d->file_key);
+        buf_str(&b, t->file_key);
         break;
     default:
         break;
@@ -236,12 +238,13 @@ static char *dup_or_null(const char *s)
     return s != NULL ? xstrdup(s) : NULL;
 }
 
-void health_def_copy(health_def_copy_t *dst, const health_probe_def_t *src)
+void health_probe_set_target(health_probe_t *p, const health_target_t *t)
 {
+    const health_probe_def_t *src = t->def;
+    health_probe_def_t *dst = &p->def;
     memset(dst, 0, sizeof(*dst));
     dst->type = src->type;
-    memcpy(&dst->target, &src->target, sizeof(dst->target));
-    dst->target_len = src->target_len;
+    dst->port = src->port;
     dst->interval_ms = src->interval_ms;
     dst->timeout_ms = src->timeout_ms;
     dst->up_threshold = src->up_threshold == 0 ? 1 : src->up_threshold;
@@ -261,10 +264,11 @@ void health_def_copy(health_def_copy_t *dst, const health_probe_def_t *src)
         dst->tls_verify = src->tls_verify;
         dst->tls_ca_file = src->tls_verify ? dup_or_null(src->tls_ca_file) : NULL;
     }
+    p->dns_qname_len = 0;
     if (src->type == HEALTH_PROBE_DNS) {
-        dst->dns_qname_len = qname_len(src->dns_qname);
-        dst->dns_qname = xmalloc(dst->dns_qname_len);
-        memcpy(dst->dns_qname, src->dns_qname, dst->dns_qname_len);
+        p->dns_qname_len = qname_len(src->dns_qname);
+        dst->dns_qname = xmalloc(p->dns_qname_len);
+        memcpy(dst->dns_qname, src->dns_qname, p->dns_qname_len);
         dst->dns_qtype = src->dns_qtype;
         dst->dns_rcode = src->dns_rcode;
     }
@@ -278,14 +282,18 @@ void health_def_copy(health_def_copy_t *dst, const health_probe_def_t *src)
             dst->exec_argv[i] = xstrdup(src->exec_argv[i]);
         }
     }
+    p->file_key = NULL;
     if (src->type == HEALTH_PROBE_FILE) {
         dst->file_path = xstrdup(src->file_path);
-        dst->file_key = xstrdup(src->file_key);
+        p->file_key = xstrdup(t->file_key);
     }
+    memcpy(&p->target, &t->addr, sizeof(p->target));
+    p->target_len = t->addr_len;
 }
 
-void health_def_copy_free(health_def_copy_t *d)
+void health_probe_clear_target(health_probe_t *p)
 {
+    health_probe_def_t *d = &p->def;
     free(d->http_path);
     free(d->http_host);
     free(d->http_status);
@@ -299,8 +307,9 @@ void health_def_copy_free(health_def_copy_t *d)
         free(d->exec_argv);
     }
     free(d->file_path);
-    free(d->file_key);
     memset(d, 0, sizeof(*d));
+    free(p->file_key);
+    p->file_key = NULL;
 }
 
 void health_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -327,18 +336,18 @@ uint16_t health_addr_port(const struct sockaddr_storage *ss)
     return 0;
 }
 
-/* A name for logs when the caller gave none: "192.0.2.10:80 (http)". */
-char *health_def_default_name(const health_probe_def_t *d)
+char *health_target_default_name(const health_target_t *t)
 {
+    const health_probe_def_t *d = t->def;
     if (d->type == HEALTH_PROBE_FILE) {
-        return xasprintf("%s:%s (file)", d->file_path, d->file_key);
+        return xasprintf("%s:%s (file)", d->file_path, t->file_key);
     }
-    if (d->type == HEALTH_PROBE_EXEC && d->target.ss_family == AF_UNSPEC) {
+    if (d->type == HEALTH_PROBE_EXEC && t->addr.ss_family == AF_UNSPEC) {
         return xasprintf("%s (exec)", d->exec_argv[0]);
     }
     char addr[INET6_ADDRSTRLEN];
-    health_addr_text(&d->target, addr, sizeof(addr));
-    bool is_v6 = d->target.ss_family == AF_INET6;
+    health_addr_text(&t->addr, addr, sizeof(addr));
+    bool is_v6 = t->addr.ss_family == AF_INET6;
     return xasprintf("%s%s%s:%u (%s)", is_v6 ? "[" : "", addr, is_v6 ? "]" : "",
-                     health_addr_port(&d->target), health_probe_type_name(d->type));
+                     health_addr_port(&t->addr), health_probe_type_name(d->type));
 }

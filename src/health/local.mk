@@ -10,6 +10,7 @@ src_health_libhealth_a_SOURCES = \
 	src/health/probe_file.c \
 	src/health/probe_http.c \
 	src/health/probe_tcp.c \
+	src/health/probe_type.c \
 	src/health/registry.c \
 	src/health/thread.c \
 	src/health/tls.c

@@ -67,7 +67,7 @@ static void dns_read_cb(evutil_socket_t fd, short what, void *arg)
 
 static void dns_start(health_probe_t *p)
 {
-    const health_def_copy_t *d = &p->def;
+    const health_probe_def_t *d = &p->def;
     uint8_t q[DNS_HEADER_LEN + 255 + 4];
     uint16_t id = (uint16_t)health_rand(p->h);
     memset(q, 0, DNS_HEADER_LEN);
@@ -77,21 +77,21 @@ static void dns_start(health_probe_t *p)
      * server is being asked about its own data. QDCOUNT = 1. */
     q[5] = 1;
     size_t len = DNS_HEADER_LEN;
-    memcpy(q + len, d->dns_qname, d->dns_qname_len);
-    len += d->dns_qname_len;
+    memcpy(q + len, d->dns_qname, p->dns_qname_len);
+    len += p->dns_qname_len;
     q[len++] = (uint8_t)(d->dns_qtype >> 8);
     q[len++] = (uint8_t)d->dns_qtype;
     q[len++] = 0;
     q[len++] = 1; /* class IN */
 
-    int fd = socket(d->target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(p->target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         int err = errno;
         health_probe_finish(p, HEALTH_REASON_NETWORK, err, NULL);
         return;
     }
     /* Connected, so only the target's answers arrive and ICMP errors surface. */
-    if (connect(fd, (const struct sockaddr *)&d->target, d->target_len) < 0 ||
+    if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) < 0 ||
         send(fd, q, len, 0) != (ssize_t)len) {
         int err = errno;
         close(fd);

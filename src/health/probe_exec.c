@@ -176,7 +176,7 @@ static void exec_child_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The daemon's environment without inherited GSLBD_* values, plus ours.
  * Entries from environ are borrowed; extra[] receives what must be freed. */
-static char **env_build(const health_def_copy_t *d, char *extra[2])
+static char **env_build(const health_probe_t *p, char *extra[2])
 {
     size_t n = 0;
     while (environ != NULL && environ[n] != NULL) {
@@ -191,11 +191,11 @@ static char **env_build(const health_def_copy_t *d, char *extra[2])
         }
     }
     extra[0] = extra[1] = NULL;
-    if (d->target.ss_family == AF_INET || d->target.ss_family == AF_INET6) {
+    if (p->target.ss_family == AF_INET || p->target.ss_family == AF_INET6) {
         char addr[INET6_ADDRSTRLEN];
-        health_addr_text(&d->target, addr, sizeof(addr));
+        health_addr_text(&p->target, addr, sizeof(addr));
         extra[0] = xasprintf("GSLBD_ADDRESS=%s", addr);
-        extra[1] = xasprintf("GSLBD_PORT=%u", health_addr_port(&d->target));
+        extra[1] = xasprintf("GSLBD_PORT=%u", health_addr_port(&p->target));
         envp[k++] = extra[0];
         envp[k++] = extra[1];
     }
@@ -204,7 +204,7 @@ static char **env_build(const health_def_copy_t *d, char *extra[2])
 
 static void exec_start(health_probe_t *p)
 {
-    const health_def_copy_t *d = &p->def;
+    const health_probe_def_t *d = &p->def;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_init(&attr);
@@ -233,7 +233,7 @@ static void exec_start(health_probe_t *p)
 #endif
 
     char *extra[2];
-    char **envp = env_build(d, extra);
+    char **envp = env_build(p, extra);
     pid_t pid = 0;
     int rc = posix_spawnp(&pid, d->exec_argv[0], &fa, &attr, d->exec_argv, envp);
     free(extra[0]);

@@ -57,7 +57,7 @@ static void file_parse(file_keep_t *k, FILE *f, const char *key)
 
 static void file_start(health_probe_t *p)
 {
-    const health_def_copy_t *d = &p->def;
+    const health_probe_def_t *d = &p->def;
     file_keep_t *k = p->keep;
     if (k == NULL) {
         k = xcalloc(1, sizeof(*k));
@@ -87,7 +87,7 @@ static void file_start(health_probe_t *p)
             health_probe_finish(p, HEALTH_REASON_FILE, 0, k->text);
             return;
         }
-        file_parse(k, f, d->file_key);
+        file_parse(k, f, p->file_key);
         fclose(f);
         k->has_stat = true;
         k->dev = st.st_dev;

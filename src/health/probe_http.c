@@ -60,7 +60,7 @@ static bool verdict(http_verdict_t *v, health_reason_t reason, int detail, const
     return true;
 }
 
-static bool status_is_expected(const health_def_copy_t *d, int status)
+static bool status_is_expected(const health_probe_def_t *d, int status)
 {
     if (d->http_status_count == 0) {
         return status >= 200 && status <= 299;
@@ -370,10 +370,11 @@ static void http_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /* The name the server is asked for: http_host without a port, else the
  * target address. Used for SNI and the certificate check. */
-static void tls_host(const health_def_copy_t *d, char *buf, size_t len)
+static void tls_host(const health_probe_t *p, char *buf, size_t len)
 {
+    const health_probe_def_t *d = &p->def;
     if (d->http_host == NULL || d->http_host[0] == '\0') {
-        health_addr_text(&d->target, buf, len);
+        health_addr_text(&p->target, buf, len);
         return;
     }
     const char *h = d->http_host;
@@ -394,7 +395,7 @@ static void tls_host(const health_def_copy_t *d, char *buf, size_t len)
 static void http_connected(health_probe_t *p, int fd, int err)
 {
     http_run_t *run = p->run;
-    const health_def_copy_t *d = &p->def;
+    const health_probe_def_t *d = &p->def;
     run->conn = NULL;
     if (err != 0) {
         health_probe_finish(p, health_reason_from_errno(err), err, NULL);
@@ -405,7 +406,7 @@ static void http_connected(health_probe_t *p, int fd, int err)
     if (is_tls) {
         char host[256];
         char text[HEALTH_ERROR_MAX];
-        tls_host(d, host, sizeof(host));
+        tls_host(p, host, sizeof(host));
         SSL *ssl = health_tls_ssl_new(p->keep, host, text, sizeof(text));
         if (ssl == NULL) {
             close(fd);
@@ -427,12 +428,12 @@ static void http_connected(health_probe_t *p, int fd, int err)
 
     char addr[INET6_ADDRSTRLEN];
     char host[300];
-    uint16_t port = health_addr_port(&d->target);
+    uint16_t port = health_addr_port(&p->target);
     if (d->http_host != NULL && d->http_host[0] != '\0') {
         snprintf(host, sizeof(host), "%s", d->http_host);
     } else {
-        bool is_v6 = d->target.ss_family == AF_INET6;
-        health_addr_text(&d->target, addr, sizeof(addr));
+        bool is_v6 = p->target.ss_family == AF_INET6;
+        health_addr_text(&p->target, addr, sizeof(addr));
         /* RFC 9110 7.2: the port goes in only when it is not the scheme's. */
         if (port == (is_tls ? 443 : 80)) {
             snprintf(host, sizeof(host), "%s%s%s", is_v6 ? "[" : "", addr, is_v6 ? "]" : "");

@@ -50,14 +50,13 @@ static void connect_ready_cb(evutil_socket_t fd, short what, void *arg)
 int health_connect_start(health_probe_t *p, health_connect_cb_t cb, health_connect_t **out)
 {
     *out = NULL;
-    const health_def_copy_t *d = &p->def;
-    int fd = socket(d->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(p->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         return errno;
     }
     /* A connect to loopback may complete (or fail) at once; the write event
      * then fires on the next loop turn, so both cases end in the callback. */
-    if (connect(fd, (const struct sockaddr *)&d->target, d->target_len) < 0 &&
+    if (connect(fd, (const struct sockaddr *)&p->target, p->target_len) < 0 &&
         errno != EINPROGRESS) {
         int err = errno;
         close(fd);

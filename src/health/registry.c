@@ -63,6 +63,7 @@ int health_new(health_t **out, size_t capacity)
     h->state = xcalloc(capacity + 1, sizeof(*h->state));
     h->slots = xcalloc(capacity + 1, sizeof(*h->slots));
     h->free_slots = xcalloc(capacity + 1, sizeof(*h->free_slots));
+    h->retired = xcalloc(capacity + 1, sizeof(*h->retired));
     for (size_t i = 0; i < capacity; i++) {
         atomic_init(&h->state[i], HEALTH_ST_UP);
         /* Pushed from the top down so the lowest slot is handed out first. */
@@ -75,6 +76,7 @@ int health_new(health_t **out, size_t capacity)
     if (rc < 0) {
         pthread_cond_destroy(&h->cond);
         pthread_mutex_destroy(&h->mu);
+        free(h->retired);
         free(h->free_slots);
         free(h->slots);
         free(h->state);
@@ -98,6 +100,7 @@ void health_registry_free(health_t *h)
     h->probes = NULL;
     pthread_cond_destroy(&h->cond);
     pthread_mutex_destroy(&h->mu);
+    free(h->retired);
     free(h->free_slots);
     free(h->slots);
     free(h->state);
@@ -128,7 +131,7 @@ void health_probe_free(health_probe_t *p)
     if (p == NULL) {
         return;
     }
-    health_def_copy_free(&p->def);
+    health_probe_clear_target(p);
     free(p->name);
     free(p->identity);
     free(p);
@@ -136,14 +139,14 @@ void health_probe_free(health_probe_t *p)
 
 /* ---- health_apply ---- */
 
-/* Per def scratch data. */
+/* Per target scratch data. */
 typedef struct apply_def {
     char *id;
     size_t id_len;
     uint64_t hash;
-    size_t leader;          /* first def with the same identity; SIZE_MAX for type none */
-    size_t group_next;      /* next def led by the same leader, SIZE_MAX at the end */
-    size_t group_tail;      /* leader only: last def of the group */
+    size_t leader;          /* first target with the same identity; SIZE_MAX when not probed */
+    size_t group_next;      /* next target led by the same leader, SIZE_MAX at the end */
+    size_t group_tail;      /* leader only: last target of the group */
     health_probe_t *probe;  /* leader only: the probe it maps to */
 } apply_def_t;
 
@@ -197,25 +200,25 @@ static bool probe_eq(const void *ctx, size_t val, const char *id, size_t len, ui
     return p->identity_hash == hash && p->identity_len == len && memcmp(p->identity, id, len) == 0;
 }
 
-/* The name of def d for logs; *own receives what must be freed. */
-static const char *def_name(const health_probe_def_t *d, char **own)
+/* The name of target t for logs; *own receives what must be freed. */
+static const char *target_name(const health_target_t *t, char **own)
 {
-    *own = d->name == NULL ? health_def_default_name(d) : NULL;
-    return *own != NULL ? *own : d->name;
+    *own = t->name == NULL ? health_target_default_name(t) : NULL;
+    return *own != NULL ? *own : t->name;
 }
 
-/* The distinct names of a group, in def order, joined by ", ". */
-static char *group_name(const health_probe_def_t *defs, const apply_def_t *ads, size_t leader)
+/* The distinct names of a group, in target order, joined by ", ". */
+static char *group_name(const health_target_t *targets, const apply_def_t *ads, size_t leader)
 {
     char *joined = NULL;
     size_t len = 0;
     for (size_t k = leader; k != SIZE_MAX; k = ads[k].group_next) {
         char *own;
-        const char *name = def_name(&defs[k], &own);
+        const char *name = target_name(&targets[k], &own);
         bool is_dup = false;
         for (size_t j = leader; j != k && !is_dup; j = ads[j].group_next) {
             char *other_own;
-            is_dup = strcmp(def_name(&defs[j], &other_own), name) == 0;
+            is_dup = strcmp(target_name(&targets[j], &other_own), name) == 0;
             free(other_own);
         }
         if (!is_dup) {
@@ -233,7 +236,7 @@ static char *group_name(const health_probe_def_t *defs, const apply_def_t *ads, 
     return joined;
 }
 
-static health_probe_t *probe_new(health_t *h, const health_probe_def_t *d, apply_def_t *ad,
+static health_probe_t *probe_new(health_t *h, const health_target_t *t, apply_def_t *ad,
                                  char *name)
 {
     health_probe_t *p = xcalloc(1, sizeof(*p));
@@ -244,9 +247,9 @@ static health_probe_t *probe_new(health_t *h, const health_probe_def_t *d, apply
     p->identity_len = ad->id_len;
     p->identity_hash = ad->hash;
     ad->id = NULL;
-    health_def_copy(&p->def, d);
-    p->ops = ops_for(d->type);
-    p->fsm.is_up = d->is_initially_up;
+    health_probe_set_target(p, t);
+    p->ops = ops_for(p->def.type);
+    p->fsm.is_up = p->def.is_initially_up;
     return p;
 }
 
@@ -263,8 +266,12 @@ static void change_free(health_change_t *c)
 
 void health_change_commit(health_t *h, health_change_t *c)
 {
-    /* Removals first, so that their slots can go to this change's additions,
-     * and so that a removed probe can no longer write a reused slot. */
+    /* A removed probe stops here, but its slot is retired, not freed: the
+     * snapshot being served still maps a resource to it until the one built
+     * with this change is published and every worker has moved over. Until
+     * then the slot keeps the state it had (a down address stays down) and
+     * is not handed to this change's additions; health_slots_reclaim frees
+     * it after the grace period. */
     for (size_t i = 0; i < c->removed_count; i++) {
         health_probe_t *p = c->removed[i];
         health_probe_cancel(p);
@@ -278,9 +285,7 @@ void health_change_commit(health_t *h, health_change_t *c)
         }
         h->slots[p->slot] = NULL;
         h->slots_used--;
-        h->free_slots[h->free_count++] = p->slot;
-        /* A free slot reads as up, like "no probe". */
-        state_store(h, p->slot, true);
+        h->retired[h->retired_count++] = p->slot;
         log_debug("health: resource '%s': probe stopped", p->name);
         health_probe_free(p);
     }
@@ -307,9 +312,9 @@ void health_change_commit(health_t *h, health_change_t *c)
     }
 }
 
-int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t *slots)
+int health_apply(health_t *h, const health_target_t *targets, size_t n, uint32_t *slots)
 {
-    if (h == NULL || (n > 0 && (defs == NULL || slots == NULL))) {
+    if (h == NULL || (n > 0 && (targets == NULL || slots == NULL))) {
         return -GSLB_EINVAL;
     }
     int rc = 0;
@@ -320,15 +325,15 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
     health_probe_t **existing = NULL;
     bool is_locked = false;
 
-    /* Identities and groups of equal defs, without the lock. */
+    /* Identities and groups of equal targets, without the lock. */
     index_init(&defs_ix, n);
     for (size_t i = 0; i < n; i++) {
         ads[i].leader = SIZE_MAX;
         ads[i].group_next = SIZE_MAX;
-        if (defs[i].type == HEALTH_PROBE_NONE) {
+        if (targets[i].def == NULL || targets[i].def->type == HEALTH_PROBE_NONE) {
             continue;
         }
-        rc = health_def_identity(&defs[i], &ads[i].id, &ads[i].id_len, &ads[i].hash);
+        rc = health_target_identity(&targets[i], &ads[i].id, &ads[i].id_len, &ads[i].hash);
         if (rc < 0) {
             goto out;
         }
@@ -377,9 +382,12 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
             kept_count++;
         }
     }
-    if (new_count > h->free_count + (m - kept_count)) {
-        log_err("health: cannot apply %zu probes (%zu new, %zu slots free after removals)", n,
-                new_count, h->free_count + (m - kept_count));
+    /* Only free slots count: those of the probes removed now are reused
+     * after the grace period (health_change_commit). */
+    if (new_count > h->free_count) {
+        log_err("health: cannot apply %zu probes (%zu new, %zu slots free; slots of removed "
+                "probes are reused only once the previous snapshot is retired)",
+                n, new_count, h->free_count);
         rc = -GSLB_ENOSPACE;
         goto out;
     }
@@ -398,9 +406,9 @@ int health_apply(health_t *h, const health_probe_def_t *defs, size_t n, uint32_t
         if (ads[i].leader != i) {
             continue;
         }
-        char *name = group_name(defs, ads, i);
+        char *name = group_name(targets, ads, i);
         if (ads[i].probe == NULL) {
-            ads[i].probe = probe_new(h, &defs[i], &ads[i], name);
+            ads[i].probe = probe_new(h, &targets[i], &ads[i], name);
             c.added[c.added_count++] = ads[i].probe;
         } else if (strcmp(ads[i].probe->name, name) != 0) {
             c.renamed[c.renamed_count] = ads[i].probe;
@@ -443,6 +451,22 @@ out:
     free(defs_ix.vals);
     free(probes_ix.vals);
     return rc;
+}
+
+void health_slots_reclaim(health_t *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&h->mu);
+    for (size_t i = 0; i < h->retired_count; i++) {
+        uint32_t slot = h->retired[i];
+        h->free_slots[h->free_count++] = slot;
+        /* A free slot reads as up, like "no probe". */
+        state_store(h, slot, true);
+    }
+    h->retired_count = 0;
+    pthread_mutex_unlock(&h->mu);
 }
 
 /* ---- info and names ---- */
@@ -513,19 +537,6 @@ const char *health_reason_name(health_reason_t r)
         return "unknown";
     }
     return names[r];
-}
-
-const char *health_probe_type_name(health_probe_type_t t)
-{
-    static const char *const names[] = {
-        [HEALTH_PROBE_NONE] = "none", [HEALTH_PROBE_TCP] = "tcp",   [HEALTH_PROBE_HTTP] = "http",
-        [HEALTH_PROBE_HTTPS] = "https", [HEALTH_PROBE_DNS] = "dns", [HEALTH_PROBE_EXEC] = "exec",
-        [HEALTH_PROBE_FILE] = "file",
-    };
-    if ((unsigned)t >= GSLB_ARRAY_LEN(names)) {
-        return "unknown";
-    }
-    return names[t];
 }
 
 const char *health_admin_name(health_admin_t a)

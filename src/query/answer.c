@@ -12,7 +12,7 @@
 /* State of one response being built. */
 typedef struct answer {
     dns_writer_t w;
-    const query_snapshot_t *snap;
+    const snapshot_t *snap;
     const dns_query_t *q;
     query_worker_t *wk;
     const server_request_t *req;
@@ -486,7 +486,7 @@ static uint8_t answer_question(answer_t *a)
  * read, and with has_opt an OPT record carrying nothing but our payload size,
  * the query's DO bit and the RCODE's upper bits. Its options are left out:
  * an ECS option that caused the error must not be echoed. */
-static size_t answer_error(query_worker_t *w, const query_snapshot_t *snap,
+static size_t answer_error(query_worker_t *w, const snapshot_t *snap,
                            const server_request_t *req, const dns_query_t *q, uint8_t *resp,
                            size_t cap, uint8_t rcode, bool has_opt)
 {
@@ -519,7 +519,7 @@ void query_worker_init(query_worker_t *w, uint64_t seed)
     w->rng = seed ? seed : 0x9E3779B97F4A7C15ull;
 }
 
-size_t query_answer(query_worker_t *w, const query_snapshot_t *snap, const server_request_t *req,
+size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_request_t *req,
                     uint8_t *resp, size_t cap)
 {
     dns_query_t q;

@@ -5,6 +5,7 @@ include tests/unit/zone/local.mk
 include tests/unit/geo/local.mk
 include tests/unit/conf/local.mk
 include tests/unit/policy/local.mk
+include tests/unit/snapshot/local.mk
 include tests/unit/query/local.mk
 include tests/unit/server/local.mk
 include tests/unit/health/local.mk

@@ -1,31 +1,31 @@
 # conf unit tests: valid configurations and every class of configuration error.
+# conf takes the probe types' names from health and the ISO country codes from
+# geo (probe_type.o and continent.o alone are linked).
+CONF_TEST_LIBS = src/conf/libconf.a src/health/libhealth.a src/geo/libgeo.a src/util/libutil.a \
+	$(FYAML_LIBS) $(TEST_LIBS)
 check_PROGRAMS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
 TESTS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
 
 tests_unit_conf_test_conf_load_SOURCES = tests/unit/conf/test_conf_load.c \
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_load_CFLAGS = $(TEST_CFLAGS)
-tests_unit_conf_test_conf_load_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
-	$(TEST_LIBS)
+tests_unit_conf_test_conf_load_LDADD = $(CONF_TEST_LIBS)
 
 tests_unit_conf_test_conf_errors_SOURCES = tests/unit/conf/test_conf_errors.c \
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_errors_CFLAGS = $(TEST_CFLAGS)
-tests_unit_conf_test_conf_errors_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
-	$(TEST_LIBS)
+tests_unit_conf_test_conf_errors_LDADD = $(CONF_TEST_LIBS)
 
 check_PROGRAMS += tests/unit/conf/test_conf_probes
 TESTS += tests/unit/conf/test_conf_probes
 tests_unit_conf_test_conf_probes_SOURCES = tests/unit/conf/test_conf_probes.c \
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_probes_CFLAGS = $(TEST_CFLAGS)
-tests_unit_conf_test_conf_probes_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
-	$(TEST_LIBS)
+tests_unit_conf_test_conf_probes_LDADD = $(CONF_TEST_LIBS)
 
 check_PROGRAMS += tests/unit/conf/test_conf_control
 TESTS += tests/unit/conf/test_conf_control
 tests_unit_conf_test_conf_control_SOURCES = tests/unit/conf/test_conf_control.c \
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_control_CFLAGS = $(TEST_CFLAGS)
-tests_unit_conf_test_conf_control_LDADD = src/conf/libconf.a src/util/libutil.a $(FYAML_LIBS) \
-	$(TEST_LIBS)
+tests_unit_conf_test_conf_control_LDADD = $(CONF_TEST_LIBS)

@@ -305,6 +305,48 @@ static void test_errors_map_entries_with_empty_lists(void **state)
     conf_run_free(&r);
 }
 
+/* conf is the only validator of map keys: geo builds from what passed. */
+static void test_errors_map_keys_with_bad_codes_are_errors(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run(CONF_BASE
+                            "maps:\n"
+                            "  m:\n"
+                            "    continents: {xx: [dc1], eu: [dc2]}\n"
+                            "    countries: {GBR: [dc1]}\n"
+                            "    subdivisions: {US/CALI: [dc1]}\n"
+                            "    cities: {G1/London: [dc1]}\n");
+    assert_conf_error(&r, "t.yaml:7:18: error: map 'm': continent key must be one of "
+                          "AF AN AS EU NA OC SA (got 'XX')");
+    assert_conf_error(&r, "t.yaml:8:17: error: map 'm': country key must be a two-letter "
+                          "ISO 3166-1 code, e.g. GB (got 'GBR')");
+    assert_conf_error(&r, "t.yaml:9:20: error: map 'm': subdivision key must be COUNTRY/CODE "
+                          "with a 1 to 3 character ISO 3166-2 code, e.g. US/CA or GB/ENG "
+                          "(got 'US/CALI')");
+    assert_conf_error(&r, "t.yaml:10:14: error: map 'm': city key must be COUNTRY/City or "
+                          "COUNTRY/SUBDIVISION/City with a name of 1 to 63 bytes, e.g. "
+                          "GB/London or US/CA/San Francisco (got 'G1/London')");
+    assert_int_equal(gslb_diag_errors(r.d), 4);
+    conf_run_free(&r);
+}
+
+static void test_errors_map_key_unassigned_country_is_a_warning(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run(CONF_BASE
+                            "maps:\n"
+                            "  m:\n"
+                            "    countries: {uk: [dc1]}\n"
+                            "    cities: {\"CH/Biel/Bienne\": [dc2]}\n");
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(gslb_diag_errors(r.d), 0);
+    assert_int_equal(gslb_diag_count(r.d), 1);
+    assert_string_equal(gslb_diag_message(r.d, 0),
+                        "t.yaml:7:17: warning: map 'm': 'UK': 'UK' is not an ISO 3166-1 "
+                        "country code (the United Kingdom is GB)");
+    conf_run_free(&r);
+}
+
 static void test_errors_several_errors_reported_in_file_order(void **state)
 {
     (void)state;
@@ -478,6 +520,8 @@ int main(void)
         cmocka_unit_test(test_errors_unknown_references_suggest_names),
         cmocka_unit_test(test_errors_datacenter_needs_exactly_one_of_addresses_and_cname),
         cmocka_unit_test(test_errors_map_entries_with_empty_lists),
+        cmocka_unit_test(test_errors_map_keys_with_bad_codes_are_errors),
+        cmocka_unit_test(test_errors_map_key_unassigned_country_is_a_warning),
         cmocka_unit_test(test_errors_several_errors_reported_in_file_order),
         cmocka_unit_test(test_errors_policy_and_map_must_agree),
         cmocka_unit_test(test_errors_nearest_needs_locations),

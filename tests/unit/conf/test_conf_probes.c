@@ -36,26 +36,27 @@ static void test_probes_full_section_parses_every_field(void **state)
     assert_int_equal(c->probe_count, 3);
     const conf_probe_t *web = &c->probes[0];
     assert_string_equal(web->name, "web");
-    assert_int_equal(web->type, CONF_PROBE_HTTP);
-    assert_int_equal(web->port, 8080);
-    assert_string_equal(web->path, "/health");
-    assert_int_equal(web->expect_count, 2);
-    assert_int_equal(web->expect[1], 204);
-    assert_string_equal(web->body, "OK");
-    assert_int_equal(web->interval_ms, 500);
-    assert_int_equal(web->timeout_ms, 200);
-    assert_int_equal(web->up_threshold, 1);
-    assert_int_equal(web->down_threshold, 2);
-    assert_false(web->is_initially_up);
-    assert_true(web->tls_verify);
+    assert_int_equal(web->def.type, HEALTH_PROBE_HTTP);
+    assert_int_equal(web->def.port, 8080);
+    assert_string_equal(web->def.http_path, "/health");
+    assert_int_equal(web->def.http_status_count, 2);
+    assert_int_equal(web->def.http_status[1], 204);
+    assert_string_equal(web->def.http_body, "OK");
+    assert_int_equal(web->def.interval_ms, 500);
+    assert_int_equal(web->def.timeout_ms, 200);
+    assert_int_equal(web->def.up_threshold, 1);
+    assert_int_equal(web->def.down_threshold, 2);
+    assert_false(web->def.is_initially_up);
+    assert_true(web->def.tls_verify);
     const conf_probe_t *exec = &c->probes[1];
-    assert_string_equal(exec->command[0], "/bin/true");
-    assert_string_equal(exec->command[1], "-x");
-    assert_null(exec->command[2]);
+    assert_string_equal(exec->def.exec_argv[0], "/bin/true");
+    assert_string_equal(exec->def.exec_argv[1], "-x");
+    assert_null(exec->def.exec_argv[2]);
     const conf_probe_t *ns = &c->probes[2];
-    assert_string_equal(ns->qname, "example.com.");
-    assert_int_equal(ns->qtype, 1);
-    assert_int_equal(ns->rcode, 3);
+    /* Lower-cased, in wire form. */
+    assert_memory_equal(ns->def.dns_qname, "\7example\3com", 13);
+    assert_int_equal(ns->def.dns_qtype, 1);
+    assert_int_equal(ns->def.dns_rcode, 3);
     const conf_datacenter_t *dc = &c->datacenters[0];
     assert_int_equal(dc->probe, 0);
     assert_true(dc->min_up_fraction > 0.49 && dc->min_up_fraction < 0.51);
@@ -78,9 +79,9 @@ static void test_probes_defaults_detect_dead_backend_within_ten_seconds(void **s
                                "probes: {p: {type: tcp, port: 80}}\n"
                                "datacenters: {dc1: {probe: p, addresses: [192.0.2.1]}}\n");
     const conf_probe_t *p = &r.c->probes[0];
-    assert_true(p->is_initially_up);
+    assert_true(p->def.is_initially_up);
     /* Worst case to notice: down_threshold intervals plus one timeout. */
-    assert_true(p->down_threshold * p->interval_ms + p->timeout_ms <= 10000);
+    assert_true(p->def.down_threshold * p->def.interval_ms + p->def.timeout_ms <= 10000);
     conf_run_free(&r);
 }
 

@@ -25,37 +25,73 @@ static inline void test_sleep_ms(unsigned ms)
     }
 }
 
+/* A def and the one resource the tests apply it to (name, address, key),
+ * varied together; test_target() turns it into what health_apply takes. */
+typedef struct test_probe {
+    health_probe_def_t def;
+    const char *name;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    const char *file_key;
+} test_probe_t;
+
 /* A def with short timings and thresholds of 1, so each result shows. */
-static inline health_probe_def_t test_def(health_probe_type_t type, const char *name)
+static inline test_probe_t test_def(health_probe_type_t type, const char *name)
 {
-    health_probe_def_t d;
+    test_probe_t d;
     memset(&d, 0, sizeof(d));
     d.name = name;
-    d.type = type;
-    d.interval_ms = 50;
-    d.timeout_ms = 1000;
-    d.up_threshold = 1;
-    d.down_threshold = 1;
-    d.is_initially_up = true;
+    d.def.type = type;
+    d.def.interval_ms = 50;
+    d.def.timeout_ms = 1000;
+    d.def.up_threshold = 1;
+    d.def.down_threshold = 1;
+    d.def.is_initially_up = true;
     return d;
 }
 
-static inline void test_def_target(health_probe_def_t *d, const char *addr, uint16_t port)
+static inline void test_def_target(test_probe_t *d, const char *addr, uint16_t port)
 {
-    memset(&d->target, 0, sizeof(d->target));
+    memset(&d->addr, 0, sizeof(d->addr));
     if (strchr(addr, ':') != NULL) {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&d->target;
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&d->addr;
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons(port);
         inet_pton(AF_INET6, addr, &sin6->sin6_addr);
-        d->target_len = sizeof(*sin6);
+        d->addr_len = sizeof(*sin6);
     } else {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&d->target;
+        struct sockaddr_in *sin = (struct sockaddr_in *)&d->addr;
         sin->sin_family = AF_INET;
         sin->sin_port = htons(port);
         inet_pton(AF_INET, addr, &sin->sin_addr);
-        d->target_len = sizeof(*sin);
+        d->addr_len = sizeof(*sin);
     }
+}
+
+/* The target of d; it points into d, which must outlive it. */
+static inline health_target_t test_target(const test_probe_t *d)
+{
+    health_target_t t;
+    memset(&t, 0, sizeof(t));
+    t.name = d->name;
+    t.def = &d->def;
+    memcpy(&t.addr, &d->addr, sizeof(t.addr));
+    t.addr_len = d->addr_len;
+    t.file_key = d->file_key;
+    return t;
+}
+
+/* health_apply with the targets of ds[0..n) (at most 8). */
+static inline int test_health_apply(health_t *h, const test_probe_t *ds, size_t n, uint32_t *slots)
+{
+    health_target_t ts[8];
+    if (n > 8) {
+        return -GSLB_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ts[i] = test_target(&ds[i]);
+    }
+    return health_apply(h, n > 0 ? ts : NULL, n, slots);
 }
 
 /* Wait until the slot has finished at least n probes; *out has the last
@@ -85,10 +121,10 @@ static inline bool test_wait_state(health_t *h, uint32_t slot, bool is_up, healt
 }
 
 /* Start a registry with one def applied; returns its slot in *slot. */
-static inline health_t *test_health_one(const health_probe_def_t *d, uint32_t *slot)
+static inline health_t *test_health_one(const test_probe_t *d, uint32_t *slot)
 {
     health_t *h = NULL;
-    if (health_new(&h, 8) != 0 || health_apply(h, d, 1, slot) != 0 || health_start(h) != 0) {
+    if (health_new(&h, 8) != 0 || test_health_apply(h, d, 1, slot) != 0 || health_start(h) != 0) {
         health_free(h);
         return NULL;
     }

@@ -95,9 +95,9 @@ static void test_exec_true_is_up(void **state)
 {
     (void)state;
     char *argv[] = {"/bin/true", NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "true (exec)");
-    d.exec_argv = argv;
-    d.is_initially_up = false;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "true (exec)");
+    d.def.exec_argv = argv;
+    d.def.is_initially_up = false;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -112,8 +112,8 @@ static void test_exec_false_is_down_with_exit_status(void **state)
 {
     (void)state;
     char *argv[] = {"/bin/false", NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "false (exec)");
-    d.exec_argv = argv;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "false (exec)");
+    d.def.exec_argv = argv;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -130,8 +130,8 @@ static void test_exec_missing_command_is_down(void **state)
 {
     (void)state;
     char *argv[] = {"/nonexistent/check", NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "missing (exec)");
-    d.exec_argv = argv;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "missing (exec)");
+    d.def.exec_argv = argv;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -147,9 +147,9 @@ static void test_exec_sees_target_in_environment(void **state)
     (void)state;
     char *argv[] = {"/bin/sh", "-c",
                     "test \"$GSLBD_ADDRESS\" = 192.0.2.10 && test \"$GSLBD_PORT\" = 8080", NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "env (exec)");
-    d.exec_argv = argv;
-    d.is_initially_up = false;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "env (exec)");
+    d.def.exec_argv = argv;
+    d.def.is_initially_up = false;
     test_def_target(&d, "192.0.2.10", 8080);
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
@@ -163,9 +163,9 @@ static void test_exec_sleep_past_timeout_is_down_with_timeout(void **state)
 {
     (void)state;
     char *argv[] = {"/bin/sleep", "5", NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "sleep (exec)");
-    d.exec_argv = argv;
-    d.timeout_ms = 200;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "sleep (exec)");
+    d.def.exec_argv = argv;
+    d.def.timeout_ms = 200;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -186,10 +186,10 @@ static void test_exec_timeout_kills_child_and_its_group(void **state)
     char *script = xasprintf("echo $$ >> '%s'; /bin/sleep 5 & echo $! >> '%s'; wait", child,
                              grandchild);
     char *argv[] = {"/bin/sh", "-c", script, NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "group (exec)");
-    d.exec_argv = argv;
-    d.timeout_ms = 200;
-    d.interval_ms = 300;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "group (exec)");
+    d.def.exec_argv = argv;
+    d.def.timeout_ms = 200;
+    d.def.interval_ms = 300;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -216,9 +216,9 @@ static void test_exec_removed_probe_kills_running_child(void **state)
     char *child = test_path(fx->dir, "child.pid");
     char *script = xasprintf("echo $$ >> '%s'; exec /bin/sleep 30", child);
     char *argv[] = {"/bin/sh", "-c", script, NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "long (exec)");
-    d.exec_argv = argv;
-    d.timeout_ms = 30000;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "long (exec)");
+    d.def.exec_argv = argv;
+    d.def.timeout_ms = 30000;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -226,7 +226,7 @@ static void test_exec_removed_probe_kills_running_child(void **state)
     assert_true(pid > 0);
     assert_int_equal(kill(pid, 0), 0);
     /* On return the probe is stopped and its child killed. */
-    assert_int_equal(health_apply(h, NULL, 0, NULL), 0);
+    assert_int_equal(test_health_apply(h, NULL, 0, NULL), 0);
     assert_true(wait_gone(pid));
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, slot, &info), -GSLB_ENOTFOUND);
@@ -241,9 +241,9 @@ static void test_exec_free_kills_running_child(void **state)
     char *child = test_path(fx->dir, "child.pid");
     char *script = xasprintf("echo $$ >> '%s'; exec /bin/sleep 30", child);
     char *argv[] = {"/bin/sh", "-c", script, NULL};
-    health_probe_def_t d = test_def(HEALTH_PROBE_EXEC, "long (exec)");
-    d.exec_argv = argv;
-    d.timeout_ms = 30000;
+    test_probe_t d = test_def(HEALTH_PROBE_EXEC, "long (exec)");
+    d.def.exec_argv = argv;
+    d.def.timeout_ms = 30000;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -257,10 +257,10 @@ static void test_exec_free_kills_running_child(void **state)
     free(child);
 }
 
-static health_probe_def_t file_def(const char *path, const char *key)
+static test_probe_t file_def(char *path, const char *key)
 {
-    health_probe_def_t d = test_def(HEALTH_PROBE_FILE, key);
-    d.file_path = path;
+    test_probe_t d = test_def(HEALTH_PROBE_FILE, key);
+    d.def.file_path = path;
     d.file_key = key;
     return d;
 }
@@ -270,8 +270,8 @@ static void test_file_key_up_is_up(void **state)
     fixture_t *fx = *state;
     char *path = test_path(fx->dir, "state");
     assert_true(test_write_file(path, "# maintained by the deploy tool\nweb1 down\nweb2 up\n"));
-    health_probe_def_t d = file_def(path, "web2");
-    d.is_initially_up = false;
+    test_probe_t d = file_def(path, "web2");
+    d.def.is_initially_up = false;
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -287,7 +287,7 @@ static void test_file_key_down_is_down(void **state)
     fixture_t *fx = *state;
     char *path = test_path(fx->dir, "state");
     assert_true(test_write_file(path, "web1 down\nweb2 up\n"));
-    health_probe_def_t d = file_def(path, "web1");
+    test_probe_t d = file_def(path, "web1");
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -304,7 +304,7 @@ static void test_file_missing_key_is_down(void **state)
     fixture_t *fx = *state;
     char *path = test_path(fx->dir, "state");
     assert_true(test_write_file(path, "web1 up\n"));
-    health_probe_def_t d = file_def(path, "web9");
+    test_probe_t d = file_def(path, "web9");
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -320,7 +320,7 @@ static void test_file_missing_file_is_down(void **state)
 {
     fixture_t *fx = *state;
     char *path = test_path(fx->dir, "absent");
-    health_probe_def_t d = file_def(path, "web1");
+    test_probe_t d = file_def(path, "web1");
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);
@@ -336,7 +336,7 @@ static void test_file_change_is_picked_up(void **state)
     fixture_t *fx = *state;
     char *path = test_path(fx->dir, "state");
     assert_true(test_write_file(path, "web1 down\n"));
-    health_probe_def_t d = file_def(path, "web1");
+    test_probe_t d = file_def(path, "web1");
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
     assert_non_null(h);

@@ -291,9 +291,9 @@ static int reset_dns(void **state)
 /* ---- helpers ---- */
 
 /* Run d until its state is the opposite of where it started. */
-static health_slot_info_t run_until_flip(health_probe_def_t *d, bool expect_up)
+static health_slot_info_t run_until_flip(test_probe_t *d, bool expect_up)
 {
-    d->is_initially_up = !expect_up;
+    d->def.is_initially_up = !expect_up;
     uint32_t slot;
     health_t *h = test_health_one(d, &slot);
     assert_non_null(h);
@@ -304,11 +304,11 @@ static health_slot_info_t run_until_flip(health_probe_def_t *d, bool expect_up)
     return info;
 }
 
-static health_probe_def_t http_def(health_probe_type_t type, uint16_t port, const char *path)
+static test_probe_t http_def(health_probe_type_t type, uint16_t port, char *path)
 {
-    health_probe_def_t d = test_def(type, "test/127.0.0.1 (http)");
+    test_probe_t d = test_def(type, "test/127.0.0.1 (http)");
     test_def_target(&d, "127.0.0.1", port);
-    d.http_path = path;
+    d.def.http_path = path;
     return d;
 }
 
@@ -317,7 +317,7 @@ static health_probe_def_t http_def(health_probe_type_t type, uint16_t port, cons
 static void test_tcp_listening_port_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = test_def(HEALTH_PROBE_TCP, "test/127.0.0.1 (tcp)");
+    test_probe_t d = test_def(HEALTH_PROBE_TCP, "test/127.0.0.1 (tcp)");
     test_def_target(&d, "127.0.0.1", S.tcp_port);
     health_slot_info_t info = run_until_flip(&d, true);
     assert_int_equal(info.last_reason, HEALTH_REASON_OK);
@@ -330,7 +330,7 @@ static void test_tcp_closed_port_is_down_refused(void **state)
     int fd = loopback_socket(SOCK_STREAM, &port);
     assert_true(fd >= 0);
     close(fd); /* bound once, now free: nothing listens there */
-    health_probe_def_t d = test_def(HEALTH_PROBE_TCP, "test/127.0.0.1 (tcp)");
+    test_probe_t d = test_def(HEALTH_PROBE_TCP, "test/127.0.0.1 (tcp)");
     test_def_target(&d, "127.0.0.1", port);
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_REFUSED);
@@ -342,7 +342,7 @@ static void test_tcp_closed_port_is_down_refused(void **state)
 static void test_http_200_is_up_and_sends_host_and_agent(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
     health_slot_info_t info = run_until_flip(&d, true);
     assert_int_equal(info.last_reason, HEALTH_REASON_OK);
     assert_int_equal(info.last_detail, 200);
@@ -357,8 +357,8 @@ static void test_http_200_is_up_and_sends_host_and_agent(void **state)
 static void test_http_host_header_follows_def(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
-    d.http_host = "www.example.com";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
+    d.def.http_host = "www.example.com";
     run_until_flip(&d, true);
     pthread_mutex_lock(&S.mu);
     assert_string_equal(S.last_host, "www.example.com");
@@ -368,7 +368,7 @@ static void test_http_host_header_follows_def(void **state)
 static void test_http_503_is_down_with_status(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/fail");
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/fail");
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_STATUS);
     assert_int_equal(info.last_detail, 503);
@@ -379,20 +379,20 @@ static void test_http_503_is_down_with_status(void **state)
 static void test_http_503_in_expected_list_is_up(void **state)
 {
     (void)state;
-    static const uint16_t statuses[] = {200, 503};
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/fail");
-    d.http_status = statuses;
-    d.http_status_count = 2;
+    static uint16_t statuses[] = {200, 503};
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/fail");
+    d.def.http_status = statuses;
+    d.def.http_status_count = 2;
     run_until_flip(&d, true);
 }
 
 static void test_http_200_not_in_expected_list_is_down(void **state)
 {
     (void)state;
-    static const uint16_t statuses[] = {204};
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
-    d.http_status = statuses;
-    d.http_status_count = 1;
+    static uint16_t statuses[] = {204};
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
+    d.def.http_status = statuses;
+    d.def.http_status_count = 1;
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_detail, 200);
 }
@@ -400,7 +400,7 @@ static void test_http_200_not_in_expected_list_is_down(void **state)
 static void test_http_404_is_down(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/missing");
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/missing");
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_detail, 404);
 }
@@ -408,16 +408,16 @@ static void test_http_404_is_down(void **state)
 static void test_http_body_match_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
-    d.http_body = "all systems healthy";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
+    d.def.http_body = "all systems healthy";
     run_until_flip(&d, true);
 }
 
 static void test_http_body_mismatch_is_down(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
-    d.http_body = "all systems degraded";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok");
+    d.def.http_body = "all systems degraded";
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_BODY);
     assert_string_equal(info.error, "body mismatch");
@@ -426,8 +426,8 @@ static void test_http_body_mismatch_is_down(void **state)
 static void test_http_body_across_chunks_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/chunked");
-    d.http_body = "all systems healthy";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/chunked");
+    d.def.http_body = "all systems healthy";
     run_until_flip(&d, true);
 }
 
@@ -438,7 +438,7 @@ static void test_http_closed_port_is_down_refused(void **state)
     int fd = loopback_socket(SOCK_STREAM, &port);
     assert_true(fd >= 0);
     close(fd);
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, port, "/ok");
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, port, "/ok");
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_REFUSED);
 }
@@ -447,8 +447,8 @@ static void test_http_silent_server_is_down_timeout(void **state)
 {
     (void)state;
     /* The TCP listener completes the handshake but never answers. */
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTP, S.tcp_port, "/ok");
-    d.timeout_ms = 150;
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.tcp_port, "/ok");
+    d.def.timeout_ms = 150;
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_TIMEOUT);
 }
@@ -458,17 +458,17 @@ static void test_http_silent_server_is_down_timeout(void **state)
 static void test_https_without_verification_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
-    d.tls_verify = false;
-    d.http_body = "healthy";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
+    d.def.tls_verify = false;
+    d.def.http_body = "healthy";
     run_until_flip(&d, true);
 }
 
 static void test_https_verified_without_ca_is_down_tls(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
-    d.tls_verify = true;
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
+    d.def.tls_verify = true;
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_TLS);
     assert_non_null(strstr(info.error, "tls: certificate verify failed"));
@@ -477,29 +477,29 @@ static void test_https_verified_without_ca_is_down_tls(void **state)
 static void test_https_verified_with_ca_file_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
-    d.tls_verify = true;
-    d.tls_ca_file = S.cert_path;
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
+    d.def.tls_verify = true;
+    d.def.tls_ca_file = S.cert_path;
     run_until_flip(&d, true);
 }
 
 static void test_https_verified_with_localhost_name_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
-    d.tls_verify = true;
-    d.tls_ca_file = S.cert_path;
-    d.http_host = "localhost";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
+    d.def.tls_verify = true;
+    d.def.tls_ca_file = S.cert_path;
+    d.def.http_host = "localhost";
     run_until_flip(&d, true);
 }
 
 static void test_https_wrong_host_name_is_down_tls(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
-    d.tls_verify = true;
-    d.tls_ca_file = S.cert_path;
-    d.http_host = "www.example.com";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
+    d.def.tls_verify = true;
+    d.def.tls_ca_file = S.cert_path;
+    d.def.http_host = "www.example.com";
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_TLS);
 }
@@ -507,9 +507,9 @@ static void test_https_wrong_host_name_is_down_tls(void **state)
 static void test_https_missing_ca_file_is_down_tls(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
-    d.tls_verify = true;
-    d.tls_ca_file = "/nonexistent/ca.pem";
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok");
+    d.def.tls_verify = true;
+    d.def.tls_ca_file = "/nonexistent/ca.pem";
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_TLS);
 }
@@ -517,29 +517,29 @@ static void test_https_missing_ca_file_is_down_tls(void **state)
 static void test_https_against_plain_http_is_down(void **state)
 {
     (void)state;
-    health_probe_def_t d = http_def(HEALTH_PROBE_HTTPS, S.http_port, "/ok");
-    d.tls_verify = false;
-    d.timeout_ms = 500;
+    test_probe_t d = http_def(HEALTH_PROBE_HTTPS, S.http_port, "/ok");
+    d.def.tls_verify = false;
+    d.def.timeout_ms = 500;
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_not_equal(info.last_reason, HEALTH_REASON_OK);
 }
 
 /* ---- dns ---- */
 
-static health_probe_def_t dns_def(void)
+static test_probe_t dns_def(void)
 {
-    static const uint8_t qname[] = "\3www\7example\3com";
-    health_probe_def_t d = test_def(HEALTH_PROBE_DNS, "test/127.0.0.1 (dns)");
+    static uint8_t qname[] = "\3www\7example\3com";
+    test_probe_t d = test_def(HEALTH_PROBE_DNS, "test/127.0.0.1 (dns)");
     test_def_target(&d, "127.0.0.1", S.dns_port);
-    d.dns_qname = qname;
-    d.dns_qtype = 1;
+    d.def.dns_qname = qname;
+    d.def.dns_qtype = 1;
     return d;
 }
 
 static void test_dns_expected_rcode_is_up(void **state)
 {
     (void)state;
-    health_probe_def_t d = dns_def();
+    test_probe_t d = dns_def();
     health_slot_info_t info = run_until_flip(&d, true);
     assert_int_equal(info.last_reason, HEALTH_REASON_OK);
 }
@@ -548,7 +548,7 @@ static void test_dns_other_rcode_is_down_with_rcode(void **state)
 {
     (void)state;
     atomic_store(&S.dns_rcode, 2);
-    health_probe_def_t d = dns_def();
+    test_probe_t d = dns_def();
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_RCODE);
     assert_int_equal(info.last_detail, 2);
@@ -559,8 +559,8 @@ static void test_dns_expected_nxdomain_is_up(void **state)
 {
     (void)state;
     atomic_store(&S.dns_rcode, 3);
-    health_probe_def_t d = dns_def();
-    d.dns_rcode = 3;
+    test_probe_t d = dns_def();
+    d.def.dns_rcode = 3;
     run_until_flip(&d, true);
 }
 
@@ -568,8 +568,8 @@ static void test_dns_wrong_id_is_ignored_and_times_out(void **state)
 {
     (void)state;
     atomic_store(&S.dns_wrong_id, true);
-    health_probe_def_t d = dns_def();
-    d.timeout_ms = 150;
+    test_probe_t d = dns_def();
+    d.def.timeout_ms = 150;
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_TIMEOUT);
 }
@@ -581,7 +581,7 @@ static void test_dns_closed_port_is_down(void **state)
     int fd = loopback_socket(SOCK_DGRAM, &port);
     assert_true(fd >= 0);
     close(fd);
-    health_probe_def_t d = dns_def();
+    test_probe_t d = dns_def();
     test_def_target(&d, "127.0.0.1", port);
     health_slot_info_t info = run_until_flip(&d, false);
     assert_int_equal(info.last_reason, HEALTH_REASON_REFUSED);
@@ -592,7 +592,7 @@ static void test_dns_closed_port_is_down(void **state)
 static void test_many_probes_run_together_and_stop_on_reload(void **state)
 {
     (void)state;
-    health_probe_def_t defs[4] = {
+    test_probe_t defs[4] = {
         http_def(HEALTH_PROBE_HTTP, S.http_port, "/ok"),
         http_def(HEALTH_PROBE_HTTP, S.http_port, "/fail"),
         http_def(HEALTH_PROBE_HTTPS, S.https_port, "/ok"),
@@ -602,7 +602,7 @@ static void test_many_probes_run_together_and_stop_on_reload(void **state)
     health_t *h = NULL;
     assert_int_equal(health_new(&h, 4), 0);
     assert_int_equal(health_start(h), 0);
-    assert_int_equal(health_apply(h, defs, 4, slots), 0);
+    assert_int_equal(test_health_apply(h, defs, 4, slots), 0);
     health_slot_info_t info;
     for (size_t i = 0; i < 4; i++) {
         assert_true(test_wait_probes(h, slots[i], 3, &info));
@@ -612,7 +612,7 @@ static void test_many_probes_run_together_and_stop_on_reload(void **state)
     assert_true(health_slot_is_up(h, slots[3]));
     /* Keep only the dns probe: the others stop at once and free their slots. */
     uint32_t kept;
-    assert_int_equal(health_apply(h, &defs[3], 1, &kept), 0);
+    assert_int_equal(test_health_apply(h, &defs[3], 1, &kept), 0);
     assert_int_equal(kept, slots[3]);
     assert_int_equal(health_slot_info(h, slots[0], &info), -GSLB_ENOTFOUND);
     assert_true(test_wait_probes(h, kept, info.probes + 2, &info));

@@ -8,9 +8,9 @@
 #include "health_test.h"
 
 /* TCP defs that differ by port; nothing is started, so nothing is probed. */
-static health_probe_def_t tcp_def(const char *name, uint16_t port)
+static test_probe_t tcp_def(const char *name, uint16_t port)
 {
-    health_probe_def_t d = test_def(HEALTH_PROBE_TCP, name);
+    test_probe_t d = test_def(HEALTH_PROBE_TCP, name);
     test_def_target(&d, "127.0.0.1", port);
     return d;
 }
@@ -27,10 +27,10 @@ static void test_apply_equal_defs_share_one_slot(void **state)
 {
     (void)state;
     health_t *h = registry_new(4);
-    health_probe_def_t defs[3] = {tcp_def("us-east/a", 80), tcp_def("eu-west/a", 80),
+    test_probe_t defs[3] = {tcp_def("us-east/a", 80), tcp_def("eu-west/a", 80),
                                   tcp_def("us-east/b", 81)};
     uint32_t slots[3];
-    assert_int_equal(health_apply(h, defs, 3, slots), 0);
+    assert_int_equal(test_health_apply(h, defs, 3, slots), 0);
     assert_int_equal(slots[0], slots[1]);
     assert_int_not_equal(slots[0], slots[2]);
 
@@ -49,12 +49,12 @@ static void test_apply_name_does_not_change_identity(void **state)
 {
     (void)state;
     health_t *h = registry_new(4);
-    health_probe_def_t d = tcp_def("old-name", 80);
+    test_probe_t d = tcp_def("old-name", 80);
     uint32_t first, second;
-    assert_int_equal(health_apply(h, &d, 1, &first), 0);
+    assert_int_equal(test_health_apply(h, &d, 1, &first), 0);
     d.name = "new-name";
-    d.is_initially_up = false;
-    assert_int_equal(health_apply(h, &d, 1, &second), 0);
+    d.def.is_initially_up = false;
+    assert_int_equal(test_health_apply(h, &d, 1, &second), 0);
     assert_int_equal(first, second);
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, second, &info), 0);
@@ -68,9 +68,9 @@ static void test_apply_none_gets_slot_none_and_is_up(void **state)
 {
     (void)state;
     health_t *h = registry_new(2);
-    health_probe_def_t d = test_def(HEALTH_PROBE_NONE, "static");
+    test_probe_t d = test_def(HEALTH_PROBE_NONE, "static");
     uint32_t slot = 0;
-    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
+    assert_int_equal(test_health_apply(h, &d, 1, &slot), 0);
     assert_int_equal(slot, HEALTH_SLOT_NONE);
     assert_true(health_slot_is_up(h, slot));
     assert_true(health_slot_is_up(NULL, 0));
@@ -86,10 +86,10 @@ static void test_apply_initial_state_follows_def(void **state)
 {
     (void)state;
     health_t *h = registry_new(2);
-    health_probe_def_t defs[2] = {tcp_def("up", 80), tcp_def("down", 81)};
-    defs[1].is_initially_up = false;
+    test_probe_t defs[2] = {tcp_def("up", 80), tcp_def("down", 81)};
+    defs[1].def.is_initially_up = false;
     uint32_t slots[2];
-    assert_int_equal(health_apply(h, defs, 2, slots), 0);
+    assert_int_equal(test_health_apply(h, defs, 2, slots), 0);
     assert_true(health_slot_is_up(h, slots[0]));
     assert_false(health_slot_is_up(h, slots[1]));
     health_free(h);
@@ -99,25 +99,58 @@ static void test_apply_reload_keeps_unchanged_and_frees_removed(void **state)
 {
     (void)state;
     health_t *h = registry_new(3);
-    health_probe_def_t a = tcp_def("a", 80), b = tcp_def("b", 81), c = tcp_def("c", 82);
-    b.is_initially_up = false;
-    health_probe_def_t first[2] = {a, b};
+    test_probe_t a = tcp_def("a", 80), b = tcp_def("b", 81), c = tcp_def("c", 82);
+    b.def.is_initially_up = false;
+    test_probe_t first[2] = {a, b};
     uint32_t s1[2];
-    assert_int_equal(health_apply(h, first, 2, s1), 0);
+    assert_int_equal(test_health_apply(h, first, 2, s1), 0);
 
-    health_probe_def_t second[2] = {b, c};
+    test_probe_t second[2] = {b, c};
     uint32_t s2[2];
-    assert_int_equal(health_apply(h, second, 2, s2), 0);
+    assert_int_equal(test_health_apply(h, second, 2, s2), 0);
     assert_int_equal(s2[0], s1[1]);
     assert_false(health_slot_is_up(h, s2[0]));
-    /* a's slot was freed by this reload and handed to c. */
-    assert_int_equal(s2[1], s1[0]);
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, s2[1], &info), 0);
     assert_string_equal(info.name, "c");
+    /* a is stopped; its slot waits for health_slots_reclaim. */
+    assert_int_equal(health_slot_info(h, s1[0], &info), -GSLB_ENOTFOUND);
     health_stats_t st;
     assert_int_equal(health_stats_get(h, &st), 0);
     assert_int_equal(st.slots_used, 2);
+    health_free(h);
+}
+
+/* Between a reload's health_apply and the end of the grace period, workers
+ * still answer from the previous snapshot, which reads the slots of the
+ * resources this reload removed. Those slots must keep what they said (a
+ * is down) and must not be handed to this reload's new probes (c is up). */
+static void test_apply_removed_slot_is_not_reused_before_reclaim(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(3);
+    test_probe_t a = tcp_def("a", 80), b = tcp_def("b", 81), c = tcp_def("c", 82);
+    a.def.is_initially_up = false;
+    test_probe_t first[2] = {a, b};
+    uint32_t s1[2];
+    assert_int_equal(test_health_apply(h, first, 2, s1), 0);
+    assert_false(health_slot_is_up(h, s1[0]));
+
+    test_probe_t second[2] = {b, c};
+    uint32_t s2[2];
+    assert_int_equal(test_health_apply(h, second, 2, s2), 0);
+    assert_int_not_equal(s2[1], s1[0]);
+    assert_false(health_slot_is_up(h, s1[0]));
+    assert_true(health_slot_is_up(h, s2[1]));
+
+    /* After the grace period the slot is free: up, no probe, reusable. */
+    health_slots_reclaim(h);
+    assert_true(health_slot_is_up(h, s1[0]));
+    test_probe_t d = tcp_def("d", 83);
+    test_probe_t third[3] = {b, c, d};
+    uint32_t s3[3];
+    assert_int_equal(test_health_apply(h, third, 3, s3), 0);
+    assert_int_equal(s3[2], s1[0]);
     health_free(h);
 }
 
@@ -125,10 +158,10 @@ static void test_apply_removing_everything_frees_all_slots(void **state)
 {
     (void)state;
     health_t *h = registry_new(2);
-    health_probe_def_t defs[2] = {tcp_def("a", 80), tcp_def("b", 81)};
+    test_probe_t defs[2] = {tcp_def("a", 80), tcp_def("b", 81)};
     uint32_t slots[2];
-    assert_int_equal(health_apply(h, defs, 2, slots), 0);
-    assert_int_equal(health_apply(h, NULL, 0, NULL), 0);
+    assert_int_equal(test_health_apply(h, defs, 2, slots), 0);
+    assert_int_equal(test_health_apply(h, NULL, 0, NULL), 0);
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, slots[0], &info), -GSLB_ENOTFOUND);
     assert_int_equal(health_slot_info(h, slots[1], &info), -GSLB_ENOTFOUND);
@@ -138,25 +171,28 @@ static void test_apply_removing_everything_frees_all_slots(void **state)
 static void test_apply_over_capacity_fails_and_changes_nothing(void **state)
 {
     (void)state;
-    health_t *h = registry_new(2);
-    health_probe_def_t first[2] = {tcp_def("a", 80), tcp_def("b", 81)};
+    health_t *h = registry_new(3);
+    test_probe_t first[2] = {tcp_def("a", 80), tcp_def("b", 81)};
     uint32_t s1[2];
-    assert_int_equal(health_apply(h, first, 2, s1), 0);
+    assert_int_equal(test_health_apply(h, first, 2, s1), 0);
 
-    /* Keeps a, drops b, but needs two new slots: three in all. */
-    health_probe_def_t second[3] = {tcp_def("a", 80), tcp_def("c", 82), tcp_def("d", 83)};
+    /* Keeps a, drops b, and needs two new slots: b's is not free before
+     * the grace period, so only one is. */
+    test_probe_t second[3] = {tcp_def("a", 80), tcp_def("c", 82), tcp_def("d", 83)};
     uint32_t s2[3] = {7, 7, 7};
-    assert_int_equal(health_apply(h, second, 3, s2), -GSLB_ENOSPACE);
+    assert_int_equal(test_health_apply(h, second, 3, s2), -GSLB_ENOSPACE);
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, s1[0], &info), 0);
     assert_string_equal(info.name, "a");
     assert_int_equal(health_slot_info(h, s1[1], &info), 0);
     assert_string_equal(info.name, "b");
 
-    /* Replacing both within the capacity works. */
-    health_probe_def_t third[2] = {tcp_def("c", 82), tcp_def("d", 83)};
+    /* One new slot fits; once b's slot is reclaimed, a second one does. */
+    test_probe_t third[2] = {tcp_def("a", 80), tcp_def("c", 82)};
     uint32_t s3[2];
-    assert_int_equal(health_apply(h, third, 2, s3), 0);
+    assert_int_equal(test_health_apply(h, third, 2, s3), 0);
+    health_slots_reclaim(h);
+    assert_int_equal(test_health_apply(h, second, 3, s2), 0);
     health_free(h);
 }
 
@@ -164,41 +200,48 @@ static void test_apply_invalid_def_fails_and_changes_nothing(void **state)
 {
     (void)state;
     health_t *h = registry_new(2);
-    health_probe_def_t good = tcp_def("good", 80);
+    test_probe_t good = tcp_def("good", 80);
     uint32_t slot;
-    assert_int_equal(health_apply(h, &good, 1, &slot), 0);
-    health_probe_def_t bad[2] = {tcp_def("other", 81), tcp_def("no-port", 0)};
+    assert_int_equal(test_health_apply(h, &good, 1, &slot), 0);
+    test_probe_t bad[2] = {tcp_def("other", 81), tcp_def("no-port", 0)};
     uint32_t slots[2];
-    assert_int_equal(health_apply(h, bad, 2, slots), -GSLB_EINVAL);
+    assert_int_equal(test_health_apply(h, bad, 2, slots), -GSLB_EINVAL);
     health_slot_info_t info;
     assert_int_equal(health_slot_info(h, slot, &info), 0);
     assert_string_equal(info.name, "good");
 
-    health_probe_def_t exec = test_def(HEALTH_PROBE_EXEC, "no-argv");
-    assert_int_equal(health_apply(h, &exec, 1, slots), -GSLB_EINVAL);
-    health_probe_def_t zero = tcp_def("zero-interval", 80);
-    zero.interval_ms = 0;
-    assert_int_equal(health_apply(h, &zero, 1, slots), -GSLB_EINVAL);
+    test_probe_t exec = test_def(HEALTH_PROBE_EXEC, "no-argv");
+    assert_int_equal(test_health_apply(h, &exec, 1, slots), -GSLB_EINVAL);
+    test_probe_t zero = tcp_def("zero-interval", 80);
+    zero.def.interval_ms = 0;
+    assert_int_equal(test_health_apply(h, &zero, 1, slots), -GSLB_EINVAL);
     health_free(h);
 }
 
-/* What the slot held before says nothing about the def that gets it next. */
+/* What the slot held before says nothing about the def that gets it next; a
+ * removed probe's slot is reused only after it is reclaimed. */
 static void test_apply_reused_slot_starts_in_new_def_state(void **state)
 {
     (void)state;
-    health_t *h = registry_new(1);
-    health_probe_def_t d = tcp_def("a", 80);
-    d.is_initially_up = false;
+    health_t *h = registry_new(2);
+    test_probe_t d = tcp_def("a", 80);
+    d.def.is_initially_up = false;
     uint32_t slot, again;
-    assert_int_equal(health_apply(h, &d, 1, &slot), 0);
+    assert_int_equal(test_health_apply(h, &d, 1, &slot), 0);
     assert_false(health_slot_is_up(h, slot));
-    assert_int_equal(health_apply(h, &d, 1, &again), 0);
+    assert_int_equal(test_health_apply(h, &d, 1, &again), 0);
     assert_int_equal(again, slot);
     assert_false(health_slot_is_up(h, slot));
-    health_probe_def_t other = tcp_def("b", 81);
-    assert_int_equal(health_apply(h, &other, 1, &again), 0);
-    assert_int_equal(again, slot);
-    assert_true(health_slot_is_up(h, again));
+    test_probe_t other = tcp_def("b", 81);
+    assert_int_equal(test_health_apply(h, &other, 1, &again), 0);
+    assert_int_not_equal(again, slot);
+    assert_false(health_slot_is_up(h, slot));
+    health_slots_reclaim(h);
+    test_probe_t both[2] = {other, tcp_def("c", 82)};
+    uint32_t slots[2];
+    assert_int_equal(test_health_apply(h, both, 2, slots), 0);
+    assert_int_equal(slots[1], slot);
+    assert_true(health_slot_is_up(h, slots[1]));
     health_free(h);
 }
 
@@ -233,8 +276,8 @@ static void test_reload_after_start_keeps_state_and_counters(void **state)
     char *path = test_path(dir, "state");
     assert_true(test_write_file(path, "web1 down\n"));
 
-    health_probe_def_t d = test_def(HEALTH_PROBE_FILE, "web1 (file)");
-    d.file_path = path;
+    test_probe_t d = test_def(HEALTH_PROBE_FILE, "web1 (file)");
+    d.def.file_path = path;
     d.file_key = "web1";
     uint32_t slot;
     health_t *h = test_health_one(&d, &slot);
@@ -244,11 +287,11 @@ static void test_reload_after_start_keeps_state_and_counters(void **state)
     assert_false(health_slot_is_up(h, slot));
     uint64_t probes = info.probes;
 
-    health_probe_def_t both[2] = {d, d};
+    test_probe_t both[2] = {d, d};
     both[1].name = "web2 (file)";
     both[1].file_key = "web2";
     uint32_t slots[2];
-    assert_int_equal(health_apply(h, both, 2, slots), 0);
+    assert_int_equal(test_health_apply(h, both, 2, slots), 0);
     assert_int_equal(slots[0], slot);
     assert_false(health_slot_is_up(h, slot));
     assert_int_equal(health_slot_info(h, slot, &info), 0);
@@ -282,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_apply_none_gets_slot_none_and_is_up),
         cmocka_unit_test(test_apply_initial_state_follows_def),
         cmocka_unit_test(test_apply_reload_keeps_unchanged_and_frees_removed),
+        cmocka_unit_test(test_apply_removed_slot_is_not_reused_before_reclaim),
         cmocka_unit_test(test_apply_removing_everything_frees_all_slots),
         cmocka_unit_test(test_apply_over_capacity_fails_and_changes_nothing),
         cmocka_unit_test(test_apply_invalid_def_fails_and_changes_nothing),

@@ -15,8 +15,8 @@ static health_t *start_one(char **dir, uint32_t *slot)
     *dir = test_tmpdir_new();
     assert_non_null(*dir);
     char *path = test_path(*dir, "missing");
-    health_probe_def_t d = test_def(HEALTH_PROBE_FILE, "sched");
-    d.file_path = path;
+    test_probe_t d = test_def(HEALTH_PROBE_FILE, "sched");
+    d.def.file_path = path;
     d.file_key = "web1";
     health_t *h = test_health_one(&d, slot);
     free(path);

@@ -62,23 +62,24 @@ static int setup(void **state)
     assert_int_equal(conf_load_string("select.yaml", config, diag, &f->conf), 0);
     gslb_diag_free(diag);
     assert_int_equal(health_new(&f->health, 3), 0);
-    health_probe_def_t defs[3];
+    /* A file probe gets a slot; the health thread is never started, so the
+     * slots change only when a test changes them. */
+    health_probe_def_t def = {.type = HEALTH_PROBE_FILE,
+                              .file_path = "health-state",
+                              .interval_ms = 1000,
+                              .timeout_ms = 1000,
+                              .up_threshold = 1,
+                              .down_threshold = 1,
+                              .is_initially_up = true};
+    health_target_t targets[3];
     static const char *const names[3] = {"dc-a/192.0.2.1", "dc-a/192.0.2.2", "dc-b/198.51.100.1"};
     for (size_t i = 0; i < 3; i++) {
-        memset(&defs[i], 0, sizeof(defs[i]));
-        defs[i].name = names[i];
-        /* A file probe gets a slot; the health thread is never started, so
-         * the slots change only when a test changes them. */
-        defs[i].type = HEALTH_PROBE_FILE;
-        defs[i].file_path = "health-state";
-        defs[i].file_key = names[i];
-        defs[i].interval_ms = 1000;
-        defs[i].timeout_ms = 1000;
-        defs[i].up_threshold = 1;
-        defs[i].down_threshold = 1;
-        defs[i].is_initially_up = true;
+        memset(&targets[i], 0, sizeof(targets[i]));
+        targets[i].name = names[i];
+        targets[i].def = &def;
+        targets[i].file_key = names[i];
     }
-    assert_int_equal(health_apply(f->health, defs, 3, f->slots), 0);
+    assert_int_equal(health_apply(f->health, targets, 3, f->slots), 0);
     f->policy = policy_build(f);
     f->rng = 12345;
     *state = f;

@@ -12,6 +12,7 @@
 
 #include "gslb/query.h"
 #include "gslb/server.h"
+#include "gslb/snapshot.h"
 #include "gslb/util.h"
 
 #include <arpa/inet.h>
@@ -72,12 +73,12 @@ static const char qt_config[] = "server:\n"
 /* A worker's context: its query state and the snapshot it answers from. */
 typedef struct qt_worker {
     query_worker_t w;
-    const query_snapshot_t *snap;
+    const snapshot_t *snap;
 } qt_worker_t;
 
 typedef struct qt_fixture {
     char dir[64];
-    query_snapshot_t *snap;
+    snapshot_t *snap;
     server_t *server4;        /* on 127.0.0.1 */
     server_t *server6;        /* on ::1, NULL when the host's loopback has no IPv6 */
     conf_listen_t listen4, listen6;
@@ -168,7 +169,7 @@ static inline int qt_setup(void **state)
     char path[128];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", f->dir);
     gslb_diag_t *diag = gslb_diag_new(true);
-    int rc = query_snapshot_load(&f->snap, path, NULL, diag);
+    int rc = snapshot_load(&f->snap, path, NULL, diag);
     gslb_diag_free(diag);
     assert_int_equal(rc, 0);
     f->server4 = qt_server_up(f, AF_INET);
@@ -183,7 +184,7 @@ static inline int qt_teardown(void **state)
     qt_fixture_t *f = *state;
     server_free(f->server4);
     server_free(f->server6);
-    query_snapshot_free(f->snap);
+    snapshot_free(f->snap);
     qt_remove_file(f->dir, "e.zone");
     qt_remove_file(f->dir, "gslbd.yaml");
     rmdir(f->dir);

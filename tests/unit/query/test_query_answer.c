@@ -69,7 +69,7 @@ static const char config[] =
 
 typedef struct fixture {
     char dir[64];
-    query_snapshot_t *snap;
+    snapshot_t *snap;
     query_worker_t worker;
     uint8_t resp[SERVER_MAX_MSG];
 } fixture_t;
@@ -103,7 +103,7 @@ static int setup(void **state)
     char path[128];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", f->dir);
     gslb_diag_t *diag = gslb_diag_new(true);
-    int rc = query_snapshot_load(&f->snap, path, NULL, diag);
+    int rc = snapshot_load(&f->snap, path, NULL, diag);
     gslb_diag_free(diag);
     assert_int_equal(rc, 0);
     query_worker_init(&f->worker, 1);
@@ -114,7 +114,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *f = *state;
-    query_snapshot_free(f->snap);
+    snapshot_free(f->snap);
     remove_file(f->dir, "p.zone");
     remove_file(f->dir, "c.zone");
     remove_file(f->dir, "gslbd.yaml");

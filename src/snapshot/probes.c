@@ -1,0 +1,102 @@
+/* snapshot: health slots for a policy's resources, from the config's probe definitions. */
+#include "snapshot_int.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_addr(health_target_t *t, const gslb_addr_t *a, uint16_t port)
+{
+    memset(&t->addr, 0, sizeof(t->addr));
+    if (a->family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&t->addr;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        memcpy(&sin->sin_addr, a->addr, 4);
+        t->addr_len = sizeof(*sin);
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->addr;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
+        memcpy(&sin6->sin6_addr, a->addr, 16);
+        t->addr_len = sizeof(*sin6);
+    }
+}
+
+/* The health targets of every resource of a policy, in resource order,
+ * with the strings they point to; the defs are borrowed from the conf_t. */
+typedef struct targets {
+    health_target_t *targets;
+    size_t count;
+    char **names;
+    char **keys;
+} targets_t;
+
+static void targets_free(targets_t *pt)
+{
+    for (size_t i = 0; i < pt->count; i++) {
+        free(pt->names[i]);
+        free(pt->keys[i]);
+    }
+    free(pt->targets);
+    free(pt->names);
+    free(pt->keys);
+    memset(pt, 0, sizeof(*pt));
+}
+
+static void targets_build(const policy_t *p, const conf_t *c, targets_t *out)
+{
+    size_t n = policy_resource_count(p);
+    out->count = n;
+    out->targets = xcalloc(n ? n : 1, sizeof(*out->targets));
+    out->names = xcalloc(n ? n : 1, sizeof(*out->names));
+    out->keys = xcalloc(n ? n : 1, sizeof(*out->keys));
+    for (size_t i = 0; i < n; i++) {
+        const conf_datacenter_t *dc = policy_resource_datacenter(p, i);
+        const conf_address_t *a = policy_resource_address(p, i);
+        health_target_t *t = &out->targets[i];
+        int k = a->probe >= 0 ? a->probe : dc->probe;
+        if (k < 0) {
+            continue; /* no def: not probed */
+        }
+        const health_probe_def_t *def = &c->probes[k].def;
+        char addr_text[INET6_ADDRSTRLEN];
+        inet_ntop(a->addr.family, a->addr.addr, addr_text, sizeof(addr_text));
+        out->names[i] = xasprintf("%s/%s (%s)", dc->name, addr_text,
+                                  health_probe_type_name(def->type));
+        t->name = out->names[i];
+        t->def = def;
+        uint16_t port = a->probe_port ? a->probe_port : health_probe_def_port(def);
+        set_addr(t, a->has_probe_addr ? &a->probe_addr : &a->addr, port);
+        if (def->type == HEALTH_PROBE_FILE) {
+            /* The key defaults to the answered address, also when another is probed. */
+            out->keys[i] = xstrdup(a->probe_key ? a->probe_key : addr_text);
+            t->file_key = out->keys[i];
+        }
+    }
+}
+
+int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag)
+{
+    targets_t pt;
+    targets_build(s->policy, s->conf, &pt);
+    uint32_t *slots = xcalloc(pt.count ? pt.count : 1, sizeof(*slots));
+    int rc = 0;
+    if (health != NULL) {
+        rc = health_apply(health, pt.targets, pt.count, slots);
+    } else {
+        for (size_t i = 0; i < pt.count; i++) {
+            slots[i] = HEALTH_SLOT_NONE;
+        }
+    }
+    if (rc != 0) {
+        gslb_diag_report(diag, DIAG_ERROR, s->conf->path, 0, 0,
+                         "health: cannot start %zu probes (%s)", pt.count, gslb_strerror(rc));
+    } else {
+        policy_health_attach(s->policy, health, slots);
+    }
+    free(slots);
+    targets_free(&pt);
+    return rc;
+}

@@ -1,0 +1,29 @@
+/* snapshot: the steps of a load, shared by the files of the module. */
+#ifndef GSLB_SNAPSHOT_INT_H
+#define GSLB_SNAPSHOT_INT_H
+
+#include "gslb/snapshot.h"
+
+/* zones.c: load every configured zone into s->zones (left NULL when any
+ * zone fails; each failure is reported to diag). */
+void snapshot_zones_load(snapshot_t *s, gslb_diag_t *diag);
+
+/* zones.c: attach each service of s->policy to the most specific zone that
+ * contains its name; a service outside every zone is reported. */
+void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag);
+
+/* probes.c: give every resource of s->policy its health slot (health_apply
+ * with one target per resource); health NULL: every resource is up. Runs
+ * last, once everything else is valid, because it changes the live probe
+ * set. Returns 0 or the error of health_apply (reported to diag). */
+int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag);
+
+/* publish.c: the publication point; reload.c reads its inputs. */
+struct snapshot_pub {
+    snapshot_t *current;  /* RCU-published; swapped by the publishing thread only */
+    uint64_t generation;  /* of current; the publishing thread's */
+    char *conf_path;
+    health_t *health;     /* borrowed */
+};
+
+#endif

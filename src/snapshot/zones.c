@@ -1,0 +1,46 @@
+/* snapshot: the zones of a snapshot, and the services attached to them. */
+#include "snapshot_int.h"
+
+#include "gslb/dns.h"
+
+#include <stdlib.h>
+
+void snapshot_zones_load(snapshot_t *s, gslb_diag_t *diag)
+{
+    const conf_t *c = s->conf;
+    zone_t **zones = xcalloc(c->zone_count ? c->zone_count : 1, sizeof(*zones));
+    size_t n = 0;
+    for (size_t i = 0; i < c->zone_count; i++) {
+        zone_t *z = NULL;
+        if (zone_load(&z, c->zones[i].file, c->zones[i].origin, diag) == 0) {
+            zones[n++] = z;
+        }
+    }
+    if (n == c->zone_count) {
+        zone_set_new(&s->zones, zones, n, diag);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            zone_free(zones[i]);
+        }
+    }
+    free(zones);
+}
+
+void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag)
+{
+    for (size_t i = 0; i < policy_service_count(s->policy); i++) {
+        const policy_service_t *svc = policy_service_at(s->policy, i);
+        const conf_service_t *c = policy_service_conf(svc);
+        const uint8_t *name = policy_service_name(svc);
+        size_t len = dns_name_len(name, DNS_NAME_MAX);
+        const zone_t *z = zone_set_find(s->zones, name, len, 0, false);
+        if (z == NULL) {
+            gslb_diag_report(diag, DIAG_ERROR, c->pos.file, c->pos.line, c->pos.col,
+                             "service '%s': not inside any served zone", c->name);
+            continue;
+        }
+        /* The zone is still private to this loader: it is published only after
+         * every check has passed, so changing it here is safe. */
+        zone_service_attach((zone_t *)z, name, svc, diag, c->pos.file, c->pos.line, c->pos.col);
+    }
+}
