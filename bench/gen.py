@@ -2,8 +2,14 @@
 """Generate everything the benchmark serves and sends: the GeoIP spec, the zones, the gslbd,
 gdnsd, NSD and Knot configurations, and the query files.
 
-Usage: gen.py OUTDIR --port-gslbd P --port-gdnsd P --port-null P --port-big P
-              [--big-names N] [--mkmmdb PATH]
+Usage: gen.py OUTDIR --port-gslbd P --port-gdnsd P --port-big P [--big-names N] --mkmmdb PATH
+       gen.py OUTDIR --geolite2 MMDB --port-gslbd P --port-gdnsd P
+
+The first form writes the synthetic set: a synthetic GeoIP database and everything served and
+sent with it. The second writes, into its own OUTDIR (a subdirectory of the first's), the same
+zone, map and configurations pointing at a real GeoLite2-City database instead, and the
+varied-ECS query files drawn from that database's networks; the other query files are links
+to the synthetic set's (OUTDIR/..), which must exist.
 
 Everything is deterministic (fixed random seed), so two runs send the same queries.
 Query files are in dnsperf's -B format: each message is preceded by its length as a
@@ -11,6 +17,7 @@ Query files are in dnsperf's -B format: each message is preceded by its length a
 Subnet option, which dnsperf's text format cannot express.
 """
 import argparse
+import bisect
 import ipaddress
 import os
 import random
@@ -22,6 +29,8 @@ import dns.edns
 import dns.flags
 import dns.message
 import dns.rdatatype
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 ZONE = "bench.example."
 BIG_ZONE = "big.example."
@@ -420,6 +429,103 @@ def big_queries(outdir, n, rng):
     save(os.path.join(outdir, "q-big.bin"), msgs)
 
 
+# ---- the real database ------------------------------------------------------------------------
+
+ECS_FLOOR = 5  # /24s every country gets at least (as far as it has them)
+
+
+def geolite2_ecs_nets(mmdb, rng):
+    """ECS_NETS distinct /24s whose first address lies in a network of the real database,
+    spread over its countries: each country (records without one count as "-") gets up to
+    ECS_FLOOR, the rest go to the countries in proportion to the /24s they cover. Returns
+    [(network address, country)]."""
+    import mmdb_tree as mt
+    tree = mt.Tree(mmdb)
+    # Per country: the blocks holding a /24's first address, and how many /24s each holds.
+    blocks = {}
+    for start, plen, kind, off in tree.networks(mt.V4):
+        if kind != mt.DATA or (plen > 24 and start & 0xFF):
+            continue
+        country = mt.fields(tree.record(mt.V4, start, off))[1] or "-"
+        blocks.setdefault(country, []).append((start, 1 << (24 - plen) if plen <= 24 else 1))
+    avail = {c: sum(n for _, n in b) for c, b in blocks.items()}
+    countries = sorted(blocks)
+    quota = {c: min(avail[c], ECS_FLOOR) for c in countries}
+    # The rest by largest remainder, in rounds, as some countries run out.
+    left = ECS_NETS - sum(quota.values())
+    while left > 0:
+        open_ = [c for c in countries if quota[c] < avail[c]]
+        if not open_:
+            raise SystemExit("gen.py: the database covers fewer than %d /24s" % ECS_NETS)
+        total = sum(avail[c] for c in open_)
+        shares = {c: left * avail[c] / total for c in open_}
+        add = {c: min(int(shares[c]), avail[c] - quota[c]) for c in open_}
+        given = sum(add.values())
+        for c in sorted(open_, key=lambda c: (-(shares[c] - int(shares[c])), c)):
+            if given >= left:
+                break
+            if quota[c] + add[c] < avail[c]:
+                add[c] += 1
+                given += 1
+        for c in open_:
+            quota[c] += add[c]
+        left -= given
+    seen = set()
+    out = []
+    for c in countries:
+        b = blocks[c]
+        cum = []
+        t = 0
+        for _, n in b:
+            t += n
+            cum.append(t)
+        got = 0
+        while got < quota[c]:
+            r = rng.randrange(t)
+            i = bisect.bisect_right(cum, r)
+            net = b[i][0] + ((r - (cum[i - 1] if i else 0)) << 8)
+            if net in seen:
+                continue
+            seen.add(net)
+            out.append(("%d.%d.%d.0" % (net >> 24, net >> 16 & 255, net >> 8 & 255), c))
+            got += 1
+    rng.shuffle(out)
+    return out
+
+
+def geolite2_set(out, mmdb, port_gslbd, port_gdnsd):
+    """The configurations of both servers with the real database, and the query files."""
+    mmdb = os.path.abspath(mmdb)
+    write(os.path.join(out, "bench.example.zone"), zone_gslbd())
+    write(os.path.join(out, "gslbd.yaml"),
+          gslbd_config(port_gslbd, mmdb, os.path.join(out, "bench.example.zone"), ZONE))
+    gd = os.path.join(out, "gdnsd")
+    for d in ("zones", "run", "state"):
+        os.makedirs(os.path.join(gd, d), exist_ok=True)
+    write(os.path.join(gd, "zones", "bench.example"), zone_gdnsd())
+    write(os.path.join(gd, "config"),
+          gdnsd_config(port_gdnsd, mmdb, os.path.join(gd, "run"), os.path.join(gd, "state")))
+
+    nets = geolite2_ecs_nets(mmdb, random.Random(7))
+    write(os.path.join(out, "ecs-nets.txt"), "".join("%s %s\n" % n for n in nets))
+    geo = "geo." + ZONE
+    rng = random.Random(43)
+    for prefix, n in (("q", QUERIES), ("cg", CALLGRIND_QUERIES)):
+        # As the synthetic case: every /24 once per 20,000 queries, in a shuffled order.
+        save(os.path.join(out, "%s-geo-ecsvar.bin" % prefix),
+             [wire(geo, "A", nets[i % len(nets)][0]) for i in shuffled(rng, n)])
+        # The other cases do not depend on the database: the synthetic set's files.
+        for case in ("static", "geo-noecs", "geo-ecs1", "wrr"):
+            name = "%s-%s.bin" % (prefix, case)
+            if not os.path.exists(os.path.join(out, "..", name)):
+                raise SystemExit("gen.py: no %s in %s: generate the synthetic set first" %
+                                 (name, os.path.dirname(out)))
+            path = os.path.join(out, name)
+            if os.path.lexists(path):
+                os.unlink(path)
+            os.symlink(os.path.join("..", name), path)
+
+
 # ---- main -----------------------------------------------------------------------------------
 
 def main():
@@ -427,12 +533,19 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--port-gslbd", type=int, required=True)
     ap.add_argument("--port-gdnsd", type=int, required=True)
-    ap.add_argument("--port-big", type=int, required=True)
+    ap.add_argument("--port-big", type=int)
     ap.add_argument("--big-names", type=int, default=1000000)
-    ap.add_argument("--mkmmdb", required=True)
+    ap.add_argument("--mkmmdb")
+    ap.add_argument("--geolite2", metavar="MMDB",
+                    help="write the set for this real GeoLite2-City database instead")
     a = ap.parse_args()
     out = os.path.abspath(a.outdir)
     os.makedirs(out, exist_ok=True)
+    if a.geolite2:
+        geolite2_set(out, a.geolite2, a.port_gslbd, a.port_gdnsd)
+        return 0
+    if a.port_big is None or a.mkmmdb is None:
+        ap.error("--port-big and --mkmmdb are required for the synthetic set")
     rng = random.Random(42)
 
     mmdb = os.path.join(out, "bench.mmdb")

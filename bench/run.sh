@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # bench/run.sh: gslbd against gdnsd and a null responder, per CPU core, on loopback.
 #
-# Usage: bench/run.sh [--quick] [--no-deps] [--phases LIST] [--rev COMMIT]
+# Usage: bench/run.sh [--quick] [--no-deps] [--no-geolite2] [--phases LIST] [--rev COMMIT]
 #   --quick       short smoke run: 1 round of 2 s per case, 100,000-name zone
 #   --no-deps     do not check or install Debian packages
+#   --no-geolite2 only the synthetic GeoIP database, not the real GeoLite2-City as well
 #   --phases LIST comma-separated subset of: throughput,latency,callgrind,zone
 #   --rev COMMIT  benchmark gslbd as of COMMIT instead of the working tree
 #
-# Everything it builds, generates and records goes under bench/work/ (not tracked). The
-# tables are printed at the end and kept in bench/work/results/report.md; BENCHMARKS.md
-# explains the method and holds the figures of a full run.
+# Every case of the throughput, latency and callgrind phases runs twice over: with the
+# synthetic GeoIP database and with the real GeoLite2-City at geo/GeoLite2-City.mmdb
+# (fetched by geo/fetch-geolite2.sh when missing; when it cannot be had, the GeoLite2 rows
+# are skipped with a message). Everything it builds, generates and records goes under
+# bench/work/ (not tracked). The tables are printed at the end and kept in
+# bench/work/results/report.md; BENCHMARKS.md explains the method and holds the figures of
+# a full run.
 #
 # Environment: BENCH_CPU_SERVER (default 0) and BENCH_CPU_CLIENT (default 1) pick the cores;
-# BENCH_PORT_BASE (default 15301) the first of four loopback ports; BENCH_MAX_RATE (default
+# BENCH_PORT_BASE (default 15301) the first of six loopback ports; BENCH_MAX_RATE (default
 # 100000) caps the offered rate of the latency runs (dnsperf -v on one core times
 # responses accurately up to about that rate here).
 set -euo pipefail
@@ -28,15 +33,17 @@ TOOL=("$PY" "$HERE/tool.py")
 
 QUICK=0
 DEPS=1
+WANT_GEOLITE2=1
 REV=""
 PHASES="throughput,latency,callgrind,zone"
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=1 ;;
     --no-deps) DEPS=0 ;;
+    --no-geolite2) WANT_GEOLITE2=0 ;;
     --phases) PHASES=$2; shift ;;
     --rev) REV=$2; shift ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -52,6 +59,10 @@ PORT_GSLBD=$PORT_BASE
 PORT_GDNSD=$((PORT_BASE + 1))
 PORT_NULL=$((PORT_BASE + 2))
 PORT_BIG=$((PORT_BASE + 3))
+PORT_GSLBD_G2=$((PORT_BASE + 4))
+PORT_GDNSD_G2=$((PORT_BASE + 5))
+GEOLITE2=$ROOT/geo/GeoLite2-City.mmdb
+HAS_GEOLITE2=0
 if [ "$QUICK" = 1 ]; then
     REPS=1 DURATION=2 LAT_DURATION=2 BIG_NAMES=100000 RELOAD_RATE=10000
     CG_CASES="static geo-ecsvar"
@@ -74,7 +85,7 @@ install_deps() {
     local want=(build-essential autoconf automake libtool pkg-config
                 libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev
                 libcmocka-dev
-                dnsperf gdnsd nsd knot valgrind python3 python3-dnspython
+                dnsperf gdnsd nsd knot valgrind python3 python3-dnspython python3-maxminddb
                 libmaxmind-db-writer-perl bc)
     local missing=()
     for p in "${want[@]}"; do
@@ -142,6 +153,48 @@ generate() {
         --port-big "$PORT_BIG" --big-names "$BIG_NAMES" \
         --mkmmdb "$ROOT/tests/tools/mkmmdb.pl"
     echo "$stamp" >"$GEN/stamp"
+}
+
+# The real database: geo/GeoLite2-City.mmdb, fetched when missing. Sets HAS_GEOLITE2.
+find_geolite2() {
+    if [ "$WANT_GEOLITE2" = 0 ]; then
+        log "GeoLite2: skipped (--no-geolite2); synthetic database only"
+        return 0
+    fi
+    if [ ! -s "$GEOLITE2" ]; then
+        log "GeoLite2: no $GEOLITE2; fetching it with geo/fetch-geolite2.sh"
+        "$ROOT/geo/fetch-geolite2.sh" >&2 || true
+    fi
+    local why=""
+    if [ ! -s "$GEOLITE2" ]; then
+        why="GeoLite2-City could not be had (geo/fetch-geolite2.sh failed)"
+    elif ! "$PY" -c 'import maxminddb' 2>/dev/null; then
+        why="python3-maxminddb is not installed (apt-get install python3-maxminddb)"
+    elif ! "$PY" -c 'import maxminddb, sys; maxminddb.open_database(sys.argv[1])' \
+        "$GEOLITE2" 2>/dev/null; then
+        why="$GEOLITE2 is not a readable MaxMind DB"
+    fi
+    if [ -n "$why" ]; then
+        log "GeoLite2: SKIPPED, only the synthetic database is benchmarked: $why"
+        return 0
+    fi
+    HAS_GEOLITE2=1
+}
+
+# The configurations and query files for the real database, in gen/geolite2/ (the same
+# zone, map and query files as the synthetic set; the varied-ECS /24s drawn from it).
+generate_geolite2() {
+    local dir=$GEN/geolite2 stamp
+    stamp=$(cat "$HERE/gen.py" "$HERE/mmdb_tree.py" | md5sum | cut -d' ' -f1)
+    stamp="$stamp $PORT_GSLBD_G2 $PORT_GDNSD_G2 $(stat -L -c '%s %Y' "$GEOLITE2") $GEOLITE2"
+    if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
+        return 0
+    fi
+    log "generating the GeoLite2 set: configurations and 20,000 ECS /24s from the database"
+    rm -rf "$dir"
+    "$PY" "$HERE/gen.py" "$dir" --geolite2 "$GEOLITE2" --port-gslbd "$PORT_GSLBD_G2" \
+        --port-gdnsd "$PORT_GDNSD_G2"
+    echo "$stamp" >"$dir/stamp"
 }
 
 # ---- processes and cgroups ------------------------------------------------------------------
@@ -246,14 +299,37 @@ wait_ready() {
 
 # ---- phases ---------------------------------------------------------------------------------
 
-declare -A PORT=([gslbd]=$PORT_GSLBD [gdnsd]=$PORT_GDNSD [null]=$PORT_NULL)
+# Server instances: gslbd and gdnsd with the synthetic database, and (when the real one is
+# there) gslbd-geolite2 and gdnsd-geolite2, the same configuration with GeoLite2-City.
+declare -A PORT=([gslbd]=$PORT_GSLBD [gdnsd]=$PORT_GDNSD [null]=$PORT_NULL
+                 [gslbd-geolite2]=$PORT_GSLBD_G2 [gdnsd-geolite2]=$PORT_GDNSD_G2)
+DNS_SERVERS="gslbd gdnsd"
+
+# server_cmd NAME: the command line of a server instance, into CMD.
+server_cmd() {
+    case $1 in
+    gslbd) CMD=("$GSLBD" -c "$GEN/gslbd.yaml") ;;
+    gdnsd) CMD=(gdnsd -c "$GEN/gdnsd" start) ;;
+    gslbd-geolite2) CMD=("$GSLBD" -c "$GEN/geolite2/gslbd.yaml") ;;
+    gdnsd-geolite2) CMD=(gdnsd -c "$GEN/geolite2/gdnsd" start) ;;
+    *) die "no server instance '$1'" ;;
+    esac
+}
+
+# The program, the database and the query files of an instance.
+server_of() { echo "${1%-geolite2}"; }
+db_of() { [[ $1 == *-geolite2 ]] && echo geolite2 || echo synthetic; }
+qdir_of() { [[ $1 == *-geolite2 ]] && echo "$GEN/geolite2" || echo "$GEN"; }
 
 start_servers() {
-    start gslbd "$GSLBD" -c "$GEN/gslbd.yaml"
-    start gdnsd gdnsd -c "$GEN/gdnsd" start
+    for srv in $DNS_SERVERS; do
+        server_cmd "$srv"
+        start "$srv" "${CMD[@]}"
+    done
     start null "$WORK/nullresp" 127.0.0.1 "$PORT_NULL" "$LIFETIME"
-    wait_ready "$PORT_GSLBD" "h0001.bench.example."
-    wait_ready "$PORT_GDNSD" "h0001.bench.example."
+    for srv in $DNS_SERVERS; do
+        wait_ready "${PORT[$srv]}" "h0001.bench.example."
+    done
 }
 
 # perf SERVER CASE REP OUT [--latency RATE]: one dnsperf run from the client core.
@@ -264,6 +340,7 @@ perf() {
     if [ "$case" = tcp ]; then
         file=q-static.bin mode=tcp
     fi
+    file="$(qdir_of "$srv")/$file"
     local extra=() opts=()
     if [ "${1:-}" = --latency ]; then
         opts=(--latency --rate "$2")
@@ -272,19 +349,20 @@ perf() {
         extra=(-l "$DURATION")
     fi
     taskset -c "$CPU_CLIENT" "${TOOL[@]}" perf --pid "${SPID[$srv]}" --out "$out" \
-        --server "$srv" --case "$case" --rep "$rep" "${opts[@]}" -- \
-        dnsperf -B -d "$GEN/$file" -s 127.0.0.1 -p "${PORT[$srv]}" -m "$mode" \
+        --server "$(server_of "$srv")" --db "$(db_of "$srv")" --case "$case" --rep "$rep" \
+        "${opts[@]}" -- dnsperf -B -d "$file" -s 127.0.0.1 -p "${PORT[$srv]}" -m "$mode" \
         -c 4 -q 500 -t 5 "${extra[@]}" ||
         log "warning: dnsperf against $srv ($case) reported a problem"
 }
 
 phase_throughput() {
-    log "throughput: $REPS round(s) x $(wc -w <<<"$CASES") cases x 3 servers, ${DURATION}s each"
-    for name in gslbd gdnsd null; do cg_limit "$name"; done
+    log "throughput: $REPS round(s) x $(wc -w <<<"$CASES") cases x" \
+        "$(($(wc -w <<<"$DNS_SERVERS") + 1)) servers, ${DURATION}s each"
+    for name in $DNS_SERVERS null; do cg_limit "$name"; done
     [ "$HAS_QUOTA" = 1 ] || log "warning: no cgroup cpu quota; figures may be client-bound"
     for rep in $(seq 1 "$REPS"); do
         for case in $CASES; do
-            for srv in null gslbd gdnsd; do
+            for srv in null $DNS_SERVERS; do
                 [ "$case" = tcp ] && [ "$srv" = null ] && continue
                 perf "$srv" "$case" "$rep" "$RES/throughput.jsonl"
             done
@@ -293,8 +371,9 @@ phase_throughput() {
     done
 }
 
-# Offered rate per case: half of the slower server's single-core saturation rate (the
-# median queries/s per core), so every server runs at or below half its saturation.
+# Offered rate per case: half of the slowest server's single-core saturation rate (the
+# median queries/s per core, over both databases), so every server runs at or below half
+# its saturation.
 half_rate() {
     "$PY" - "$RES/throughput.jsonl" "$1" "$MAX_RATE" <<'EOF'
 import json, statistics, sys
@@ -302,10 +381,11 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 case, cap = sys.argv[2], float(sys.argv[3])
 v = []
 for s in ("gslbd", "gdnsd"):
-    q = [r["qps_per_core"] for r in rows if r["server"] == s and r["case"] == case
-         and "qps_per_core" in r]
-    if q:
-        v.append(statistics.median(q))
+    for db in ("synthetic", "geolite2"):
+        q = [r["qps_per_core"] for r in rows if r["server"] == s and r["case"] == case
+             and r.get("db", "synthetic") == db and "qps_per_core" in r]
+        if q:
+            v.append(statistics.median(q))
 print(int(min(min(v) / 2, cap)) if v else 20000)
 EOF
 }
@@ -342,7 +422,7 @@ phase_latency() {
     [ -f "$RES/throughput.jsonl" ] || die "the latency phase needs the throughput phase"
     log "latency: fixed rate at half saturation, no CPU quota, $REPS x ${LAT_DURATION}s each"
     rm -f "$RES/latency-control.jsonl"
-    for name in gslbd gdnsd null; do cg_unlimit "$name"; done
+    for name in $DNS_SERVERS null; do cg_unlimit "$name"; done
     declare -A rate=()
     for case in $CASES; do rate[$case]=$(half_rate "$case"); done
     local group="$RES/latency-group.jsonl"
@@ -351,7 +431,7 @@ phase_latency() {
             for attempt in 1 2 3; do
                 wait_quiet "${rate[$case]}" || log "latency: machine busy; measuring $case anyway"
                 rm -f "$group"
-                for srv in null gslbd gdnsd; do
+                for srv in null $DNS_SERVERS; do
                     [ "$case" = tcp ] && [ "$srv" = null ] && continue
                     perf "$srv" "$case" "$rep" "$group" --latency "${rate[$case]}"
                 done
@@ -371,18 +451,14 @@ phase_callgrind() {
     log "callgrind: instructions per query over 10,000 queries per case"
     mkdir -p "$WORK/callgrind"
     rm -f "$WORK/callgrind/"*
-    for srv in gslbd gdnsd; do
+    for srv in $DNS_SERVERS; do
         stop "$srv"
-        local cmd
-        if [ "$srv" = gslbd ]; then
-            cmd=("$GSLBD" -c "$GEN/gslbd.yaml")
-        else
-            cmd=(gdnsd -c "$GEN/gdnsd" start)
-        fi
+        server_cmd "$srv"
         start "$srv" valgrind --tool=callgrind \
-            --callgrind-out-file="$WORK/callgrind/$srv.%p.out" "${cmd[@]}"
+            --callgrind-out-file="$WORK/callgrind/$srv.%p.out" "${CMD[@]}"
         local pid=${SPID[$srv]}
-        wait_ready "${PORT[$srv]}" "h0001.bench.example." 300
+        # gdnsd compiles GeoLite2-City into its own tree at start: minutes under valgrind.
+        wait_ready "${PORT[$srv]}" "h0001.bench.example." 1200
         sleep 1
         # Idle baseline: what the server runs with no queries, per second.
         callgrind_control -z "$pid" >/dev/null
@@ -397,6 +473,7 @@ phase_callgrind() {
         for case in $CG_CASES; do
             local file="cg-$case.bin" mode=udp
             [ "$case" = tcp ] && file=cg-static.bin mode=tcp
+            file="$(qdir_of "$srv")/$file"
             # Pass 1 is the first sight of the queries; pass 2 sends the same
             # ones again, as a server in service sees the same clients again
             # (only per-thread caches tell the two apart).
@@ -405,7 +482,7 @@ phase_callgrind() {
                 callgrind_control -z "$pid" >/dev/null
                 t0=$(date +%s.%N)
                 local out
-                out=$(taskset -c "$CPU_CLIENT" dnsperf -B -d "$GEN/$file" -s 127.0.0.1 \
+                out=$(taskset -c "$CPU_CLIENT" dnsperf -B -d "$file" -s 127.0.0.1 \
                     -p "${PORT[$srv]}" -m "$mode" -n 1 -c 1 -q 20 -t 10 2>&1)
                 callgrind_control -d "$pid" >/dev/null
                 t1=$(date +%s.%N)
@@ -413,10 +490,12 @@ phase_callgrind() {
                 total=$("${TOOL[@]}" cgtotal "$(cg_latest "$srv" "$pid")")
                 completed=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
                 "$PY" -c 'import json,sys; t,i,r,d,c=map(float,sys.argv[1:6]);
-print(json.dumps({"server":sys.argv[6],"case":sys.argv[7],"pass":int(sys.argv[8]),
-"ir_total":t,"idle_ir":r*d,"completed":c,"ir_per_query":(t-r*d)/10000.0}))' \
+print(json.dumps({"server":sys.argv[6],"db":sys.argv[9],"case":sys.argv[7],
+"pass":int(sys.argv[8]),"ir_total":t,"idle_ir":r*d,"completed":c,
+"ir_per_query":(t-r*d)/10000.0}))' \
                     "$total" "$idle" "$idle_rate" "$(echo "$t1 - $t0" | bc -l)" \
-                    "${completed:-0}" "$srv" "$case" "$pass" >>"$RES/callgrind.jsonl"
+                    "${completed:-0}" "$(server_of "$srv")" "$case" "$pass" "$(db_of "$srv")" \
+                    >>"$RES/callgrind.jsonl"
                 [ "${completed:-0}" = 10000 ] ||
                     log "warning: callgrind $srv $case: only ${completed:-0} of 10000 answered"
             done
@@ -499,6 +578,10 @@ machine() {
          "gcc -O2; gdnsd $(dpkg-query -W -f='${Version}' gdnsd),"\
          "dnsperf $(dpkg-query -W -f='${Version}' dnsperf), NSD $(dpkg-query -W -f='${Version}' nsd),"\
          "Knot $(dpkg-query -W -f='${Version}' knot)"
+    echo "- GeoIP: synthetic (tests/tools/mkmmdb.pl)$([ "$HAS_GEOLITE2" = 1 ] &&
+        "$PY" -c 'import maxminddb, sys, time; m = maxminddb.open_database(sys.argv[1]).metadata()
+print(" and %s built %s" % (m.database_type, time.strftime("%Y-%m-%d", time.gmtime(m.build_epoch))),
+      end="")' "$GEOLITE2")"
     echo "- server on core $CPU_SERVER, dnsperf on core $CPU_CLIENT;"\
          "CPU quota: $([ "$HAS_QUOTA" = 1 ] && echo 'cgroup v1 cfs 5 ms / 10 ms' || echo none);"\
          "mode: $([ "$QUICK" = 1 ] && echo quick || echo full)"
@@ -511,13 +594,20 @@ machine() {
 mkdir -p "$WORK" "$LOGS"
 build
 generate
+if has_phase throughput || has_phase latency || has_phase callgrind; then
+    find_geolite2
+    if [ "$HAS_GEOLITE2" = 1 ]; then
+        generate_geolite2
+        DNS_SERVERS="$DNS_SERVERS gslbd-geolite2 gdnsd-geolite2"
+    fi
+fi
 # A phase run again replaces its own results only, so "--phases latency" reuses the
 # throughput figures it needs.
 mkdir -p "$RES"
 for ph in throughput latency callgrind zone; do
     has_phase "$ph" && rm -f "$RES/$ph.jsonl"
 done
-for p in "$PORT_GSLBD" "$PORT_GDNSD" "$PORT_NULL"; do
+for p in "$PORT_NULL" $(for srv in $DNS_SERVERS; do echo "${PORT[$srv]}"; done); do
     port_free "$p" || die "port $p is in use (set BENCH_PORT_BASE)"
 done
 
@@ -528,8 +618,7 @@ has_phase throughput && phase_throughput
 has_phase latency && phase_latency
 stop null
 has_phase callgrind && phase_callgrind
-stop gslbd
-stop gdnsd
+for srv in $DNS_SERVERS; do stop "$srv"; done
 has_phase zone && phase_zone
 
 {

@@ -6,9 +6,11 @@ Subcommands:
   wait PORT QNAME [--timeout S] [--since EPOCH] [--tcp]
                                            poll until QNAME A gets NOERROR with an answer;
                                            prints the seconds it took (since EPOCH)
-  perf --pid PID --out FILE --server S --case C [--rep N] [--latency] -- DNSPERF-ARGS...
+  perf --pid PID --out FILE --server S --case C [--db D] [--rep N] [--latency] -- DNSPERF-ARGS...
                                            run dnsperf (its own command line, taskset
-                                           included), add one JSON line to FILE
+                                           included), add one JSON line to FILE; D is the
+                                           GeoIP database (synthetic, the default, or
+                                           geolite2)
   cgtotal FILE                             total Ir of a callgrind output file
   mem PID...                               VmRSS, VmHWM and PSS (kB) summed over the PIDs
   reload PID LOG                           SIGHUP gslbd, print the seconds until LOG gets one
@@ -142,6 +144,7 @@ def cmd_perf(args):
     r.update({
         "server": opt("--server"),
         "case": opt("--case"),
+        "db": opt("--db", "synthetic"),
         "rep": int(opt("--rep", "0")),
         "mode": "latency" if latency else "throughput",
         "cpu_s": (c1 - c0) / 1e9,
@@ -263,6 +266,13 @@ def fmt_f(v, d=2):
     return "-" if v is None else ("%." + str(d) + "f") % v
 
 
+DBS = [("synthetic", "synthetic"), ("geolite2", "GeoLite2")]
+
+
+def db_of(r):
+    return r.get("db", "synthetic")
+
+
 def cmd_report(args):
     d = args[0]
     thr = load(os.path.join(d, "throughput.jsonl"))
@@ -271,77 +281,91 @@ def cmd_report(args):
     zs = load(os.path.join(d, "zone.jsonl"))
     servers = ["gslbd", "gdnsd", "null"]
     summary = {}
+    # The null responder does not read a database: every row of a case shows its runs.
+    dbs = [(k, t) for k, t in DBS if any(db_of(r) == k for r in thr + lat + cg)] or DBS[:1]
 
-    print("### Throughput per CPU core (server pinned to one core, CPU quota 50%; "
-          "median of 3 runs)\n")
-    print("| case | gslbd q/s/core | gdnsd q/s/core | null q/s/core | gslbd/gdnsd | "
-          "gslbd % of null | gdnsd % of null | lost (gslbd/gdnsd/null) | "
-          "resp. bytes (gslbd/gdnsd) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    def pick(rows, s, case, db):
+        return [r for r in rows if r["server"] == s and r["case"] == case and
+                (s == "null" or db_of(r) == db)]
+
+    if thr:
+        print("### Throughput per CPU core (server pinned to one core, CPU quota 50%%; "
+              "median of %d runs)\n" % len({r["rep"] for r in thr}))
+        print("| case | GeoIP database | gslbd q/s/core | gdnsd q/s/core | null q/s/core | "
+              "gslbd/gdnsd | gslbd % of null | gdnsd % of null | lost (gslbd/gdnsd/null) | "
+              "resp. bytes (gslbd/gdnsd) |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for case, title in CASES:
-        row = {}
-        for s in servers:
-            rs = [r for r in thr if r["server"] == s and r["case"] == case]
-            row[s] = {
-                "qpc": med([r.get("qps_per_core") for r in rs]),
-                "lost": sum(int(r.get("lost", 0)) for r in rs) if rs else None,
-                "resp": med([r.get("resp_size") for r in rs]),
-            }
-        summary[case] = row
-        g, o, n = row["gslbd"]["qpc"], row["gdnsd"]["qpc"], row["null"]["qpc"]
-        ratio = g / o if g and o else None
-        gpn = 100.0 * g / n if g and n else None
-        opn = 100.0 * o / n if o and n else None
-        lost = "/".join("-" if row[s]["lost"] is None else str(row[s]["lost"]) for s in servers)
-        resp = "/".join(fmt_f(row[s]["resp"], 0) for s in ("gslbd", "gdnsd"))
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            title, fmt_k(g), fmt_k(o), fmt_k(n), fmt_f(ratio), fmt_f(gpn, 1) + "%" if gpn else "-",
-            fmt_f(opn, 1) + "%" if opn else "-", lost, resp))
+        for db, db_title in dbs:
+            row = {}
+            for s in servers:
+                rs = pick(thr, s, case, db)
+                row[s] = {
+                    "qpc": med([r.get("qps_per_core") for r in rs]),
+                    "lost": sum(int(r.get("lost", 0)) for r in rs) if rs else None,
+                    "resp": med([r.get("resp_size") for r in rs]),
+                }
+            if row["gslbd"]["qpc"] is None and row["gdnsd"]["qpc"] is None:
+                continue
+            summary.setdefault(db, {})[case] = row
+            g, o, n = row["gslbd"]["qpc"], row["gdnsd"]["qpc"], row["null"]["qpc"]
+            ratio = g / o if g and o else None
+            gpn = 100.0 * g / n if g and n else None
+            opn = 100.0 * o / n if o and n else None
+            lost = "/".join("-" if row[s]["lost"] is None else str(row[s]["lost"])
+                            for s in servers)
+            resp = "/".join(fmt_f(row[s]["resp"], 0) for s in ("gslbd", "gdnsd"))
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                title, db_title, fmt_k(g), fmt_k(o), fmt_k(n), fmt_f(ratio),
+                fmt_f(gpn, 1) + "%" if gpn else "-", fmt_f(opn, 1) + "%" if opn else "-",
+                lost, resp))
 
     if lat:
         print("\n### Latency at a fixed rate below saturation (no CPU quota; median of %d runs)\n"
               % len({r["rep"] for r in lat}))
-        print("| case | offered q/s | gslbd p50 / p99 ms | gdnsd p50 / p99 ms | "
+        print("| case | GeoIP database | offered q/s | gslbd p50 / p99 ms | gdnsd p50 / p99 ms | "
               "null p50 / p99 ms | lost (gslbd/gdnsd/null) |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for case, title in CASES:
-            rs = {s: [r for r in lat if r["server"] == s and r["case"] == case] for s in servers}
-            if not any(rs.values()):
-                continue
-            rate = next((r["rate"] for v in rs.values() for r in v), 0)
-            cells = []
-            for s in servers:
-                if rs[s]:
-                    cells.append("%s / %s" % (fmt_f(med([r.get("p50_ms") for r in rs[s]]), 3),
-                                              fmt_f(med([r.get("p99_ms") for r in rs[s]]), 3)))
-                else:
-                    cells.append("-")
-            lost = "/".join(str(sum(int(r.get("lost", 0)) for r in rs[s])) if rs[s] else "-"
-                            for s in servers)
-            print("| %s | %s | %s | %s | %s | %s |" % (title, fmt_k(rate), cells[0], cells[1],
-                                                      cells[2], lost))
+            for db, db_title in dbs:
+                rs = {s: pick(lat, s, case, db) for s in servers}
+                if not rs["gslbd"] and not rs["gdnsd"]:
+                    continue
+                rate = next((r["rate"] for v in rs.values() for r in v), 0)
+                cells = []
+                for s in servers:
+                    if rs[s]:
+                        cells.append("%s / %s" % (
+                            fmt_f(med([r.get("p50_ms") for r in rs[s]]), 3),
+                            fmt_f(med([r.get("p99_ms") for r in rs[s]]), 3)))
+                    else:
+                        cells.append("-")
+                lost = "/".join(str(sum(int(r.get("lost", 0)) for r in rs[s])) if rs[s] else "-"
+                                for s in servers)
+                print("| %s | %s | %s | %s | %s | %s | %s |" % (
+                    title, db_title, fmt_k(rate), cells[0], cells[1], cells[2], lost))
 
     if cg:
         print("\n### Instructions per query (callgrind, 10,000 queries, idle baseline "
               "subtracted)\n")
         print("First pass: the queries seen for the first time; second pass: the same "
               "queries again.\n")
-        print("| case | gslbd 1st | gdnsd 1st | gslbd/gdnsd 1st | gslbd 2nd | gdnsd 2nd "
-              "| gslbd/gdnsd 2nd |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| case | GeoIP database | gslbd 1st | gdnsd 1st | gslbd/gdnsd 1st | gslbd 2nd "
+              "| gdnsd 2nd | gslbd/gdnsd 2nd |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for case, title in CASES:
-            cells = []
-            for p in (1, 2):
-                v = {}
-                for s in ("gslbd", "gdnsd"):
-                    rs = [r for r in cg if r["server"] == s and r["case"] == case and
-                          r.get("pass", 1) == p]
-                    v[s] = med([r["ir_per_query"] for r in rs])
-                ratio = v["gslbd"] / v["gdnsd"] if v["gslbd"] and v["gdnsd"] else None
-                cells += [fmt_f(v["gslbd"], 0), fmt_f(v["gdnsd"], 0), fmt_f(ratio)]
-            if all(c == fmt_f(None, 0) for c in (cells[0], cells[1], cells[3], cells[4])):
-                continue
-            print("| %s | %s |" % (title, " | ".join(cells)))
+            for db, db_title in dbs:
+                cells = []
+                for p in (1, 2):
+                    v = {}
+                    for s in ("gslbd", "gdnsd"):
+                        rs = [r for r in pick(cg, s, case, db) if r.get("pass", 1) == p]
+                        v[s] = med([r["ir_per_query"] for r in rs])
+                    ratio = v["gslbd"] / v["gdnsd"] if v["gslbd"] and v["gdnsd"] else None
+                    cells += [fmt_f(v["gslbd"], 0), fmt_f(v["gdnsd"], 0), fmt_f(ratio)]
+                if all(c == fmt_f(None, 0) for c in (cells[0], cells[1], cells[3], cells[4])):
+                    continue
+                print("| %s | %s | %s |" % (title, db_title, " | ".join(cells)))
 
     if zs:
         print("\n### Large zone: %s names\n" % "{:,}".format(zs[0]["names"]))
