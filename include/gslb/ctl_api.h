@@ -101,6 +101,16 @@
 #define CTL_API_KEY_DATABASE "database"
 #define CTL_API_KEY_BUILD_EPOCH "build_epoch"
 #define CTL_API_KEY_WATCH "watch"
+#define CTL_API_KEY_RECORD_COUNT "records"  /* distinct records read at load */
+#define CTL_API_KEY_READ_MS "read_ms"       /* time to read them */
+#define CTL_API_KEY_DECISION_TREES "decision_trees"
+/* geoip.decision_trees[] */
+#define CTL_API_KEY_KIND "kind"             /* "map", "service" or "continents" */
+#define CTL_API_KEY_BUILD_MS "build_ms"
+#define CTL_API_KEY_LEAVES_IPV4 "leaves_ipv4"
+#define CTL_API_KEY_LEAVES_IPV6 "leaves_ipv6"
+#define CTL_API_KEY_RESULTS "results"
+#define CTL_API_KEY_BYTES "bytes"
 /* reloads */
 #define CTL_API_KEY_SUCCEEDED "succeeded"
 #define CTL_API_KEY_FAILED "failed"
@@ -133,6 +143,7 @@
 #define CTL_API_KEY_POLICY "policy"
 #define CTL_API_KEY_MAP "map"
 #define CTL_API_KEY_MATCH "match"
+#define CTL_API_KEY_LEAF "leaf"           /* the decision tree's block holding the client */
 #define CTL_API_KEY_CANDIDATES "candidates"
 #define CTL_API_KEY_CHOSEN "chosen"       /* decision: names; candidates[]: a boolean */
 #define CTL_API_KEY_TTL "ttl"

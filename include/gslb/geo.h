@@ -214,8 +214,9 @@ void geo_map_free(geo_map_t *m);
 void geo_map_resolve(const geo_map_t *m, int family, const uint8_t *addr,
                      geo_map_result_t *out);
 
-/* The compiled tree of the map, for its figures. */
+/* The compiled tree of the map, for its figures, and the map's name. */
 const geo_tree_t *geo_map_tree(const geo_map_t *m);
+const char *geo_map_name(const geo_map_t *m);
 
 /* The rules themselves, for explain pages and as the reference the compiled
  * tree is checked against: resolve the map for a client address and its

@@ -147,6 +147,19 @@ uint16_t policy_service_stat_id(const policy_service_t *s);
 void policy_datacenter_set_stat_id(policy_t *p, uint32_t dc, uint16_t id);
 uint16_t policy_datacenter_stat_id(const policy_t *p, uint32_t dc);
 
+/* The compiled geo decision trees of a policy, for the status page: maps
+ * first (kind "map", the map's name), then nearest services (kind
+ * "service", the owner name), then the continent counter's (kind
+ * "continents", name ""). i < policy_tree_count; pointers live as long as
+ * the policy. Any thread. */
+size_t policy_tree_count(const policy_t *p);
+void policy_tree_at(const policy_t *p, size_t i, const char **kind, const char **name,
+                    geo_tree_stats_t *stats);
+/* How long reading the GeoIP database into its record tree took at load
+ * (ms; 0 without a database) and how many distinct records it had. */
+double policy_records_ms(const policy_t *p);
+size_t policy_records_count(const policy_t *p);
+
 /* Next value of a xorshift64* generator; state must be non-zero. */
 uint64_t policy_rng_next(uint64_t *state);
 

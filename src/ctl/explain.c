@@ -251,19 +251,28 @@ static json_t *decision_json(const snapshot_t *s, const policy_service_t *svc,
         json_array_append_new(chosen, json_string(policy_datacenter_name(p, r.chosen[i])));
     }
     json_t *match = json_null();
+    json_t *leaf = json_null();
     if (sc->policy == CONF_POLICY_MAP || sc->policy == CONF_POLICY_NEAREST) {
         match = json_pack("{s:s, s:s?}", CTL_API_KEY_RULE, geo_match_name(r.match),
                           CTL_API_KEY_KEY, r.match_key);
+        /* The decision tree's block: every client in it gets these candidates. */
+        gslb_addr_t net = cl->addr;
+        gslb_addr_mask(&net, r.scope_bits);
+        char text[GSLB_ADDR_TEXT_MAX], buf[GSLB_ADDR_TEXT_MAX + 8];
+        snprintf(buf, sizeof(buf), "%s/%u", gslb_addr_format(&net, text, sizeof(text)),
+                 r.scope_bits);
+        leaf = json_string(buf);
     }
     const char *type = r.type == LDNS_RR_TYPE_A ? "A" : r.type == LDNS_RR_TYPE_AAAA ? "AAAA"
                        : r.type == LDNS_RR_TYPE_CNAME ? "CNAME" : "none (NODATA)";
-    return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:i, s:b, s:b, s:b, "
-                     "s:i, s:i}",
+    return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:i, s:b, s:b, "
+                     "s:b, s:i, s:i}",
                      CTL_API_KEY_SERVICE, sc->name,
                      CTL_API_KEY_POLICY, policy_kind_name(sc->policy),
                      CTL_API_KEY_MAP, sc->map >= 0 ? s->conf->maps[sc->map].name : NULL,
                      CTL_API_KEY_GEOIP, location_json(&r, &cl->addr),
                      CTL_API_KEY_MATCH, match,
+                     CTL_API_KEY_LEAF, leaf,
                      CTL_API_KEY_CANDIDATES, candidates_json(p, &r, qtype == LDNS_RR_TYPE_AAAA),
                      CTL_API_KEY_CHOSEN, chosen,
                      CTL_API_KEY_TYPE, type,

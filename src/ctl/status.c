@@ -64,6 +64,25 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
     return arr;
 }
 
+/* The compiled decision trees: what each cost to build and holds. */
+static json_t *trees_json(const policy_t *p)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < policy_tree_count(p); i++) {
+        const char *kind, *name;
+        geo_tree_stats_t st;
+        policy_tree_at(p, i, &kind, &name, &st);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:f, s:I, s:I, s:I, s:I}",
+                                             CTL_API_KEY_KIND, kind, CTL_API_KEY_NAME, name,
+                                             CTL_API_KEY_BUILD_MS, st.build_ms,
+                                             CTL_API_KEY_LEAVES_IPV4, (json_int_t)st.leaves4,
+                                             CTL_API_KEY_LEAVES_IPV6, (json_int_t)st.leaves6,
+                                             CTL_API_KEY_RESULTS, (json_int_t)st.results,
+                                             CTL_API_KEY_BYTES, (json_int_t)st.bytes));
+    }
+    return arr;
+}
+
 json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
 {
     json_t *zones = json_array();
@@ -78,11 +97,14 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
     }
     json_t *geo = json_null();
     if (s->geo != NULL) {
-        geo = json_pack("{s:s, s:s, s:I, s:b}",
+        geo = json_pack("{s:s, s:s, s:I, s:b, s:I, s:f, s:o}",
                         CTL_API_KEY_DATABASE, s->conf->geoip.database,
                         CTL_API_KEY_TYPE, geo_db_type(s->geo),
                         CTL_API_KEY_BUILD_EPOCH, (json_int_t)geo_db_build_epoch(s->geo),
-                        CTL_API_KEY_WATCH, s->conf->geoip.is_watched);
+                        CTL_API_KEY_WATCH, s->conf->geoip.is_watched,
+                        CTL_API_KEY_RECORD_COUNT, (json_int_t)policy_records_count(s->policy),
+                        CTL_API_KEY_READ_MS, policy_records_ms(s->policy),
+                        CTL_API_KEY_DECISION_TREES, trees_json(s->policy));
     }
     pthread_mutex_lock(&c->mu);
     json_t *errors = json_array();

@@ -724,6 +724,11 @@ const geo_tree_t *geo_map_tree(const geo_map_t *m)
     return m->tree;
 }
 
+const char *geo_map_name(const geo_map_t *m)
+{
+    return m->name;
+}
+
 const char *geo_match_name(geo_match_t m)
 {
     switch (m) {

@@ -207,8 +207,18 @@ static void print_status(const json_t *j)
     }
     const json_t *geo = json_object_get(j, CTL_API_KEY_GEOIP);
     if (json_is_object(geo)) {
-        printf("geoip %s (%s)%s\n", str(geo, CTL_API_KEY_DATABASE), str(geo, CTL_API_KEY_TYPE),
-               is_true(geo, CTL_API_KEY_WATCH) ? ", watched" : "");
+        printf("geoip %s (%s)%s, %lld records read in %.0f ms\n", str(geo, CTL_API_KEY_DATABASE),
+               str(geo, CTL_API_KEY_TYPE), is_true(geo, CTL_API_KEY_WATCH) ? ", watched" : "",
+               num(geo, CTL_API_KEY_RECORD_COUNT),
+               json_real_value(json_object_get(geo, CTL_API_KEY_READ_MS)));
+        json_array_foreach(json_object_get(geo, CTL_API_KEY_DECISION_TREES), i, v) {
+            printf("  decision tree %s %s: %lld IPv4 + %lld IPv6 leaf blocks, %lld results, "
+                   "%lld KiB, built in %.0f ms\n",
+                   str(v, CTL_API_KEY_KIND), str(v, CTL_API_KEY_NAME),
+                   num(v, CTL_API_KEY_LEAVES_IPV4), num(v, CTL_API_KEY_LEAVES_IPV6),
+                   num(v, CTL_API_KEY_RESULTS), (num(v, CTL_API_KEY_BYTES) + 1023) / 1024,
+                   json_real_value(json_object_get(v, CTL_API_KEY_BUILD_MS)));
+        }
     }
     printf("\n%-20s %-5s %-5s %-11s %-8s %-8s %s\n", "DATACENTER", "IPV4", "IPV6", "ADMIN",
            "WEIGHT", "CONFIG", "UP");
@@ -266,6 +276,10 @@ static void print_explain(const json_t *j)
         const json_t *m = json_object_get(d, CTL_API_KEY_MATCH);
         if (json_is_object(m)) {
             printf("map rule: %s %s\n", str(m, CTL_API_KEY_RULE), str(m, CTL_API_KEY_KEY));
+        }
+        if (json_is_string(json_object_get(d, CTL_API_KEY_LEAF))) {
+            printf("decision tree leaf: %s (every client in it gets these candidates)\n",
+                   str(d, CTL_API_KEY_LEAF));
         }
         printf("candidates, in order:\n");
         json_array_foreach(json_object_get(d, CTL_API_KEY_CANDIDATES), i, v) {

@@ -64,6 +64,7 @@ struct policy {
     size_t map_count;
     geo_tree_t *continents;     /* client continent per network, for the answer counters */
     double records_ms;          /* time to read the database into a record tree */
+    size_t records;             /* distinct records it had */
     policy_service_t *services;
     size_t service_count;
 };

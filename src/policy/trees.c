@@ -28,6 +28,7 @@ int policy_records_build(policy_t *p, const conf_t *conf, geo_records_t **recs,
         return rc;
     }
     p->records_ms = ms_since(&t0);
+    p->records = geo_records_count(*recs);
     return 0;
 }
 
@@ -67,4 +68,50 @@ void policy_trees_build(policy_t *p, const conf_t *conf, const geo_records_t *re
         gslb_diag_report(diag, DIAG_ERROR, conf->path, 0, 0,
                          "geoip: continent tree does not fit in memory");
     }
+}
+
+size_t policy_tree_count(const policy_t *p)
+{
+    size_t n = p->map_count + (p->continents != NULL);
+    for (size_t i = 0; i < p->service_count; i++) {
+        n += p->services[i].nearest != NULL;
+    }
+    return n;
+}
+
+void policy_tree_at(const policy_t *p, size_t i, const char **kind, const char **name,
+                    geo_tree_stats_t *stats)
+{
+    const geo_tree_t *t = NULL;
+    if (i < p->map_count) {
+        *kind = "map";
+        *name = geo_map_name(p->maps[i]);
+        t = geo_map_tree(p->maps[i]);
+    } else {
+        i -= p->map_count;
+        for (size_t k = 0; k < p->service_count && t == NULL; k++) {
+            const policy_service_t *s = &p->services[k];
+            if (s->nearest != NULL && i-- == 0) {
+                *kind = "service";
+                *name = s->conf->name;
+                t = s->nearest;
+            }
+        }
+        if (t == NULL) {
+            *kind = "continents";
+            *name = "";
+            t = p->continents;
+        }
+    }
+    *stats = geo_tree_stats(t);
+}
+
+double policy_records_ms(const policy_t *p)
+{
+    return p->records_ms;
+}
+
+size_t policy_records_count(const policy_t *p)
+{
+    return p->records;
 }

@@ -1,6 +1,7 @@
 """The control endpoint end to end: /metrics, /status, /explain, admin actions with the token,
 reloads (good and bad files, SIGHUP), overrides kept across reloads and restarts, and gslbctl."""
 import json
+import ipaddress
 import os
 import signal
 import subprocess
@@ -135,6 +136,14 @@ def test_status_and_explain():
             [("ctl.test.", 7)])
     r.equal("status: data centers", [d["name"] for d in st["datacenters"]],
             ["eu-west", "us-east"])
+    trees = st["geoip"]["decision_trees"] if st.get("geoip") else []
+    r.equal("status: one decision tree per map, and the continents'",
+            [(t["kind"], t["name"]) for t in trees], [("map", "world"), ("continents", "")])
+    r.check("status: tree figures", all(t["results"] >= 1 and t["leaves_ipv4"] >= 1 and
+                                        t["leaves_ipv6"] >= 1 and t["bytes"] > 0 and
+                                        t["build_ms"] >= 0 for t in trees), trees)
+    r.check("status: records read", st["geoip"]["records"] >= 1 and
+            st["geoip"]["read_ms"] >= 0, st["geoip"])
     status, ex = http("GET", "/explain?name=www.ctl.test.&client=" + EU_CLIENT)
     r.equal("explain: 200", status, 200)
     m = srv.query("www.ctl.test.", "A", ecs=EU_CLIENT)
@@ -150,6 +159,10 @@ def test_status_and_explain():
     r.equal("explain: ECS scope agrees", (d["ecs_scope"], ex["response"]["ecs_scope"]),
             (ecs_scope(m), ecs_scope(m)))
     r.equal("explain: TTL agrees", d["ttl"], m.answer[0].ttl)
+    leaf = ipaddress.ip_network(d["leaf"])
+    r.equal("explain: the leaf's prefix is the ECS scope", leaf.prefixlen, ecs_scope(m))
+    r.check("explain: the leaf holds the client",
+            ipaddress.ip_network(EU_CLIENT, strict=False).network_address in leaf, d["leaf"])
     status, ex = http("GET", "/explain?name=static.ctl.test.&client=192.0.2.1")
     r.check("explain: a static name has no decision, just the response",
             status == 200 and ex["decision"] is None and
