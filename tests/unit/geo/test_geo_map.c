@@ -657,67 +657,10 @@ static void test_map_unknown_family_uses_location_only(void **state)
     assert_int_equal(r.scope_bits, 0);
 }
 
-/* ---- the per-thread decision cache ---- */
-
-static void test_map_cached_decision_equals_uncached_one(void **state)
-{
-    fixture_t *f = *state;
-    geo_map_result_t plain, cached;
-    geo_location_t loc = place("NA", "US", "CA", "Los Angeles", 24);
-    resolve(f->map, "198.51.100.1", &loc, &plain);
-    loc.record_id = 77;
-    for (int round = 0; round < 2; round++) {
-        resolve(f->map, "198.51.100.1", &loc, &cached);
-        assert_int_equal(cached.match, plain.match);
-        assert_string_equal(cached.key, plain.key);
-        assert_int_equal(cached.scope_bits, plain.scope_bits);
-        assert_dcs(&cached, plain.dcs, plain.dc_count);
-    }
-}
-
-static void test_map_cached_no_match_falls_to_default(void **state)
-{
-    fixture_t *f = *state;
-    geo_map_result_t r;
-    geo_location_t loc = place("AF", "ZA", "GP", "Johannesburg", 16);
-    loc.record_id = 78;
-    for (int round = 0; round < 2; round++) {
-        resolve(f->map, "41.0.0.1", &loc, &r);
-        assert_int_equal(r.match, GEO_MATCH_DEFAULT);
-        assert_int_equal(r.dc_count, SITE_COUNT);
-    }
-}
-
-static void test_map_cache_is_per_map(void **state)
-{
-    fixture_t *f = *state;
-    /* A second map where GB goes to Tokyo: the same record must get each map's answer. */
-    fixture_t g;
-    fixture_fill(&g);
-    g.cm.city_count = 0;
-    g.countries[0] = (conf_map_entry_t){"GB", DCS(dc_tyo), POS(13)};
-    gslb_diag_t *diag = gslb_diag_new(true);
-    assert_int_equal(geo_map_new(&g.map, &g.cm, sites, SITE_COUNT, NULL, diag), 0);
-    gslb_diag_free(diag);
-    geo_location_t loc = place("EU", "GB", "ENG", "Manchester", 24);
-    loc.record_id = 79;
-    geo_map_result_t r;
-    for (int round = 0; round < 2; round++) {
-        resolve(f->map, "81.2.70.1", &loc, &r);
-        assert_dcs(&r, dc_lon_nyc, 2);
-        resolve(g.map, "81.2.70.1", &loc, &r);
-        assert_dcs(&r, dc_tyo, 1);
-    }
-    geo_map_free(g.map);
-}
-
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup_map, teardown_map)
     const struct CMUnitTest tests[] = {
-        T(test_map_cached_decision_equals_uncached_one),
-        T(test_map_cached_no_match_falls_to_default),
-        T(test_map_cache_is_per_map),
         T(test_map_nets_beats_city),
         T(test_map_nets_longest_prefix_wins),
         T(test_map_nets_ipv6_entry_matches),
