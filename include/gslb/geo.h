@@ -192,13 +192,16 @@ typedef struct geo_map geo_map_t;
 
 /* Build a map from its config and compile its decision tree over recs (the
  * database's record tree, NULL without a database). sites[] has one entry
- * per data center in the config (for nearest_fallback). Keys are validated
- * here too; problems go to diag with the entry's position: bad key syntax,
- * keys equal but for case, duplicate nets, an empty or out-of-range
- * data-center list, more than GEO_MAX_SITES data centers where the map
- * needs all of them (nearest_fallback, empty default). A well-formed but
- * unassigned country code ("UK") is only a warning. Nothing from cm, sites
- * or recs is kept: the map owns copies. diag may be NULL.
+ * per data center in the config (for nearest_fallback). Keys and nets are
+ * conf's to check (src/conf/maps.c): here they are only normalised, without
+ * messages; a later key equal to an earlier one but for case, or a repeated
+ * network, is ignored (the first wins), and a key too long to normalise is
+ * skipped. Problems go to diag with the entry's (or map's) position: an empty,
+ * over-long (more than GEO_MAX_SITES) or out-of-range data-center list,
+ * more than GEO_MAX_SITES data centers where the map needs all of them
+ * (nearest_fallback, empty default), a decision tree that does not fit in
+ * memory. Nothing from cm, sites or recs is kept: the map owns copies.
+ * diag may be NULL.
  * Returns 0 and *out, or -GSLB_ECONF (and *out = NULL). Load path only. */
 int geo_map_new(geo_map_t **out, const conf_map_t *cm, const geo_site_t *sites,
                 size_t site_count, const geo_records_t *recs, gslb_diag_t *diag);

@@ -1,4 +1,4 @@
-/* geo: client -> data-center maps: key validation, lookup tables, resolution with ECS scope. */
+/* geo: client -> data-center maps: key normalisation, lookup tables, resolution with ECS scope. */
 #include "gslb/geo.h"
 
 #include "nets.h"
@@ -24,8 +24,7 @@ typedef struct map_rule {
     char *norm;
     uint32_t *dcs;
     size_t dc_count;
-    size_t order;    /* position in the config, to report the later of two duplicates */
-    conf_pos_t pos;  /* pos.file is borrowed: only read while building */
+    size_t order;    /* position in the config: of two equal keys the first is kept */
     int family;      /* nets entries: AF_INET or AF_INET6 */
     uint8_t net[16]; /* nets entries: the network, host bits clear */
     uint8_t bits;    /* nets entries: its prefix length */
@@ -66,7 +65,9 @@ typedef struct map_decision {
     geo_match_t match;      /* the rule's kind, when rule is not NULL */
 } map_decision_t;
 
-/* Build-time state: the diag sink and whether anything was wrong. */
+/* Build-time state: the diag sink and whether anything was wrong. Key syntax
+ * and duplicates are conf's to report (src/conf/maps.c); what is reported
+ * here is what only the build can see. */
 typedef struct map_build {
     gslb_diag_t *diag;
     const char *name;
@@ -101,7 +102,7 @@ static void build_report(map_build_t *b, diag_severity_t sev, const conf_pos_t *
                      text);
 }
 
-/* ---- key syntax ---------------------------------------------------------- */
+/* ---- keys and location fields -------------------------------------------- */
 
 static bool is_letter(char c)
 {
@@ -165,94 +166,37 @@ static bool city_ok(const char *s, size_t n)
     return true;
 }
 
-static bool continent_ok(const char *s)
+/* Write key's comparison form for kind to norm: codes upper case, a city
+ * name ASCII-lower-cased. Only normalises: conf has checked the key
+ * (src/conf/maps.c), so reporting again here would say everything twice.
+ * Returns false, without a message, for a key too long for norm, which conf
+ * never lets through; skipping it keeps a bad caller from overflowing norm. */
+static bool key_parse(map_kind_t kind, const char *key, char *norm)
 {
-    static const char *const codes[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
-    if (!cc_ok(s, strlen(s))) {
+    size_t key_len = strlen(key);
+    size_t len = 0;
+    norm[0] = '\0';
+    /* Folding keeps every byte, slashes included: norm is as long as key. */
+    if (key_len >= MAP_KEY_MAX) {
         return false;
     }
-    char up[3] = {to_upper(s[0]), to_upper(s[1]), '\0'};
-    for (size_t i = 0; i < GSLB_ARRAY_LEN(codes); i++) {
-        if (strcmp(up, codes[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Validate key for kind and write its comparison form to norm. Reports and
- * returns false on a bad key. */
-static bool key_parse(map_build_t *b, map_kind_t kind, const char *key, const conf_pos_t *pos,
-                      char *norm)
-{
-    size_t len = 0;
-    size_t key_len = strlen(key);
-    norm[0] = '\0';
-    switch (kind) {
-    case MAP_KIND_CONTINENT:
-        if (!continent_ok(key)) {
-            build_report(b, DIAG_ERROR, pos,
-                         "continent key must be one of AF AN AS EU NA OC SA (got '%s')", key);
-            return false;
-        }
-        append(norm, &len, key, 2, to_upper);
-        return true;
-    case MAP_KIND_COUNTRY:
-        if (!cc_ok(key, key_len)) {
-            build_report(b, DIAG_ERROR, pos,
-                         "country key must be a two-letter ISO 3166-1 code, e.g. GB (got '%s')",
-                         key);
-            return false;
-        }
-        append(norm, &len, key, 2, to_upper);
-        return true;
-    case MAP_KIND_SUBDIVISION: {
-        const char *slash = strchr(key, '/');
-        if (slash == NULL || !cc_ok(key, (size_t)(slash - key)) ||
-            !sub_ok(slash + 1, strlen(slash + 1))) {
-            build_report(b, DIAG_ERROR, pos,
-                         "subdivision key must be COUNTRY/CODE with a 1 to 3 character "
-                         "ISO 3166-2 code, e.g. US/CA or GB/ENG (got '%s')",
-                         key);
-            return false;
-        }
-        append(norm, &len, key, key_len, to_upper);
-        return true;
-    }
-    case MAP_KIND_CITY: {
-        /* "CC/SUB/City" when the middle part is a subdivision code, else
-         * "CC/City" with the rest as the name: names like "Biel/Bienne"
-         * contain a slash themselves. */
+    /* Codes up to city_at, the city name from there. Only city keys have a
+     * name: "CC/SUB/City" when the middle part is a subdivision code, else
+     * "CC/City" with the rest as the name, since names like "Biel/Bienne"
+     * contain a slash themselves. */
+    size_t city_at = key_len;
+    if (kind == MAP_KIND_CITY) {
         const char *s1 = strchr(key, '/');
         const char *s2 = s1 != NULL ? strchr(s1 + 1, '/') : NULL;
-        const char *city = s1 != NULL ? s1 + 1 : NULL;
-        const char *sub = NULL;
-        size_t sub_len = 0;
         if (s2 != NULL && sub_ok(s1 + 1, (size_t)(s2 - s1 - 1))) {
-            sub = s1 + 1;
-            sub_len = (size_t)(s2 - s1 - 1);
-            city = s2 + 1;
+            city_at = (size_t)(s2 + 1 - key);
+        } else if (s1 != NULL) {
+            city_at = (size_t)(s1 + 1 - key);
         }
-        if (s1 == NULL || !cc_ok(key, (size_t)(s1 - key)) || !city_ok(city, strlen(city))) {
-            build_report(b, DIAG_ERROR, pos,
-                         "city key must be COUNTRY/City or COUNTRY/SUBDIVISION/City with a "
-                         "name of 1 to %zu bytes, e.g. GB/London or US/CA/San Francisco "
-                         "(got '%s')",
-                         MAP_CITY_MAX, key);
-            return false;
-        }
-        append(norm, &len, key, 2, to_upper);
-        append(norm, &len, "/", 1, to_upper);
-        if (sub != NULL) {
-            append(norm, &len, sub, sub_len, to_upper);
-            append(norm, &len, "/", 1, to_upper);
-        }
-        append(norm, &len, city, strlen(city), to_lower);
-        return true;
     }
-    default:
-        return false;
-    }
+    append(norm, &len, key, city_at, to_upper);
+    append(norm, &len, key + city_at, key_len - city_at, to_lower);
+    return true;
 }
 
 /* ---- building ------------------------------------------------------------ */
@@ -315,7 +259,7 @@ static void table_build(map_build_t *b, rule_table_t *t, map_kind_t kind,
     for (size_t i = 0; i < count; i++) {
         const conf_map_entry_t *e = &entries[i];
         char norm[MAP_KEY_MAX];
-        if (!key_parse(b, kind, e->key, &e->pos, norm)) {
+        if (!key_parse(kind, e->key, norm)) {
             continue;
         }
         map_rule_t *r = &t->rules[t->count];
@@ -326,24 +270,24 @@ static void table_build(map_build_t *b, rule_table_t *t, map_kind_t kind,
         r->norm = xstrdup(norm);
         r->dc_count = e->dcs.count;
         r->order = i;
-        r->pos = e->pos;
         t->count++;
     }
     if (t->count > 1) {
         qsort(t->rules, t->count, sizeof(*t->rules), rule_cmp);
     }
-    /* Keys differing only in case are the same key. Equal keys sort
-     * together, the one written first leading its run. */
-    size_t first = 0;
+    /* Keys differing only in case are the same key, and conf reports them.
+     * Should equal keys reach us anyway, keep the one written first (it
+     * leads its run after the sort) and drop the rest, so that bsearch has
+     * one answer per key. */
+    size_t kept = t->count > 0 ? 1 : 0;
     for (size_t i = 1; i < t->count; i++) {
-        const map_rule_t *lead = &t->rules[first], *r = &t->rules[i];
-        if (strcmp(lead->norm, r->norm) != 0) {
-            first = i;
+        if (strcmp(t->rules[kept - 1].norm, t->rules[i].norm) == 0) {
+            rule_free(&t->rules[i]);
             continue;
         }
-        build_report(b, DIAG_ERROR, &r->pos, "duplicate %s key '%s' (first as '%s' on line %u)",
-                     kind_names[kind], r->key, lead->key, lead->pos.line);
+        t->rules[kept++] = t->rules[i];
     }
+    t->count = kept;
 }
 
 static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_t site_count)
@@ -356,10 +300,11 @@ static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_
         char text[INET6_ADDRSTRLEN + 8];
         char addr_text[INET6_ADDRSTRLEN];
         unsigned width = n->net.family == AF_INET ? 32 : 128;
+        /* conf has checked the network; skip, without a message, one it
+         * could not have passed, so the trie walk stays inside the address. */
         if ((n->net.family != AF_INET && n->net.family != AF_INET6) ||
             n->prefix_bits > width ||
             inet_ntop(n->net.family, n->net.addr, addr_text, sizeof(addr_text)) == NULL) {
-            build_report(b, DIAG_ERROR, &n->pos, "nets entry %zu: invalid network", i + 1);
             continue;
         }
         snprintf(text, sizeof(text), "%s/%u", addr_text, (unsigned)n->prefix_bits);
@@ -377,8 +322,7 @@ static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_
         geo_nets_t *t = n->net.family == AF_INET ? &m->nets4 : &m->nets6;
         int32_t dup = geo_nets_insert(t, net, n->prefix_bits, (int32_t)m->net_count);
         if (dup >= 0) {
-            build_report(b, DIAG_ERROR, &n->pos, "duplicate nets entry '%s' (first on line %u)",
-                         text, m->nets[dup].pos.line);
+            /* conf reports duplicate networks; keep the first, as for keys. */
             free(r->dcs);
             r->dcs = NULL;
             continue;
@@ -386,7 +330,6 @@ static void nets_build(map_build_t *b, geo_map_t *m, const conf_map_t *cm, size_
         r->key = xstrdup(text);
         r->dc_count = n->dcs.count;
         r->order = i;
-        r->pos = n->pos;
         r->family = n->net.family;
         memcpy(r->net, net, sizeof(r->net));
         r->bits = (uint8_t)n->prefix_bits;

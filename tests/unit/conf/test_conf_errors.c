@@ -330,6 +330,51 @@ static void test_errors_map_keys_with_bad_codes_are_errors(void **state)
     conf_run_free(&r);
 }
 
+/* City keys of the wrong shape, a name too long for geo/ to match and keys
+ * equal but for case: conf is the only one to report them. */
+#define X16 "xxxxxxxxxxxxxxxx"
+static void test_errors_map_city_keys_bad_shape_long_name_or_twice(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run(CONF_BASE
+                            "maps:\n"
+                            "  m:\n"
+                            "    cities:\n"
+                            "      London: [dc1]\n"
+                            "      \"GB/\": [dc1]\n"
+                            "      GB/" X16 X16 X16 X16 ": [dc1]\n"
+                            "      GB/London: [dc1]\n"
+                            "      gb/LONDON: [dc2]\n");
+    assert_conf_error(&r, "t.yaml:8:7: error: map 'm': cities: 'London' must be 'COUNTRY/CITY' "
+                          "or 'COUNTRY/SUBDIVISION/CITY'");
+    assert_conf_error(&r, "t.yaml:9:7: error: map 'm': cities: 'GB/' must be 'COUNTRY/CITY' "
+                          "or 'COUNTRY/SUBDIVISION/CITY'");
+    assert_conf_error(&r, "t.yaml:10:7: error: map 'm': city key must be COUNTRY/City or "
+                          "COUNTRY/SUBDIVISION/City with a name of 1 to 63 bytes, e.g. "
+                          "GB/London or US/CA/San Francisco (got 'GB/" X16 X16 X16 X16 "')");
+    assert_conf_error(&r, "t.yaml:12:7: error: map 'm': cities: 'gb/LONDON' is listed twice "
+                          "(first at line 11)");
+    assert_int_equal(gslb_diag_errors(r.d), 4);
+    conf_run_free(&r);
+}
+#undef X16
+
+/* The same network written two ways is one network. */
+static void test_errors_map_nets_listed_twice(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run(CONF_BASE
+                            "maps:\n"
+                            "  m:\n"
+                            "    nets:\n"
+                            "      2001:db8::/32: [dc1]\n"
+                            "      2001:DB8:0::/32: [dc2]\n");
+    assert_conf_error(&r, "t.yaml:9:7: error: map 'm': nets: '2001:DB8:0::/32' is listed twice "
+                          "(first at line 8)");
+    assert_int_equal(gslb_diag_errors(r.d), 1);
+    conf_run_free(&r);
+}
+
 static void test_errors_map_key_unassigned_country_is_a_warning(void **state)
 {
     (void)state;
@@ -521,6 +566,8 @@ int main(void)
         cmocka_unit_test(test_errors_datacenter_needs_exactly_one_of_addresses_and_cname),
         cmocka_unit_test(test_errors_map_entries_with_empty_lists),
         cmocka_unit_test(test_errors_map_keys_with_bad_codes_are_errors),
+        cmocka_unit_test(test_errors_map_city_keys_bad_shape_long_name_or_twice),
+        cmocka_unit_test(test_errors_map_nets_listed_twice),
         cmocka_unit_test(test_errors_map_key_unassigned_country_is_a_warning),
         cmocka_unit_test(test_errors_several_errors_reported_in_file_order),
         cmocka_unit_test(test_errors_policy_and_map_must_agree),
