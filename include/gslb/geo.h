@@ -59,6 +59,18 @@ const char *geo_db_type(const geo_db_t *db);
  * or NULL if unknown. Used when a database has no continent field. */
 const char *geo_country_continent(const char *country);
 
+/* The shapes of map keys' parts and of location fields, defined once for
+ * the configuration's checks and the maps' lookups. n is the part's length
+ * in bytes (it need not be NUL-terminated). Any thread. */
+#define GEO_SUBDIVISION_MAX 3 /* ISO 3166-2 subdivision codes: 1 to 3 characters */
+#define GEO_CITY_MAX (sizeof(((geo_location_t *)0)->city) - 1) /* longer never matches */
+/* Two ASCII letters (a country or continent code, any case). */
+bool geo_code_is_country(const char *s, size_t n);
+/* 1 to GEO_SUBDIVISION_MAX ASCII letters or digits. */
+bool geo_code_is_subdivision(const char *s, size_t n);
+/* 1 to GEO_CITY_MAX bytes without control characters. */
+bool geo_name_is_city(const char *s, size_t n);
+
 /* Continents as small numbers, for per-continent counters: AF AN AS EU NA
  * OC SA in that order, then GEO_CONTINENT_UNKNOWN. */
 #define GEO_CONTINENT_COUNT 8

@@ -20,11 +20,6 @@ static const char *const continent_codes[] = {"AF", "AN", "AS", "EU", "NA", "OC"
 /* Longest code or name part accepted in a key. */
 #define MAP_KEY_MAX 256
 
-/* ISO 3166-2 subdivision codes (after the country) are 1 to 3 characters. */
-#define MAP_SUB_MAX 3
-
-/* Longest city name geo/ can match: what a location record keeps of it. */
-#define MAP_CITY_MAX (sizeof(((geo_location_t *)0)->city) - 1)
 
 typedef enum entry_kind {
     ENTRY_CONTINENT,
@@ -82,48 +77,6 @@ static char *entry_key_normalize(const char *key, entry_kind_t kind)
  * These checks are the only ones of map keys: geo/ builds its tables from
  * keys that passed them. The messages are the ones geo/ used to give. */
 
-static bool is_letter(char ch)
-{
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
-}
-
-static bool is_alnum(char ch)
-{
-    return is_letter(ch) || (ch >= '0' && ch <= '9');
-}
-
-/* A country code: exactly two ASCII letters. */
-static bool cc_ok(const char *s, size_t n)
-{
-    return n == 2 && is_letter(s[0]) && is_letter(s[1]);
-}
-
-static bool sub_ok(const char *s, size_t n)
-{
-    if (n < 1 || n > MAP_SUB_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!is_alnum(s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool city_ok(const char *s, size_t n)
-{
-    if (n < 1 || n > MAP_CITY_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool continent_ok(const char *s)
 {
     for (size_t i = 0; i < GSLB_ARRAY_LEN(continent_codes); i++) {
@@ -143,7 +96,7 @@ static void city_split(const char *key, const char **city)
     const char *s1 = strchr(key, '/');
     const char *s2 = s1 != NULL ? strchr(s1 + 1, '/') : NULL;
     *city = s1 != NULL ? s1 + 1 : NULL;
-    if (s2 != NULL && sub_ok(s1 + 1, (size_t)(s2 - s1 - 1))) {
+    if (s2 != NULL && geo_code_is_subdivision(s1 + 1, (size_t)(s2 - s1 - 1))) {
         *city = s2 + 1;
     }
 }
@@ -164,7 +117,7 @@ static void entry_key_check(conf_cx_t *cx, conf_pos_t pos, const char *ctx, entr
         }
         return;
     case ENTRY_COUNTRY:
-        if (!cc_ok(norm, cc_len)) {
+        if (!geo_code_is_country(norm, cc_len)) {
             conf_error(cx, pos,
                        "%s: country key must be a two-letter ISO 3166-1 code, e.g. GB (got '%s')",
                        ctx, norm);
@@ -172,7 +125,7 @@ static void entry_key_check(conf_cx_t *cx, conf_pos_t pos, const char *ctx, entr
         }
         break;
     case ENTRY_SUBDIVISION:
-        if (!cc_ok(norm, cc_len) || !sub_ok(slash + 1, strlen(slash + 1))) {
+        if (!geo_code_is_country(norm, cc_len) || !geo_code_is_subdivision(slash + 1, strlen(slash + 1))) {
             conf_error(cx, pos,
                        "%s: subdivision key must be COUNTRY/CODE with a 1 to 3 character "
                        "ISO 3166-2 code, e.g. US/CA or GB/ENG (got '%s')",
@@ -183,12 +136,12 @@ static void entry_key_check(conf_cx_t *cx, conf_pos_t pos, const char *ctx, entr
     case ENTRY_CITY: {
         const char *city;
         city_split(norm, &city);
-        if (!cc_ok(norm, cc_len) || !city_ok(city, strlen(city))) {
+        if (!geo_code_is_country(norm, cc_len) || !geo_name_is_city(city, strlen(city))) {
             conf_error(cx, pos,
                        "%s: city key must be COUNTRY/City or COUNTRY/SUBDIVISION/City with a "
                        "name of 1 to %zu bytes, e.g. GB/London or US/CA/San Francisco "
                        "(got '%s')",
-                       ctx, MAP_CITY_MAX, norm);
+                       ctx, GEO_CITY_MAX, norm);
             return;
         }
         break;

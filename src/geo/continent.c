@@ -118,3 +118,39 @@ const char *geo_continent_name(unsigned index)
 {
     return index < GEO_CONTINENT_COUNT ? continent_codes[index] : "unknown";
 }
+
+static bool is_letter(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+bool geo_code_is_country(const char *s, size_t n)
+{
+    return n == 2 && is_letter(s[0]) && is_letter(s[1]);
+}
+
+bool geo_code_is_subdivision(const char *s, size_t n)
+{
+    if (n < 1 || n > GEO_SUBDIVISION_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_letter(s[i]) && !(s[i] >= '0' && s[i] <= '9')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool geo_name_is_city(const char *s, size_t n)
+{
+    if (n < 1 || n > GEO_CITY_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}

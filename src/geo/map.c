@@ -10,12 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* ISO 3166-2 subdivision codes (the part after "CC-") have 1 to 3 characters. */
-#define MAP_SUB_MAX 3
-/* geo_location_t.city holds 63 bytes; a longer key could never match. */
-#define MAP_CITY_MAX (sizeof(((geo_location_t *)0)->city) - 1)
 /* "CC/SUB/city" at most, NUL included. */
-#define MAP_KEY_MAX (2 + 1 + MAP_SUB_MAX + 1 + MAP_CITY_MAX + 1)
+#define MAP_KEY_MAX (2 + 1 + GEO_SUBDIVISION_MAX + 1 + GEO_CITY_MAX + 1)
 
 /* One keyed rule. norm is the comparison form: codes upper case, city names
  * with ASCII letters folded to lower case. */
@@ -104,16 +100,6 @@ static void build_report(map_build_t *b, diag_severity_t sev, const conf_pos_t *
 
 /* ---- keys and location fields -------------------------------------------- */
 
-static bool is_letter(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static bool is_alnum(char c)
-{
-    return is_letter(c) || (c >= '0' && c <= '9');
-}
-
 static char to_upper(char c)
 {
     return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
@@ -132,38 +118,6 @@ static void append(char *dst, size_t *len, const char *s, size_t n, char (*fold)
         dst[(*len)++] = fold(s[i]);
     }
     dst[*len] = '\0';
-}
-
-/* A country code: exactly two ASCII letters at s (then '/' or the end). */
-static bool cc_ok(const char *s, size_t n)
-{
-    return n == 2 && is_letter(s[0]) && is_letter(s[1]);
-}
-
-static bool sub_ok(const char *s, size_t n)
-{
-    if (n < 1 || n > MAP_SUB_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!is_alnum(s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool city_ok(const char *s, size_t n)
-{
-    if (n < 1 || n > MAP_CITY_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /* Write key's comparison form for kind to norm: codes upper case, a city
@@ -188,7 +142,7 @@ static bool key_parse(map_kind_t kind, const char *key, char *norm)
     if (kind == MAP_KIND_CITY) {
         const char *s1 = strchr(key, '/');
         const char *s2 = s1 != NULL ? strchr(s1 + 1, '/') : NULL;
-        if (s2 != NULL && sub_ok(s1 + 1, (size_t)(s2 - s1 - 1))) {
+        if (s2 != NULL && geo_code_is_subdivision(s1 + 1, (size_t)(s2 - s1 - 1))) {
             city_at = (size_t)(s2 + 1 - key);
         } else if (s1 != NULL) {
             city_at = (size_t)(s1 + 1 - key);
@@ -470,11 +424,11 @@ static map_decision_t location_rule(const geo_map_t *m, const geo_location_t *lo
     size_t len;
     const map_rule_t *r;
     /* strnlen: the fields are fixed arrays; never read past one. */
-    bool has_country = cc_ok(loc->country, strnlen(loc->country, sizeof(loc->country)));
+    bool has_country = geo_code_is_country(loc->country, strnlen(loc->country, sizeof(loc->country)));
     size_t sub_len = strnlen(loc->subdivision, sizeof(loc->subdivision));
-    bool has_sub = has_country && sub_ok(loc->subdivision, sub_len);
+    bool has_sub = has_country && geo_code_is_subdivision(loc->subdivision, sub_len);
     size_t city_len = strnlen(loc->city, sizeof(loc->city));
-    bool has_city = has_country && city_ok(loc->city, city_len);
+    bool has_city = has_country && geo_name_is_city(loc->city, city_len);
 
     if (has_city && has_sub) {
         len = 0;
@@ -515,7 +469,7 @@ static map_decision_t location_rule(const geo_map_t *m, const geo_location_t *lo
     /* A location filled in by hand (or by an older lookup) may lack the
      * continent; derive it as geo_db_lookup does. */
     const char *cont = loc->continent;
-    if (!cc_ok(cont, strnlen(cont, sizeof(loc->continent)))) {
+    if (!geo_code_is_country(cont, strnlen(cont, sizeof(loc->continent)))) {
         cont = has_country ? geo_country_continent(loc->country) : NULL;
     }
     if (cont != NULL) {
