@@ -66,6 +66,11 @@ typedef struct health_target {
  * type's default (http 80, https 443, dns 53; 0 for the others). Pure. */
 uint16_t health_probe_def_port(const health_probe_def_t *def);
 
+/* Free the strings a definition owns and zero it; the struct itself is the
+ * caller's. The one owner of that list for conf's parsed definitions and
+ * health's copies. Any thread, on its own definition. */
+void health_probe_def_clear(health_probe_def_t *def);
+
 /* Why the last probe failed (or HEALTH_REASON_OK). */
 typedef enum health_reason {
     HEALTH_REASON_OK = 0,

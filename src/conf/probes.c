@@ -382,19 +382,6 @@ int conf_probe_ref_parse(conf_cx_t *cx, const conf_val_t *v, const char *ctx)
 
 void conf_probe_clear(conf_probe_t *p)
 {
-    health_probe_def_t *d = &p->def;
     free(p->name);
-    free(d->http_path);
-    free(d->http_host);
-    free(d->http_status);
-    free(d->http_body);
-    free(d->tls_ca_file);
-    free(d->dns_qname);
-    if (d->exec_argv != NULL) {
-        for (size_t i = 0; d->exec_argv[i] != NULL; i++) {
-            free(d->exec_argv[i]);
-        }
-        free(d->exec_argv);
-    }
-    free(d->file_path);
+    health_probe_def_clear(&p->def);
 }

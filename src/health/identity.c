@@ -293,21 +293,7 @@ void health_probe_set_target(health_probe_t *p, const health_target_t *t)
 
 void health_probe_clear_target(health_probe_t *p)
 {
-    health_probe_def_t *d = &p->def;
-    free(d->http_path);
-    free(d->http_host);
-    free(d->http_status);
-    free(d->http_body);
-    free(d->tls_ca_file);
-    free(d->dns_qname);
-    if (d->exec_argv != NULL) {
-        for (size_t i = 0; d->exec_argv[i] != NULL; i++) {
-            free(d->exec_argv[i]);
-        }
-        free(d->exec_argv);
-    }
-    free(d->file_path);
-    memset(d, 0, sizeof(*d));
+    health_probe_def_clear(&p->def);
     free(p->file_key);
     p->file_key = NULL;
 }

@@ -1,5 +1,8 @@
-/* health: the probe types' names (conf parses them, pages print them) and default ports. */
+/* health: the probe types' names (conf parses them, pages print them), default ports, clearing. */
 #include "gslb/health.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* Indexed by health_probe_type_t; the order is the one error messages list. */
 static const char *const names[HEALTH_PROBE_TYPE_COUNT] = {
@@ -27,4 +30,22 @@ uint16_t health_probe_def_port(const health_probe_def_t *def)
     case HEALTH_PROBE_DNS: return 53;
     default: return 0;
     }
+}
+
+void health_probe_def_clear(health_probe_def_t *d)
+{
+    free(d->http_path);
+    free(d->http_host);
+    free(d->http_status);
+    free(d->http_body);
+    free(d->tls_ca_file);
+    free(d->dns_qname);
+    if (d->exec_argv != NULL) {
+        for (size_t i = 0; d->exec_argv[i] != NULL; i++) {
+            free(d->exec_argv[i]);
+        }
+        free(d->exec_argv);
+    }
+    free(d->file_path);
+    memset(d, 0, sizeof(*d));
 }
