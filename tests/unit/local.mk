@@ -10,3 +10,4 @@ include tests/unit/query/local.mk
 include tests/unit/server/local.mk
 include tests/unit/health/local.mk
 include tests/unit/ctl/local.mk
+EXTRA_DIST += tests/unit/test_files.h

@@ -15,6 +15,8 @@
 #include "gslb/snapshot.h"
 #include "gslb/util.h"
 
+#include "../test_files.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -84,23 +86,6 @@ typedef struct qt_fixture {
     conf_listen_t listen4, listen6;
 } qt_fixture_t;
 
-static inline void qt_write_file(const char *dir, const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
-static inline void qt_remove_file(const char *dir, const char *name)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    unlink(path);
-}
-
 static inline void *qt_worker_new(void *arg, unsigned index)
 {
     qt_worker_t *w = calloc(1, sizeof(*w));
@@ -164,8 +149,8 @@ static inline int qt_setup(void **state)
     assert_non_null(f);
     snprintf(f->dir, sizeof(f->dir), "/tmp/test_query_sock.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    qt_write_file(f->dir, "e.zone", qt_zone);
-    qt_write_file(f->dir, "gslbd.yaml", qt_config);
+    test_file_write(f->dir, "e.zone", qt_zone);
+    test_file_write(f->dir, "gslbd.yaml", qt_config);
     char path[128];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", f->dir);
     gslb_diag_t *diag = gslb_diag_new(true);
@@ -185,8 +170,8 @@ static inline int qt_teardown(void **state)
     server_free(f->server4);
     server_free(f->server6);
     snapshot_free(f->snap);
-    qt_remove_file(f->dir, "e.zone");
-    qt_remove_file(f->dir, "gslbd.yaml");
+    test_file_remove(f->dir, "e.zone");
+    test_file_remove(f->dir, "gslbd.yaml");
     rmdir(f->dir);
     free(f);
     return 0;

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../test_files.h"
+
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -74,32 +76,15 @@ typedef struct fixture {
     uint8_t resp[SERVER_MAX_MSG];
 } fixture_t;
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void remove_file(const char *dir, const char *name)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    unlink(path);
-}
-
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     snprintf(f->dir, sizeof(f->dir), "/tmp/test_query_answer.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    write_file(f->dir, "p.zone", parent_zone);
-    write_file(f->dir, "c.zone", child_zone);
-    write_file(f->dir, "gslbd.yaml", config);
+    test_file_write(f->dir, "p.zone", parent_zone);
+    test_file_write(f->dir, "c.zone", child_zone);
+    test_file_write(f->dir, "gslbd.yaml", config);
     char path[128];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", f->dir);
     gslb_diag_t *diag = gslb_diag_new(true);
@@ -115,9 +100,9 @@ static int teardown(void **state)
 {
     fixture_t *f = *state;
     snapshot_free(f->snap);
-    remove_file(f->dir, "p.zone");
-    remove_file(f->dir, "c.zone");
-    remove_file(f->dir, "gslbd.yaml");
+    test_file_remove(f->dir, "p.zone");
+    test_file_remove(f->dir, "c.zone");
+    test_file_remove(f->dir, "gslbd.yaml");
     rmdir(f->dir);
     free(f);
     return 0;

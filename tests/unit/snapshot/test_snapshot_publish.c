@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../test_files.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -43,24 +45,14 @@ typedef struct fixture {
     char path[128];
 } fixture_t;
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     snprintf(f->dir, sizeof(f->dir), "/tmp/test_snapshot_publish.XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    write_file(f->dir, "s.zone", zone);
-    write_file(f->dir, "gslbd.yaml", config_one);
+    test_file_write(f->dir, "s.zone", zone);
+    test_file_write(f->dir, "gslbd.yaml", config_one);
     snprintf(f->path, sizeof(f->path), "%s/gslbd.yaml", f->dir);
     *state = f;
     return 0;
@@ -139,7 +131,7 @@ static void test_reload_publishes_the_next_generation(void **state)
     snapshot_t *first = load(f->path, NULL);
     snapshot_publish(pub, first, NULL);
 
-    write_file(f->dir, "gslbd.yaml", config_two);
+    test_file_write(f->dir, "gslbd.yaml", config_two);
     seen_t seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
     snapshot_hook_t hook = {.mu = &seen.mu, .prepare = record, .arg = &seen};
     gslb_diag_t *diag = gslb_diag_new(true);
@@ -166,7 +158,7 @@ static void test_reload_failure_keeps_serving_the_old_one(void **state)
     snapshot_t *first = load(f->path, NULL);
     snapshot_publish(pub, first, NULL);
 
-    write_file(f->dir, "gslbd.yaml", config_broken);
+    test_file_write(f->dir, "gslbd.yaml", config_broken);
     seen_t seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
     snapshot_hook_t hook = {.mu = &seen.mu, .prepare = record, .arg = &seen};
     gslb_diag_t *diag = gslb_diag_new(true);
@@ -222,14 +214,14 @@ static void test_reload_keeps_removed_slots_until_old_snapshot_is_gone(void **st
     fixture_t *f = *state;
     health_t *health = NULL;
     assert_int_equal(health_new(&health, 4), 0); /* never started: nothing is probed */
-    write_file(f->dir, "gslbd.yaml", config_probed);
+    test_file_write(f->dir, "gslbd.yaml", config_probed);
     snapshot_pub_t *pub = snapshot_pub_new(f->path, health);
     snapshot_publish(pub, load(f->path, health), NULL);
     rcu_read_lock();
     assert_false(policy_resource_is_up(snapshot_current(pub)->policy, 0));
     rcu_read_unlock();
 
-    write_file(f->dir, "gslbd.yaml", config_replaced);
+    test_file_write(f->dir, "gslbd.yaml", config_replaced);
     old_view_t v = {0};
     snapshot_hook_t hook = {.prepare = look_at_old, .arg = &v};
     gslb_diag_t *diag = gslb_diag_new(true);
