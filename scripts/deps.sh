@@ -6,6 +6,8 @@ packages=(
     build-essential autoconf automake libtool pkg-config
     libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev
     libcmocka-dev libjansson-dev
+    # rendezvous and client-subnet hashing for dynamic steering
+    libxxhash-dev
     # sd_notify readiness for the systemd unit (optional at build time)
     libsystemd-dev
     # fixture GeoIP databases for the tests, and the test client
@@ -14,6 +16,8 @@ packages=(
     python3-prometheus-client curl
     # reference servers: Knot for the differential test, unbound as a real resolver
     knot unbound
+    # a real Prometheus server drives a data center's load in the steering test
+    prometheus
     # query tools used by the example and the README
     bind9-dnsutils mmdb-bin
     # scripts/reload-under-load.sh
@@ -40,3 +44,8 @@ echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The tests start their own Prometheus on loopback; the package's service
+# (listening on every interface) is not wanted where systemd started it.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+fi
