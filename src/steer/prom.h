@@ -15,7 +15,10 @@ struct event_base;
 #define STEER_PROM_BODY_MAX (1024 * 1024)
 
 /* A client for one Prometheus server. Every function, and every callback,
- * runs on the thread that runs the event base (or before its loop starts). */
+ * runs on the thread that runs the event base (or before its loop starts).
+ * Like every socket user in gslbd it expects SIGPIPE to be ignored (main
+ * does): a server that hangs up while the request is written must give
+ * EPIPE, not kill the process. */
 typedef struct steer_prom steer_prom_t;
 
 /* Create a client for the server at url: "http://HOST[:PORT][/PREFIX]" where
