@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 /* Response headers past this fail the query like an oversized body. */
 #define PROM_HEADERS_MAX (64 * 1024)
@@ -244,8 +245,9 @@ static void req_send(steer_prom_t *p, prom_req_t *r, const char *query)
     if (r->evcon == NULL) {
         out_of_memory("an HTTP connection");
     }
-    unsigned slack_ms = p->timeout_ms + PROM_EVHTTP_SLACK_MS;
-    struct timeval slack = {.tv_sec = slack_ms / 1000, .tv_usec = (slack_ms % 1000) * 1000};
+    unsigned long long slack_ms = (unsigned long long)p->timeout_ms + PROM_EVHTTP_SLACK_MS;
+    struct timeval slack = {.tv_sec = (time_t)(slack_ms / 1000),
+                            .tv_usec = (suseconds_t)(slack_ms % 1000) * 1000};
     evhttp_connection_set_family(r->evcon, u->family);
     evhttp_connection_set_timeout_tv(r->evcon, &slack);
     evhttp_connection_set_retries(r->evcon, 0);

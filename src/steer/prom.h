@@ -22,9 +22,9 @@ struct event_base;
 typedef struct steer_prom steer_prom_t;
 
 /* Create a client for the server at url: "http://HOST[:PORT][/PREFIX]" where
- * HOST is an IPv4 address or an IPv6 address in brackets. Host names are NOT
- * resolved (the client never blocks on getaddrinfo or waits for DNS on the
- * event thread): give the server's address. PORT defaults to 80; PREFIX is a
+ * HOST is an IPv4 address or an IPv6 address in brackets. Host names are
+ * refused, not resolved, so that no query ever waits on DNS on the event
+ * thread: give the server's address. PORT defaults to 80; PREFIX is a
  * path the server is mounted under ("/prometheus", a trailing '/' is
  * dropped); https, credentials, a query string or a fragment are refused.
  * timeout_ms (> 0) bounds each query from its start to its answer, connect
