@@ -45,6 +45,10 @@ typedef struct fake {
     int cut_fd;          /* accepts, reads the request, sends half a response, closes */
     uint16_t cut_port;
     struct event *cut_ev;
+    int trickle_fd;      /* accepts and answers a byte at a time, never all of it */
+    uint16_t trickle_port;
+    struct event *trickle_ev;
+    struct trickle *trickles; /* its connections, freed at the end */
     pthread_mutex_t mu;  /* guards what follows */
     char last_agent[64];
     char last_host[64];
@@ -187,6 +191,49 @@ static void cut_accept_cb(evutil_socket_t fd, short what, void *arg)
     event_add(ev, NULL);
 }
 
+/* One byte every 50 ms: every read is quick, so only a deadline for the
+ * whole exchange ends it. */
+typedef struct trickle {
+    int fd;
+    struct event *ev;
+    size_t sent;
+    struct trickle *next;
+} trickle_t;
+
+static void trickle_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    trickle_t *t = arg;
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+    char c = t->sent < sizeof(head) - 1 ? head[t->sent] : ' ';
+    if (write(t->fd, &c, 1) != 1) {
+        /* The client has gone; the rest is freed at the end. */
+        event_del(t->ev);
+        close(t->fd);
+        t->fd = -1;
+        return;
+    }
+    t->sent++;
+}
+
+static void trickle_accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    (void)arg;
+    int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) {
+        return;
+    }
+    trickle_t *t = xcalloc(1, sizeof(*t));
+    t->fd = c;
+    t->ev = event_new(F.http.base, -1, EV_PERSIST, trickle_tick, t);
+    t->next = F.trickles;
+    F.trickles = t;
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 50000};
+    event_add(t->ev, &tv);
+}
+
 static int listen_loopback(uint16_t *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -222,7 +269,13 @@ static int group_setup(void **state)
     /* Added from this thread before the server's loop sees it: libevent
      * with pthreads locks the base, so that is allowed. */
     F.cut_ev = event_new(F.http.base, F.cut_fd, EV_READ | EV_PERSIST, cut_accept_cb, NULL);
-    return event_add(F.cut_ev, NULL);
+    F.trickle_fd = listen_loopback(&F.trickle_port);
+    if (F.trickle_fd < 0) {
+        return -1;
+    }
+    F.trickle_ev =
+        event_new(F.http.base, F.trickle_fd, EV_READ | EV_PERSIST, trickle_accept_cb, NULL);
+    return event_add(F.cut_ev, NULL) == 0 && event_add(F.trickle_ev, NULL) == 0 ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -234,6 +287,17 @@ static int group_teardown(void **state)
     F.http.is_running = false;
     event_free(F.cut_ev);
     close(F.cut_fd);
+    event_free(F.trickle_ev);
+    close(F.trickle_fd);
+    while (F.trickles != NULL) {
+        trickle_t *t = F.trickles;
+        F.trickles = t->next;
+        event_free(t->ev);
+        if (t->fd >= 0) {
+            close(t->fd);
+        }
+        free(t);
+    }
     evhttp_free(F.http.http);
     event_base_free(F.http.base);
     event_base_free(C);
@@ -420,6 +484,19 @@ static void test_silent_server_times_out(void **state)
     assert_failed(&o, -GSLB_EIO, "timeout");
     assert_true(took >= 290);
     assert_true(took < 1500);
+}
+
+static void test_trickling_server_times_out(void **state)
+{
+    (void)state;
+    char *url = xasprintf("http://127.0.0.1:%u", F.trickle_port);
+    double start = test_now_ms();
+    test_outcome_t o = test_query_once(C, url, 400, "up");
+    double took = test_now_ms() - start;
+    free(url);
+    assert_failed(&o, -GSLB_EIO, "timeout");
+    assert_true(took >= 390);
+    assert_true(took < 1000);
 }
 
 static void test_connection_dying_mid_answer(void **state)
@@ -624,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_invalid_json_is_refused),
         cmocka_unit_test(test_oversized_body_is_refused),
         cmocka_unit_test(test_silent_server_times_out),
+        cmocka_unit_test(test_trickling_server_times_out),
         cmocka_unit_test(test_connection_dying_mid_answer),
         cmocka_unit_test(test_stopped_server_refuses),
         cmocka_unit_test(test_ipv6_server),
