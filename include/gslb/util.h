@@ -20,6 +20,7 @@ enum gslb_err {
     GSLB_ENOTFOUND,   /* looked-up item does not exist */
     GSLB_ENOSPACE,    /* output does not fit in the buffer */
     GSLB_ESYS,        /* a system call failed; errno has detail */
+    GSLB_EBUSY,       /* the same operation is already under way */
 };
 
 /* Text for a GSLB_E* code (positive or negative). Never returns NULL. */

@@ -17,6 +17,7 @@ const char *gslb_strerror(int err)
     case GSLB_ENOTFOUND: return "not found";
     case GSLB_ENOSPACE: return "no space left in buffer";
     case GSLB_ESYS: return "system call failed";
+    case GSLB_EBUSY: return "already in progress";
     default: return "unknown error";
     }
 }

@@ -29,6 +29,7 @@ static void test_strerror_negative_and_unknown_codes(void **state)
     (void)state;
     assert_string_equal(gslb_strerror(-GSLB_ECONF), "configuration has errors");
     assert_string_equal(gslb_strerror(GSLB_ECONF), "configuration has errors");
+    assert_string_equal(gslb_strerror(-GSLB_EBUSY), "already in progress");
     assert_string_equal(gslb_strerror(9999), "unknown error");
 }
 
