@@ -3,5 +3,6 @@ noinst_LIBRARIES += src/latency/liblatency.a
 src_latency_liblatency_a_SOURCES = \
 	include/gslb/latency.h \
 	src/latency/build.c \
+	src/latency/compile.c \
 	src/latency/fields.c \
 	src/latency/latency_int.h
