@@ -4,5 +4,7 @@ src_latency_liblatency_a_SOURCES = \
 	include/gslb/latency.h \
 	src/latency/build.c \
 	src/latency/compile.c \
+	src/latency/csv.c \
 	src/latency/fields.c \
-	src/latency/latency_int.h
+	src/latency/latency_int.h \
+	src/latency/parse.c
