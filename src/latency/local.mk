@@ -6,5 +6,7 @@ src_latency_liblatency_a_SOURCES = \
 	src/latency/compile.c \
 	src/latency/csv.c \
 	src/latency/fields.c \
+	src/latency/json.c \
+	src/latency/json_pos.c \
 	src/latency/latency_int.h \
 	src/latency/parse.c

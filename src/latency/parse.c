@@ -18,6 +18,8 @@ int latency_table_parse(latency_table_t **out, const char *name, const char *tex
     lat_build_init(&b, name, diag, names, name_count, default_measured_s, max_age_s);
     if (format != NULL && strcmp(format, "csv") == 0) {
         lat_csv_read(&b, text, len);
+    } else if (format != NULL && strcmp(format, "json") == 0) {
+        lat_json_read(&b, text, len);
     } else {
         char q[LAT_QUOTE_MAX];
         lat_error(&b, 0, 0, "unknown table format '%s' (expected csv or json)",
