@@ -37,8 +37,9 @@ typedef struct latency_table latency_table_t;
  * "Latency tables"):
  *   CSV:  prefix,datacenter,rtt_ms[,measured]   one per line; blanks and tabs
  *         around fields, '#' comments (to the end of the line), blank lines,
- *         CRLF line ends and a first line whose first field is "prefix" (a
- *         header) skipped; an empty measured field is an absent one
+ *         CRLF line ends, a leading UTF-8 byte order mark and a first line
+ *         whose first field is "prefix" (a header) skipped; an empty
+ *         measured field is an absent one
  *   JSON: {"entries": [{"prefix": "...", "datacenter": "...", "rtt_ms": N,
  *          "measured": UNIX_SECONDS}, ...]}   no other keys; measured may be
  *          null or absent

@@ -95,6 +95,11 @@ void lat_csv_read(lat_build_t *b, const char *text, size_t len)
     bool is_first = true;
     unsigned line = 0;
     size_t pos = 0;
+    /* Spreadsheets save "CSV UTF-8" with a byte order mark, which editors
+     * do not show: skip it, and count columns from after it. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        pos = 3;
+    }
     while (pos < len && !b->is_stopped) {
         const char *l = text + pos;
         const char *nl = memchr(l, '\n', len - pos);

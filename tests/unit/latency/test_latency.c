@@ -269,6 +269,13 @@ static void test_empty_and_null_tables(void **state)
     assert_int_equal(s.prefixes, 0);
     latency_table_free(t);
 
+    /* A byte order mark before the header, as spreadsheets write it. */
+    t = parse_ok("\xef\xbb\xbfprefix,datacenter,rtt_ms\n10.0.0.0/8,fra,1\n", "csv", 0);
+    assert_int_equal(find_text(t, "10.0.0.1").count, 1);
+    latency_table_free(t);
+    static const char *const bom_col[] = {"t:1:1: error: missing prefix", NULL};
+    parse_fails("t", "\xef\xbb\xbf,fra,1\n", "csv", bom_col);
+
     t = parse_ok("{\"entries\": []}", "json", 0);
     assert_int_equal(find_text(t, "2001:db8::1").count, 0);
     latency_table_free(t);
