@@ -146,6 +146,30 @@ geo_tree_stats_t geo_tree_stats(const geo_tree_t *t);
 /* Free a tree; NULL does nothing. Only once no thread reads it. */
 void geo_tree_free(geo_tree_t *t);
 
+/* A block painted over a tree's decisions (a map's nets: entry, a latency
+ * table's prefix); the most specific block wins, and of two equal blocks
+ * the later in the array. net has zero host bits (family's width: IPv4 in
+ * net[0..4)); bits <= 32 (IPv4) or 128 (IPv6). */
+typedef struct geo_tree_net {
+    int family;          /* AF_INET or AF_INET6 */
+    uint8_t net[16];
+    uint8_t bits;
+    const uint32_t *dcs; /* the block's decision; borrowed for the call (copied) */
+    size_t dc_count;     /* <= GEO_MAX_SITES; 0 reads like "uncovered" */
+} geo_tree_net_t;
+
+/* Compile a tree of nets alone, without a database: every address outside
+ * all of them decides the empty list (dc_count 0, "uncovered"), every
+ * address inside one decides the dcs of the most specific one holding it.
+ * Equal neighbours merge, so a hit's scope_bits is the widest block around
+ * the address with the same decision, covered or not. IPv4-mapped IPv6
+ * addresses (::ffff:0:0/96) are decided by the IPv4 nets, as in every geo
+ * tree: an AF_INET6 net inside that /96 is hidden by them, and one
+ * containing it does not reach into it. nets may be NULL when n is 0.
+ * Returns 0 and *out, or -GSLB_ENOMEM (the tree outgrows its 31-bit
+ * references; *out NULL). Load path; allocates. */
+int geo_tree_from_nets(geo_tree_t **out, const geo_tree_net_t *nets, size_t n);
+
 /* Great-circle distance in kilometres between two points in degrees (haversine). */
 double geo_distance_km(double lat1, double lon1, double lat2, double lon2);
 

@@ -6,6 +6,7 @@ src_geo_libgeo_a_SOURCES = \
 	src/geo/db.c \
 	src/geo/db_int.h \
 	src/geo/distance.c \
+	src/geo/from_nets.c \
 	src/geo/map.c \
 	src/geo/nets.c \
 	src/geo/nets.h \

@@ -10,19 +10,10 @@
  * while compiling; ctx is the caller's. */
 typedef size_t (*geo_tree_classify_fn)(void *ctx, const geo_location_t *loc, uint32_t *dcs);
 
-/* A block painted over the location decisions (a map's nets: entry); the
- * most specific block wins. net has zero host bits. */
-typedef struct geo_tree_net {
-    int family;          /* AF_INET or AF_INET6 */
-    uint8_t net[16];
-    uint8_t bits;
-    const uint32_t *dcs; /* borrowed for the call */
-    size_t dc_count;
-} geo_tree_net_t;
-
 /* Compile a tree: every record of recs (NULL: no database, every address
- * uncovered) gets classify's decision, then nets[] are painted in order of
- * prefix length, then equal neighbours are merged and the nodes compacted.
+ * uncovered) gets classify's decision, then nets[] (geo_tree_net_t, in
+ * gslb/geo.h) are painted in order of prefix length, then equal neighbours
+ * are merged and the nodes compacted.
  * Returns 0 and *out, or -GSLB_ENOMEM when the tree outgrows its 31-bit
  * references. Load path. */
 int geo_tree_compile(geo_tree_t **out, const geo_records_t *recs, geo_tree_classify_fn classify,

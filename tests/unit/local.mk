@@ -3,6 +3,7 @@ include tests/unit/util/local.mk
 include tests/unit/dns/local.mk
 include tests/unit/zone/local.mk
 include tests/unit/geo/local.mk
+include tests/unit/latency/local.mk
 include tests/unit/conf/local.mk
 include tests/unit/policy/local.mk
 include tests/unit/snapshot/local.mk
