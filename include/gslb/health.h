@@ -21,6 +21,14 @@ typedef enum health_probe_type {
     HEALTH_PROBE_TYPE_COUNT
 } health_probe_type_t;
 
+/* How an http/https probe reads a load figure from the response body (for
+ * the dynamic steering's probe feed). */
+typedef enum health_load_format {
+    HEALTH_LOAD_NONE = 0, /* no figure */
+    HEALTH_LOAD_JSON,     /* the number at load_pointer (RFC 6901) of a JSON body */
+    HEALTH_LOAD_TEXT,     /* the first number of the body */
+} health_load_format_t;
+
 /* How resources are probed: one configured probe, shared by every resource
  * that names it. conf builds these (and owns their strings and arrays);
  * health_apply copies what it keeps. Fields of other types are ignored. */
@@ -40,6 +48,8 @@ typedef struct health_probe_def {
     char *http_body;              /* substring the body must contain, or NULL */
     bool tls_verify;              /* verify the certificate chain and host name */
     char *tls_ca_file;            /* PEM CA bundle; NULL = system default */
+    health_load_format_t load_format; /* read a load figure from a successful response */
+    char *load_pointer;           /* HEALTH_LOAD_JSON: JSON pointer ("" = the whole body) */
     /* DNS */
     uint8_t *dns_qname;           /* lower-case wire name */
     uint16_t dns_qtype;
@@ -114,6 +124,10 @@ typedef struct health_slot_info {
     health_probe_type_t type;
     uint64_t failures_by_reason[HEALTH_REASON_COUNT]; /* index HEALTH_REASON_OK stays 0 */
     char error[HEALTH_ERROR_MAX]; /* last result as logged ("status 503"); "" after a success */
+    bool has_load;                /* a load figure was read (load_format set) */
+    double load;                  /* the last figure read */
+    double load_age_ms;           /* since it was read */
+    char load_error[HEALTH_ERROR_MAX]; /* why the last figure could not be read, "" = none */
     char name_buf[HEALTH_NAME_MAX]; /* truncated copy of the resource name(s) */
 } health_slot_info_t;
 
@@ -200,6 +214,38 @@ size_t health_capacity(const health_t *h);
 /* Copy the registry-wide counters. Any thread; takes the registry lock
  * briefly. Returns 0, or -GSLB_EINVAL when h is NULL. */
 int health_stats_get(const health_t *h, health_stats_t *out);
+
+/* The last load figure the probe of slot read from a response body
+ * (load_format set): 0 with *value and *at_ms (health_monotonic_ms time);
+ * -GSLB_ENOTFOUND for a free or unprobed slot, or before a figure was
+ * read; err (may be NULL) then gets why the last attempt failed, or "".
+ * Takes the registry lock briefly; never for the query path. */
+int health_slot_load(const health_t *h, uint32_t slot, double *value, double *at_ms, char *err,
+                     size_t errlen);
+
+/* Milliseconds of CLOCK_MONOTONIC: the clock of health_slot_load's times
+ * and of the steering controller. Any thread. */
+double health_monotonic_ms(void);
+
+/* A periodic hook on the health thread: fn(arg, base, now_ms) every
+ * interval_ms once the thread runs, with the thread's event base (for the
+ * hook's own asynchronous work) and health_monotonic_ms(). health_free
+ * stops the thread, then calls release(arg) (may be NULL) while the base
+ * still exists, so the hook can free the events it made on it. One hook; a
+ * second call replaces the first. Returns 0, or -GSLB_EINVAL when
+ * interval_ms is 0 or the thread was already started. Main thread, before
+ * health_start. */
+struct event_base;
+int health_tick_set(health_t *h, unsigned interval_ms,
+                    void (*fn)(void *arg, struct event_base *base, double now_ms),
+                    void (*release)(void *arg), void *arg);
+
+/* Read a load figure from a response body: HEALTH_LOAD_JSON the JSON number
+ * at pointer (RFC 6901), HEALTH_LOAD_TEXT the first number of the text. The
+ * figure must be finite and >= 0. Returns 0 and *out, or -GSLB_EINVAL with a
+ * short reason in err ("no number at /load", "not JSON: ..."). Pure. */
+int health_load_parse(health_load_format_t fmt, const char *pointer, const char *body, size_t len,
+                      double *out, char *err, size_t errlen);
 
 /* Text for a reason ("timeout", "refused", "status", ...). */
 const char *health_reason_name(health_reason_t r);

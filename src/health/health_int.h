@@ -66,6 +66,11 @@ struct health_probe {
     uint64_t failures_by_reason[HEALTH_REASON_COUNT];
     double last_change;
     char error[HEALTH_ERROR_MAX];
+    /* Load figure read from the body (load_format set). (mu) */
+    bool has_load;
+    double load;
+    double load_at_ms;             /* health_monotonic_ms when it was read */
+    char load_error[HEALTH_ERROR_MAX]; /* why the last attempt failed, "" = it worked */
 
     /* Scheduling (health thread). */
     struct event *ev_next;         /* start of the next run */
@@ -133,6 +138,13 @@ struct health {
     struct event_base *base;
     struct event *ev_wake;
 
+    /* The periodic hook (health_tick_set): set before the thread starts. */
+    void (*tick_fn)(void *arg, struct event_base *base, double now_ms);
+    void (*tick_release)(void *arg);
+    void *tick_arg;
+    unsigned tick_interval_ms;
+    struct event *ev_tick;
+
     /* Health thread only. */
     uint64_t rng;
     health_zombie_t *zombies;
@@ -172,7 +184,9 @@ void health_probe_cancel(health_probe_t *p);
  * next run. */
 void health_probe_finish(health_probe_t *p, health_reason_t reason, int detail, const char *text);
 uint64_t health_rand(health_t *h);
-double health_monotonic_ms(void);
+/* Record the outcome of reading a load figure from a successful run: ok
+ * with value, or the reason in err (logged when it changes). Takes mu. */
+void health_probe_load_store(health_probe_t *p, bool ok, double value, const char *err);
 
 /* probe_tcp.c: a non-blocking connect shared by the tcp and http probes.
  * On success *out is set and cb runs later, once, with the connected socket

@@ -187,6 +187,8 @@ int health_target_identity(const health_target_t *t, char **out, size_t *out_len
         buf_str(&b, d->http_path != NULL && d->http_path[0] != '\0' ? d->http_path : "/");
         buf_str(&b, d->http_host);
         buf_str(&b, d->http_body);
+        buf_u32(&b, d->load_format);
+        buf_str(&b, d->load_format == HEALTH_LOAD_JSON ? d->load_pointer : NULL);
         /* The statuses are a set: order and repeats do not matter. */
         uint16_t *st = xcalloc(d->http_status_count + 1, sizeof(*st));
         if (d->http_status_count > 0) {
@@ -261,6 +263,10 @@ void health_probe_set_target(health_probe_t *p, const health_target_t *t)
             memcpy(dst->http_status, src->http_status, src->http_status_count * sizeof(uint16_t));
         }
         dst->http_body = dup_or_null(src->http_body);
+        dst->load_format = src->load_format;
+        dst->load_pointer =
+            src->load_format == HEALTH_LOAD_JSON ? xstrdup(src->load_pointer ? src->load_pointer : "")
+                                                 : NULL;
         dst->tls_verify = src->tls_verify;
         dst->tls_ca_file = src->tls_verify ? dup_or_null(src->tls_ca_file) : NULL;
     }

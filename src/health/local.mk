@@ -5,6 +5,7 @@ src_health_libhealth_a_SOURCES = \
 	src/health/health_int.h \
 	src/health/fsm.c \
 	src/health/identity.c \
+	src/health/load.c \
 	src/health/probe_dns.c \
 	src/health/probe_exec.c \
 	src/health/probe_file.c \

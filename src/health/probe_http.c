@@ -101,6 +101,9 @@ static int parse_status_line(const char *line)
 static bool body_has_text(const health_probe_t *p, http_run_t *run)
 {
     const char *needle = p->def.http_body;
+    if (needle == NULL) {
+        return true; /* only a load figure is read */
+    }
     size_t nlen = strlen(needle);
     size_t len = evbuffer_get_length(run->body);
     if (nlen == 0) {
@@ -117,30 +120,46 @@ static bool body_has_text(const health_probe_t *p, http_run_t *run)
     return evbuffer_search(run->body, needle, nlen, &start).pos >= 0;
 }
 
+static bool body_end(health_probe_t *p, http_run_t *run, http_verdict_t *v);
+
 /* Move up to n input bytes into the body (the part past the cap is dropped)
  * and decide when possible. */
-static bool body_take(const health_probe_t *p, http_run_t *run, struct evbuffer *in, size_t n,
+static bool body_take(health_probe_t *p, http_run_t *run, struct evbuffer *in, size_t n,
                       http_verdict_t *v)
 {
     size_t have = evbuffer_get_length(run->body);
     size_t keep = HEALTH_HTTP_BODY_MAX - have < n ? HEALTH_HTTP_BODY_MAX - have : n;
     evbuffer_remove_buffer(in, run->body, keep);
     evbuffer_drain(in, n - keep);
-    if (body_has_text(p, run)) {
+    /* A load figure needs the whole body (up to the cap); the substring
+     * check alone decides as soon as the text is there. */
+    if (p->def.load_format == HEALTH_LOAD_NONE && body_has_text(p, run)) {
         return verdict(v, HEALTH_REASON_OK, run->status, NULL);
     }
     if (evbuffer_get_length(run->body) >= HEALTH_HTTP_BODY_MAX) {
-        return verdict(v, HEALTH_REASON_BODY, run->status, NULL);
+        return body_end(p, run, v);
     }
     return false;
 }
 
-static bool body_end(const health_probe_t *p, http_run_t *run, http_verdict_t *v)
+/* The body is complete (or at the cap): the substring check, and on
+ * success the load figure, which never changes the verdict. */
+static bool body_end(health_probe_t *p, http_run_t *run, http_verdict_t *v)
 {
-    if (body_has_text(p, run)) {
-        return verdict(v, HEALTH_REASON_OK, run->status, NULL);
+    if (!body_has_text(p, run)) {
+        return verdict(v, HEALTH_REASON_BODY, run->status, NULL);
     }
-    return verdict(v, HEALTH_REASON_BODY, run->status, NULL);
+    if (p->def.load_format != HEALTH_LOAD_NONE) {
+        size_t len = evbuffer_get_length(run->body);
+        const char *body = (const char *)evbuffer_pullup(run->body, -1);
+        double value = 0;
+        char err[HEALTH_ERROR_MAX] = "";
+        bool ok = health_load_parse(p->def.load_format, p->def.load_pointer,
+                                    body != NULL ? body : "", len, &value, err,
+                                    sizeof(err)) == 0;
+        health_probe_load_store(p, ok, value, err);
+    }
+    return verdict(v, HEALTH_REASON_OK, run->status, NULL);
 }
 
 static bool malformed(http_verdict_t *v, const char *what)
@@ -151,7 +170,7 @@ static bool malformed(http_verdict_t *v, const char *what)
 }
 
 /* After the blank line that ends the headers. */
-static bool headers_end(const health_probe_t *p, http_run_t *run, http_verdict_t *v)
+static bool headers_end(health_probe_t *p, http_run_t *run, http_verdict_t *v)
 {
     if (run->is_interim) {
         /* 1xx (RFC 9110 15.2): the real response follows. */
@@ -164,7 +183,7 @@ static bool headers_end(const health_probe_t *p, http_run_t *run, http_verdict_t
     if (!status_is_expected(&p->def, run->status)) {
         return verdict(v, HEALTH_REASON_STATUS, run->status, NULL);
     }
-    if (p->def.http_body == NULL) {
+    if (p->def.http_body == NULL && p->def.load_format == HEALTH_LOAD_NONE) {
         return verdict(v, HEALTH_REASON_OK, run->status, NULL);
     }
     run->body = evbuffer_new();
@@ -212,7 +231,7 @@ static bool header_line(http_run_t *run, char *line, http_verdict_t *v)
     return false;
 }
 
-static bool chunk_size_line(const health_probe_t *p, http_run_t *run, const char *line,
+static bool chunk_size_line(health_probe_t *p, http_run_t *run, const char *line,
                             http_verdict_t *v)
 {
     const char *s = line + strspn(line, " \t");
@@ -246,7 +265,7 @@ static bool chunk_size_line(const health_probe_t *p, http_run_t *run, const char
 
 /* Feed what has arrived; is_eof when the server has closed. Returns true
  * with *v set once the run's result is known. */
-static bool http_parse(const health_probe_t *p, http_run_t *run, struct evbuffer *in, bool is_eof,
+static bool http_parse(health_probe_t *p, http_run_t *run, struct evbuffer *in, bool is_eof,
                        http_verdict_t *v)
 {
     for (;;) {

@@ -38,6 +38,7 @@ void health_probe_def_clear(health_probe_def_t *d)
     free(d->http_host);
     free(d->http_status);
     free(d->http_body);
+    free(d->load_pointer);
     free(d->tls_ca_file);
     free(d->dns_qname);
     if (d->exec_argv != NULL) {

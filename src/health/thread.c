@@ -315,6 +315,31 @@ int health_thread_init(health_t *h)
     return 0;
 }
 
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    health_t *h = arg;
+    h->tick_fn(h->tick_arg, h->base, health_monotonic_ms());
+}
+
+int health_tick_set(health_t *h, unsigned interval_ms,
+                    void (*fn)(void *arg, struct event_base *base, double now_ms),
+                    void (*release)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&h->mu);
+    bool started = h->is_started;
+    pthread_mutex_unlock(&h->mu);
+    if (started || interval_ms == 0 || fn == NULL) {
+        return -GSLB_EINVAL;
+    }
+    h->tick_fn = fn;
+    h->tick_release = release;
+    h->tick_arg = arg;
+    h->tick_interval_ms = interval_ms;
+    return 0;
+}
+
 int health_start(health_t *h)
 {
     if (h == NULL) {
@@ -327,6 +352,15 @@ int health_start(health_t *h)
     }
     h->is_started = true;
     pthread_mutex_unlock(&h->mu);
+    if (h->tick_fn != NULL && h->ev_tick == NULL) {
+        /* Default priority: probe completions are not starved by it. */
+        h->ev_tick = event_new(h->base, -1, EV_PERSIST, tick_cb, h);
+        if (h->ev_tick == NULL) {
+            log_err("health: cannot create the periodic hook's timer (out of memory)");
+            abort();
+        }
+        timer_add_ms(h->ev_tick, h->tick_interval_ms);
+    }
 
     /* Process-directed signals belong to the main thread; a blocked SIGPIPE
      * also keeps a write to a closed probe socket from killing the daemon. */
@@ -372,6 +406,12 @@ void health_free(health_t *h)
     }
     health_zombies_reap_all(h);
     health_tls_ctxs_free(h);
+    if (h->ev_tick != NULL) {
+        event_free(h->ev_tick);
+    }
+    if (h->tick_release != NULL) {
+        h->tick_release(h->tick_arg);
+    }
     event_free(h->ev_wake);
     event_base_free(h->base);
     health_registry_free(h);
