@@ -8,13 +8,13 @@ src_gslbd_LDADD = \
 	src/server/libserver.a \
 	src/policy/libpolicy.a \
 	src/conf/libconf.a \
-	src/geo/libgeo.a \
+	src/latency/liblatency.a src/geo/libgeo.a \
 	src/zone/libzone.a \
 	src/dns/libdns.a \
-	src/health/libhealth.a \
+	src/steer/libsteer.a src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
-	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) -lm
+	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) $(XXHASH_LIBS) -lm
 
 # Manual pages, installed with the programs.
 dist_man_MANS = doc/gslbd.8 doc/gslbctl.8 doc/gslbd.conf.5

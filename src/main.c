@@ -21,6 +21,7 @@
 
 #include "gslb/ctl.h"
 #include "gslb/health.h"
+#include "gslb/steer.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
 #include "gslb/snapshot.h"
@@ -32,10 +33,13 @@ static snapshot_pub_t *published;
 /* Slots in the health state array: one octet each, so a million costs 1 MiB
  * and covers any realistic number of probed resources. */
 #define HEALTH_CAPACITY (1u << 20)
+/* Load slots: one per data center with a load feed, across reloads. */
+#define STEER_CAPACITY 4096
 
 typedef struct daemon {
     const char *conf_path;
     health_t *health;
+    steer_t *steer;
     struct event_base *base;
     ctl_t *ctl;
     _Atomic(query_worker_t *) *workers; /* read by ctl for metrics */
@@ -204,10 +208,11 @@ static int run(daemon_t *d, snapshot_t *snap)
     d->base = event_base_new();
     d->worker_count = server_worker_count(srv);
     d->workers = xcalloc(d->worker_count, sizeof(*d->workers));
-    published = snapshot_pub_new(d->conf_path, d->health);
+    published = snapshot_pub_new(d->conf_path, d->health, d->steer);
     ctl_options_t opt = {.conf_path = d->conf_path,
                          .base = d->base,
                          .health = d->health,
+                         .steer = d->steer,
                          .pub = published,
                          .server = srv,
                          .workers = d->workers,
@@ -274,7 +279,10 @@ int main(int argc, char **argv)
     if (!check_only && (health_new(&d.health, HEALTH_CAPACITY) != 0)) {
         return 1;
     }
-    int rc = snapshot_load(&snap, d.conf_path, d.health, diag);
+    if (!check_only) {
+        d.steer = steer_new(STEER_CAPACITY, d.health);
+    }
+    int rc = snapshot_load(&snap, d.conf_path, d.health, d.steer, diag);
     if (!check_only) {
         gslb_diag_log(diag);
     }
@@ -284,6 +292,7 @@ int main(int argc, char **argv)
             log_err("config: '%s': not started (%s)", d.conf_path, gslb_strerror(rc));
         }
         health_free(d.health);
+        steer_free(d.steer);
         return 1;
     }
     if (check_only) {
@@ -292,10 +301,13 @@ int main(int argc, char **argv)
         return 0;
     }
     log_set_level(debug ? LOG_LEVEL_DEBUG : snap->conf->server.log_level);
-    if (health_start(d.health) != 0) {
+    const conf_steering_t *sc = &snap->conf->steering;
+    if (steer_start(d.steer, sc->interval_ms, &sc->prometheus) != 0 ||
+        health_start(d.health) != 0) {
         log_err("health: cannot start the health thread");
         snapshot_free(snap);
         health_free(d.health);
+        steer_free(d.steer);
         return 1;
     }
     /* The main thread reads snapshots for the control endpoint. */
@@ -303,5 +315,6 @@ int main(int argc, char **argv)
     rc = run(&d, snap);
     rcu_unregister_thread();
     health_free(d.health);
+    steer_free(d.steer);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "gslb/health.h"
+#include "gslb/steer.h"
 #include "gslb/util.h"
 
 /* Where a value came from, for error messages: file path as given to
@@ -145,7 +146,10 @@ typedef struct conf_datacenter {
     char *name;
     double latitude, longitude; /* degrees; valid only if has_location */
     bool has_location;
-    uint32_t weight;             /* capacity weight, 1..CONF_WEIGHT_MAX, default 100 */
+    uint32_t weight;             /* capacity ("capacity", alias "weight"), in the
+                                  * operator's unit, 1..CONF_WEIGHT_MAX, default 100 */
+    steer_def_t load;            /* load: section; load.feed STEER_FEED_NONE = none */
+    conf_pos_t load_pos;
     conf_address_t *addresses;   /* IPv4 and IPv6 mixed, in config order */
     size_t address_count;
     char *cname;                 /* absolute presentation name answered instead of addresses, or NULL */
@@ -196,7 +200,15 @@ typedef enum conf_policy {
     CONF_POLICY_NEAREST, /* data centers ordered by great-circle distance from the client */
     CONF_POLICY_WEIGHTED,/* one data center chosen at random by capacity weight */
     CONF_POLICY_FAILOVER,/* the fixed order in datacenters: */
+    CONF_POLICY_HASHED,  /* weighted rendezvous hashing of the client subnet by capacity */
+    CONF_POLICY_LATENCY, /* ordered by measured RTT from a latency table */
 } conf_policy_t;
+
+/* Where the clients of a data center that is down (or sheds) go. */
+typedef enum conf_failover {
+    CONF_FAILOVER_SPREAD = 0, /* over the next candidates by spare capacity, per client hash */
+    CONF_FAILOVER_ORDERED,    /* all to the next candidate that is up */
+} conf_failover_t;
 
 /* What a service answers when every candidate data center is down. */
 typedef enum conf_fail {
@@ -218,8 +230,33 @@ typedef struct conf_service {
     int fail_dc;           /* CONF_FAIL_DATACENTER: index into conf_t.datacenters */
     uint32_t degraded_ttl_s; /* TTL when answering from a fallback or partly down site;
                               * default max(1, ttl / 2) */
+    conf_failover_t failover; /* "failover: spread | ordered", default spread */
+    uint8_t hash_prefix_v4;  /* client subnet hashed: 0..32, default 24 */
+    uint8_t hash_prefix_v6;  /* 0..128, default 56 */
+    bool is_rotated;         /* "rotate: true": records rotate from query to query */
+    int latency;             /* CONF_POLICY_LATENCY: index into conf_t.latency_tables */
+    double latency_tolerance_ms; /* RTTs within this of the best count as equal, default 5 */
     conf_pos_t pos;
 } conf_service_t;
+
+/* latency_tables: name -> a table of RTTs per client prefix and data center
+ * (include/gslb/latency.h), read at load and on change. */
+typedef struct conf_latency_table {
+    char *name;
+    char *file;         /* resolved path */
+    unsigned max_age_s; /* rows older than this are ignored; 0 = never */
+    conf_pos_t pos;
+} conf_latency_table_t;
+
+#define CONF_DEFAULT_LATENCY_TOLERANCE_MS 5.0
+
+/* steering: section: the controller and the client hash. */
+typedef struct conf_steering {
+    unsigned interval_ms;   /* controller step, default 1000 */
+    uint64_t hash_seed;     /* the same on every instance of a fleet, default 0 */
+    steer_prom_def_t prometheus; /* url NULL = no Prometheus */
+    conf_pos_t pos;
+} conf_steering_t;
 
 /* A whole configuration file. All strings and arrays are owned by it. */
 typedef struct conf {
@@ -238,6 +275,9 @@ typedef struct conf {
     size_t map_count;
     conf_service_t *services;
     size_t service_count;
+    conf_latency_table_t *latency_tables;
+    size_t latency_table_count;
+    conf_steering_t steering;
 } conf_t;
 
 /* Parse and validate the YAML file at path. Every problem is reported to diag
@@ -259,5 +299,8 @@ int conf_probe_find(const conf_t *c, const char *name);
 
 /* Index of the data center called name, or -1. */
 int conf_datacenter_find(const conf_t *c, const char *name);
+
+/* Index of the latency table called name, or -1. */
+int conf_latency_table_index(const conf_t *c, const char *name);
 
 #endif

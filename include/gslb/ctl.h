@@ -20,6 +20,7 @@ typedef struct ctl_options {
     const char *conf_path;           /* reloaded from; borrowed for the ctl's lifetime */
     struct event_base *base;         /* the main thread's base: HTTP, timers, reload results */
     health_t *health;                /* borrowed; read for status and metrics */
+    steer_t *steer;                  /* borrowed; load pushes, status and metrics; may be NULL */
     snapshot_pub_t *pub;             /* borrowed; where snapshots are published and reloaded */
     const server_t *server;          /* for transport counters; may be NULL */
     _Atomic(query_worker_t *) *workers; /* one per worker, NULL until that worker runs */

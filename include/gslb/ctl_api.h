@@ -21,6 +21,7 @@
 #define CTL_API_SEG_RELOAD "reload"
 #define CTL_API_SEG_DATACENTERS "datacenters"
 #define CTL_API_SEG_RESOURCES "resources"
+#define CTL_API_SEG_LATENCY "latency"     /* PUT /latency/NAME: a latency table */
 
 #define CTL_API_PATH_METRICS "/" CTL_API_SEG_METRICS
 #define CTL_API_PATH_STATUS "/" CTL_API_SEG_STATUS
@@ -28,6 +29,7 @@
 #define CTL_API_PATH_RELOAD "/" CTL_API_SEG_RELOAD
 #define CTL_API_PATH_DATACENTERS "/" CTL_API_SEG_DATACENTERS
 #define CTL_API_PATH_RESOURCES "/" CTL_API_SEG_RESOURCES
+#define CTL_API_PATH_LATENCY "/" CTL_API_SEG_LATENCY
 
 /* Query parameters: /explain's, and the weight action's value. */
 #define CTL_API_PARAM_NAME "name"
@@ -47,6 +49,7 @@
 #define CTL_API_ACTION_FORCE_DOWN "force-down"
 #define CTL_API_ACTION_CLEAR "clear"
 #define CTL_API_ACTION_WEIGHT "weight"
+#define CTL_API_ACTION_LOAD "load"       /* POST /datacenters/NAME/load?value=FIGURE */
 
 /* Write actions need "Authorization: Bearer TOKEN" (RFC 6750 2.1). */
 #define CTL_API_AUTH_HEADER "Authorization"
@@ -174,6 +177,26 @@
 #define CTL_API_KEY_TC "tc"
 #define CTL_API_KEY_SIZE "size"
 #define CTL_API_KEY_ANSWER "answer"
+
+/* Dynamic steering: status data centers, explain candidates and decision. */
+#define CTL_API_KEY_STEERING "steering"   /* data center, candidate: object below */
+#define CTL_API_KEY_FEED "feed"
+#define CTL_API_KEY_CAPACITY "capacity"
+#define CTL_API_KEY_LOAD "load"           /* last figure in the feed's unit, null = none */
+#define CTL_API_KEY_UTILISATION "utilisation"
+#define CTL_API_KEY_FEED_AGE_S "feed_age_s"
+#define CTL_API_KEY_STALE "stale"
+#define CTL_API_KEY_SHED_FRACTION "shed_fraction"
+#define CTL_API_KEY_TARGET "target"
+#define CTL_API_KEY_SPARE "spare_capacity"
+#define CTL_API_KEY_FEED_ERROR "feed_error"
+#define CTL_API_KEY_REASON "reason"       /* decision: preferred, shed, failed-over, ... */
+#define CTL_API_KEY_HASH "hash"           /* decision: {prefix, point} or null */
+#define CTL_API_KEY_HASH_PREFIX "prefix"
+#define CTL_API_KEY_HASH_POINT "point"
+#define CTL_API_KEY_SHED "shed"           /* decision: moved off its first candidate */
+#define CTL_API_KEY_LATENCY "latency"     /* decision: rows used [{datacenter, rtt_ms}] */
+#define CTL_API_KEY_RTT_MS "rtt_ms"
 #define CTL_API_KEY_AUTHORITY "authority"
 #define CTL_API_KEY_ADDITIONAL "additional"
 

@@ -11,6 +11,8 @@
 #include "gslb/dns.h"
 #include "gslb/geo.h"
 #include "gslb/health.h"
+#include "gslb/latency.h"
+#include "gslb/steer.h"
 #include "gslb/util.h"
 
 #define POLICY_MAX_ANSWER 64 /* records in one service answer */
@@ -46,6 +48,19 @@ const uint8_t *policy_service_name(const policy_service_t *s);
 /* The config entry the service came from (positions for messages). */
 const conf_service_t *policy_service_conf(const policy_service_t *s);
 
+/* Why a service's answer went where it did, for metrics and explain. */
+typedef enum policy_reason {
+    POLICY_REASON_PREFERRED = 0, /* the first candidate of the client's order */
+    POLICY_REASON_SHED,          /* the first candidate sheds this client (load over target) */
+    POLICY_REASON_FAILED_OVER,   /* the first candidate is down (or drained) */
+    POLICY_REASON_LATENCY,       /* the lowest measured RTT (latency policy, covered client) */
+    POLICY_REASON_HASHED,        /* rendezvous hashing of the client subnet (hashed policy) */
+    POLICY_REASON_COUNT
+} policy_reason_t;
+
+/* Text for a reason ("preferred", "shed", "failed-over", "latency", "hashed"). */
+const char *policy_reason_name(policy_reason_t r);
+
 /* A service's answer for one client and QTYPE. The rdata pointers point into
  * the policy and stay valid while it lives. */
 typedef struct policy_result {
@@ -68,11 +83,30 @@ typedef struct policy_result {
     bool is_degraded;    /* from a fallback or partly down site: ttl_s is the degraded TTL */
     bool is_all_down;    /* every candidate was down; the service's fail mode decided */
     bool is_fail_closed; /* fail: closed applied: answer NODATA with SOA TTL = ttl_s */
+    /* Dynamic steering. */
+    policy_reason_t reason;
+    bool has_hash;       /* the decision used the client hash: scope_bits >= hash_bits */
+    uint8_t hash_bits;   /* the client subnet's prefix length that was hashed */
+    double hash_point;   /* the client's point in [0, 1) */
+    bool is_shed;        /* moved off its first candidate by its shed fraction */
+    double shed_fraction;/* of the first candidate, when it was consulted */
+    const latency_row_t *latency_rows; /* latency policy: the table row list used (explain) */
+    size_t latency_row_count;          /* 0 = not covered (the fallback order decided) */
 } policy_result_t;
 
-/* Choose the answer of service s for client c and qtype (A, AAAA, CNAME or
- * ANY; ANY is answered like A). c is the client the decision is made for:
- * the ECS address when the query had one with a non-zero source prefix (RFC
+/* Choose the answer of service s for client c and qtype. Steps, in order:
+ * the client's candidate order (geo tree leaf, distance, latency table,
+ * rendezvous hash or fixed order); health and overrides; the dynamic step:
+ * when the first candidate is down (failover: spread) or sheds the client
+ * (its point, the client subnet cut to hash_prefix hashed, is below the
+ * candidate's shed fraction), the client goes to one of the other
+ * candidates that are up by weighted rendezvous hashing on spare capacity
+ * (capacity x (target - utilisation); by capacity when none has any), and
+ * the scope becomes at least the hashed prefix; then addresses (by
+ * rendezvous hash for the hashed policy) and the optional rotation.
+ * The rest of this comment describes the health rules.
+ * qtype is A, AAAA, CNAME or ANY (ANY is answered like A). c is the client
+ * the decision is made for: the ECS address when the query had one with a non-zero source prefix (RFC
  * 7871 7.1.1), else the packet's source address. The ordered candidates
  * are walked: down addresses are never handed out, a data center is down
  * when fewer than max(1, ceil(min_up_fraction * n)) of its n addresses of
@@ -93,6 +127,22 @@ void policy_select(const policy_t *p, const policy_service_t *s, const gslb_addr
  * explain and status pages; same threads and guarantees. */
 void policy_select_full(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                         uint16_t qtype, uint64_t *rng, policy_result_t *out);
+
+/* Attach live load: slots[d] is data center d's slot in st
+ * (STEER_SLOT_NONE: no feed, the site counts as empty). st is borrowed and
+ * must outlive the policy. Load path only, before publishing. */
+void policy_steer_attach(policy_t *p, const steer_t *st, const uint32_t *slots);
+
+/* Data center dc's load slot (STEER_SLOT_NONE without a feed, or out of
+ * range) and its spare capacity now (capacity x (target - utilisation), at
+ * least 0; the capacity without a feed). For status pages; any thread. */
+uint32_t policy_datacenter_load_slot(const policy_t *p, uint32_t dc);
+double policy_datacenter_spare(const policy_t *p, uint32_t dc);
+
+/* Latency tables of a policy (conf order), for status pages; NULL when i is
+ * out of range. */
+size_t policy_latency_table_count(const policy_t *p);
+const latency_table_t *policy_latency_table(const policy_t *p, size_t i);
 
 /* Data-center name by config index, for explain and metrics. */
 const char *policy_datacenter_name(const policy_t *p, uint32_t dc);

@@ -54,6 +54,8 @@ typedef struct query_stats {
     uint64_t service_answers[QUERY_STATS_SERVICES];  /* answers by service bucket */
     uint64_t dc_answers[QUERY_STATS_DATACENTERS];    /* data centers in answers, by bucket */
     uint64_t continent_answers[QUERY_STATS_CONTINENTS]; /* service answers by client continent */
+    /* service answers by their first data center's bucket and the reason it was chosen */
+    uint64_t reason_answers[QUERY_STATS_DATACENTERS][POLICY_REASON_COUNT];
 } query_stats_t;
 
 /* A worker's private state: RNG for weighted choice and counters. */

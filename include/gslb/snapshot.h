@@ -11,6 +11,7 @@
 #include "gslb/geo.h"
 #include "gslb/health.h"
 #include "gslb/policy.h"
+#include "gslb/steer.h"
 #include "gslb/util.h"
 #include "gslb/zone.h"
 
@@ -39,11 +40,14 @@ typedef struct snapshot {
  * problem is reported to diag as "file:line[:col]: error: ..."; nothing is
  * published here. When everything is valid and health is not NULL, the
  * resources' probes are handed to health (health_apply: unchanged probes
- * keep their state) as the last step. health may be NULL (--check-config):
- * every resource is then up. Returns 0 and *out (owned by the caller), or a
+ * keep their state) as the last step, then the data centers' load feeds to
+ * steer (steer_apply: data centers that keep their name keep their load
+ * state). health may be NULL (--check-config): every resource is then up;
+ * steer may be NULL: no live load. Returns 0 and *out (owned by the caller), or a
  * negative GSLB_E* code when any error was reported (*out NULL). Load path
  * only: the main thread at start, then the reload thread. */
-int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, gslb_diag_t *diag);
+int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, steer_t *steer,
+                  gslb_diag_t *diag);
 
 /* Free a snapshot; NULL does nothing. No reader may still hold it. */
 void snapshot_free(snapshot_t *s);
@@ -56,10 +60,10 @@ void snapshot_free(snapshot_t *s);
 typedef struct snapshot_pub snapshot_pub_t;
 
 /* A new, empty publication point (owned by the caller) for the
- * configuration at conf_path (copied) and the health registry (borrowed,
- * may be NULL: every resource up), both used by snapshot_reload. Never
- * fails (allocation aborts). Main thread. */
-snapshot_pub_t *snapshot_pub_new(const char *conf_path, health_t *health);
+ * configuration at conf_path (copied), the health registry and the load
+ * registry (borrowed, may be NULL: every resource up, no live load), all
+ * used by snapshot_reload. Never fails (allocation aborts). Main thread. */
+snapshot_pub_t *snapshot_pub_new(const char *conf_path, health_t *health, steer_t *steer);
 
 /* Unpublish the snapshot being served, wait until no reader holds it, and
  * free it with the publication point. NULL does nothing. Main thread, once
@@ -87,7 +91,8 @@ typedef struct snapshot_hook {
 /* Publish next (ownership passes to pub) as the next generation, then wait
  * for the grace period (every reader has left the snapshot it replaced),
  * free the old one, and only then let health reuse the slots of resources
- * that next no longer has (health_slots_reclaim). next must be the snapshot
+ * that next no longer has (health_slots_reclaim), and steer those of data
+ * centers it no longer has (steer_slots_reclaim). next must be the snapshot
  * loaded last with pub's health. hook may be NULL. Returns next's
  * generation (1 for the first). The publishing thread only; it must not be
  * inside a read-side section. */

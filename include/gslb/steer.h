@@ -90,7 +90,8 @@ typedef struct steer_prom_def {
  *   - otherwise the kept fraction k = 1 - f moves towards k * e / u (the
  *     kept share that would make u equal e), half way per step (damping
  *     against the feed's delay), by at most max_step, clamped to [0, 1];
- *     u == 0 lets f fall by max_step.
+ *     when keeping every client would still leave u at or below e (u == 0
+ *     included), f falls by max_step.
  * Returns the new f. Pure; any thread. */
 double steer_controller_step(const steer_def_t *def, double f, double u, double e);
 

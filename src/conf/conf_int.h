@@ -124,6 +124,20 @@ void conf_probes_parse(conf_cx_t *cx, const conf_val_t *v);    /* probes.c; befo
 /* "probe: NAME" as an index into conf_t.probes, or -1 (reported when unknown). */
 int conf_probe_ref_parse(conf_cx_t *cx, const conf_val_t *v, const char *ctx);
 void conf_probe_clear(conf_probe_t *p);                        /* probes.c */
+/* steer.c: a data center's load: mapping (ctx names the data center); the
+ * steering: section (v may be NULL: defaults); cross-section checks of
+ * the load feeds, once every section is parsed. */
+void conf_load_feed_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_val_t *v,
+                          const char *ctx);
+void conf_steering_parse(conf_cx_t *cx, const conf_val_t *v);
+void conf_steering_check(conf_cx_t *cx);
+/* latency.c: the latency_tables: section (before services). */
+void conf_latency_tables_parse(conf_cx_t *cx, const conf_val_t *v);
+/* service_steer.c: a service's failover, hash_prefix_v4/v6, rotate,
+ * latency and latency_tolerance_ms keys; sv is the service's mapping (node
+ * NULL = none), policy_val the policy key's value when it was valid. */
+void conf_service_steering_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *sv,
+                                 const char *ctx, const conf_val_t *policy_val);
 
 /* A list of data center names (or one name) as indexes; unknown names,
  * repeats and (unless allow_empty) an empty list are reported. */

@@ -5,8 +5,8 @@
 
 #include "conf_int.h"
 
-static const char *const dc_keys[] = {"location", "weight",          "addresses", "cname",
-                                      "probe",    "min_up_fraction", NULL};
+static const char *const dc_keys[] = {"location", "capacity",        "weight", "addresses", "cname",
+                                      "probe",    "min_up_fraction", "load",   NULL};
 static const char *const address_keys[] = {"address",    "weight",    "probe",
                                            "probe_address", "probe_port", "probe_key", NULL};
 
@@ -191,10 +191,22 @@ static void datacenter_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_va
         location_parse(cx, dc, &lv, ctx);
     }
     char what[CONF_QUOTE_MAX + 64];
-    snprintf(what, sizeof(what), "%s: weight", ctx);
-    long long w;
-    if (conf_get(cx, v, "weight", &wv) && conf_val_int(cx, &wv, what, 1, CONF_WEIGHT_MAX, &w)) {
-        dc->weight = (uint32_t)w;
+    /* capacity, or its older name weight: one of them. */
+    conf_val_t cap;
+    bool has_capacity = conf_get(cx, v, "capacity", &cap);
+    bool has_weight = conf_get(cx, v, "weight", &wv);
+    if (has_capacity && has_weight) {
+        conf_error(cx, wv.pos, "%s: weight is another name for capacity: give one of them", ctx);
+    } else if (has_capacity || has_weight) {
+        snprintf(what, sizeof(what), "%s: %s", ctx, has_capacity ? "capacity" : "weight");
+        long long w;
+        if (conf_val_int(cx, has_capacity ? &cap : &wv, what, 1, CONF_WEIGHT_MAX, &w)) {
+            dc->weight = (uint32_t)w;
+        }
+    }
+    conf_val_t ldv;
+    if (conf_get(cx, v, "load", &ldv) && !conf_val_is_null(&ldv)) {
+        conf_load_feed_parse(cx, dc, &ldv, ctx);
     }
     conf_val_t pv;
     if (conf_get(cx, v, "probe", &pv)) {

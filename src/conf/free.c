@@ -71,6 +71,7 @@ void conf_free(conf_t *c)
         free(c->datacenters[i].name);
         free(c->datacenters[i].addresses);
         free(c->datacenters[i].cname);
+        steer_def_clear(&c->datacenters[i].load);
     }
     free(c->datacenters);
     for (size_t i = 0; i < c->map_count; i++) {
@@ -82,6 +83,12 @@ void conf_free(conf_t *c)
         free(c->services[i].datacenters.dc);
     }
     free(c->services);
+    for (size_t i = 0; i < c->latency_table_count; i++) {
+        free(c->latency_tables[i].name);
+        free(c->latency_tables[i].file);
+    }
+    free(c->latency_tables);
+    free(c->steering.prometheus.url);
     free(c->path);
     free(c->dir);
     free(c);

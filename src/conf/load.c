@@ -131,7 +131,8 @@ static size_t yaml_output_report(const fy_capture_t *cap, const char *name, gslb
 }
 
 static const char *const top_keys[] = {
-    "server", "zones", "geoip", "control", "probes", "datacenters", "maps", "services", NULL,
+    "server", "zones",    "geoip",          "control",  "probes", "datacenters",
+    "maps",   "services", "latency_tables", "steering", NULL,
 };
 
 /* Walk the document. Sections are read in dependency order (data centers
@@ -170,9 +171,14 @@ static void document_parse(conf_cx_t *cx, struct fy_node *root)
     if (conf_get(cx, &rv, "maps", &v)) {
         conf_maps_parse(cx, &v);
     }
+    conf_steering_parse(cx, conf_get(cx, &rv, "steering", &v) ? &v : NULL);
+    if (conf_get(cx, &rv, "latency_tables", &v)) {
+        conf_latency_tables_parse(cx, &v);
+    }
     if (conf_get(cx, &rv, "services", &v)) {
         conf_services_parse(cx, &v);
     }
+    conf_steering_check(cx);
 }
 
 static char *dir_of(const char *path)

@@ -8,10 +8,13 @@ src_conf_libconf_a_SOURCES = \
 	src/conf/dups.c \
 	src/conf/free.c \
 	src/conf/geo.c \
+	src/conf/latency.c \
 	src/conf/load.c \
 	src/conf/maps.c \
 	src/conf/node.c \
 	src/conf/probes.c \
 	src/conf/server.c \
+	src/conf/service_steer.c \
 	src/conf/services.c \
+	src/conf/steer.c \
 	src/conf/value.c

@@ -13,7 +13,7 @@
 static const char *const probe_keys[] = {
     "type", "port", "interval_ms", "timeout_ms", "up_threshold", "down_threshold", "initial",
     "path", "host", "expect", "body", "tls_verify", "ca_file", "qname", "qtype", "rcode",
-    "command", "file", NULL,
+    "command", "file", "load", NULL,
 };
 
 static const struct {
@@ -201,6 +201,40 @@ static void dns_parse(conf_cx_t *cx, health_probe_def_t *p, const conf_val_t *pv
     }
 }
 
+/* load: text | JSON pointer (RFC 6901: "" or "/a/b", escapes ~0 and ~1). */
+static void load_parse(conf_cx_t *cx, health_probe_def_t *d, const conf_val_t *v, const char *ctx)
+{
+    char what[CONF_QUOTE_MAX + 32];
+    snprintf(what, sizeof(what), "%s: load", ctx);
+    char *text = conf_val_str(cx, v, what, 0, 1024);
+    if (text == NULL) {
+        return;
+    }
+    if (strcmp(text, "text") == 0) {
+        d->load_format = HEALTH_LOAD_TEXT;
+        free(text);
+        return;
+    }
+    const char *bad = NULL;
+    if (text[0] != '\0' && text[0] != '/') {
+        bad = "must be 'text' or a JSON pointer starting with '/'";
+    }
+    for (const char *q = text; bad == NULL && *q != '\0'; q++) {
+        if (*q == '~' && q[1] != '0' && q[1] != '1') {
+            bad = "'~' must be followed by 0 or 1 in a JSON pointer (RFC 6901)";
+        }
+    }
+    if (bad != NULL) {
+        char q[CONF_QUOTE_MAX + 4];
+        conf_error(cx, v->pos, "%s %s (got '%s')", what, bad,
+                   conf_quote(text, strlen(text), q, sizeof(q)));
+        free(text);
+        return;
+    }
+    d->load_format = HEALTH_LOAD_JSON;
+    d->load_pointer = text;
+}
+
 /* Keys that only make sense for some types: an error elsewhere catches typos early. */
 static void type_keys_check(conf_cx_t *cx, const conf_probe_t *p, const conf_val_t *pv,
                             const char *ctx)
@@ -213,6 +247,7 @@ static void type_keys_check(conf_cx_t *cx, const conf_probe_t *p, const conf_val
         {"host", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
         {"expect", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
         {"body", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
+        {"load", 1u << HEALTH_PROBE_HTTP | 1u << HEALTH_PROBE_HTTPS},
         {"tls_verify", 1u << HEALTH_PROBE_HTTPS},
         {"ca_file", 1u << HEALTH_PROBE_HTTPS},
         {"qname", 1u << HEALTH_PROBE_DNS},
@@ -294,6 +329,9 @@ static void probe_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv)
     }
     d->http_host = str_key(cx, pv, "host", ctx, 255);
     d->http_body = str_key(cx, pv, "body", ctx, 4096);
+    if (conf_get(cx, pv, "load", &v)) {
+        load_parse(cx, d, &v, ctx);
+    }
     if (conf_get(cx, pv, "expect", &v)) {
         expect_parse(cx, d, &v, ctx);
     }

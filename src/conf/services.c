@@ -10,11 +10,13 @@
 
 static const char *const service_keys[] = {
     "policy", "map", "datacenters", "ttl", "addresses", "datacenters_per_answer",
-    "fail",   "degraded_ttl", NULL,
+    "fail",   "degraded_ttl", "failover", "hash_prefix_v4", "hash_prefix_v6", "rotate",
+    "latency", "latency_tolerance_ms", NULL,
 };
 
 /* Indexed by conf_policy_t. */
-static const char *const policy_names[] = {"map", "nearest", "weighted", "failover", NULL};
+static const char *const policy_names[] = {"map",    "nearest", "weighted", "failover",
+                                           "hashed", "latency", NULL};
 
 static void policy_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v, const char *ctx,
                          bool *ok)
@@ -36,7 +38,9 @@ static void policy_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v, 
     }
     char q[CONF_QUOTE_MAX + 4];
     const char *hint = conf_suggest(text, policy_names, GSLB_ARRAY_LEN(policy_names) - 1);
-    conf_error(cx, v->pos, "%s must be map, nearest, weighted or failover (got '%s')%s%s%s", what,
+    conf_error(cx, v->pos,
+               "%s must be map, nearest, weighted, failover, hashed or latency (got '%s')%s%s%s",
+               what,
                conf_quote(text, len, q, sizeof(q)), hint ? " (did you mean '" : "",
                hint ? hint : "", hint ? "'?)" : "");
 }
@@ -85,8 +89,10 @@ static void map_ref_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v,
 static void location_check(conf_cx_t *cx, const conf_service_t *s, conf_pos_t pos, const char *ctx)
 {
     const conf_t *c = cx->c;
-    bool is_nearest = s->policy == CONF_POLICY_NEAREST;
-    const conf_map_t *m = s->policy == CONF_POLICY_MAP && s->map >= 0 ? &c->maps[s->map] : NULL;
+    /* latency without a map falls back to distance order for uncovered clients */
+    bool is_nearest = s->policy == CONF_POLICY_NEAREST ||
+                      (s->policy == CONF_POLICY_LATENCY && s->map < 0);
+    const conf_map_t *m = s->map >= 0 ? &c->maps[s->map] : NULL;
     bool uses_distance = is_nearest || (m != NULL && m->is_nearest_fallback);
     if (uses_distance) {
         size_t n = s->datacenters.count > 0 ? s->datacenters.count : c->datacenter_count;
@@ -95,7 +101,9 @@ static void location_check(conf_cx_t *cx, const conf_service_t *s, conf_pos_t po
             const conf_datacenter_t *dc = &c->datacenters[k];
             if (!dc->has_location) {
                 conf_error(cx, pos, "%s: %s needs a location for datacenter '%s'", ctx,
-                           is_nearest ? "policy nearest" : "nearest_fallback of its map",
+                           !is_nearest                         ? "nearest_fallback of its map"
+                           : s->policy == CONF_POLICY_NEAREST ? "policy nearest"
+                                                              : "policy latency without a map",
                            dc->name);
             }
         }
@@ -160,9 +168,10 @@ static void service_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v)
     }
     if (is_policy_ok && s->policy == CONF_POLICY_MAP && !has_map) {
         conf_error(cx, pv.pos, "%s: policy map needs a map", ctx);
-    } else if (is_policy_ok && s->policy != CONF_POLICY_MAP && has_map) {
-        conf_error(cx, mv.pos, "%s: map is only used with policy map (policy is '%s')", ctx,
-                   policy_names[s->policy]);
+    } else if (is_policy_ok && s->policy != CONF_POLICY_MAP && s->policy != CONF_POLICY_LATENCY &&
+               has_map) {
+        conf_error(cx, mv.pos, "%s: map is only used with policy map or latency (policy is '%s')",
+                   ctx, policy_names[s->policy]);
     } else if (has_map) {
         map_ref_parse(cx, s, &mv, ctx);
     }
@@ -204,6 +213,7 @@ static void service_parse(conf_cx_t *cx, conf_service_t *s, const conf_val_t *v)
     if (s->degraded_ttl_s == 0) {
         s->degraded_ttl_s = s->ttl_s / 2 > 0 ? s->ttl_s / 2 : 1;
     }
+    conf_service_steering_parse(cx, s, sv, ctx, is_policy_ok ? (has_policy ? &pv : NULL) : NULL);
     if (is_policy_ok && is_dcs_ok) {
         location_check(cx, s, has_policy ? pv.pos : s->pos, ctx);
     }
@@ -248,6 +258,10 @@ void conf_services_parse(conf_cx_t *cx, const conf_val_t *v)
         s->ttl_s = CONF_DEFAULT_TTL_S;
         s->address_count = 1;
         s->dc_count = 1;
+        s->latency = -1;
+        s->hash_prefix_v4 = STEER_DEFAULT_HASH_PREFIX_V4;
+        s->hash_prefix_v6 = STEER_DEFAULT_HASH_PREFIX_V6;
+        s->latency_tolerance_ms = CONF_DEFAULT_LATENCY_TOLERANCE_MS;
         conf_val_t sv = conf_pair_val(cx, p);
         service_parse(cx, s, &sv);
     }

@@ -1,4 +1,4 @@
-/* ctl: creating and stopping the control plane, the GeoIP file watch and service notifications. */
+/* ctl: creating and stopping the control plane, and service notifications. */
 #include "config.h"
 
 #include "ctl_int.h"
@@ -13,7 +13,6 @@
 
 /* geoipupdate replaces the file by rename: a few seconds' delay is fine for
  * a database that changes weekly, and a stat() every 5 s costs nothing. */
-#define WATCH_INTERVAL_S 5
 
 void ctl_notify(const char *state)
 {
@@ -24,62 +23,6 @@ void ctl_notify(const char *state)
 #endif
 }
 
-static bool stat_changed(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev != b->st_dev || a->st_ino != b->st_ino || a->st_size != b->st_size ||
-           a->st_mtim.tv_sec != b->st_mtim.tv_sec || a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
-}
-
-static void on_watch(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    ctl_t *c = arg;
-    if (c->watch_path == NULL) {
-        return;
-    }
-    struct stat st;
-    if (stat(c->watch_path, &st) != 0) {
-        return; /* being replaced, or gone: the reload would fail; wait */
-    }
-    if (c->has_watch_st && !stat_changed(&st, &c->watch_st)) {
-        return;
-    }
-    bool was_known = c->has_watch_st;
-    c->watch_st = st;
-    c->has_watch_st = true;
-    if (was_known) {
-        log_info("geo: database '%s' changed on disk: reloading", c->watch_path);
-        ctl_reload_enqueue(c, NULL);
-    }
-}
-
-void ctl_watch_arm(ctl_t *c, const snapshot_t *s)
-{
-    const conf_geoip_t *g = &s->conf->geoip;
-    bool want = g->database != NULL && g->is_watched;
-    if (!want || c->watch_path == NULL || strcmp(c->watch_path, g->database) != 0) {
-        free(c->watch_path);
-        c->watch_path = want ? xstrdup(g->database) : NULL;
-        c->has_watch_st = false;
-    }
-    if (want) {
-        struct stat st;
-        if (stat(c->watch_path, &st) == 0) {
-            c->watch_st = st;
-            c->has_watch_st = true;
-        }
-        if (c->watch_ev == NULL) {
-            c->watch_ev = event_new(c->base, -1, EV_PERSIST, on_watch, c);
-            struct timeval tv = {.tv_sec = WATCH_INTERVAL_S};
-            event_add(c->watch_ev, &tv);
-        }
-    } else if (c->watch_ev != NULL) {
-        event_free(c->watch_ev);
-        c->watch_ev = NULL;
-    }
-}
-
 int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
 {
     ctl_t *c = xcalloc(1, sizeof(*c));
@@ -87,6 +30,7 @@ int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
     c->conf_path = xstrdup(opt->conf_path);
     c->base = opt->base;
     c->health = opt->health;
+    c->steer = opt->steer;
     c->pub = opt->pub;
     c->server = opt->server;
     c->workers = opt->workers;
@@ -124,10 +68,7 @@ void ctl_free(ctl_t *c)
     }
     ctl_reload_stop(c);
     ctl_http_stop(c);
-    if (c->watch_ev != NULL) {
-        event_free(c->watch_ev);
-    }
-    free(c->watch_path);
+    ctl_watch_free(c);
     ctl_overrides_clear(&c->overrides);
     ctl_names_free(&c->service_names);
     ctl_names_free(&c->dc_names);

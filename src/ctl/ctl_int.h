@@ -99,6 +99,9 @@ typedef struct ctl_metrics_dc {
     int is_up_v4, is_up_v6;     /* 1, 0, or -1 without addresses of that family */
     health_admin_t admin;
     uint32_t conf_weight, weight;
+    bool has_load;              /* a load feed: the fields below are valid */
+    steer_slot_info_t load;
+    double spare;               /* spare capacity now */
 } ctl_metrics_dc_t;
 
 typedef struct ctl_metrics_input {
@@ -126,6 +129,14 @@ const char *ctl_rcode_name(unsigned rcode, char *buf, size_t len);
 
 /* ---- the control state ---- */
 
+/* A file whose change asks for a reload. */
+typedef struct ctl_watched {
+    char *path;
+    const char *what;     /* for the log: "geo: database", "latency table" */
+    struct stat st;
+    bool has_st;
+} ctl_watched_t;
+
 /* A POST /reload waiting for the reload that will serve it. */
 typedef struct ctl_waiter {
     struct ctl_waiter *next;
@@ -137,6 +148,7 @@ struct ctl {
     char *conf_path;
     struct event_base *base;
     health_t *health;
+    steer_t *steer;           /* may be NULL */
     snapshot_pub_t *pub;
     const server_t *server;
     _Atomic(query_worker_t *) *workers;
@@ -168,11 +180,11 @@ struct ctl {
     /* HTTP endpoint. */
     struct evhttp *http;
 
-    /* geoip watch (main thread). */
+    /* Files watched for changes (main thread): the GeoIP database with
+     * "watch: true" and every latency table. */
     struct event *watch_ev;
-    char *watch_path;
-    struct stat watch_st;
-    bool has_watch_st;
+    ctl_watched_t *watched;
+    size_t watched_count;
 };
 
 /* A finished reload. */
@@ -199,6 +211,20 @@ void ctl_snapshot_publishing(void *arg, const snapshot_t *old, snapshot_t *next)
 int ctl_http_start(ctl_t *c, const conf_control_t *cc);
 void ctl_http_stop(ctl_t *c);
 void ctl_http_reply_json(struct evhttp_request *req, int code, const char *reason, json_t *j);
+/* A JSON error reply {"error": text}. */
+void ctl_http_reply_error(struct evhttp_request *req, int code, const char *reason,
+                          const char *text);
+
+/* latency.c: PUT /latency/NAME (authorized): check the body as the table
+ * NAME of the serving configuration, write it over the table's file and
+ * reload; the reply is the reload's. Main thread. */
+void ctl_latency_put(ctl_t *c, struct evhttp_request *req, const char *name);
+
+/* steering.c: data center dc's live load as a JSON object (null without a
+ * feed), for status and explain; and POST /datacenters/NAME/load. Main
+ * thread; the first inside rcu_read_lock. */
+json_t *ctl_steering_json(const ctl_t *c, const policy_t *p, uint32_t dc);
+void ctl_load_action(ctl_t *c, struct evhttp_request *req, const char *name, const char *query);
 
 /* status.c / explain.c / metrics.c: handlers; main thread, inside rcu_read_lock. */
 json_t *ctl_status_json(ctl_t *c, const snapshot_t *s);
@@ -206,7 +232,11 @@ int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *cli
                 const char *type, json_t **out, char *err, size_t err_len);
 void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b);
 
-/* ctl.c */
+/* watch.c: watch the files of s whose change asks for a reload (the GeoIP
+ * database with "watch: true", every latency table), polled every few
+ * seconds; a file that keeps its path keeps its last known state. */
 void ctl_watch_arm(ctl_t *c, const snapshot_t *s);
+/* watch.c: stop watching and free the list. Main thread. */
+void ctl_watch_free(ctl_t *c);
 
 #endif

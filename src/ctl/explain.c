@@ -175,7 +175,8 @@ static json_t *location_json(const policy_result_t *r, const gslb_addr_t *client
     return j;
 }
 
-static json_t *candidates_json(const policy_t *p, const policy_result_t *r, bool want_v6)
+static json_t *candidates_json(const ctl_t *c, const policy_t *p, const policy_result_t *r,
+                               bool want_v6)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < r->candidate_count; i++) {
@@ -200,7 +201,7 @@ static json_t *candidates_json(const policy_t *p, const policy_result_t *r, bool
             is_chosen = is_chosen || r->chosen[k] == d;
         }
         json_array_append_new(
-            arr, json_pack("{s:i, s:s, s:b, s:b, s:s, s:I, s:I, s:o}",
+            arr, json_pack("{s:i, s:s, s:b, s:b, s:s, s:I, s:I, s:o, s:o}",
                            CTL_API_KEY_ORDER, (int)i + 1,
                            CTL_API_KEY_DATACENTER, policy_datacenter_name(p, d),
                            CTL_API_KEY_UP, r->candidate_up[i],
@@ -209,18 +210,46 @@ static json_t *candidates_json(const policy_t *p, const policy_result_t *r, bool
                            CTL_API_KEY_CONFIGURED_WEIGHT,
                            (json_int_t)policy_datacenter_conf_weight(p, d),
                            CTL_API_KEY_EFFECTIVE_WEIGHT, (json_int_t)policy_datacenter_weight(p, d),
-                           CTL_API_KEY_ADDRESSES, addrs));
+                           CTL_API_KEY_ADDRESSES, addrs,
+                           CTL_API_KEY_STEERING, ctl_steering_json(c, p, d)));
+    }
+    return arr;
+}
+
+/* The dynamic step: the client's hash point and whether it was moved, and
+ * the latency rows its order came from. */
+static json_t *hash_json(const policy_result_t *r)
+{
+    if (!r->has_hash) {
+        return json_null();
+    }
+    return json_pack("{s:i, s:f}", CTL_API_KEY_HASH_PREFIX, (int)r->hash_bits,
+                     CTL_API_KEY_HASH_POINT, r->hash_point);
+}
+
+static json_t *latency_json(const policy_t *p, const policy_result_t *r)
+{
+    if (r->latency_rows == NULL || r->latency_row_count == 0) {
+        return json_null();
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->latency_row_count; i++) {
+        const latency_row_t *row = &r->latency_rows[i];
+        json_array_append_new(arr, json_pack("{s:s, s:f}", CTL_API_KEY_DATACENTER,
+                                             policy_datacenter_name(p, row->dc),
+                                             CTL_API_KEY_RTT_MS, row->rtt_us / 1000.0));
     }
     return arr;
 }
 
 static const char *policy_kind_name(conf_policy_t k)
 {
-    static const char *const names[] = {"map", "nearest", "weighted", "failover"};
+    static const char *const names[] = {"map",    "nearest", "weighted",
+                                        "failover", "hashed", "latency"};
     return (unsigned)k < GSLB_ARRAY_LEN(names) ? names[k] : "?";
 }
 
-static json_t *decision_json(const snapshot_t *s, const policy_service_t *svc,
+static json_t *decision_json(const ctl_t *c, const snapshot_t *s, const policy_service_t *svc,
                              const explain_client_t *cl, uint16_t qtype, uint64_t *rng)
 {
     const policy_t *p = s->policy;
@@ -252,7 +281,8 @@ static json_t *decision_json(const snapshot_t *s, const policy_service_t *svc,
     }
     json_t *match = json_null();
     json_t *leaf = json_null();
-    if (sc->policy == CONF_POLICY_MAP || sc->policy == CONF_POLICY_NEAREST) {
+    if (sc->policy == CONF_POLICY_MAP || sc->policy == CONF_POLICY_NEAREST ||
+        sc->policy == CONF_POLICY_LATENCY) {
         match = json_pack("{s:s, s:s?}", CTL_API_KEY_RULE, geo_match_name(r.match),
                           CTL_API_KEY_KEY, r.match_key);
         /* The decision tree's block: every client in it gets these candidates. */
@@ -265,15 +295,16 @@ static json_t *decision_json(const snapshot_t *s, const policy_service_t *svc,
     }
     const char *type = r.type == LDNS_RR_TYPE_A ? "A" : r.type == LDNS_RR_TYPE_AAAA ? "AAAA"
                        : r.type == LDNS_RR_TYPE_CNAME ? "CNAME" : "none (NODATA)";
-    return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:i, s:b, s:b, "
-                     "s:b, s:i, s:i}",
+    json_t *d = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:i, s:b, "
+                          "s:b, s:b, s:i, s:i}",
                      CTL_API_KEY_SERVICE, sc->name,
                      CTL_API_KEY_POLICY, policy_kind_name(sc->policy),
                      CTL_API_KEY_MAP, sc->map >= 0 ? s->conf->maps[sc->map].name : NULL,
                      CTL_API_KEY_GEOIP, location_json(&r, &cl->addr),
                      CTL_API_KEY_MATCH, match,
                      CTL_API_KEY_LEAF, leaf,
-                     CTL_API_KEY_CANDIDATES, candidates_json(p, &r, qtype == LDNS_RR_TYPE_AAAA),
+                     CTL_API_KEY_CANDIDATES,
+                     candidates_json(c, p, &r, qtype == LDNS_RR_TYPE_AAAA),
                      CTL_API_KEY_CHOSEN, chosen,
                      CTL_API_KEY_TYPE, type,
                      CTL_API_KEY_TTL, (json_int_t)r.ttl_s,
@@ -284,12 +315,17 @@ static json_t *decision_json(const snapshot_t *s, const policy_service_t *svc,
                      CTL_API_KEY_FAIL_CLOSED, r.is_fail_closed,
                      CTL_API_KEY_ADDRESSES_PER_DATACENTER, (int)sc->address_count,
                      CTL_API_KEY_DATACENTERS_PER_ANSWER, (int)sc->dc_count);
+    json_object_set_new(d, CTL_API_KEY_REASON, json_string(policy_reason_name(r.reason)));
+    json_object_set_new(d, CTL_API_KEY_HASH, hash_json(&r));
+    json_object_set_new(d, CTL_API_KEY_SHED, json_boolean(r.is_shed));
+    json_object_set_new(d, CTL_API_KEY_SHED_FRACTION, json_real(r.shed_fraction));
+    json_object_set_new(d, CTL_API_KEY_LATENCY, latency_json(p, &r));
+    return d;
 }
 
 int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *client,
                 const char *type, json_t **out, char *err, size_t err_len)
 {
-    (void)c;
     *out = NULL;
     explain_client_t cl;
     if (client_parse(client, &cl, err, err_len) != 0) {
@@ -346,7 +382,7 @@ int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *cli
     for (size_t i = 0; i < policy_service_count(p); i++) {
         const policy_service_t *svc = policy_service_at(p, i);
         if (dns_name_equal(policy_service_name(svc), lc)) {
-            decision = decision_json(s, svc, &cl, qtype, &w->rng);
+            decision = decision_json(c, s, svc, &cl, qtype, &w->rng);
             break;
         }
     }

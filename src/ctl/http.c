@@ -28,8 +28,8 @@ void ctl_http_reply_json(struct evhttp_request *req, int code, const char *reaso
     evbuffer_free(buf);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *reason,
-                        const char *text)
+void ctl_http_reply_error(struct evhttp_request *req, int code, const char *reason,
+                          const char *text)
 {
     json_t *j = json_pack("{s:s}", CTL_API_KEY_ERROR, text);
     ctl_http_reply_json(req, code, reason, j);
@@ -60,14 +60,14 @@ static bool authorized(ctl_t *c, struct evhttp_request *req)
               token_equal(h + scheme_len, c->token);
     pthread_mutex_unlock(&c->mu);
     if (!has_token) {
-        reply_error(req, 403, "Forbidden",
+        ctl_http_reply_error(req, 403, "Forbidden",
                     "write actions are off: set control.token or control.token_file");
         return false;
     }
     if (!ok) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
                           "Bearer realm=\"gslbd\"");
-        reply_error(req, 401, "Unauthorized", "a valid bearer token is required");
+        ctl_http_reply_error(req, 401, "Unauthorized", "a valid bearer token is required");
         return false;
     }
     return true;
@@ -109,8 +109,8 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
     health_admin_t admin = HEALTH_ADMIN_NONE;
     bool is_weight = strcmp(action, CTL_API_ACTION_WEIGHT) == 0;
     if (!is_weight && admin_from_action(action, &admin) != 0) {
-        reply_error(req, 404, "Not Found",
-                    "unknown action (drain, undrain, force-up, force-down, clear, weight)");
+        ctl_http_reply_error(req, 404, "Not Found",
+                    "unknown action (drain, undrain, force-up, force-down, clear, weight, load)");
         return;
     }
     long long weight = -1;
@@ -129,7 +129,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
         evhttp_clear_headers(&q);
     }
     if (weight == -2) {
-        reply_error(req, 400, "Bad Request", "value must be an integer 0..1000000");
+        ctl_http_reply_error(req, 400, "Bad Request", "value must be an integer 0..1000000");
         return;
     }
     pthread_mutex_lock(&c->mu);
@@ -142,7 +142,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
     if (dc < 0 && !(known != NULL && (is_clear || (is_weight && weight < 0)))) {
         rcu_read_unlock();
         pthread_mutex_unlock(&c->mu);
-        reply_error(req, 404, "Not Found", "no such datacenter");
+        ctl_http_reply_error(req, 404, "Not Found", "no such datacenter");
         return;
     }
     json_t *j;
@@ -184,13 +184,13 @@ static void res_action(ctl_t *c, struct evhttp_request *req, const char *dc, con
 {
     health_admin_t admin;
     if (admin_from_action(action, &admin) != 0) {
-        reply_error(req, 404, "Not Found",
+        ctl_http_reply_error(req, 404, "Not Found",
                     "unknown action (drain, undrain, force-up, force-down, clear)");
         return;
     }
     char *key = ctl_resource_key(dc, addr);
     if (key == NULL) {
-        reply_error(req, 400, "Bad Request", "not an IP address");
+        ctl_http_reply_error(req, 400, "Bad Request", "not an IP address");
         return;
     }
     pthread_mutex_lock(&c->mu);
@@ -202,7 +202,7 @@ static void res_action(ctl_t *c, struct evhttp_request *req, const char *dc, con
         rcu_read_unlock();
         pthread_mutex_unlock(&c->mu);
         free(key);
-        reply_error(req, 404, "Not Found", "no such resource");
+        ctl_http_reply_error(req, 404, "Not Found", "no such resource");
         return;
     }
     health_admin_t old = r >= 0 ? policy_resource_admin(s->policy, (size_t)r) : HEALTH_ADMIN_NONE;
@@ -255,7 +255,7 @@ static void get_explain(ctl_t *c, struct evhttp_request *req, const char *query)
     const char *type = evhttp_find_header(&q, CTL_API_PARAM_TYPE);
     if (name == NULL || client == NULL) {
         evhttp_clear_headers(&q);
-        reply_error(req, 400, "Bad Request",
+        ctl_http_reply_error(req, 400, "Bad Request",
                     "usage: /explain?name=NAME&client=ADDRESS[/PREFIX][&type=A|AAAA|...]");
         return;
     }
@@ -267,7 +267,7 @@ static void get_explain(ctl_t *c, struct evhttp_request *req, const char *query)
     rcu_read_unlock();
     evhttp_clear_headers(&q);
     if (rc != 0) {
-        reply_error(req, 400, "Bad Request", err);
+        ctl_http_reply_error(req, 400, "Bad Request", err);
         return;
     }
     ctl_http_reply_json(req, 200, "OK", j);
@@ -324,16 +324,25 @@ static void route(struct evhttp_request *req, void *arg)
         }
     } else if (n == 3 && strcmp(seg[0], CTL_API_SEG_DATACENTERS) == 0 && is_post) {
         if (authorized(c, req)) {
-            dc_action(c, req, seg[1], seg[2], query);
+            if (strcmp(seg[2], CTL_API_ACTION_LOAD) == 0) {
+                ctl_load_action(c, req, seg[1], query);
+            } else {
+                dc_action(c, req, seg[1], seg[2], query);
+            }
+        }
+    } else if (n == 2 && strcmp(seg[0], CTL_API_SEG_LATENCY) == 0 &&
+               cmd == EVHTTP_REQ_PUT) {
+        if (authorized(c, req)) {
+            ctl_latency_put(c, req, seg[1]);
         }
     } else if (n == 4 && strcmp(seg[0], CTL_API_SEG_RESOURCES) == 0 && is_post) {
         if (authorized(c, req)) {
             res_action(c, req, seg[1], seg[2], seg[3]);
         }
     } else if (n <= 4 && n >= 1 && !is_get && !is_post) {
-        reply_error(req, 405, "Method Not Allowed", "use GET to read and POST to act");
+        ctl_http_reply_error(req, 405, "Method Not Allowed", "use GET to read and POST to act");
     } else {
-        reply_error(req, 404, "Not Found",
+        ctl_http_reply_error(req, 404, "Not Found",
                     "endpoints: GET /metrics, /status, /explain; POST /reload, "
                     "/datacenters/NAME/ACTION, /resources/DC/ADDRESS/ACTION");
     }

@@ -7,9 +7,12 @@ src_ctl_libctl_a_SOURCES = \
 	src/ctl/ctl.c \
 	src/ctl/explain.c \
 	src/ctl/http.c \
+	src/ctl/latency.c \
 	src/ctl/metrics.c \
 	src/ctl/names.c \
 	src/ctl/overrides.c \
 	src/ctl/reload.c \
-	src/ctl/status.c
+	src/ctl/status.c \
+	src/ctl/steering.c \
+	src/ctl/watch.c
 src_ctl_libctl_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -3,6 +3,7 @@
 
 #include "ctl_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,59 @@ static void datacenters(const ctl_metrics_input_t *in, ctl_buf_t *b)
     }
 }
 
+/* Dynamic steering: live load per data center and answers by reason. */
+static void steering(const ctl_metrics_input_t *in, ctl_buf_t *b)
+{
+    static const struct {
+        const char *name, *help;
+    } gauges[] = {
+        {"gslbd_datacenter_load", "Last load figure of a data center's feed (in its unit)."},
+        {"gslbd_datacenter_utilisation", "Utilisation the policy uses (target while stale)."},
+        {"gslbd_datacenter_load_feed_age_seconds", "Age of the last load figure."},
+        {"gslbd_datacenter_load_feed_stale", "1 while the load feed is stale."},
+        {"gslbd_datacenter_shed_fraction", "Share of its clients a data center sheds (0..1)."},
+        {"gslbd_datacenter_spare_capacity", "Capacity x (target - utilisation), at least 0."},
+        {"gslbd_datacenter_load_feed_stale_total", "Times the load feed became stale."},
+    };
+    for (size_t g = 0; g < GSLB_ARRAY_LEN(gauges); g++) {
+        help(b, gauges[g].name, g + 1 == GSLB_ARRAY_LEN(gauges) ? "counter" : "gauge",
+             gauges[g].help);
+        for (size_t i = 0; i < in->dc_count; i++) {
+            const ctl_metrics_dc_t *d = &in->dcs[i];
+            if (!d->has_load) {
+                continue;
+            }
+            double v[] = {d->load.load,
+                          d->load.util,
+                          d->load.age_s,
+                          d->load.is_stale ? 1 : 0,
+                          d->load.shed,
+                          d->spare,
+                          (double)d->load.stale_events};
+            if (!isfinite(v[g])) {
+                continue; /* no figure yet */
+            }
+            ctl_buf_printf(b, "%s{datacenter=\"", gauges[g].name);
+            ctl_buf_label(b, d->name);
+            ctl_buf_printf(b, "\"} %.6g\n", v[g]);
+        }
+    }
+    help(b, "gslbd_datacenter_answers_by_reason_total", "counter",
+         "Service answers by their first data center and why it was chosen.");
+    for (size_t i = 0; i < in->datacenters->count && i < QUERY_STATS_DATACENTERS; i++) {
+        for (int r = 0; r < POLICY_REASON_COUNT; r++) {
+            uint64_t n = in->q.reason_answers[i][r];
+            if (n == 0) {
+                continue;
+            }
+            ctl_buf_printf(b, "gslbd_datacenter_answers_by_reason_total{datacenter=\"");
+            ctl_buf_label(b, in->datacenters->names[i]);
+            ctl_buf_printf(b, "\",reason=\"%s\"} %llu\n", policy_reason_name((policy_reason_t)r),
+                           (unsigned long long)n);
+        }
+    }
+}
+
 static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
 {
     help(b, "gslbd_build_info", "gauge", "Version of the running gslbd.");
@@ -259,6 +313,7 @@ void ctl_metrics_format(const ctl_metrics_input_t *in, ctl_buf_t *b)
     queries(in, b);
     answers(in, b);
     datacenters(in, b);
+    steering(in, b);
     health(in, b);
 }
 
@@ -307,6 +362,9 @@ void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b)
         dcs[d].admin = policy_datacenter_admin(p, d);
         dcs[d].conf_weight = policy_datacenter_conf_weight(p, d);
         dcs[d].weight = policy_datacenter_weight(p, d);
+        uint32_t ls = policy_datacenter_load_slot(p, d);
+        dcs[d].has_load = ls != STEER_SLOT_NONE && steer_slot_info(c->steer, ls, &dcs[d].load) == 0;
+        dcs[d].spare = policy_datacenter_spare(p, d);
     }
     for (size_t i = 0; i < nres; i++) {
         const conf_address_t *a = policy_resource_address(p, i);

@@ -51,7 +51,7 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
                                probe_json(c->health, policy_resource_slot(p, r))));
         }
         json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:o}",
+            arr, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:o, s:o}",
                            CTL_API_KEY_NAME, policy_datacenter_name(p, d),
                            CTL_API_KEY_UP_IPV4, tristate(policy_datacenter_health(p, d, false)),
                            CTL_API_KEY_UP_IPV6, tristate(policy_datacenter_health(p, d, true)),
@@ -59,7 +59,8 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
                            CTL_API_KEY_CONFIGURED_WEIGHT,
                            (json_int_t)policy_datacenter_conf_weight(p, d),
                            CTL_API_KEY_EFFECTIVE_WEIGHT, (json_int_t)policy_datacenter_weight(p, d),
-                           CTL_API_KEY_RESOURCES, res));
+                           CTL_API_KEY_RESOURCES, res,
+                           CTL_API_KEY_STEERING, ctl_steering_json(c, p, d)));
     }
     return arr;
 }

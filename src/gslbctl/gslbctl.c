@@ -40,6 +40,7 @@ static void usage(FILE *out)
             "  force-down TARGET           treat TARGET as down whatever its probes say\n"
             "  clear TARGET                remove TARGET's override\n"
             "  weight DC N | weight DC reset   set a data center's capacity weight at run time\n"
+            "  load DC FIGURE                  report a data center's load (its feed: control)\n"
             "  reload                      reload configuration, zones and GeoIP; print errors\n"
             "  metrics                     print the Prometheus metrics\n\n"
             "TARGET is a data center name, or DATACENTER/ADDRESS for one resource.\n\n"
@@ -288,6 +289,22 @@ static void print_explain(const json_t *j)
                    is_true(v, CTL_API_KEY_UP) ? "up" : "DOWN", str(v, CTL_API_KEY_ADMIN),
                    num(v, CTL_API_KEY_EFFECTIVE_WEIGHT), num(v, CTL_API_KEY_CONFIGURED_WEIGHT),
                    is_true(v, CTL_API_KEY_CHOSEN) ? "  <- chosen" : "");
+            const json_t *st = json_object_get(v, CTL_API_KEY_STEERING);
+            if (json_is_object(st)) {
+                const json_t *ld = json_object_get(st, CTL_API_KEY_LOAD);
+                const json_t *age = json_object_get(st, CTL_API_KEY_FEED_AGE_S);
+                printf("       load feed %s: load %s%g, utilisation %.2f (target %.2f), "
+                       "age %s%.1f s%s, shed %.1f%%, spare %.0f\n",
+                       str(st, CTL_API_KEY_FEED), json_is_number(ld) ? "" : "none ",
+                       json_is_number(ld) ? json_number_value(ld) : 0.0,
+                       json_number_value(json_object_get(st, CTL_API_KEY_UTILISATION)),
+                       json_number_value(json_object_get(st, CTL_API_KEY_TARGET)),
+                       json_is_number(age) ? "" : "never ",
+                       json_is_number(age) ? json_number_value(age) : 0.0,
+                       is_true(st, CTL_API_KEY_STALE) ? ", STALE" : "",
+                       100.0 * json_number_value(json_object_get(st, CTL_API_KEY_SHED_FRACTION)),
+                       json_number_value(json_object_get(st, CTL_API_KEY_SPARE)));
+            }
             size_t k;
             json_t *a;
             json_array_foreach(json_object_get(v, CTL_API_KEY_ADDRESSES), k, a) {
@@ -296,6 +313,22 @@ static void print_explain(const json_t *j)
                        num(a, CTL_API_KEY_WEIGHT));
             }
         }
+        json_array_foreach(json_object_get(d, CTL_API_KEY_LATENCY), i, v) {
+            printf("%s %s %.1f ms", i == 0 ? "latency rows:" : ",", str(v, CTL_API_KEY_DATACENTER),
+                   json_number_value(json_object_get(v, CTL_API_KEY_RTT_MS)));
+        }
+        if (json_array_size(json_object_get(d, CTL_API_KEY_LATENCY)) > 0) {
+            printf("\n");
+        }
+        const json_t *h = json_object_get(d, CTL_API_KEY_HASH);
+        if (json_is_object(h)) {
+            printf("client hash: subnet /%lld, point %.4f (first candidate sheds %.1f%%)%s\n",
+                   num(h, CTL_API_KEY_HASH_PREFIX),
+                   json_number_value(json_object_get(h, CTL_API_KEY_HASH_POINT)),
+                   100.0 * json_number_value(json_object_get(d, CTL_API_KEY_SHED_FRACTION)),
+                   is_true(d, CTL_API_KEY_SHED) ? ": shed" : "");
+        }
+        printf("reason: %s\n", str(d, CTL_API_KEY_REASON));
         printf("decision: %s, ttl %lld, ECS scope /%lld%s%s%s:", str(d, CTL_API_KEY_TYPE),
                num(d, CTL_API_KEY_TTL), num(d, CTL_API_KEY_ECS_SCOPE),
                is_true(d, CTL_API_KEY_DEGRADED) ? ", degraded" : "",
@@ -359,6 +392,9 @@ static void print_action(const json_t *j)
                            : CTL_API_KEY_RESOURCE;
     if (json_is_integer(json_object_get(j, CTL_API_KEY_WEIGHT))) {
         printf("%s %s: weight %lld\n", what, str(j, what), num(j, CTL_API_KEY_WEIGHT));
+    } else if (json_is_number(json_object_get(j, CTL_API_KEY_LOAD))) {
+        printf("%s %s: load %g\n", what, str(j, what),
+               json_number_value(json_object_get(j, CTL_API_KEY_LOAD)));
     } else {
         printf("%s %s: admin %s\n", what, str(j, what), str(j, CTL_API_KEY_ADMIN));
     }
@@ -503,6 +539,23 @@ int main(int argc, char **argv)
         /* Without a value the server goes back to the configured weight. */
         snprintf(path, len, "%s%s%s", base, is_reset ? "" : "?" CTL_API_PARAM_VALUE "=",
                  is_reset ? "" : args[2]);
+        free(base);
+        rc = request(server, token, EVHTTP_REQ_POST, path, &r)
+                 ? 1
+                 : show(&r, as_json, print_action);
+    } else if (strcmp(cmd, CTL_API_ACTION_LOAD) == 0 && nargs == 3 &&
+               strchr(args[1], '/') == NULL) {
+        char *end;
+        double v = strtod(args[2], &end);
+        if (*args[2] == '\0' || *end != '\0' || !(v >= 0)) {
+            fprintf(stderr, "gslbctl: load must be a number >= 0\n");
+            free(token);
+            return 2;
+        }
+        char *base = action_path(args[1], CTL_API_ACTION_LOAD);
+        size_t len = strlen(base) + strlen(args[2]) + 16;
+        path = malloc(len);
+        snprintf(path, len, "%s?" CTL_API_PARAM_VALUE "=%s", base, args[2]);
         free(base);
         rc = request(server, token, EVHTTP_REQ_POST, path, &r)
                  ? 1

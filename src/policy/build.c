@@ -30,6 +30,9 @@ static size_t name_to_wire(const char *text, uint8_t *out)
 static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *diag)
 {
     dc->name = c->name;
+    dc->hrw_key = steer_name_key(c->name, strlen(c->name));
+    dc->load_slot = STEER_SLOT_NONE;
+    dc->target = c->load.feed != STEER_FEED_NONE ? c->load.target : 1.0;
     dc->weight = c->weight;
     atomic_init(&dc->weight_eff, c->weight);
     atomic_init(&dc->admin, HEALTH_ADMIN_NONE);
@@ -43,6 +46,7 @@ static int build_dc(policy_dc_t *dc, const conf_datacenter_t *c, gslb_diag_t *di
                                                         : &dc->v6[dc->v6_count++];
         memcpy(slot->data, a->addr.addr, a->addr.family == AF_INET ? 4 : 16);
         slot->weight = a->weight ? a->weight : 1;
+        slot->hrw_key = steer_name_key(slot->data, a->addr.family == AF_INET ? 4 : 16);
         slot->slot = HEALTH_SLOT_NONE;
         atomic_init(&slot->admin, HEALTH_ADMIN_NONE);
     }
@@ -89,6 +93,18 @@ static int build_service(policy_t *p, policy_service_t *s, const conf_service_t 
         }
         s->map = p->maps[c->map];
     }
+    if (c->policy == CONF_POLICY_LATENCY) {
+        if (c->latency < 0 || (size_t)c->latency >= p->latency_table_count ||
+            p->latency_tables[c->latency] == NULL) {
+            return -GSLB_ECONF; /* the table's own errors were reported */
+        }
+        s->latency = p->latency_tables[c->latency];
+        if (c->map >= 0 && (size_t)c->map < p->map_count) {
+            s->fallback_map = p->maps[c->map];
+        }
+    }
+    s->hash_bits[0] = c->hash_prefix_v4;
+    s->hash_bits[1] = c->hash_prefix_v6;
     if (c->datacenters.count == 0) {
         for (size_t i = 0; i < p->dc_count; i++) {
             s->cand[s->cand_count++] = (uint32_t)i;
@@ -112,6 +128,7 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
     policy_t *p = xcalloc(1, sizeof(*p));
     p->id = atomic_fetch_add(&policy_next_id, 1);
     p->geo = geo;
+    p->hash_seed = conf->steering.hash_seed;
     *out = NULL;
     if (conf->datacenter_count > POLICY_MAX_DCS) {
         gslb_diag_report(diag, DIAG_ERROR, conf->path, 0, 0,
@@ -147,6 +164,7 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
             p->resources[r++] = is_v4 ? &dc->v4[v4++] : &dc->v6[v6++];
         }
     }
+    policy_latency_build(p, conf, diag);
     geo_records_t *recs = NULL;
     if (policy_records_build(p, conf, &recs, diag) == 0) {
         p->map_count = conf->map_count;
@@ -195,6 +213,10 @@ void policy_free(policy_t *p)
         geo_tree_free(p->services[i].nearest);
     }
     geo_tree_free(p->continents);
+    for (size_t i = 0; i < p->latency_table_count; i++) {
+        latency_table_free(p->latency_tables[i]);
+    }
+    free(p->latency_tables);
     free(p->dcs);
     free(p->resources);
     free(p->sites);
@@ -251,6 +273,24 @@ void policy_health_attach(policy_t *p, const health_t *h, const uint32_t *slots)
             }
         }
     }
+}
+
+void policy_steer_attach(policy_t *p, const steer_t *st, const uint32_t *slots)
+{
+    for (size_t d = 0; d < p->dc_count; d++) {
+        p->dcs[d].load = steer_slot_pub(st, slots[d]);
+        p->dcs[d].load_slot = p->dcs[d].load != NULL ? slots[d] : STEER_SLOT_NONE;
+    }
+}
+
+uint32_t policy_datacenter_load_slot(const policy_t *p, uint32_t dc)
+{
+    return dc < p->dc_count ? p->dcs[dc].load_slot : STEER_SLOT_NONE;
+}
+
+double policy_datacenter_spare(const policy_t *p, uint32_t dc)
+{
+    return dc < p->dc_count ? policy_dc_spare(&p->dcs[dc]) : 0;
 }
 
 size_t policy_service_count(const policy_t *p)

@@ -15,6 +15,7 @@ typedef struct policy_addr {
     uint32_t weight;
     uint32_t slot;      /* health slot, HEALTH_SLOT_NONE when not probed */
     _Atomic uint8_t admin; /* health_admin_t set by the control module; relaxed */
+    uint64_t hrw_key;   /* rendezvous key: hash of the address */
 } policy_addr_t;
 
 typedef struct policy_dc {
@@ -32,6 +33,10 @@ typedef struct policy_dc {
     bool is_v4_uniform;          /* every IPv4 address has the same weight */
     bool is_v6_uniform;          /* every IPv6 address has the same weight */
     double min_up_fraction;
+    uint64_t hrw_key;            /* rendezvous key: hash of the name (stable across reloads) */
+    const steer_slot_pub_t *load; /* live utilisation and shed fraction, NULL = no feed */
+    uint32_t load_slot;          /* its slot in the load registry, STEER_SLOT_NONE = none */
+    double target;               /* utilisation target of its load feed */
     const conf_datacenter_t *conf; /* borrowed */
 } policy_dc_t;
 
@@ -45,6 +50,9 @@ struct policy_service {
     uint32_t cand[POLICY_MAX_DCS];
     size_t cand_count;
     uint64_t cand_mask;         /* bit per data-center index */
+    const latency_table_t *latency; /* CONF_POLICY_LATENCY: the table (owned by the policy) */
+    const geo_map_t *fallback_map;  /* CONF_POLICY_LATENCY with a map: order of uncovered clients */
+    uint8_t hash_bits[2];       /* client subnet hashed: [0] IPv4, [1] IPv6 */
     uint16_t stat_id;           /* metrics bucket, set before publishing; 0 = other */
 };
 
@@ -67,6 +75,9 @@ struct policy {
     size_t records;             /* distinct records it had */
     policy_service_t *services;
     size_t service_count;
+    uint64_t hash_seed;         /* steering: hash_seed */
+    latency_table_t **latency_tables;
+    size_t latency_table_count;
 };
 
 /* Can data center dc answer A (want_v6 false) or AAAA queries: a CNAME site
@@ -92,6 +103,10 @@ policy_addr_state_t policy_addr_state(const policy_t *p, const policy_dc_t *dc,
 int policy_records_build(policy_t *p, const conf_t *conf, geo_records_t **recs,
                          gslb_diag_t *diag);
 
+/* Read the configuration's latency tables (latency.c); errors go to diag
+ * with the file's positions. Data center names are the config's. */
+void policy_latency_build(policy_t *p, const conf_t *conf, gslb_diag_t *diag);
+
 /* Compile the distance trees of the nearest services and the continent
  * tree over recs, and log every tree's figures. Problems go to diag. */
 void policy_trees_build(policy_t *p, const conf_t *conf, const geo_records_t *recs,
@@ -109,6 +124,68 @@ size_t policy_pick_weighted(const policy_addr_t *addrs, size_t n, const uint64_t
  * equally likely and in random order; writes indexes to out and returns
  * how many (min(k, bits set)). */
 size_t policy_pick_uniform(uint64_t eligible, size_t k, uint64_t *rng, uint32_t *out);
+
+/* ---- dynamic steering (dynamic.c) ---- */
+
+/* The client's hash, computed on first use within one decision. */
+typedef struct policy_client_key {
+    const gslb_addr_t *client;
+    uint64_t seed;
+    uint8_t bits;       /* hash prefix of the client's family */
+    bool is_done;
+    steer_key_t key;
+} policy_client_key_t;
+
+static inline const steer_key_t *policy_client_key(policy_client_key_t *k)
+{
+    if (!k->is_done) {
+        k->key = steer_client_key(k->client->family, k->client->addr, k->bits, k->seed);
+        k->is_done = true;
+    }
+    return &k->key;
+}
+
+/* Effective capacity of data center dc (the run-time weight, else the configured one). */
+static inline double policy_dc_capacity(const policy_dc_t *dc)
+{
+    return (double)atomic_load_explicit(&dc->weight_eff, memory_order_relaxed);
+}
+
+/* Spare capacity: capacity x (target - utilisation), at least 0; the whole
+ * capacity for a site without a load feed. */
+double policy_dc_spare(const policy_dc_t *dc);
+
+/* The shed fraction of dc, scaled as steer_fraction_scaled (0 without a feed). */
+static inline uint64_t policy_dc_shed(const policy_dc_t *dc)
+{
+    return dc->load != NULL ? atomic_load_explicit(&dc->load->shed, memory_order_relaxed) : 0;
+}
+
+/* Sort cand[0..n) by weighted rendezvous score for hash h, capacity
+ * weighted (best first). */
+void policy_order_hashed(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t h);
+
+/* The latency policy's order for client c: the table's rows that have not
+ * expired and name candidates of s, those within the tolerance of the best
+ * first (split by rendezvous hash on capacity when several), then the rest
+ * by RTT. Returns how many were written to order (0 = not covered), and
+ * sets *scope to the leaf's scope and *used_hash when the split hashed. */
+size_t policy_order_latency(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
+                            policy_client_key_t *key, uint32_t *order, uint8_t *scope,
+                            bool *used_hash, policy_result_t *out);
+
+/* Among candidates that are up (up[i]) other than index skip, the one a
+ * moved client goes to: weighted rendezvous hashing on spare capacity (on
+ * capacity when no candidate has spare). Returns its index, or -1 when
+ * none is up. */
+long policy_spill_pick(const policy_dc_t *dcs, const uint32_t *cand, const bool *up, size_t n,
+                       size_t skip, uint64_t h);
+
+/* The hashed policy's addresses: the k eligible addresses (bit set in
+ * eligible) with the best rendezvous scores by weight, best first. Returns
+ * how many were written as indexes to out. */
+size_t policy_pick_hashed(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
+                          size_t k, uint64_t h, uint32_t *out);
 
 /* Order cand[0..n) randomly in proportion to data-center capacity weights. */
 void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng);

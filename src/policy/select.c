@@ -5,34 +5,58 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Candidate order from the service's policy; returns the ECS scope: the
- * depth of the decision tree's leaf for geo policies (the widest block on
- * which the order is constant), 0 for the others, which do not depend on the
- * client. */
-static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
-                                const gslb_addr_t *c, uint64_t *rng, uint32_t *order,
-                                size_t *n, policy_result_t *out)
+/* The decision used the client's hash: the answer holds for its whole
+ * hashed subnet and no wider (RFC 7871 7.2.1). */
+static void mark_hash(policy_result_t *out, policy_client_key_t *key)
 {
-    uint8_t scope = 0;
-    *n = 0;
-    switch (s->kind) {
-    case CONF_POLICY_MAP: {
+    const steer_key_t *k = policy_client_key(key);
+    out->has_hash = true;
+    out->hash_bits = k->bits;
+    out->hash_point = (double)(k->hash >> 32) / 4294967296.0;
+    if (k->bits > out->scope_bits) {
+        out->scope_bits = k->bits;
+    }
+}
+
+/* The order of a geo tree (map or distance) for c; returns the leaf's scope. */
+static uint8_t order_geo(const policy_service_t *s, const geo_map_t *map, const gslb_addr_t *c,
+                         uint32_t *order, size_t *n, policy_result_t *out)
+{
+    if (map != NULL) {
         geo_map_result_t mr;
-        geo_map_resolve(s->map, c->family, c->addr, &mr);
+        geo_map_resolve(map, c->family, c->addr, &mr);
         /* A map result holds at most GEO_MAX_SITES == POLICY_MAX_DCS. */
         *n = mr.dc_count;
         memcpy(order, mr.dcs, mr.dc_count * sizeof(*order));
-        scope = mr.scope_bits;
-        break;
+        return mr.scope_bits;
     }
-    case CONF_POLICY_NEAREST: {
+    if (s->nearest != NULL) {
         geo_tree_hit_t hit = geo_tree_find(s->nearest, c->family, c->addr);
         *n = hit.dc_count;
         memcpy(order, hit.dcs, hit.dc_count * sizeof(*order));
-        scope = hit.scope_bits;
         out->match = GEO_MATCH_NEAREST;
-        break;
+        return hit.scope_bits;
     }
+    *n = 0;
+    return 0;
+}
+
+/* Candidate order from the service's policy; sets out->scope_bits: the
+ * depth of the decision tree's leaf for geo and latency policies (the
+ * widest block on which the order is constant), 0 for those that do not
+ * depend on the client, raised to the hashed prefix when the order used
+ * the client's hash. */
+static void order_candidates(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
+                             uint64_t *rng, policy_client_key_t *key, uint32_t *order,
+                             size_t *n, policy_result_t *out)
+{
+    out->scope_bits = 0;
+    *n = 0;
+    switch (s->kind) {
+    case CONF_POLICY_MAP:
+    case CONF_POLICY_NEAREST:
+        out->scope_bits = order_geo(s, s->map, c, order, n, out);
+        break;
     case CONF_POLICY_WEIGHTED:
         memcpy(order, s->cand, s->cand_count * sizeof(*order));
         *n = s->cand_count;
@@ -42,8 +66,31 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
         memcpy(order, s->cand, s->cand_count * sizeof(*order));
         *n = s->cand_count;
         break;
+    case CONF_POLICY_HASHED:
+        memcpy(order, s->cand, s->cand_count * sizeof(*order));
+        *n = s->cand_count;
+        policy_order_hashed(p->dcs, order, *n, policy_client_key(key)->hash);
+        out->reason = POLICY_REASON_HASHED;
+        mark_hash(out, key);
+        break;
+    case CONF_POLICY_LATENCY: {
+        uint8_t scope;
+        bool used_hash;
+        *n = policy_order_latency(p, s, c, key, order, &scope, &used_hash, out);
+        if (*n > 0) {
+            out->reason = POLICY_REASON_LATENCY;
+            out->scope_bits = scope;
+            if (used_hash) {
+                mark_hash(out, key);
+            }
+        } else {
+            /* Not covered (or every row expired): the map's or distance order. */
+            uint8_t geo_scope = order_geo(s, s->fallback_map, c, order, n, out);
+            out->scope_bits = scope > geo_scope ? scope : geo_scope;
+        }
+        break;
     }
-    return scope;
+    }
 }
 
 /* For explain: the client's database location and the rule that decided,
@@ -52,15 +99,17 @@ static uint8_t order_candidates(const policy_t *p, const policy_service_t *s,
 static void explain_fill(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                          policy_result_t *out)
 {
-    if (s->kind != CONF_POLICY_MAP && s->kind != CONF_POLICY_NEAREST) {
+    if (s->kind != CONF_POLICY_MAP && s->kind != CONF_POLICY_NEAREST &&
+        s->kind != CONF_POLICY_LATENCY) {
         return;
     }
     if (p->geo != NULL) {
         out->has_location = geo_db_lookup(p->geo, c->family, c->addr, &out->location) == 0;
     }
-    if (s->kind == CONF_POLICY_MAP) {
+    const geo_map_t *map = s->kind == CONF_POLICY_LATENCY ? s->fallback_map : s->map;
+    if (map != NULL) {
         geo_map_result_t mr;
-        geo_map_resolve_rules(s->map, c->family, c->addr,
+        geo_map_resolve_rules(map, c->family, c->addr,
                               out->has_location ? &out->location : NULL, &mr);
         out->match = mr.match;
         out->match_key = mr.key;
@@ -213,14 +262,59 @@ static __attribute__((noinline)) size_t pick_general(const policy_dc_t *dc, bool
     return got;
 }
 
+/* The hashed policy's addresses of dc: the best k by rendezvous score. */
+static __attribute__((noinline)) size_t pick_by_hash(const policy_dc_t *dc, bool want_v6,
+                                                     const uint64_t *eligible, size_t k,
+                                                     uint64_t h, dns_rdata_t *rr)
+{
+    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+    size_t count = want_v6 ? dc->v6_count : dc->v4_count;
+    uint32_t picked[POLICY_MAX_ANSWER];
+    size_t got = policy_pick_hashed(addrs, count, eligible, k, h, picked);
+    for (size_t j = 0; j < got; j++) {
+        rr[j].data = addrs[picked[j]].data;
+        rr[j].len = want_v6 ? 16 : 4;
+    }
+    return got;
+}
+
+/* rotate: the first k eligible addresses in config order, so that the set
+ * stays the same and only the rotation moves them. */
+static size_t pick_in_order(const policy_dc_t *dc, bool want_v6, const uint64_t *eligible,
+                            size_t k, dns_rdata_t *rr)
+{
+    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+    size_t count = want_v6 ? dc->v6_count : dc->v4_count;
+    size_t got = 0;
+    for (size_t i = 0; i < count && got < k; i++) {
+        if (eligible[i / 64] >> (i % 64) & 1) {
+            rr[got].data = addrs[i].data;
+            rr[got++].len = want_v6 ? 16 : 4;
+        }
+    }
+    return got;
+}
+
+/* Up to per_dc addresses of dc whose bit is set in eligible: at random by
+ * weight, by rendezvous hash when hash is not NULL (hashed policy), or the
+ * first ones in config order when is_fixed (rotate). */
 static void put_addresses(const policy_dc_t *dc, bool want_v6, const uint64_t *eligible,
-                          unsigned per_dc, uint64_t *rng, policy_result_t *out)
+                          unsigned per_dc, uint64_t *rng, const uint64_t *hash, bool is_fixed,
+                          policy_result_t *out)
 {
     size_t k = per_dc;
     if (k > POLICY_MAX_ANSWER - out->count) {
         k = POLICY_MAX_ANSWER - out->count;
     }
     dns_rdata_t *rr = &out->rrs[out->count];
+    if (hash != NULL) {
+        out->count += pick_by_hash(dc, want_v6, eligible, k, *hash, rr);
+        return;
+    }
+    if (is_fixed) {
+        out->count += pick_in_order(dc, want_v6, eligible, k, rr);
+        return;
+    }
     size_t count = want_v6 ? dc->v6_count : dc->v4_count;
     uint64_t e = eligible[0];
     uint64_t rest = e & (e - 1);
@@ -279,17 +373,28 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
     out->is_degraded = false;
     out->is_all_down = false;
     out->is_fail_closed = false;
+    out->reason = POLICY_REASON_PREFERRED;
+    out->has_hash = false;
+    out->hash_bits = 0;
+    out->hash_point = 0;
+    out->is_shed = false;
+    out->shed_fraction = 0;
+    out->latency_rows = NULL;
+    out->latency_row_count = 0;
     bool want_v6 = qtype == DNS_TYPE_AAAA;
+    policy_client_key_t key = {
+        .client = c, .seed = p->hash_seed, .bits = s->hash_bits[c->family == AF_INET6]};
     if (is_full) {
         explain_fill(p, s, c, out);
     }
     out->continent = GEO_CONTINENT_UNKNOWN;
-    if (s->kind == CONF_POLICY_MAP || s->kind == CONF_POLICY_NEAREST) {
+    if (s->kind == CONF_POLICY_MAP || s->kind == CONF_POLICY_NEAREST ||
+        s->kind == CONF_POLICY_LATENCY) {
         out->continent = (uint8_t)geo_tree_find(p->continents, c->family, c->addr).dcs[0];
     }
     uint32_t order[POLICY_MAX_DCS];
     size_t n;
-    out->scope_bits = order_candidates(p, s, c, rng, order, &n, out);
+    order_candidates(p, s, c, rng, &key, order, &n, out);
     view_sync(p);
 
     /* Candidates: the policy's order restricted to the service's data centers,
@@ -300,6 +405,10 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
     unsigned want_dcs = s->conf->dc_count ? s->conf->dc_count : 1;
     unsigned up_count = 0;
     const dc_view_t *views[POLICY_MAX_DCS];
+    /* The dynamic step needs every candidate when the client's first one
+     * is down (failover: spread) or sheds some of its clients. */
+    bool is_dynamic = false;
+    uint64_t shed0 = 0;
     for (size_t pass = 0; pass < 2 && seen != wanted; pass++) {
         const uint32_t *list = pass == 0 ? order : s->cand;
         size_t len = pass == 0 ? n : s->cand_count;
@@ -314,7 +423,12 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
             out->candidates[k] = dc;
             views[k] = dc_view(p, dc, want_v6);
             out->candidate_up[k] = views[k]->is_up;
-            if (!is_full && views[k]->is_up && ++up_count == want_dcs) {
+            if (k == 0 && s->kind != CONF_POLICY_WEIGHTED) {
+                shed0 = views[0]->is_up ? policy_dc_shed(&p->dcs[dc]) : 0;
+                is_dynamic = shed0 > 0 ||
+                             (!views[0]->is_up && s->conf->failover == CONF_FAILOVER_SPREAD);
+            }
+            if (!is_full && !is_dynamic && views[k]->is_up && ++up_count == want_dcs) {
                 seen = wanted; /* enough sites up: the rest cannot change the answer */
                 break;
             }
@@ -324,17 +438,40 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
         return; /* no data center has records of this type: NODATA */
     }
 
-    /* Walk in order: answers come from the first sites that are up. */
+    /* The dynamic step: a client its first candidate sheds (its point
+     * below the shed fraction) or cannot serve (down, failover: spread)
+     * goes to the others by rendezvous hashing on spare capacity. */
+    long pick = -1;
+    if (is_dynamic) {
+        mark_hash(out, &key);
+        out->shed_fraction = (double)shed0 / 4294967296.0;
+        uint64_t h = key.key.hash;
+        if (!out->candidate_up[0] || (h >> 32) < shed0) {
+            pick = policy_spill_pick(p->dcs, out->candidates, out->candidate_up,
+                                     out->candidate_count, 0, h);
+            out->is_shed = pick >= 0 && out->candidate_up[0];
+        }
+    }
+    /* Then in order: answers come from the first sites that are up (a shed
+     * client's first candidate not among them). */
     unsigned per_dc = s->conf->address_count ? s->conf->address_count : 1;
     size_t use[POLICY_MAX_DCS];
     size_t use_count = 0;
+    if (pick >= 0) {
+        use[use_count++] = (size_t)pick;
+    }
     for (size_t i = 0; i < out->candidate_count && use_count < want_dcs; i++) {
-        if (out->candidate_up[i]) {
+        if (out->candidate_up[i] && (long)i != pick && !(pick >= 0 && i == 0)) {
             use[use_count++] = i;
         }
     }
+    if (use_count > 0 && use[0] != 0) {
+        out->reason = out->is_shed ? POLICY_REASON_SHED : POLICY_REASON_FAILED_OVER;
+    }
+    const uint64_t *addr_hash = s->kind == CONF_POLICY_HASHED ? &key.key.hash : NULL;
     bool ignore_health = false;
     if (use_count == 0) {
+        out->reason = POLICY_REASON_FAILED_OVER;
         out->is_all_down = true;
         out->is_degraded = true;
         switch (s->conf->fail) {
@@ -350,7 +487,8 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
                 put_cname(dc, fdc, out);
             } else if (qtype != DNS_TYPE_CNAME && policy_dc_serves(dc, want_v6)) {
                 /* Whatever its health, but never a drained address. */
-                put_addresses(dc, want_v6, dc_view(p, fdc, want_v6)->ok_mask, per_dc, rng, out);
+                put_addresses(dc, want_v6, dc_view(p, fdc, want_v6)->ok_mask, per_dc, rng,
+                              addr_hash, s->conf->is_rotated, out);
                 if (out->count > 0) {
                     out->type = want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A;
                     out->chosen[out->chosen_count++] = fdc;
@@ -375,7 +513,7 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
     }
     /* RFC-free policy choice: a fallback or partly down site gets the shorter
      * TTL so that clients come back soon after recovery. */
-    if (use[0] != 0 || views[use[0]]->is_partial) {
+    if ((use[0] != 0 && !out->is_shed) || views[use[0]]->is_partial) {
         out->is_degraded = true;
     }
     if (out->is_degraded) {
@@ -397,8 +535,27 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
             continue; /* a CNAME site cannot be mixed into an address answer */
         }
         put_addresses(dc, want_v6, ignore_health ? views[i]->ok_mask : views[i]->up_mask, per_dc,
-                      rng, out);
+                      rng, addr_hash, s->conf->is_rotated, out);
         out->chosen[out->chosen_count++] = out->candidates[i];
+    }
+}
+
+/* rotate: the records of an answer in a different order from query to
+ * query (round robin), the set unchanged. A per-thread counter: no sharing. */
+static void rotate(const policy_service_t *s, policy_result_t *out)
+{
+    static _Thread_local uint32_t turn;
+    if (!s->conf->is_rotated || out->count < 2 || out->type == DNS_TYPE_CNAME) {
+        return;
+    }
+    size_t k = turn++ % out->count;
+    if (k == 0) {
+        return;
+    }
+    dns_rdata_t tmp[POLICY_MAX_ANSWER];
+    memcpy(tmp, out->rrs, out->count * sizeof(*tmp));
+    for (size_t i = 0; i < out->count; i++) {
+        out->rrs[i] = tmp[(i + k) % out->count];
     }
 }
 
@@ -406,12 +563,14 @@ void policy_select(const policy_t *p, const policy_service_t *s, const gslb_addr
                    uint16_t qtype, uint64_t *rng, policy_result_t *out)
 {
     select_answer(p, s, c, qtype, rng, out, false);
+    rotate(s, out);
 }
 
 void policy_select_full(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
                         uint16_t qtype, uint64_t *rng, policy_result_t *out)
 {
     select_answer(p, s, c, qtype, rng, out, true);
+    rotate(s, out);
 }
 
 int policy_datacenter_health(const policy_t *p, uint32_t dc, bool want_v6)

@@ -53,7 +53,10 @@ void policy_trees_build(policy_t *p, const conf_t *conf, const geo_records_t *re
     }
     for (size_t i = 0; i < p->service_count; i++) {
         policy_service_t *s = &p->services[i];
-        if (s->kind != CONF_POLICY_NEAREST) {
+        /* latency without a map: distance is the order of uncovered clients */
+        bool uses_distance = s->kind == CONF_POLICY_NEAREST ||
+                             (s->kind == CONF_POLICY_LATENCY && s->fallback_map == NULL);
+        if (!uses_distance) {
             continue;
         }
         if (geo_tree_nearest_new(&s->nearest, recs, p->sites, s->cand, s->cand_count) < 0) {

@@ -232,6 +232,10 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
         st->dc_answers[policy_datacenter_stat_id(a->snap->policy, res.chosen[i])]++;
     }
     st->continent_answers[res.continent]++;
+    if (res.chosen_count > 0) {
+        st->reason_answers[policy_datacenter_stat_id(a->snap->policy, res.chosen[0])]
+                          [res.reason]++;
+    }
     if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, res.type, res.ttl_s, res.rrs,
                              res.count) < 0) {
         a->is_tc = true;

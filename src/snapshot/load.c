@@ -31,7 +31,8 @@ static void prepare(snapshot_t *s)
     }
 }
 
-int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, gslb_diag_t *diag)
+int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, steer_t *steer,
+                  gslb_diag_t *diag)
 {
     *out = NULL;
     snapshot_t *s = xcalloc(1, sizeof(*s));
@@ -52,7 +53,7 @@ int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, gsl
     }
     if (gslb_diag_errors(diag) > before || s->zones == NULL || s->policy == NULL ||
         (g->database != NULL && s->geo == NULL) ||
-        snapshot_slots_attach(s, health, diag) != 0) {
+        snapshot_slots_attach(s, health, steer, diag) != 0) {
         snapshot_free(s);
         return -GSLB_ECONF;
     }

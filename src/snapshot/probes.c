@@ -77,7 +77,41 @@ static void targets_build(const policy_t *p, const conf_t *c, targets_t *out)
     }
 }
 
-int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag)
+/* Load slots: data centers with a load feed get theirs from steer (by
+ * name, so a reload keeps the controller's state); a probe feed reads the
+ * health slots of the data center's resources. */
+static int steer_attach(snapshot_t *s, steer_t *steer, const uint32_t *health_slots,
+                        gslb_diag_t *diag)
+{
+    const conf_t *c = s->conf;
+    size_t n = c->datacenter_count;
+    steer_dc_in_t *in = xcalloc(n ? n : 1, sizeof(*in));
+    uint32_t *slots = xcalloc(n ? n : 1, sizeof(*slots));
+    size_t r = 0;
+    for (size_t d = 0; d < n; d++) {
+        const conf_datacenter_t *dc = &c->datacenters[d];
+        in[d].name = dc->name;
+        in[d].capacity = dc->weight;
+        in[d].def = &dc->load;
+        in[d].probe_slots = &health_slots[r];
+        in[d].probe_slot_count = dc->address_count;
+        r += dc->address_count;
+        slots[d] = STEER_SLOT_NONE;
+    }
+    int rc = steer != NULL ? steer_apply(steer, in, n, slots) : 0;
+    if (rc != 0) {
+        gslb_diag_report(diag, DIAG_ERROR, c->path, 0, 0,
+                         "steer: cannot keep load state for %zu data centers (%s)", n,
+                         gslb_strerror(rc));
+    } else {
+        policy_steer_attach(s->policy, steer, slots);
+    }
+    free(in);
+    free(slots);
+    return rc;
+}
+
+int snapshot_slots_attach(snapshot_t *s, health_t *health, steer_t *steer, gslb_diag_t *diag)
 {
     targets_t pt;
     targets_build(s->policy, s->conf, &pt);
@@ -95,6 +129,7 @@ int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag)
                          "health: cannot start %zu probes (%s)", pt.count, gslb_strerror(rc));
     } else {
         policy_health_attach(s->policy, health, slots);
+        rc = steer_attach(s, steer, slots, diag);
     }
     free(slots);
     targets_free(&pt);

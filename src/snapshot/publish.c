@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <urcu.h>
 
-snapshot_pub_t *snapshot_pub_new(const char *conf_path, health_t *health)
+snapshot_pub_t *snapshot_pub_new(const char *conf_path, health_t *health, steer_t *steer)
 {
     snapshot_pub_t *pub = xcalloc(1, sizeof(*pub));
     pub->conf_path = xstrdup(conf_path);
     pub->health = health;
+    pub->steer = steer;
     return pub;
 }
 
@@ -27,6 +28,7 @@ static void retire(snapshot_pub_t *pub, snapshot_t *old)
     synchronize_rcu(); /* every reader has left its read-side section on old */
     snapshot_free(old);
     health_slots_reclaim(pub->health);
+    steer_slots_reclaim(pub->steer);
 }
 
 void snapshot_pub_free(snapshot_pub_t *pub)

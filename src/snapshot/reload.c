@@ -43,7 +43,7 @@ int snapshot_reload(snapshot_pub_t *pub, gslb_diag_t *diag, const snapshot_hook_
                     uint64_t *generation)
 {
     snapshot_t *next = NULL;
-    int rc = snapshot_load(&next, pub->conf_path, pub->health, diag);
+    int rc = snapshot_load(&next, pub->conf_path, pub->health, pub->steer, diag);
     gslb_diag_log(diag);
     if (rc != 0) {
         *generation = pub->generation;

@@ -13,10 +13,12 @@ void snapshot_zones_load(snapshot_t *s, gslb_diag_t *diag);
 void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag);
 
 /* probes.c: give every resource of s->policy its health slot (health_apply
- * with one target per resource); health NULL: every resource is up. Runs
- * last, once everything else is valid, because it changes the live probe
- * set. Returns 0 or the error of health_apply (reported to diag). */
-int snapshot_slots_attach(snapshot_t *s, health_t *health, gslb_diag_t *diag);
+ * with one target per resource; health NULL: every resource is up), then
+ * every data center with a load feed its load slot (steer_apply; steer
+ * NULL: no live load). Runs last, once everything else is valid, because
+ * it changes the live probe and feed sets. Returns 0 or the error of
+ * health_apply or steer_apply (reported to diag). */
+int snapshot_slots_attach(snapshot_t *s, health_t *health, steer_t *steer, gslb_diag_t *diag);
 
 /* publish.c: the publication point; reload.c reads its inputs. */
 struct snapshot_pub {
@@ -24,6 +26,7 @@ struct snapshot_pub {
     uint64_t generation;  /* of current; the publishing thread's */
     char *conf_path;
     health_t *health;     /* borrowed */
+    steer_t *steer;       /* borrowed */
 };
 
 #endif

@@ -11,5 +11,5 @@ include tests/unit/query/local.mk
 include tests/unit/server/local.mk
 include tests/unit/health/local.mk
 include tests/unit/ctl/local.mk
-EXTRA_DIST += tests/unit/test_files.h
 include tests/unit/steer/local.mk
+EXTRA_DIST += tests/unit/test_files.h

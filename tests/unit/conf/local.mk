@@ -1,8 +1,8 @@
 # conf unit tests: valid configurations and every class of configuration error.
 # conf takes the probe types' names from health and the ISO country codes from
 # geo (probe_type.o and continent.o alone are linked).
-CONF_TEST_LIBS = src/conf/libconf.a src/health/libhealth.a src/geo/libgeo.a src/util/libutil.a \
-	$(FYAML_LIBS) $(TEST_LIBS)
+CONF_TEST_LIBS = src/conf/libconf.a src/steer/libsteer.a src/health/libhealth.a src/geo/libgeo.a src/util/libutil.a \
+	$(FYAML_LIBS) $(TEST_LIBS) $(XXHASH_LIBS) $(JANSSON_LIBS)
 check_PROGRAMS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
 TESTS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
 

@@ -425,9 +425,9 @@ static void test_errors_policy_and_map_must_agree(void **state)
                             "  c.example.com: {policy: nerest}\n");
     assert_conf_error(&r, "t.yaml:7:27: error: service 'a.example.com.': policy map needs a map");
     assert_conf_error(&r, "t.yaml:8:42: error: service 'b.example.com.': map is only used with "
-                          "policy map (policy is 'weighted')");
+                          "policy map or latency (policy is 'weighted')");
     assert_conf_error(&r, "t.yaml:9:27: error: service 'c.example.com.': policy must be map, "
-                          "nearest, weighted or failover (got 'nerest') (did you mean "
+                          "nearest, weighted, failover, hashed or latency (got 'nerest') (did you mean "
                           "'nearest'?)");
     assert_int_equal(gslb_diag_errors(r.d), 3);
     conf_run_free(&r);

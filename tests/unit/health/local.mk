@@ -1,7 +1,7 @@
 # Unit tests for health: the state machine and registry without network, and
 # probes against loopback servers, children and files that the tests start.
 HEALTH_TEST_LIBS = src/health/libhealth.a src/util/libutil.a \
-	$(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(TEST_LIBS)
+	$(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(TEST_LIBS) $(JANSSON_LIBS)
 
 check_PROGRAMS += \
 	tests/unit/health/test_health_fsm \

@@ -154,7 +154,7 @@ static inline int qt_setup(void **state)
     char path[128];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", f->dir);
     gslb_diag_t *diag = gslb_diag_new(true);
-    int rc = snapshot_load(&f->snap, path, NULL, diag);
+    int rc = snapshot_load(&f->snap, path, NULL, NULL, diag);
     gslb_diag_free(diag);
     assert_int_equal(rc, 0);
     f->server4 = qt_server_up(f, AF_INET);

@@ -88,7 +88,7 @@ static int setup(void **state)
     char path[128];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", f->dir);
     gslb_diag_t *diag = gslb_diag_new(true);
-    int rc = snapshot_load(&f->snap, path, NULL, diag);
+    int rc = snapshot_load(&f->snap, path, NULL, NULL, diag);
     gslb_diag_free(diag);
     assert_int_equal(rc, 0);
     query_worker_init(&f->worker, 1);

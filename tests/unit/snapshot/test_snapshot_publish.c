@@ -74,7 +74,7 @@ static snapshot_t *load(const char *path, health_t *health)
 {
     gslb_diag_t *diag = gslb_diag_new(true);
     snapshot_t *s = NULL;
-    assert_int_equal(snapshot_load(&s, path, health, diag), 0);
+    assert_int_equal(snapshot_load(&s, path, health, NULL, diag), 0);
     gslb_diag_free(diag);
     return s;
 }
@@ -101,7 +101,7 @@ static void record(void *arg, const snapshot_t *old, snapshot_t *next)
 static void test_publish_first_is_generation_one_under_callers_lock(void **state)
 {
     fixture_t *f = *state;
-    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL, NULL);
     rcu_read_lock();
     assert_null(snapshot_current(pub));
     rcu_read_unlock();
@@ -127,7 +127,7 @@ static void test_publish_first_is_generation_one_under_callers_lock(void **state
 static void test_reload_publishes_the_next_generation(void **state)
 {
     fixture_t *f = *state;
-    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL, NULL);
     snapshot_t *first = load(f->path, NULL);
     snapshot_publish(pub, first, NULL);
 
@@ -154,7 +154,7 @@ static void test_reload_publishes_the_next_generation(void **state)
 static void test_reload_failure_keeps_serving_the_old_one(void **state)
 {
     fixture_t *f = *state;
-    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, NULL, NULL);
     snapshot_t *first = load(f->path, NULL);
     snapshot_publish(pub, first, NULL);
 
@@ -215,7 +215,7 @@ static void test_reload_keeps_removed_slots_until_old_snapshot_is_gone(void **st
     health_t *health = NULL;
     assert_int_equal(health_new(&health, 4), 0); /* never started: nothing is probed */
     test_file_write(f->dir, "gslbd.yaml", config_probed);
-    snapshot_pub_t *pub = snapshot_pub_new(f->path, health);
+    snapshot_pub_t *pub = snapshot_pub_new(f->path, health, NULL);
     snapshot_publish(pub, load(f->path, health), NULL);
     rcu_read_lock();
     assert_false(policy_resource_is_up(snapshot_current(pub)->policy, 0));

@@ -1,7 +1,8 @@
-# Unit tests for steer: the Prometheus client against a fake server with canned
-# answers, and against a real Prometheus scraping a target the test serves.
-STEER_TEST_LIBS = src/steer/libsteer.a src/util/libutil.a \
-	$(LIBEVENT_LIBS) $(JANSSON_LIBS) $(TEST_LIBS) -lm
+# Unit tests for steer: the controller, the client hash and rendezvous scores (pure); the
+# Prometheus client against a fake server with canned answers, and against a real
+# Prometheus scraping a target the test serves.
+STEER_TEST_LIBS = src/steer/libsteer.a src/health/libhealth.a src/util/libutil.a \
+	$(XXHASH_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(TEST_LIBS) -lm
 
 check_PROGRAMS += \
 	tests/unit/steer/test_steer_prom \
@@ -22,3 +23,10 @@ tests_unit_steer_test_steer_prom_real_SOURCES = tests/unit/steer/test_steer_prom
 tests_unit_steer_test_steer_prom_real_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/steer
 tests_unit_steer_test_steer_prom_real_CFLAGS = $(TEST_CFLAGS)
 tests_unit_steer_test_steer_prom_real_LDADD = $(STEER_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/steer/test_steer_controller
+TESTS += tests/unit/steer/test_steer_controller
+tests_unit_steer_test_steer_controller_SOURCES = tests/unit/steer/test_steer_controller.c \
+	src/steer/controller.c src/steer/hash.c
+tests_unit_steer_test_steer_controller_CFLAGS = $(TEST_CFLAGS)
+tests_unit_steer_test_steer_controller_LDADD = $(XXHASH_LIBS) $(TEST_LIBS) -lm
