@@ -225,7 +225,6 @@ int main(int argc, char **argv)
     build(&s, db, -1);
     draw_clients(&s, n);
     const policy_service_t *near = service(&s, "near");
-    const policy_service_t *hashed = service(&s, "hashed");
     double cap = total_capacity(&s);
     double assigned[DCS];
     uint8_t *choice = calloc(n, 1), *prev = calloc(n, 1), *first = calloc(n, 1);
@@ -284,53 +283,43 @@ int main(int argc, char **argv)
            100.0 - 100.0 * (double)changed / n, changed == 0 ? "met" : "NOT MET");
     fails += changed != 0;
 
-    /* 4. Step in demand: settling time and overshoot of the controller. */
+    /* 4. Step in demand: us-east's own clients push it from just under its
+     * target to well over it, while the others have room. */
     settle_empty(&s, near);
-    set_demand(&s, 0.6 * cap);
+    set_demand(&s, 0.5 * cap);
     for (int k = 0; k < 20; k++) {
         interval(&s, near, assigned, NULL);
     }
-    /* Clients whose nearest site is eu-west double their demand. */
-    uint32_t eu = 2;
+    uint32_t dc = 0;
     assign(&s, near, assigned, choice);
-    double before_util = assigned[eu] / sites[eu].capacity;
+    double before_util = assigned[dc] / sites[dc].capacity;
     for (size_t i = 0; i < n; i++) {
-        if (choice[i] == eu) {
-            s.demand[i] *= 2.5;
+        if (choice[i] == dc) {
+            s.demand[i] *= 1.6;
         }
     }
-    steer_slot_info_t info;
-    steer_slot_info(s.steer, policy_datacenter_load_slot(s.policy, eu), &info);
     double lo = 0.75, hi = 0.85, target = 0.8;
-    int settled = -1;
-    double peak_after = 0, trough = 10;
-    printf("\n4. step in demand: eu-west's own clients go from utilisation %.2f to %.2f "
+    printf("\n4. step in demand: %s's own clients go from utilisation %.2f to %.2f "
            "(target %.2f, band %.2f..%.2f):\n   interval:",
-           before_util, before_util * 2.5, target, lo, hi);
-    double u_series[30];
-    for (int k = 0; k < 30; k++) {
+           sites[dc].name, before_util, before_util * 1.6, target, lo, hi);
+    enum { STEPS = 30 };
+    double u_series[STEPS];
+    for (int k = 0; k < STEPS; k++) {
         interval(&s, near, assigned, NULL);
-        u_series[k] = assigned[eu] / sites[eu].capacity;
+        u_series[k] = assigned[dc] / sites[dc].capacity;
         if (k < 15) {
             printf(" %.2f", u_series[k]);
         }
     }
     printf(" ...\n");
-    for (int k = 0; k < 30; k++) {
-        bool in = u_series[k] >= lo && u_series[k] <= hi;
-        if (in && settled < 0) {
-            settled = k + 1;
-        } else if (!in) {
-            settled = -1;
-        }
-        if (settled > 0) {
-            trough = u_series[k] < trough ? u_series[k] : trough;
-            peak_after = u_series[k] > peak_after ? u_series[k] : peak_after;
-        }
+    /* Settled: inside the band from then on. */
+    int settled = -1;
+    for (int k = STEPS - 1; k >= 0 && u_series[k] >= lo && u_series[k] <= hi; k--) {
+        settled = k + 1;
     }
     /* Overshoot: how far past the target the controller pushed, on the far side. */
     double min_u = 10;
-    for (int k = 1; k < 30; k++) {
+    for (int k = 1; k < STEPS; k++) {
         min_u = u_series[k] < min_u ? u_series[k] : min_u;
     }
     double overshoot = min_u < target ? (target - min_u) / target : 0;
@@ -339,14 +328,58 @@ int main(int argc, char **argv)
     printf("   overshoot below the target: %.1f%% (target <= 10%%): %s\n", 100 * overshoot,
            overshoot <= 0.10 ? "met" : "NOT MET");
     fails += !(settled > 0 && settled <= 10) + (overshoot > 0.10);
+    /* Every site after the step. */
+    for (int d = 0; d < DCS; d++) {
+        printf("   %-14s utilisation %.2f\n", sites[d].name, assigned[d] / sites[d].capacity);
+    }
 
-    /* 5. Remove one of N and add it back: who moves? Hashed policy, and the
+    /* 5. A data center goes down: where do its clients go, against the
+     * others' spare capacity just before? */
+    settle_empty(&s, near);
+    set_demand(&s, 0.4 * cap);
+    for (int k = 0; k < 10; k++) {
+        interval(&s, near, assigned, prev);
+    }
+    uint32_t down = 3; /* eu-central */
+    double spare[DCS], spare_sum = 0;
+    for (int d = 0; d < DCS; d++) {
+        spare[d] = d == (int)down ? 0 : policy_datacenter_spare(s.policy, (uint32_t)d);
+        spare_sum += spare[d];
+    }
+    policy_datacenter_set_admin(s.policy, down, HEALTH_ADMIN_FORCE_DOWN);
+    assign(&s, near, assigned, choice);
+    size_t went[DCS] = {0}, total_moved = 0, others_moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (prev[i] == down) {
+            went[choice[i]]++;
+            total_moved++;
+        } else {
+            others_moved += choice[i] != prev[i];
+        }
+    }
+    printf("\n5. %s goes down (demand 40%% of capacity): where its %zu clients go\n",
+           sites[down].name, total_moved);
+    printf("   %-14s %14s %12s\n", "datacenter", "spare share", "got");
+    double worst_spread = 0;
+    for (int d = 0; d < DCS; d++) {
+        if (d == (int)down) {
+            continue;
+        }
+        double want = spare[d] / spare_sum, got = (double)went[d] / (double)total_moved;
+        printf("   %-14s %13.1f%% %11.1f%%\n", sites[d].name, 100 * want, 100 * got);
+        worst_spread = fabs(want - got) > worst_spread ? fabs(want - got) : worst_spread;
+    }
+    printf("   largest difference: %.2f points; clients of other sites that moved: %zu\n",
+           100 * worst_spread, others_moved);
+    policy_datacenter_set_admin(s.policy, down, HEALTH_ADMIN_NONE);
+
+    /* 6. Remove one of N and add it back: who moves? Hashed policy, and the
      * nearest policy below target (spread failover). */
     settle_empty(&s, near);
     set_demand(&s, 0.3 * cap);
     for (int pass = 0; pass < 2; pass++) {
         const char *svc_name = pass == 0 ? "hashed" : "near";
-        printf("\n5%c. policy %s: remove one data center from the configuration, then add it "
+        printf("\n6%c. policy %s: remove one data center from the configuration, then add it "
                "back\n",
                'a' + pass, svc_name);
         printf("   %-14s %10s %10s %10s %10s %8s\n", "removed", "its share", "moved",

@@ -27,3 +27,6 @@ TESTS += tests/integration/005_control/test.py
 EXTRA_DIST += tests/integration/005_control/geo.spec \
 	tests/integration/005_control/test.zone \
 	tests/integration/005_control/gslbd.yaml.in
+TESTS += tests/integration/006_steering/test.py
+EXTRA_DIST += tests/integration/006_steering/test.zone \
+	tests/integration/006_steering/gslbd.yaml.in

@@ -1,7 +1,9 @@
 """A small HTTP(S) backend for health-probe tests, listening on a loopback address.
 
 GET /health answers with the status written in --status-file (default 200) and a body
-of "OK" (or "DEGRADED" when the status file says "200 degraded"). Exits on SIGTERM.
+of "OK" (or "DEGRADED" when the status file says "200 degraded"). With --load-file, GET
+/load answers 200 with {"utilisation": FIGURE}, FIGURE read from that file (for the load
+feed of dynamic steering). Exits on SIGTERM.
 """
 import argparse
 import http.server
@@ -16,10 +18,21 @@ def main():
     ap.add_argument("--status-file", required=True)
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--load-file")
     args = ap.parse_args()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            if self.path == "/load" and args.load_file:
+                with open(args.load_file) as f:
+                    figure = f.read().strip()
+                data = ('{"utilisation": %s}\n' % figure).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             status, body = 200, "OK"
             if os.path.exists(args.status_file):
                 with open(args.status_file) as f:
