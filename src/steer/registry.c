@@ -86,6 +86,7 @@ static void slot_set(steer_slot_t *s, const steer_dc_in_t *in, bool is_new)
         s->since_ms = health_monotonic_ms();
         s->shed = 0;
         s->util = s->def.target;
+        s->spare_util = s->def.target;
         s->error[0] = '\0';
     }
 }
@@ -184,7 +185,7 @@ void steer_publish(steer_t *st, size_t i)
 {
     steer_slot_t *s = &st->slots[i];
     uint64_t bits;
-    double u = s->util;
+    double u = s->spare_util;
     memcpy(&bits, &u, sizeof(bits));
     atomic_store_explicit(&st->pub[i].util_bits, bits, memory_order_relaxed);
     atomic_store_explicit(&st->pub[i].shed, steer_fraction_scaled(s->shed),

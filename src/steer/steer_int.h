@@ -35,7 +35,8 @@ typedef struct steer_slot {
     uint64_t stale_events, samples;
     char error[STEER_ERROR_MAX];
     double shed;         /* the controller's state (also published) */
-    double util;         /* published utilisation */
+    double util;         /* utilisation the controller used last */
+    double spare_util;   /* published utilisation: util smoothed for spare capacity */
     /* File feed: what the file looked like when it was last read. */
     struct timespec file_mtime;
     off_t file_size;
@@ -59,6 +60,13 @@ struct steer {
     steer_prom_t *prom;      /* health thread: created on the first step that needs it */
     struct event_base *base; /* health thread's, from the tick */
 };
+
+/* Share of a new figure taken into the published (smoothed) utilisation:
+ * spill-over goes where spare capacity is, and spare capacity follows the
+ * spill-over, so reacting at once to each figure would swing the spill
+ * back and forth between sites from one step to the next. */
+#define STEER_SPARE_SMOOTHING 0.3
+#define STEER_SPARE_SNAP 0.005 /* closer than this to the figure: take the figure */
 
 /* The published utilisation and shed fraction of slot i (mu held). */
 void steer_publish(steer_t *st, size_t i);

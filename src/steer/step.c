@@ -90,9 +90,16 @@ void steer_step(steer_t *st, double now_ms)
             /* No figure to act on: the site counts as at its target (no
              * spare capacity for others) and its shed fraction holds. */
             s->util = s->def.target;
+            s->spare_util = s->def.target;
         } else {
             s->util = util_of(s);
             if (s->sample_ms > s->stepped_ms) {
+                /* Smoothed, and snapped once close: a steady figure then
+                 * gives steady spill-over weights, and no client moves. */
+                s->spare_util += STEER_SPARE_SMOOTHING * (s->util - s->spare_util);
+                if (fabs(s->util - s->spare_util) < STEER_SPARE_SNAP) {
+                    s->spare_util = s->util;
+                }
                 /* One step per new figure: stepping again on the same
                  * figure would act twice on one measurement. */
                 double e = fleet > s->def.target ? fleet : s->def.target;

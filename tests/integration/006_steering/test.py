@@ -202,7 +202,8 @@ def test_shed_and_restore():
     res.check("moved clients split by spare capacity: b %.2f of them (within 3 points)" % want_b,
               abs(to_b - want_b) <= 0.03, "(b got %.3f)" % to_b)
     again = answers("shed.steer.test.", SUBNETS[:1000])
-    res.equal("every client keeps its answer while nothing changes", again, got[:1000])
+    res.equal("every client keeps its answer while nothing changes (clients that moved)",
+              sum(1 for x, y in zip(again, got) if x != y), 0)
     m = metrics()
     shed_answers = sum(v for (n, labels), v in m.items()
                        if n == "gslbd_datacenter_answers_by_reason_total"
@@ -251,8 +252,8 @@ def test_hashed_across_reloads():
               all(abs(s - 1 / 3) <= 0.04 for s in shares.values()), "(%r)" % shares)
     srv.signal(signal.SIGHUP)
     time.sleep(1.5)
-    res.equal("hashed: every answer is the same after a reload",
-              answers("hashed.steer.test.", nets), before)
+    res.equal("hashed: every answer is the same after a reload (clients that moved)",
+              sum(1 for x, y in zip(answers("hashed.steer.test.", nets), before) if x != y), 0)
     config("a, b")
     status, j = http("POST", "/reload")
     res.equal("reload without c", status, 200)
@@ -262,8 +263,8 @@ def test_hashed_across_reloads():
     res.equal("hashed: none of c's clients stay on it", after.count("c"), 0)
     config()
     status, j = http("POST", "/reload")
-    res.equal("hashed: adding c back gives every client its old answer",
-              answers("hashed.steer.test.", nets), before)
+    res.equal("hashed: adding c back gives every client its old answer (clients that differ)",
+              sum(1 for x, y in zip(answers("hashed.steer.test.", nets), before) if x != y), 0)
 
 
 def test_latency_table():
