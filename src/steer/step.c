@@ -91,13 +91,14 @@ void steer_step(steer_t *st, double now_ms)
              * spare capacity for others) and its shed fraction holds. */
             s->util = s->def.target;
             s->spare_util = s->def.target;
+            s->stepped_ms = -1; /* the next fresh figure counts at once */
         } else {
             s->util = util_of(s);
             if (s->sample_ms > s->stepped_ms) {
                 /* Smoothed, and snapped once close: a steady figure then
                  * gives steady spill-over weights, and no client moves. */
                 s->spare_util += STEER_SPARE_SMOOTHING * (s->util - s->spare_util);
-                if (fabs(s->util - s->spare_util) < STEER_SPARE_SNAP) {
+                if (s->stepped_ms < 0 || fabs(s->util - s->spare_util) < STEER_SPARE_SNAP) {
                     s->spare_util = s->util;
                 }
                 /* One step per new figure: stepping again on the same
