@@ -119,6 +119,8 @@ typedef struct conf_control {
  *   http_path          "path", NULL = "/"; http_host "host"; http_status "expect";
  *                      http_body "body"; tls_verify default true; tls_ca_file
  *                      "ca_file" resolved, NULL = system CAs
+ *   load_format        "load": text = HEALTH_LOAD_TEXT, a JSON pointer = HEALTH_LOAD_JSON
+ *                      with load_pointer ("" = the whole body); http/https only
  *   dns_qname          "qname" in lower-case wire form, default the root; dns_qtype
  *                      "qtype", default SOA; dns_rcode "rcode", default NOERROR
  *   exec_argv          "command"

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+struct event_base;
+
 #define HEALTH_SLOT_NONE UINT32_MAX /* "no probe": always up */
 
 typedef enum health_probe_type {
@@ -21,12 +23,13 @@ typedef enum health_probe_type {
     HEALTH_PROBE_TYPE_COUNT
 } health_probe_type_t;
 
-/* How an http/https probe reads a load figure from the response body (for
- * the dynamic steering's probe feed). */
+/* How an http/https probe reads a live load figure from the response body.
+ * A figure that cannot be read never changes the probe's verdict: health
+ * and load are separate. */
 typedef enum health_load_format {
-    HEALTH_LOAD_NONE = 0, /* no figure */
-    HEALTH_LOAD_JSON,     /* the number at load_pointer (RFC 6901) of a JSON body */
-    HEALTH_LOAD_TEXT,     /* the first number of the body */
+    HEALTH_LOAD_NONE = 0, /* no figure is read */
+    HEALTH_LOAD_JSON,     /* the JSON number at load_pointer */
+    HEALTH_LOAD_TEXT,     /* the first number of a plain-text body */
 } health_load_format_t;
 
 /* How resources are probed: one configured probe, shared by every resource
@@ -48,8 +51,8 @@ typedef struct health_probe_def {
     char *http_body;              /* substring the body must contain, or NULL */
     bool tls_verify;              /* verify the certificate chain and host name */
     char *tls_ca_file;            /* PEM CA bundle; NULL = system default */
-    health_load_format_t load_format; /* read a load figure from a successful response */
-    char *load_pointer;           /* HEALTH_LOAD_JSON: JSON pointer ("" = the whole body) */
+    health_load_format_t load_format; /* HEALTH_LOAD_NONE for the other types */
+    char *load_pointer;           /* JSON: RFC 6901 pointer; "" or NULL = the whole document */
     /* DNS */
     uint8_t *dns_qname;           /* lower-case wire name */
     uint16_t dns_qtype;
@@ -80,6 +83,13 @@ uint16_t health_probe_def_port(const health_probe_def_t *def);
  * caller's. The one owner of that list for conf's parsed definitions and
  * health's copies. Any thread, on its own definition. */
 void health_probe_def_clear(health_probe_def_t *def);
+
+/* Check the syntax of an RFC 6901 JSON pointer: "" (the whole document) or
+ * a sequence of '/' each followed by a reference token, in which '~' may
+ * only start "~0" (for '~') or "~1" (for '/'). Returns NULL when pointer is
+ * valid, else a short reason with static storage. Pure; any thread. conf
+ * links it without the rest of health. */
+const char *health_load_pointer_problem(const char *pointer);
 
 /* Why the last probe failed (or HEALTH_REASON_OK). */
 typedef enum health_reason {
@@ -124,10 +134,11 @@ typedef struct health_slot_info {
     health_probe_type_t type;
     uint64_t failures_by_reason[HEALTH_REASON_COUNT]; /* index HEALTH_REASON_OK stays 0 */
     char error[HEALTH_ERROR_MAX]; /* last result as logged ("status 503"); "" after a success */
-    bool has_load;                /* a load figure was read (load_format set) */
-    double load;                  /* the last figure read */
-    double load_age_ms;           /* since it was read */
-    char load_error[HEALTH_ERROR_MAX]; /* why the last figure could not be read, "" = none */
+    /* The load figure of an http/https probe with a load setting (health_slot_load). */
+    bool has_load;            /* a figure has been read */
+    double load;              /* the last figure read; 0 without one */
+    double load_age_ms;       /* ms since it was read (health_monotonic_ms); 0 without one */
+    char load_error[HEALTH_ERROR_MAX]; /* why the last read failed; "" after a success */
     char name_buf[HEALTH_NAME_MAX]; /* truncated copy of the resource name(s) */
 } health_slot_info_t;
 
@@ -159,8 +170,33 @@ int health_new(health_t **out, size_t capacity);
 int health_start(health_t *h);
 
 /* Stop the thread (in-flight probes are abandoned, child processes killed)
- * and free everything. NULL does nothing. Main thread. */
+ * and free everything. NULL does nothing. Main thread. With a periodic hook
+ * (health_tick_set), its timer is stopped with the thread and the hook is
+ * called once more, with base NULL, before the base is freed. */
 void health_free(health_t *h);
+
+/* A periodic hook: work that belongs on the health thread but is not a
+ * probe (the steering controller's step). base is the health thread's
+ * event base: the hook may start its own asynchronous work on it (timers,
+ * evhttp requests), whose callbacks then run on the health thread too.
+ * now_ms is health_monotonic_ms() at the call. The hook runs between probe
+ * callbacks, without the registry lock: it may read health_slot_load and
+ * health_slot_info, but must not block, and must not call health_apply or
+ * health_free. */
+typedef void (*health_tick_fn_t)(void *arg, struct event_base *base, double now_ms);
+
+/* Call fn(arg, base, now_ms) on the health thread every interval_ms once
+ * health_start has started it (the first call one interval after the
+ * start). The timer is persistent and has the priority of probe I/O (1,
+ * the base's default), so neither starves the other and probe starts wait
+ * behind both. One hook per registry: a second call replaces the first.
+ * At health_free, once the thread has stopped and before the base is
+ * freed, fn is called one last time with base NULL, on the thread calling
+ * health_free (started or not): the hook frees whatever it still has on the
+ * base then (events, connections, requests) and starts nothing. Returns 0,
+ * or -GSLB_EINVAL when h or fn is NULL, interval_ms is 0, or health_start
+ * has already run. Main thread, before health_start. */
+int health_tick_set(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void *arg);
 
 /* Replace the set of probes with targets[0..n): slots[i] gets target i's
  * state slot. A target equal to one already running keeps its slot, state
@@ -178,7 +214,8 @@ void health_free(health_t *h);
  * return removed probes are stopped (exec children killed) and new slots
  * hold their initial state. Also returns -GSLB_EINVAL for a target that
  * cannot be probed (unknown type, interval_ms or timeout_ms 0, no address or
- * port for tcp/http/https/dns, no argv, file path or key, no qname); nothing
+ * port for tcp/http/https/dns, no argv, file path or key, no qname, a load
+ * format on a type other than http/https, an invalid load pointer); nothing
  * is changed then either. */
 int health_apply(health_t *h, const health_target_t *targets, size_t n, uint32_t *slots);
 
@@ -206,6 +243,20 @@ uint64_t health_generation(const health_t *h);
  * thread; takes the registry lock briefly (never call it per query). */
 int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out);
 
+/* The live load figure the probe of slot read last from a response body
+ * (http/https probes with a load setting; only runs that passed the health
+ * check are read). Returns 0 with *value (in the unit the endpoint reports)
+ * and *at_ms (health_monotonic_ms() when it was read; the caller judges
+ * staleness) when the probe has read one; a later failed read keeps the
+ * figure and its time. Returns -GSLB_ENOTFOUND for HEALTH_SLOT_NONE, free or
+ * retired slots, probes without a load setting, and when no figure has been
+ * read yet. In every case err (when not NULL) receives the reason the last
+ * read failed, "" when it succeeded or there was none (truncated to
+ * errlen). value and at_ms may be NULL. Any thread; takes the registry lock
+ * briefly (never call it per query). */
+int health_slot_load(const health_t *h, uint32_t slot, double *value, double *at_ms, char *err,
+                     size_t errlen);
+
 /* Number of slots (the capacity given to health_new): status pages walk
  * 0..capacity and skip the slots for which health_slot_info says
  * -GSLB_ENOTFOUND. Any thread. */
@@ -215,37 +266,10 @@ size_t health_capacity(const health_t *h);
  * briefly. Returns 0, or -GSLB_EINVAL when h is NULL. */
 int health_stats_get(const health_t *h, health_stats_t *out);
 
-/* The last load figure the probe of slot read from a response body
- * (load_format set): 0 with *value and *at_ms (health_monotonic_ms time);
- * -GSLB_ENOTFOUND for a free or unprobed slot, or before a figure was
- * read; err (may be NULL) then gets why the last attempt failed, or "".
- * Takes the registry lock briefly; never for the query path. */
-int health_slot_load(const health_t *h, uint32_t slot, double *value, double *at_ms, char *err,
-                     size_t errlen);
-
-/* Milliseconds of CLOCK_MONOTONIC: the clock of health_slot_load's times
- * and of the steering controller. Any thread. */
+/* Milliseconds of CLOCK_MONOTONIC: the clock of every time the health
+ * module hands out, so that other modules can tell how old they are. Only
+ * differences mean anything. Any thread, never blocks. */
 double health_monotonic_ms(void);
-
-/* A periodic hook on the health thread: fn(arg, base, now_ms) every
- * interval_ms once the thread runs, with the thread's event base (for the
- * hook's own asynchronous work) and health_monotonic_ms(). health_free
- * stops the thread, then calls release(arg) (may be NULL) while the base
- * still exists, so the hook can free the events it made on it. One hook; a
- * second call replaces the first. Returns 0, or -GSLB_EINVAL when
- * interval_ms is 0 or the thread was already started. Main thread, before
- * health_start. */
-struct event_base;
-int health_tick_set(health_t *h, unsigned interval_ms,
-                    void (*fn)(void *arg, struct event_base *base, double now_ms),
-                    void (*release)(void *arg), void *arg);
-
-/* Read a load figure from a response body: HEALTH_LOAD_JSON the JSON number
- * at pointer (RFC 6901), HEALTH_LOAD_TEXT the first number of the text. The
- * figure must be finite and >= 0. Returns 0 and *out, or -GSLB_EINVAL with a
- * short reason in err ("no number at /load", "not JSON: ..."). Pure. */
-int health_load_parse(health_load_format_t fmt, const char *pointer, const char *body, size_t len,
-                      double *out, char *err, size_t errlen);
 
 /* Text for a reason ("timeout", "refused", "status", ...). */
 const char *health_reason_name(health_reason_t r);

@@ -201,38 +201,38 @@ static void dns_parse(conf_cx_t *cx, health_probe_def_t *p, const conf_val_t *pv
     }
 }
 
-/* load: text | JSON pointer (RFC 6901: "" or "/a/b", escapes ~0 and ~1). */
-static void load_parse(conf_cx_t *cx, health_probe_def_t *d, const conf_val_t *v, const char *ctx)
+/* "load": the word text (the first number of a plain-text body) or an
+ * RFC 6901 JSON pointer to a number of a JSON body ("" = the whole body). */
+static void load_parse(conf_cx_t *cx, health_probe_def_t *p, const conf_val_t *v,
+                       const char *ctx)
 {
-    char what[CONF_QUOTE_MAX + 32];
+    char what[CONF_QUOTE_MAX + 64], q[CONF_QUOTE_MAX + 4];
     snprintf(what, sizeof(what), "%s: load", ctx);
     char *text = conf_val_str(cx, v, what, 0, 1024);
     if (text == NULL) {
         return;
     }
     if (strcmp(text, "text") == 0) {
-        d->load_format = HEALTH_LOAD_TEXT;
+        p->load_format = HEALTH_LOAD_TEXT;
         free(text);
         return;
     }
-    const char *bad = NULL;
     if (text[0] != '\0' && text[0] != '/') {
-        bad = "must be 'text' or a JSON pointer starting with '/'";
+        conf_error(cx, v->pos,
+                   "%s must be text or a JSON pointer (\"\" or starting with '/') (got '%s')",
+                   what, conf_quote(text, strlen(text), q, sizeof(q)));
+        free(text);
+        return;
     }
-    for (const char *q = text; bad == NULL && *q != '\0'; q++) {
-        if (*q == '~' && q[1] != '0' && q[1] != '1') {
-            bad = "'~' must be followed by 0 or 1 in a JSON pointer (RFC 6901)";
-        }
-    }
-    if (bad != NULL) {
-        char q[CONF_QUOTE_MAX + 4];
-        conf_error(cx, v->pos, "%s %s (got '%s')", what, bad,
+    const char *why = health_load_pointer_problem(text);
+    if (why != NULL) {
+        conf_error(cx, v->pos, "%s: invalid JSON pointer: %s (got '%s')", what, why,
                    conf_quote(text, strlen(text), q, sizeof(q)));
         free(text);
         return;
     }
-    d->load_format = HEALTH_LOAD_JSON;
-    d->load_pointer = text;
+    p->load_format = HEALTH_LOAD_JSON;
+    p->load_pointer = text;
 }
 
 /* Keys that only make sense for some types: an error elsewhere catches typos early. */
@@ -329,11 +329,12 @@ static void probe_parse(conf_cx_t *cx, conf_probe_t *p, const conf_val_t *pv)
     }
     d->http_host = str_key(cx, pv, "host", ctx, 255);
     d->http_body = str_key(cx, pv, "body", ctx, 4096);
-    if (conf_get(cx, pv, "load", &v)) {
-        load_parse(cx, d, &v, ctx);
-    }
     if (conf_get(cx, pv, "expect", &v)) {
         expect_parse(cx, d, &v, ctx);
+    }
+    if (conf_get(cx, pv, "load", &v) &&
+        (d->type == HEALTH_PROBE_HTTP || d->type == HEALTH_PROBE_HTTPS)) {
+        load_parse(cx, d, &v, ctx);
     }
     if (conf_get(cx, pv, "tls_verify", &v)) {
         snprintf(what, sizeof(what), "%s: tls_verify", ctx);

@@ -66,11 +66,12 @@ struct health_probe {
     uint64_t failures_by_reason[HEALTH_REASON_COUNT];
     double last_change;
     char error[HEALTH_ERROR_MAX];
-    /* Load figure read from the body (load_format set). (mu) */
-    bool has_load;
-    double load;
-    double load_at_ms;             /* health_monotonic_ms when it was read */
-    char load_error[HEALTH_ERROR_MAX]; /* why the last attempt failed, "" = it worked */
+
+    /* The load figure (http/https with def.load_format). (mu) */
+    bool has_load;                 /* a figure has been read */
+    double load;                   /* the last figure read */
+    double load_at_ms;             /* health_monotonic_ms() when it was read */
+    char load_error[HEALTH_ERROR_MAX]; /* why the last read failed; "" after a success */
 
     /* Scheduling (health thread). */
     struct event *ev_next;         /* start of the next run */
@@ -138,12 +139,12 @@ struct health {
     struct event_base *base;
     struct event *ev_wake;
 
-    /* The periodic hook (health_tick_set): set before the thread starts. */
-    void (*tick_fn)(void *arg, struct event_base *base, double now_ms);
-    void (*tick_release)(void *arg);
-    void *tick_arg;
+    /* The periodic hook (health_tick_set): set before the thread starts,
+     * read by it afterwards. */
+    struct event *ev_tick;         /* NULL = no hook */
     unsigned tick_interval_ms;
-    struct event *ev_tick;
+    health_tick_fn_t tick_fn;
+    void *tick_arg;
 
     /* Health thread only. */
     uint64_t rng;
@@ -184,9 +185,36 @@ void health_probe_cancel(health_probe_t *p);
  * next run. */
 void health_probe_finish(health_probe_t *p, health_reason_t reason, int detail, const char *text);
 uint64_t health_rand(health_t *h);
-/* Record the outcome of reading a load figure from a successful run: ok
- * with value, or the reason in err (logged when it changes). Takes mu. */
-void health_probe_load_store(health_probe_t *p, bool ok, double value, const char *err);
+
+/* load.c: read a load figure from body[0..len) (not NUL-terminated; NUL
+ * bytes are allowed) as fmt says:
+ *   HEALTH_LOAD_JSON  the body is one JSON value (any type at the top) and
+ *                     the figure is the number at pointer (RFC 6901; NULL or
+ *                     "" = the whole body). Array elements are named by
+ *                     decimal indexes without leading zeros ("-" names none);
+ *                     the value must be a JSON number, integer or real (an
+ *                     integer beyond 64 bits is read as a double).
+ *   HEALTH_LOAD_TEXT  the first number in the body, after any other text:
+ *                     [+-] digits [. digits] [e [+-] digits] (decimal only,
+ *                     the C locale's point), as strtod reads it. A "nan",
+ *                     "inf" or "infinity" word before it is an error, not
+ *                     something to skip. When len >= HEALTH_HTTP_BODY_MAX the
+ *                     body is taken to be cut there, and a number that runs
+ *                     to its end is an error (its digits may go on).
+ * The figure must be finite and >= 0. Returns 0 with *out set, or
+ * -GSLB_EINVAL with *out untouched and a short reason in err[0..errlen)
+ * (when err is not NULL): "empty body", "no number at /load", "not JSON:
+ * <jansson's text> at line L col C", "negative: -3", "not a finite number",
+ * ... Pure; any thread. */
+int health_load_parse(health_load_format_t fmt, const char *pointer, const char *body, size_t len,
+                      double *out, char *err, size_t errlen);
+
+/* load_figure.c: read the figure of a good run's body[0..len) (body may be
+ * NULL when len is 0) and store it, or the reason it could not be read, in
+ * p (under h->mu). A new reason is logged as a warning, once; the figure
+ * readable again after a failure is logged once at info level. Health
+ * thread, in the run's last callback. */
+void health_probe_load_record(health_probe_t *p, const char *body, size_t len);
 
 /* probe_tcp.c: a non-blocking connect shared by the tcp and http probes.
  * On success *out is set and cb runs later, once, with the connected socket

@@ -104,6 +104,18 @@ static const char *target_problem(const health_target_t *t)
     if (d->interval_ms == 0 || d->timeout_ms == 0) {
         return "interval and timeout must be at least 1 ms";
     }
+    if (d->load_format != HEALTH_LOAD_NONE) {
+        if (d->type != HEALTH_PROBE_HTTP && d->type != HEALTH_PROBE_HTTPS) {
+            return "load figures are read by http and https probes only";
+        }
+        if (d->load_format != HEALTH_LOAD_JSON && d->load_format != HEALTH_LOAD_TEXT) {
+            return "unknown load format";
+        }
+        if (d->load_format == HEALTH_LOAD_JSON &&
+            health_load_pointer_problem(d->load_pointer) != NULL) {
+            return "invalid JSON pointer for the load figure";
+        }
+    }
     switch (d->type) {
     case HEALTH_PROBE_TCP:
     case HEALTH_PROBE_HTTP:
@@ -143,6 +155,16 @@ static const char *target_problem(const health_target_t *t)
         break;
     }
     return NULL;
+}
+
+/* The pointer a JSON load figure is read at ("" for the whole document),
+ * NULL for the other formats, whose pointer means nothing. */
+static const char *load_pointer(const health_probe_def_t *d)
+{
+    if (d->load_format != HEALTH_LOAD_JSON) {
+        return NULL;
+    }
+    return d->load_pointer != NULL ? d->load_pointer : "";
 }
 
 /* FNV-1a: the identity only needs a cheap pre-filter before memcmp. */
@@ -187,8 +209,6 @@ int health_target_identity(const health_target_t *t, char **out, size_t *out_len
         buf_str(&b, d->http_path != NULL && d->http_path[0] != '\0' ? d->http_path : "/");
         buf_str(&b, d->http_host);
         buf_str(&b, d->http_body);
-        buf_u32(&b, d->load_format);
-        buf_str(&b, d->load_format == HEALTH_LOAD_JSON ? d->load_pointer : NULL);
         /* The statuses are a set: order and repeats do not matter. */
         uint16_t *st = xcalloc(d->http_status_count + 1, sizeof(*st));
         if (d->http_status_count > 0) {
@@ -202,6 +222,9 @@ int health_target_identity(const health_target_t *t, char **out, size_t *out_len
         }
         free(st);
         buf_u32(&b, 0);
+        /* Where the figure is read changes what the probe reports. */
+        buf_u32(&b, d->load_format);
+        buf_str(&b, load_pointer(d));
         if (d->type == HEALTH_PROBE_HTTPS) {
             buf_u32(&b, d->tls_verify);
             buf_str(&b, d->tls_verify ? d->tls_ca_file : NULL);
@@ -263,12 +286,10 @@ void health_probe_set_target(health_probe_t *p, const health_target_t *t)
             memcpy(dst->http_status, src->http_status, src->http_status_count * sizeof(uint16_t));
         }
         dst->http_body = dup_or_null(src->http_body);
-        dst->load_format = src->load_format;
-        dst->load_pointer =
-            src->load_format == HEALTH_LOAD_JSON ? xstrdup(src->load_pointer ? src->load_pointer : "")
-                                                 : NULL;
         dst->tls_verify = src->tls_verify;
         dst->tls_ca_file = src->tls_verify ? dup_or_null(src->tls_ca_file) : NULL;
+        dst->load_format = src->load_format;
+        dst->load_pointer = dup_or_null(load_pointer(src));
     }
     p->dns_qname_len = 0;
     if (src->type == HEALTH_PROBE_DNS) {

@@ -6,6 +6,8 @@ src_health_libhealth_a_SOURCES = \
 	src/health/fsm.c \
 	src/health/identity.c \
 	src/health/load.c \
+	src/health/load_figure.c \
+	src/health/load_pointer.c \
 	src/health/probe_dns.c \
 	src/health/probe_exec.c \
 	src/health/probe_file.c \

@@ -1,4 +1,5 @@
-/* health: http and https probes: one GET per run on a bufferevent, status and body checks. */
+/* health: http and https probes: one GET per run on a bufferevent, status and body checks,
+ * and the load figure read from the body. */
 #include "health_int.h"
 
 #include <event2/buffer.h>
@@ -40,6 +41,7 @@ typedef struct http_run {
     uint64_t remaining;  /* of the body or of the current chunk */
     size_t head_bytes;
     size_t searched;     /* body bytes already searched for the substring */
+    bool is_text_found;  /* the substring has been seen (or none is expected) */
     struct evbuffer *body;
 } http_run_t;
 
@@ -97,18 +99,16 @@ static int parse_status_line(const char *line)
 }
 
 /* Look for the expected text in what has arrived; a match anywhere in the
- * first HEALTH_HTTP_BODY_MAX bytes is enough. */
+ * first HEALTH_HTTP_BODY_MAX bytes is enough. Once found it stays found. */
 static bool body_has_text(const health_probe_t *p, http_run_t *run)
 {
     const char *needle = p->def.http_body;
-    if (needle == NULL) {
-        return true; /* only a load figure is read */
+    if (run->is_text_found || needle == NULL || needle[0] == '\0') {
+        run->is_text_found = true;
+        return true;
     }
     size_t nlen = strlen(needle);
     size_t len = evbuffer_get_length(run->body);
-    if (nlen == 0) {
-        return true;
-    }
     if (len < nlen) {
         return false;
     }
@@ -117,49 +117,36 @@ static bool body_has_text(const health_probe_t *p, http_run_t *run)
     struct evbuffer_ptr start;
     evbuffer_ptr_set(run->body, &start, from, EVBUFFER_PTR_SET);
     run->searched = len;
-    return evbuffer_search(run->body, needle, nlen, &start).pos >= 0;
+    run->is_text_found = evbuffer_search(run->body, needle, nlen, &start).pos >= 0;
+    return run->is_text_found;
 }
 
-static bool body_end(health_probe_t *p, http_run_t *run, http_verdict_t *v);
-
 /* Move up to n input bytes into the body (the part past the cap is dropped)
- * and decide when possible. */
-static bool body_take(health_probe_t *p, http_run_t *run, struct evbuffer *in, size_t n,
+ * and decide when possible: as soon as the text is found, unless a load
+ * figure is to be read, which needs the whole body (up to the cap). */
+static bool body_take(const health_probe_t *p, http_run_t *run, struct evbuffer *in, size_t n,
                       http_verdict_t *v)
 {
     size_t have = evbuffer_get_length(run->body);
     size_t keep = HEALTH_HTTP_BODY_MAX - have < n ? HEALTH_HTTP_BODY_MAX - have : n;
     evbuffer_remove_buffer(in, run->body, keep);
     evbuffer_drain(in, n - keep);
-    /* A load figure needs the whole body (up to the cap); the substring
-     * check alone decides as soon as the text is there. */
-    if (p->def.load_format == HEALTH_LOAD_NONE && body_has_text(p, run)) {
+    bool has_text = body_has_text(p, run);
+    if (has_text && p->def.load_format == HEALTH_LOAD_NONE) {
         return verdict(v, HEALTH_REASON_OK, run->status, NULL);
     }
     if (evbuffer_get_length(run->body) >= HEALTH_HTTP_BODY_MAX) {
-        return body_end(p, run, v);
+        return verdict(v, has_text ? HEALTH_REASON_OK : HEALTH_REASON_BODY, run->status, NULL);
     }
     return false;
 }
 
-/* The body is complete (or at the cap): the substring check, and on
- * success the load figure, which never changes the verdict. */
-static bool body_end(health_probe_t *p, http_run_t *run, http_verdict_t *v)
+static bool body_end(const health_probe_t *p, http_run_t *run, http_verdict_t *v)
 {
-    if (!body_has_text(p, run)) {
-        return verdict(v, HEALTH_REASON_BODY, run->status, NULL);
+    if (body_has_text(p, run)) {
+        return verdict(v, HEALTH_REASON_OK, run->status, NULL);
     }
-    if (p->def.load_format != HEALTH_LOAD_NONE) {
-        size_t len = evbuffer_get_length(run->body);
-        const char *body = (const char *)evbuffer_pullup(run->body, -1);
-        double value = 0;
-        char err[HEALTH_ERROR_MAX] = "";
-        bool ok = health_load_parse(p->def.load_format, p->def.load_pointer,
-                                    body != NULL ? body : "", len, &value, err,
-                                    sizeof(err)) == 0;
-        health_probe_load_store(p, ok, value, err);
-    }
-    return verdict(v, HEALTH_REASON_OK, run->status, NULL);
+    return verdict(v, HEALTH_REASON_BODY, run->status, NULL);
 }
 
 static bool malformed(http_verdict_t *v, const char *what)
@@ -170,7 +157,7 @@ static bool malformed(http_verdict_t *v, const char *what)
 }
 
 /* After the blank line that ends the headers. */
-static bool headers_end(health_probe_t *p, http_run_t *run, http_verdict_t *v)
+static bool headers_end(const health_probe_t *p, http_run_t *run, http_verdict_t *v)
 {
     if (run->is_interim) {
         /* 1xx (RFC 9110 15.2): the real response follows. */
@@ -231,7 +218,7 @@ static bool header_line(http_run_t *run, char *line, http_verdict_t *v)
     return false;
 }
 
-static bool chunk_size_line(health_probe_t *p, http_run_t *run, const char *line,
+static bool chunk_size_line(const health_probe_t *p, http_run_t *run, const char *line,
                             http_verdict_t *v)
 {
     const char *s = line + strspn(line, " \t");
@@ -265,7 +252,7 @@ static bool chunk_size_line(health_probe_t *p, http_run_t *run, const char *line
 
 /* Feed what has arrived; is_eof when the server has closed. Returns true
  * with *v set once the run's result is known. */
-static bool http_parse(health_probe_t *p, http_run_t *run, struct evbuffer *in, bool is_eof,
+static bool http_parse(const health_probe_t *p, http_run_t *run, struct evbuffer *in, bool is_eof,
                        http_verdict_t *v)
 {
     for (;;) {
@@ -342,8 +329,18 @@ static bool http_parse(health_probe_t *p, http_run_t *run, struct evbuffer *in, 
     }
 }
 
+/* End the run with verdict v. A good run's body also carries the load
+ * figure, read before the result is recorded, so that a reader who sees
+ * the run counted sees its figure too. A figure that cannot be read leaves
+ * the verdict alone. */
 static void http_finish(health_probe_t *p, const http_verdict_t *v)
 {
+    http_run_t *run = p->run;
+    if (v->reason == HEALTH_REASON_OK && p->def.load_format != HEALTH_LOAD_NONE && run != NULL) {
+        size_t len = run->body != NULL ? evbuffer_get_length(run->body) : 0;
+        const char *body = len > 0 ? (const char *)evbuffer_pullup(run->body, -1) : NULL;
+        health_probe_load_record(p, body, len);
+    }
     health_probe_finish(p, v->reason, v->detail, v->text[0] != '\0' ? v->text : NULL);
 }
 

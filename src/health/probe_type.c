@@ -38,8 +38,8 @@ void health_probe_def_clear(health_probe_def_t *d)
     free(d->http_host);
     free(d->http_status);
     free(d->http_body);
-    free(d->load_pointer);
     free(d->tls_ca_file);
+    free(d->load_pointer);
     free(d->dns_qname);
     if (d->exec_argv != NULL) {
         for (size_t i = 0; d->exec_argv[i] != NULL; i++) {

@@ -498,41 +498,17 @@ int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out)
     out->type = p->def.type;
     memcpy(out->failures_by_reason, p->failures_by_reason, sizeof(out->failures_by_reason));
     snprintf(out->error, sizeof(out->error), "%s", p->error);
+    if (p->has_load) {
+        double age_ms = health_monotonic_ms() - p->load_at_ms;
+        out->has_load = true;
+        out->load = p->load;
+        out->load_age_ms = age_ms > 0 ? age_ms : 0;
+    }
+    snprintf(out->load_error, sizeof(out->load_error), "%s", p->load_error);
     snprintf(out->name_buf, sizeof(out->name_buf), "%s", p->name);
     out->name = out->name_buf;
-    out->has_load = p->has_load;
-    out->load = p->load;
-    out->load_age_ms = p->has_load ? health_monotonic_ms() - p->load_at_ms : 0;
-    snprintf(out->load_error, sizeof(out->load_error), "%s", p->load_error);
     pthread_mutex_unlock(mu);
     return 0;
-}
-
-int health_slot_load(const health_t *h, uint32_t slot, double *value, double *at_ms, char *err,
-                     size_t errlen)
-{
-    if (err != NULL && errlen > 0) {
-        err[0] = '\0';
-    }
-    if (h == NULL || slot >= h->capacity) {
-        return -GSLB_ENOTFOUND;
-    }
-    pthread_mutex_t *mu = (pthread_mutex_t *)&h->mu;
-    pthread_mutex_lock(mu);
-    const health_probe_t *p = h->slots[slot];
-    int rc = -GSLB_ENOTFOUND;
-    if (p != NULL) {
-        if (err != NULL && errlen > 0) {
-            snprintf(err, errlen, "%s", p->load_error);
-        }
-        if (p->has_load) {
-            *value = p->load;
-            *at_ms = p->load_at_ms;
-            rc = 0;
-        }
-    }
-    pthread_mutex_unlock(mu);
-    return rc;
 }
 
 size_t health_capacity(const health_t *h)

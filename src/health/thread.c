@@ -17,10 +17,13 @@
  *   1  everything a run in flight waits for: sockets, child exits, timeouts
  *      (libevent's default for a base with three queues)
  *   2  starts of new runs
+ * The periodic hook (health_tick_set) runs at 1 as well: it is work of the
+ * same kind as a result, and at 0 a slow hook would hold back results.
  * When the thread gets less CPU than the probes need, runs in flight are
  * thus finished before new ones are started: probing slows down instead of
  * every run timing out while new starts keep the thread busy. */
 #define PRIO_WAKE 0
+#define PRIO_TICK 1
 #define PRIO_START 2
 #define PRIO_COUNT 3
 /* Starts run per loop turn before sockets are polled again, so a burst of
@@ -69,13 +72,19 @@ static double rand_unit(health_t *h)
     return (double)(health_rand(h) >> 11) / 9007199254740992.0;
 }
 
-static void timer_add_ms(struct event *ev, double ms)
+static struct timeval ms_timeval(double ms)
 {
     if (ms < 0) {
         ms = 0;
     }
     uint64_t us = (uint64_t)(ms * 1000.0);
-    struct timeval tv = {.tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000)};
+    return (struct timeval){.tv_sec = (time_t)(us / 1000000),
+                            .tv_usec = (suseconds_t)(us % 1000000)};
+}
+
+static void timer_add_ms(struct event *ev, double ms)
+{
+    struct timeval tv = ms_timeval(ms);
     event_add(ev, &tv);
 }
 
@@ -235,6 +244,39 @@ void health_probe_finish(health_probe_t *p, health_reason_t reason, int detail, 
     timer_add_ms(p->ev_next, start_ms + interval_ms - now_ms);
 }
 
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    health_t *h = arg;
+    h->tick_fn(h->tick_arg, h->base, health_monotonic_ms());
+}
+
+int health_tick_set(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void *arg)
+{
+    if (h == NULL || fn == NULL || interval_ms == 0) {
+        return -GSLB_EINVAL;
+    }
+    pthread_mutex_lock(&h->mu);
+    if (h->is_started) {
+        pthread_mutex_unlock(&h->mu);
+        return -GSLB_EINVAL;
+    }
+    if (h->ev_tick == NULL) {
+        /* Made here, added by the thread when it starts. */
+        h->ev_tick = event_new(h->base, -1, EV_PERSIST, tick_cb, h);
+        if (h->ev_tick == NULL || event_priority_set(h->ev_tick, PRIO_TICK) < 0) {
+            log_err("health: cannot create the periodic timer (out of memory)");
+            abort();
+        }
+    }
+    h->tick_interval_ms = interval_ms;
+    h->tick_fn = fn;
+    h->tick_arg = arg;
+    pthread_mutex_unlock(&h->mu);
+    return 0;
+}
+
 /* Control threads hand changes (and the stop request) over through here. */
 static void wake_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -251,6 +293,9 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
         for (health_probe_t *p = h->probes; p != NULL; p = p->next) {
             health_probe_cancel(p);
         }
+        if (h->ev_tick != NULL) {
+            event_del(h->ev_tick);
+        }
         event_base_loopbreak(h->base);
     }
     pthread_mutex_unlock(&h->mu);
@@ -262,6 +307,10 @@ static void *thread_main(void *arg)
     pthread_mutex_lock(&h->mu);
     for (health_probe_t *p = h->probes; p != NULL; p = p->next) {
         health_probe_schedule_first(p);
+    }
+    if (h->ev_tick != NULL) {
+        struct timeval tv = ms_timeval(h->tick_interval_ms);
+        event_add(h->ev_tick, &tv);
     }
     pthread_mutex_unlock(&h->mu);
     /* The wake event is never added (only activated), so keep the loop
@@ -315,31 +364,6 @@ int health_thread_init(health_t *h)
     return 0;
 }
 
-static void tick_cb(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    health_t *h = arg;
-    h->tick_fn(h->tick_arg, h->base, health_monotonic_ms());
-}
-
-int health_tick_set(health_t *h, unsigned interval_ms,
-                    void (*fn)(void *arg, struct event_base *base, double now_ms),
-                    void (*release)(void *arg), void *arg)
-{
-    pthread_mutex_lock(&h->mu);
-    bool started = h->is_started;
-    pthread_mutex_unlock(&h->mu);
-    if (started || interval_ms == 0 || fn == NULL) {
-        return -GSLB_EINVAL;
-    }
-    h->tick_fn = fn;
-    h->tick_release = release;
-    h->tick_arg = arg;
-    h->tick_interval_ms = interval_ms;
-    return 0;
-}
-
 int health_start(health_t *h)
 {
     if (h == NULL) {
@@ -352,15 +376,6 @@ int health_start(health_t *h)
     }
     h->is_started = true;
     pthread_mutex_unlock(&h->mu);
-    if (h->tick_fn != NULL && h->ev_tick == NULL) {
-        /* Default priority: probe completions are not starved by it. */
-        h->ev_tick = event_new(h->base, -1, EV_PERSIST, tick_cb, h);
-        if (h->ev_tick == NULL) {
-            log_err("health: cannot create the periodic hook's timer (out of memory)");
-            abort();
-        }
-        timer_add_ms(h->ev_tick, h->tick_interval_ms);
-    }
 
     /* Process-directed signals belong to the main thread; a blocked SIGPIPE
      * also keeps a write to a closed probe socket from killing the daemon. */
@@ -400,18 +415,19 @@ void health_free(health_t *h)
         pthread_join(h->thread, NULL);
     }
     /* The thread is gone: what is left is torn down here, events before the
-     * base they belong to. */
+     * base they belong to. The hook goes first, so that what it keeps on the
+     * base goes with it. */
+    if (h->ev_tick != NULL) {
+        event_del(h->ev_tick);
+        h->tick_fn(h->tick_arg, NULL, health_monotonic_ms());
+        event_free(h->ev_tick);
+        h->ev_tick = NULL;
+    }
     for (health_probe_t *p = h->probes; p != NULL; p = p->next) {
         health_probe_cancel(p);
     }
     health_zombies_reap_all(h);
     health_tls_ctxs_free(h);
-    if (h->ev_tick != NULL) {
-        event_free(h->ev_tick);
-    }
-    if (h->tick_release != NULL) {
-        h->tick_release(h->tick_arg);
-    }
     event_free(h->ev_wake);
     event_base_free(h->base);
     health_registry_free(h);

@@ -113,21 +113,20 @@ void steer_step(steer_t *st, double now_ms)
     pthread_mutex_unlock(&st->mu);
 }
 
+/* The health thread's hook: a step every interval; a last call with no
+ * base (the thread has stopped, its base is about to go) frees the
+ * Prometheus client's connections first. */
 static void tick(void *arg, struct event_base *base, double now_ms)
 {
     steer_t *st = arg;
+    if (base == NULL) {
+        steer_prom_free(st->prom);
+        st->prom = NULL;
+        st->base = NULL;
+        return;
+    }
     st->base = base;
     steer_step(st, now_ms);
-}
-
-/* The health thread has stopped and its base is about to go: the
- * Prometheus client's connections go first. */
-static void release(void *arg)
-{
-    steer_t *st = arg;
-    steer_prom_free(st->prom);
-    st->prom = NULL;
-    st->base = NULL;
 }
 
 int steer_start(steer_t *st, unsigned interval_ms, const steer_prom_def_t *prom)
@@ -140,5 +139,5 @@ int steer_start(steer_t *st, unsigned interval_ms, const steer_prom_def_t *prom)
     if (st->health == NULL) {
         return -GSLB_EINVAL;
     }
-    return health_tick_set(st->health, st->interval_ms, tick, release, st);
+    return health_tick_set(st->health, st->interval_ms, tick, st);
 }

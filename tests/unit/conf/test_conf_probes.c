@@ -110,12 +110,76 @@ static void test_probes_errors_are_positioned_and_suggest(void **state)
     conf_run_free(&r);
 }
 
+static void test_probes_load_accepts_text_and_json_pointers(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run_ok("zones: [a.zone]\n"
+                               "probes:\n"
+                               "  t: {type: http, load: text}\n"
+                               "  cpu: {type: http, load: /load/cpu}\n"
+                               "  whole: {type: https, load: \"\"}\n"
+                               "  esc: {type: http, load: \"/a~0b~1c/0\"}\n"
+                               "  root: {type: http, load: /}\n"
+                               "  none: {type: http}\n"
+                               "datacenters: {dc1: {probe: t, addresses: [192.0.2.1]}}\n");
+    const conf_probe_t *p = r.c->probes;
+    assert_int_equal(p[0].def.load_format, HEALTH_LOAD_TEXT);
+    assert_null(p[0].def.load_pointer);
+    assert_int_equal(p[1].def.load_format, HEALTH_LOAD_JSON);
+    assert_string_equal(p[1].def.load_pointer, "/load/cpu");
+    assert_int_equal(p[2].def.load_format, HEALTH_LOAD_JSON);
+    assert_string_equal(p[2].def.load_pointer, "");
+    /* Kept as written: the escapes are undone when the pointer is walked. */
+    assert_string_equal(p[3].def.load_pointer, "/a~0b~1c/0");
+    assert_string_equal(p[4].def.load_pointer, "/");
+    assert_int_equal(p[5].def.load_format, HEALTH_LOAD_NONE);
+    assert_null(p[5].def.load_pointer);
+    conf_run_free(&r);
+}
+
+static void test_probes_load_rejects_bad_values_where_they_are(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run("zones: [a.zone]\n"
+                            "probes:\n"
+                            "  word: {type: http, load: cpu}\n"
+                            "  tilde: {type: http, load: /a~2b}\n"
+                            "  end: {type: https, load: \"/a/~\"}\n"
+                            "  list: {type: http, load: [/a]}\n"
+                            "  null:\n"
+                            "    type: http\n"
+                            "    load:\n"
+                            "  case: {type: http, load: Text}\n"
+                            "  tcp: {type: tcp, port: 80, load: text}\n"
+                            "  dns: {type: dns, load: /load}\n"
+                            "datacenters:\n"
+                            "  dc1: {probe: word, addresses: [192.0.2.1]}\n");
+    assert_conf_error(&r, "t.yaml:3:28: error: probe 'word': load must be text or a JSON "
+                          "pointer (\"\" or starting with '/') (got 'cpu')");
+    assert_conf_error(&r, "t.yaml:4:29: error: probe 'tilde': load: invalid JSON pointer: '~' "
+                          "must be followed by '0' or '1' (got '/a~2b')");
+    assert_conf_error(&r, "t.yaml:5:28: error: probe 'end': load: invalid JSON pointer: '~' "
+                          "must be followed by '0' or '1' (got '/a/~')");
+    assert_conf_error(&r, "t.yaml:6:22: error: probe 'list': load must be a string "
+                          "(got a list)");
+    assert_conf_error(&r, "t.yaml:9:5: error: probe 'null': load must be a string (got null)");
+    assert_conf_error(&r, "t.yaml:10:28: error: probe 'case': load must be text or a JSON "
+                          "pointer (\"\" or starting with '/') (got 'Text')");
+    assert_conf_error(&r, "t.yaml:11:36: error: probe 'tcp': 'load' does not apply to type tcp");
+    assert_conf_error(&r, "t.yaml:12:26: error: probe 'dns': 'load' does not apply to type dns");
+    /* One error per bad key: a key on the wrong type is not parsed as well. */
+    assert_int_equal(gslb_diag_count(r.d), 8);
+    conf_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probes_full_section_parses_every_field),
         cmocka_unit_test(test_probes_defaults_detect_dead_backend_within_ten_seconds),
         cmocka_unit_test(test_probes_errors_are_positioned_and_suggest),
+        cmocka_unit_test(test_probes_load_accepts_text_and_json_pointers),
+        cmocka_unit_test(test_probes_load_rejects_bad_values_where_they_are),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

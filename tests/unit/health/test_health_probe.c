@@ -19,6 +19,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -39,6 +41,7 @@ typedef struct servers {
     _Atomic int dns_rcode;
     _Atomic bool dns_wrong_id;
     pthread_mutex_t mu;
+    double load_cpu;      /* (mu) the figure /load-json reports */
     char last_host[256];
     char last_agent[256];
     char *dir;
@@ -156,6 +159,23 @@ static void handle_chunked(struct evhttp_request *req, void *arg)
     evhttp_send_reply_end(req);
 }
 
+static void handle_load_json(struct evhttp_request *req, void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&S.mu);
+    double cpu = S.load_cpu;
+    pthread_mutex_unlock(&S.mu);
+    char body[128];
+    snprintf(body, sizeof(body), "{\"load\": {\"cpu\": %g}}", cpu);
+    reply(req, 200, body);
+}
+
+static void handle_load_text(struct evhttp_request *req, void *arg)
+{
+    (void)arg;
+    reply(req, 200, "load 17.5 rps\n");
+}
+
 static struct bufferevent *https_bev(struct event_base *base, void *arg)
 {
     return bufferevent_openssl_socket_new(base, -1, SSL_new(arg), BUFFEREVENT_SSL_ACCEPTING,
@@ -168,6 +188,8 @@ static struct evhttp *http_server_new(struct event_base *base, uint16_t *port)
     evhttp_set_cb(http, "/ok", handle_ok, NULL);
     evhttp_set_cb(http, "/fail", handle_fail, NULL);
     evhttp_set_cb(http, "/chunked", handle_chunked, NULL);
+    evhttp_set_cb(http, "/load-json", handle_load_json, NULL);
+    evhttp_set_cb(http, "/load-text", handle_load_text, NULL);
     struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
     if (bound == NULL) {
         evhttp_free(http);
@@ -233,6 +255,7 @@ static int servers_start(void **state)
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
     pthread_mutex_init(&S.mu, NULL);
+    S.load_cpu = 0.42;
     S.dir = test_tmpdir_new();
     if (S.dir == NULL) {
         return -1;
@@ -524,6 +547,207 @@ static void test_https_against_plain_http_is_down(void **state)
     assert_int_not_equal(info.last_reason, HEALTH_REASON_OK);
 }
 
+/* ---- load figures ---- */
+
+static void set_load_cpu(double v)
+{
+    pthread_mutex_lock(&S.mu);
+    S.load_cpu = v;
+    pthread_mutex_unlock(&S.mu);
+}
+
+static int reset_load(void **state)
+{
+    (void)state;
+    set_load_cpu(0.42);
+    return 0;
+}
+
+/* Wait until the slot's figure is want; *at_ms gets its time. */
+static bool wait_load(health_t *h, uint32_t slot, double want, double *at_ms)
+{
+    for (unsigned waited = 0; waited < TEST_WAIT_MS; waited += 10) {
+        double v;
+        if (health_slot_load(h, slot, &v, at_ms, NULL, 0) == 0 && fabs(v - want) < 1e-9) {
+            return true;
+        }
+        test_sleep_ms(10);
+    }
+    return false;
+}
+
+static test_probe_t load_def(health_probe_type_t type, uint16_t port, char *path,
+                             health_load_format_t fmt, char *pointer)
+{
+    test_probe_t d = http_def(type, port, path);
+    d.def.load_format = fmt;
+    d.def.load_pointer = pointer;
+    return d;
+}
+
+static void test_http_load_json_pointer_follows_the_server(void **state)
+{
+    (void)state;
+    test_probe_t d = load_def(HEALTH_PROBE_HTTP, S.http_port, "/load-json", HEALTH_LOAD_JSON,
+                              "/load/cpu");
+    uint32_t slot;
+    double before = health_monotonic_ms();
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    double at1;
+    assert_true(wait_load(h, slot, 0.42, &at1));
+    assert_true(at1 >= before && at1 <= health_monotonic_ms());
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slot, &info), 0);
+    assert_true(info.is_up);
+    assert_true(info.has_load);
+    assert_true(fabs(info.load - 0.42) < 1e-9);
+    assert_true(info.load_age_ms >= 0 && info.load_age_ms < TEST_WAIT_MS);
+    assert_string_equal(info.load_error, "");
+    char err[HEALTH_ERROR_MAX] = "x";
+    double v;
+    assert_int_equal(health_slot_load(h, slot, &v, NULL, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+
+    /* The next run reports the new figure, read later. */
+    set_load_cpu(0.9);
+    double at2;
+    assert_true(wait_load(h, slot, 0.9, &at2));
+    assert_true(at2 > at1);
+    health_free(h);
+}
+
+static void test_http_load_text_reads_first_number(void **state)
+{
+    (void)state;
+    test_probe_t d = load_def(HEALTH_PROBE_HTTP, S.http_port, "/load-text", HEALTH_LOAD_TEXT,
+                              NULL);
+    uint32_t slot;
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    assert_true(wait_load(h, slot, 17.5, NULL));
+    health_free(h);
+}
+
+static void test_https_load_json_is_read(void **state)
+{
+    (void)state;
+    test_probe_t d = load_def(HEALTH_PROBE_HTTPS, S.https_port, "/load-json", HEALTH_LOAD_JSON,
+                              "/load/cpu");
+    d.def.tls_verify = false;
+    uint32_t slot;
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    assert_true(wait_load(h, slot, 0.42, NULL));
+    health_free(h);
+}
+
+/* Count lines of what fd 2 received in file that contain text. */
+static unsigned count_in_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024];
+    unsigned n = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        n += strstr(line, text) != NULL;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Health and load are separate: a body without a figure leaves the probe
+ * up, and says why there is no figure, in the log once, not every run. */
+static void test_http_load_unreadable_leaves_probe_up(void **state)
+{
+    (void)state;
+    char *log_path = test_path(S.dir, "stderr.log");
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(log_fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    dup2(log_fd, 2);
+
+    test_probe_t d = load_def(HEALTH_PROBE_HTTP, S.http_port, "/ok", HEALTH_LOAD_TEXT, NULL);
+    d.def.is_initially_up = false;
+    uint32_t slot;
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    health_slot_info_t info;
+    bool is_done = test_wait_state(h, slot, true, &info) &&
+                   test_wait_probes(h, slot, info.probes + 4, &info);
+    double v = -1, at = -1;
+    char err[HEALTH_ERROR_MAX];
+    int rc = health_slot_load(h, slot, &v, &at, err, sizeof(err));
+    health_free(h);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(log_fd);
+    unsigned warnings = count_in_file(log_path, "cannot read the load figure");
+    unlink(log_path);
+    free(log_path);
+
+    assert_true(is_done);
+    assert_true(info.is_up);
+    assert_int_equal(info.last_reason, HEALTH_REASON_OK);
+    assert_false(info.has_load);
+    assert_string_equal(info.load_error, "no number in the body");
+    assert_int_equal(rc, -GSLB_ENOTFOUND);
+    assert_string_equal(err, "no number in the body");
+    assert_true(v == -1 && at == -1);
+    assert_int_equal(warnings, 1);
+}
+
+/* The substring check and the figure use the same body; a run that fails
+ * the check has no figure. */
+static void test_http_load_with_body_check(void **state)
+{
+    (void)state;
+    test_probe_t d = load_def(HEALTH_PROBE_HTTP, S.http_port, "/load-json", HEALTH_LOAD_JSON,
+                              "/load/cpu");
+    d.def.http_body = "\"cpu\"";
+    uint32_t slot;
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    assert_true(wait_load(h, slot, 0.42, NULL));
+    assert_true(health_slot_is_up(h, slot));
+    health_free(h);
+
+    d.def.http_body = "\"mem\"";
+    health_slot_info_t info = run_until_flip(&d, false);
+    assert_int_equal(info.last_reason, HEALTH_REASON_BODY);
+    assert_false(info.has_load);
+    assert_string_equal(info.load_error, "");
+}
+
+static void test_slot_load_without_figure_is_not_found(void **state)
+{
+    (void)state;
+    test_probe_t d = http_def(HEALTH_PROBE_HTTP, S.http_port, "/load-json");
+    uint32_t slot;
+    health_t *h = test_health_one(&d, &slot);
+    assert_non_null(h);
+    health_slot_info_t info;
+    assert_true(test_wait_probes(h, slot, 2, &info));
+    char err[HEALTH_ERROR_MAX] = "x";
+    double v = -1;
+    /* No load setting: nothing is read, and there is no error either. */
+    assert_int_equal(health_slot_load(h, slot, &v, NULL, err, sizeof(err)), -GSLB_ENOTFOUND);
+    assert_string_equal(err, "");
+    assert_true(v == -1);
+    assert_false(info.has_load);
+    strcpy(err, "x");
+    assert_int_equal(health_slot_load(h, HEALTH_SLOT_NONE, &v, NULL, err, sizeof(err)),
+                     -GSLB_ENOTFOUND);
+    assert_string_equal(err, "");
+    assert_int_equal(health_slot_load(h, slot + 1, &v, NULL, NULL, 0), -GSLB_ENOTFOUND);
+    assert_int_equal(health_slot_load(NULL, 0, &v, NULL, NULL, 0), -GSLB_ENOTFOUND);
+    health_free(h);
+}
+
 /* ---- dns ---- */
 
 static test_probe_t dns_def(void)
@@ -646,6 +870,12 @@ int main(void)
         cmocka_unit_test(test_https_wrong_host_name_is_down_tls),
         cmocka_unit_test(test_https_missing_ca_file_is_down_tls),
         cmocka_unit_test(test_https_against_plain_http_is_down),
+        cmocka_unit_test_setup(test_http_load_json_pointer_follows_the_server, reset_load),
+        cmocka_unit_test(test_http_load_text_reads_first_number),
+        cmocka_unit_test_setup(test_https_load_json_is_read, reset_load),
+        cmocka_unit_test(test_http_load_unreadable_leaves_probe_up),
+        cmocka_unit_test_setup(test_http_load_with_body_check, reset_load),
+        cmocka_unit_test(test_slot_load_without_figure_is_not_found),
         cmocka_unit_test_setup(test_dns_expected_rcode_is_up, reset_dns),
         cmocka_unit_test_setup(test_dns_other_rcode_is_down_with_rcode, reset_dns),
         cmocka_unit_test_setup(test_dns_expected_nxdomain_is_up, reset_dns),

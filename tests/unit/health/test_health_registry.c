@@ -218,6 +218,88 @@ static void test_apply_invalid_def_fails_and_changes_nothing(void **state)
     health_free(h);
 }
 
+static test_probe_t http_def(const char *name)
+{
+    test_probe_t d = test_def(HEALTH_PROBE_HTTP, name);
+    test_def_target(&d, "127.0.0.1", 80);
+    return d;
+}
+
+/* Two probes that read the load figure differently report different
+ * figures, so they must not share a slot; a pointer means nothing for text. */
+static void test_apply_load_settings_are_part_of_identity(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(8);
+    test_probe_t d[6] = {http_def("plain"), http_def("cpu"),   http_def("mem"),
+                         http_def("text"),  http_def("text2"), http_def("whole")};
+    d[1].def.load_format = HEALTH_LOAD_JSON;
+    d[1].def.load_pointer = "/load/cpu";
+    d[2].def.load_format = HEALTH_LOAD_JSON;
+    d[2].def.load_pointer = "/load/mem";
+    d[3].def.load_format = HEALTH_LOAD_TEXT;
+    d[4].def.load_format = HEALTH_LOAD_TEXT;
+    d[4].def.load_pointer = "/ignored";
+    d[5].def.load_format = HEALTH_LOAD_JSON; /* NULL: the whole document, like "" */
+    uint32_t slots[6];
+    assert_int_equal(test_health_apply(h, d, 6, slots), 0);
+    assert_int_not_equal(slots[0], slots[1]);
+    assert_int_not_equal(slots[1], slots[2]);
+    assert_int_not_equal(slots[0], slots[3]);
+    assert_int_not_equal(slots[1], slots[3]);
+    assert_int_not_equal(slots[5], slots[0]);
+    assert_int_not_equal(slots[5], slots[3]);
+    assert_int_equal(slots[3], slots[4]);
+    /* "" and NULL are the same pointer. */
+    test_probe_t again[6];
+    memcpy(again, d, sizeof(again));
+    again[5].def.load_pointer = "";
+    uint32_t slots2[6];
+    assert_int_equal(test_health_apply(h, again, 6, slots2), 0);
+    assert_memory_equal(slots, slots2, sizeof(slots));
+    health_free(h);
+}
+
+static void test_apply_load_only_for_http_with_valid_pointer(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(2);
+    uint32_t slot;
+    test_probe_t tcp = tcp_def("tcp", 80);
+    tcp.def.load_format = HEALTH_LOAD_TEXT;
+    assert_int_equal(test_health_apply(h, &tcp, 1, &slot), -GSLB_EINVAL);
+    test_probe_t bad = http_def("bad-pointer");
+    bad.def.load_format = HEALTH_LOAD_JSON;
+    bad.def.load_pointer = "/a~2b";
+    assert_int_equal(test_health_apply(h, &bad, 1, &slot), -GSLB_EINVAL);
+    bad.def.load_pointer = "load";
+    assert_int_equal(test_health_apply(h, &bad, 1, &slot), -GSLB_EINVAL);
+    bad.def.load_format = (health_load_format_t)7;
+    bad.def.load_pointer = NULL;
+    assert_int_equal(test_health_apply(h, &bad, 1, &slot), -GSLB_EINVAL);
+    test_probe_t https = test_def(HEALTH_PROBE_HTTPS, "https");
+    test_def_target(&https, "127.0.0.1", 443);
+    https.def.load_format = HEALTH_LOAD_JSON;
+    https.def.load_pointer = "/a~0b~1c/0";
+    assert_int_equal(test_health_apply(h, &https, 1, &slot), 0);
+    health_free(h);
+}
+
+static void test_load_pointer_syntax(void **state)
+{
+    (void)state;
+    assert_null(health_load_pointer_problem(NULL));
+    assert_null(health_load_pointer_problem(""));
+    assert_null(health_load_pointer_problem("/"));
+    assert_null(health_load_pointer_problem("/a/b/0"));
+    assert_null(health_load_pointer_problem("/~0~1/x~01"));
+    assert_non_null(health_load_pointer_problem("a"));
+    assert_non_null(health_load_pointer_problem("#/a"));
+    assert_non_null(health_load_pointer_problem("/a~"));
+    assert_non_null(health_load_pointer_problem("/a~2"));
+    assert_non_null(health_load_pointer_problem("/~/x"));
+}
+
 /* What the slot held before says nothing about the def that gets it next; a
  * removed probe's slot is reused only after it is reclaimed. */
 static void test_apply_reused_slot_starts_in_new_def_state(void **state)
@@ -329,6 +411,9 @@ int main(void)
         cmocka_unit_test(test_apply_removing_everything_frees_all_slots),
         cmocka_unit_test(test_apply_over_capacity_fails_and_changes_nothing),
         cmocka_unit_test(test_apply_invalid_def_fails_and_changes_nothing),
+        cmocka_unit_test(test_apply_load_settings_are_part_of_identity),
+        cmocka_unit_test(test_apply_load_only_for_http_with_valid_pointer),
+        cmocka_unit_test(test_load_pointer_syntax),
         cmocka_unit_test(test_apply_reused_slot_starts_in_new_def_state),
         cmocka_unit_test(test_free_and_unknown_slots_are_up),
         cmocka_unit_test(test_names_for_reasons_types_and_overrides),

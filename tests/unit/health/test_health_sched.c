@@ -73,11 +73,37 @@ static void test_sched_control_hand_over_comes_first(void **state)
     free(dir);
 }
 
+static void tick_noop(void *arg, struct event_base *base, double now_ms)
+{
+    (void)arg;
+    (void)base;
+    (void)now_ms;
+}
+
+/* The periodic hook is work like a result: it neither waits behind new
+ * starts nor holds back the hand-over from control threads. */
+static void test_sched_tick_runs_with_runs_in_flight(void **state)
+{
+    (void)state;
+    health_t *h = NULL;
+    assert_int_equal(health_new(&h, 1), 0);
+    assert_int_equal(health_tick_set(h, 1000, tick_noop, NULL), 0);
+    struct event *io = event_new(h->base, -1, 0, NULL, NULL);
+    assert_non_null(io);
+    int io_prio = event_get_priority(io);
+    event_free(io);
+    assert_int_equal(event_get_priority(h->ev_tick), io_prio);
+    assert_int_equal(io_prio, 1);
+    assert_true(event_get_priority(h->ev_wake) < io_prio);
+    health_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sched_new_runs_wait_for_runs_in_flight),
         cmocka_unit_test(test_sched_control_hand_over_comes_first),
+        cmocka_unit_test(test_sched_tick_runs_with_runs_in_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
