@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
 # Start or stop the example's stand-in backends: one small HTTP server per data center
-# on 127.0.0.1 (us-east 8081, eu-west 8082, ap-southeast 8083), probed by gslbd.
-#   scripts/example-backend.sh start [DC...]   (default: all)
+# on 127.0.0.1 (us-east 8081, eu-west 8082, ap-southeast 8083), probed by gslbd. Each
+# serves /status, a JSON document with the site's utilisation, which gslbd reads as the
+# data center's live load.
+#   scripts/example-backend.sh start [DC...]       (default: all)
 #   scripts/example-backend.sh stop  [DC...]
+#   scripts/example-backend.sh load DC FIGURE      (utilisation, e.g. 0.3; 1.2 is over-full)
 set -euo pipefail
 run_dir="${GSLBD_EXAMPLE_RUN:-${TMPDIR:-/tmp}/gslbd-example}"
-mkdir -p "$run_dir/www"
 declare -A ports=([us-east]=8081 [eu-west]=8082 [ap-southeast]=8083)
+
+# The status document a backend serves, written whole so a probe never reads half of it.
+set_load() {
+    mkdir -p "$run_dir/www-$1"
+    printf '{"status": "ok", "utilisation": %s}\n' "$2" > "$run_dir/www-$1/status.new"
+    mv "$run_dir/www-$1/status.new" "$run_dir/www-$1/status"
+}
 
 action="${1:-}"
 shift || true
+if [ "$action" = load ]; then
+    if [ $# -ne 2 ] || [ -z "${ports[$1]:-}" ] ||
+        ! [[ "$2" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+        echo "usage: $0 load us-east|eu-west|ap-southeast FIGURE" >&2
+        exit 2
+    fi
+    set_load "$1" "$2"
+    echo "backend $1: reports utilisation $2"
+    exit 0
+fi
 dcs=("$@")
 [ "${#dcs[@]}" -gt 0 ] || dcs=(us-east eu-west ap-southeast)
-echo "ok" > "$run_dir/www/health"
 
 for dc in "${dcs[@]}"; do
     port="${ports[$dc]:-}"
@@ -26,7 +44,8 @@ for dc in "${dcs[@]}"; do
         if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
             continue
         fi
-        /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$run_dir/www" "$port" \
+        [ -f "$run_dir/www-$dc/status" ] || set_load "$dc" 0.3
+        /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$run_dir/www-$dc" "$port" \
             >/dev/null 2>&1 &
         echo $! > "$pidfile"
         echo "backend $dc: listening on 127.0.0.1:$port (PID $!)"
@@ -39,7 +58,7 @@ for dc in "${dcs[@]}"; do
         fi
         ;;
     *)
-        echo "usage: $0 start|stop [us-east|eu-west|ap-southeast ...]" >&2
+        echo "usage: $0 start|stop [us-east|eu-west|ap-southeast ...] | load DC FIGURE" >&2
         exit 2
         ;;
     esac

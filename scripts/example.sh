@@ -50,4 +50,5 @@ fi
 echo
 echo "gslbd is serving gslb.example.com on 127.0.0.1:5353 (PID $pid); Ctrl-C stops it."
 echo "Try a failover: scripts/example-backend.sh stop eu-west, then query from London again."
+echo "Try a spill-over: scripts/example-backend.sh load eu-west 1.2 (see the README)."
 wait "$pid"

@@ -221,8 +221,8 @@ static void print_status(const json_t *j)
                    json_real_value(json_object_get(v, CTL_API_KEY_BUILD_MS)));
         }
     }
-    printf("\n%-20s %-5s %-5s %-11s %-8s %-8s %s\n", "DATACENTER", "IPV4", "IPV6", "ADMIN",
-           "WEIGHT", "CONFIG", "UP");
+    printf("\n%-20s %-5s %-5s %-11s %-8s %-8s %-6s %-6s %s\n", "DATACENTER", "IPV4", "IPV6",
+           "ADMIN", "WEIGHT", "CONFIG", "UP", "UTIL", "SHED");
     json_array_foreach(json_object_get(j, CTL_API_KEY_DATACENTERS), i, v) {
         size_t k, up = 0, n = 0;
         json_t *r;
@@ -230,10 +230,25 @@ static void print_status(const json_t *j)
             n++;
             up += is_true(r, CTL_API_KEY_UP);
         }
-        printf("%-20s %-5s %-5s %-11s %-8lld %-8lld %zu/%zu\n", str(v, CTL_API_KEY_NAME),
+        /* Live load: utilisation (STALE when the feed went quiet) and shed fraction. */
+        char util[16] = "-", shed[16] = "-", upn[24];
+        const json_t *st = json_object_get(v, CTL_API_KEY_STEERING);
+        if (json_is_object(st)) {
+            if (is_true(st, CTL_API_KEY_STALE)) {
+                snprintf(util, sizeof(util), "STALE");
+            } else {
+                snprintf(util, sizeof(util), "%.2f",
+                         json_number_value(json_object_get(st, CTL_API_KEY_UTILISATION)));
+            }
+            snprintf(shed, sizeof(shed), "%.0f%%",
+                     100.0 * json_number_value(json_object_get(st, CTL_API_KEY_SHED_FRACTION)));
+        }
+        snprintf(upn, sizeof(upn), "%zu/%zu", up, n);
+        printf("%-20s %-5s %-5s %-11s %-8lld %-8lld %-6s %-6s %s\n", str(v, CTL_API_KEY_NAME),
                updown(json_object_get(v, CTL_API_KEY_UP_IPV4)),
                updown(json_object_get(v, CTL_API_KEY_UP_IPV6)), str(v, CTL_API_KEY_ADMIN),
-               num(v, CTL_API_KEY_EFFECTIVE_WEIGHT), num(v, CTL_API_KEY_CONFIGURED_WEIGHT), up, n);
+               num(v, CTL_API_KEY_EFFECTIVE_WEIGHT), num(v, CTL_API_KEY_CONFIGURED_WEIGHT), upn,
+               util, shed);
     }
     printf("\n%-40s %-5s %-6s %-6s %-11s %s\n", "RESOURCE", "UP", "PROBE", "STATE", "ADMIN",
            "LAST RESULT");
