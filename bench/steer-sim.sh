@@ -26,5 +26,8 @@ mkdir -p "$BUILD"
 if [ ! -f "$BUILD/Makefile" ]; then
     (cd "$BUILD" && autoreconf -fi >/dev/null 2>&1 && ./configure CFLAGS="-O2 -g" >/dev/null)
 fi
-make -C "$BUILD" -j2 bench/steer_sim >/dev/null
+if ! make -C "$BUILD" -j2 bench/steer_sim >"$BUILD/make.log" 2>&1; then
+    cat "$BUILD/make.log" >&2
+    exit 1
+fi
 "$BUILD/bench/steer_sim" "$DB" "${1:-100000}" "${2:-12345}"

@@ -221,6 +221,7 @@ int main(int argc, char **argv)
     if (s.rng == 0) {
         s.rng = 1;
     }
+    log_set_level(LOG_LEVEL_WARN); /* the loads' figures, not every tree build */
     s.steer = steer_new(64, NULL);
     build(&s, db, -1);
     draw_clients(&s, n);
