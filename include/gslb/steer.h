@@ -82,9 +82,11 @@ typedef struct steer_prom_def {
 /* ---- the controller (pure, for the health thread and the simulator) ----
  * One step for one data center. f is its shed fraction (0..1) now; u its
  * measured utilisation (load / capacity) since the last step; e the
- * effective target: max(def->target, the utilisation of every data center
- * with a fresh figure together), so that when every site is over target they
- * end up equally full instead of all shedding to each other. Rules:
+ * effective target: max(def->target, the fleet's utilisation: every data
+ * center together, one without a fresh figure counted at its target and one
+ * without a feed as empty), so that when every site is over target they end
+ * up equally full instead of all shedding to each other, and a lone site
+ * with nowhere to shed to does not shed. Rules:
  *   - f == 0 and u <= shed_above + (e - target): stay at 0 (hysteresis);
  *   - u inside [restore_below, shed_above] shifted by (e - target): hold;
  *   - otherwise the kept fraction k = 1 - f moves towards k * e / u (the

@@ -123,8 +123,10 @@ int steer_apply(steer_t *st, const steer_dc_in_t *dcs, size_t n, uint32_t *slots
         pthread_mutex_unlock(&st->mu);
         return -GSLB_ENOSPACE;
     }
+    st->nofeed_capacity = 0;
     for (size_t k = 0; k < n; k++) {
         if (dcs[k].def == NULL || dcs[k].def->feed == STEER_FEED_NONE) {
+            st->nofeed_capacity += dcs[k].capacity > 0 ? dcs[k].capacity : 0;
             continue;
         }
         bool is_new = slots[k] == STEER_SLOT_NONE;

@@ -54,6 +54,8 @@ struct steer {
     pthread_mutex_t mu;
     steer_slot_t *slots;     /* (mu) */
     health_t *health;        /* borrowed: probe-fed figures */
+    double nofeed_capacity;  /* (mu) capacity of the data centers without a feed: they
+                              * count as empty in the fleet's utilisation */
     /* Controller settings (steer_start). */
     unsigned interval_ms;
     steer_prom_def_t prom_def; /* owned copy of the url */

@@ -65,20 +65,21 @@ void steer_step(steer_t *st, double now_ms)
     }
     steer_prom_poll(st, now_ms);
 
-    /* The fleet's utilisation over the sites with fresh figures: when it is
-     * above a site's target, every site is full, and the site aims for the
-     * fleet's level instead, so that all end up equally full. */
-    double load = 0, cap = 0;
+    /* The fleet's utilisation: every data center, a site without a figure
+     * (stale, or none yet) at its target and one without a feed empty, as
+     * the spill-over counts them. When it is above a site's target every
+     * site is full, and the site aims for the fleet's level instead, so that
+     * all end up equally full rather than shedding to each other. */
+    double load = 0, cap = st->nofeed_capacity;
     for (size_t i = 0; i < st->capacity; i++) {
         steer_slot_t *s = &st->slots[i];
         if (!s->is_used) {
             continue;
         }
         stale_update(s, now_ms);
-        if (!s->is_stale && is_fresh(s, now_ms)) {
-            load += util_of(s) * s->capacity;
-            cap += s->capacity;
-        }
+        bool has = !s->is_stale && is_fresh(s, now_ms);
+        load += (has ? util_of(s) : s->def.target) * s->capacity;
+        cap += s->capacity;
     }
     double fleet = cap > 0 ? load / cap : 0;
     for (size_t i = 0; i < st->capacity; i++) {

@@ -29,3 +29,10 @@ tests_unit_conf_test_conf_control_SOURCES = tests/unit/conf/test_conf_control.c 
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_control_CFLAGS = $(TEST_CFLAGS)
 tests_unit_conf_test_conf_control_LDADD = $(CONF_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/conf/test_conf_steering
+TESTS += tests/unit/conf/test_conf_steering
+tests_unit_conf_test_conf_steering_SOURCES = tests/unit/conf/test_conf_steering.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_steering_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_steering_LDADD = $(CONF_TEST_LIBS)

@@ -30,3 +30,9 @@ tests_unit_steer_test_steer_controller_SOURCES = tests/unit/steer/test_steer_con
 	src/steer/controller.c src/steer/hash.c
 tests_unit_steer_test_steer_controller_CFLAGS = $(TEST_CFLAGS)
 tests_unit_steer_test_steer_controller_LDADD = $(XXHASH_LIBS) $(TEST_LIBS) -lm
+
+check_PROGRAMS += tests/unit/steer/test_steer_registry
+TESTS += tests/unit/steer/test_steer_registry
+tests_unit_steer_test_steer_registry_SOURCES = tests/unit/steer/test_steer_registry.c
+tests_unit_steer_test_steer_registry_CFLAGS = $(TEST_CFLAGS)
+tests_unit_steer_test_steer_registry_LDADD = $(STEER_TEST_LIBS)
