@@ -37,6 +37,16 @@ static void warn_restart_only(const conf_t *old, const conf_t *new)
     if (strcmp(ou, nu) != 0) {
         log_warn("config: '%s': server user changed; it applies at the next start", new->path);
     }
+    const conf_steering_t *sa = &old->steering, *sb = &new->steering;
+    const char *pa = sa->prometheus.url ? sa->prometheus.url : "";
+    const char *pb = sb->prometheus.url ? sb->prometheus.url : "";
+    if (sa->interval_ms != sb->interval_ms || strcmp(pa, pb) != 0 ||
+        sa->prometheus.interval_ms != sb->prometheus.interval_ms ||
+        sa->prometheus.timeout_ms != sb->prometheus.timeout_ms) {
+        log_warn("config: '%s': steering interval_ms or prometheus changed; they apply at the "
+                 "next start (the hash seed and every load setting apply now)",
+                 new->path);
+    }
 }
 
 int snapshot_reload(snapshot_pub_t *pub, gslb_diag_t *diag, const snapshot_hook_t *hook,
