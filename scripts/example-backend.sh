@@ -48,7 +48,13 @@ for dc in "${dcs[@]}"; do
         /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$run_dir/www-$dc" "$port" \
             >/dev/null 2>&1 &
         echo $! > "$pidfile"
-        echo "backend $dc: listening on 127.0.0.1:$port (PID $!)"
+        sleep 0.5
+        if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+            rm -f "$pidfile"
+            echo "backend $dc: cannot listen on 127.0.0.1:$port (in use?)" >&2
+            exit 1
+        fi
+        echo "backend $dc: listening on 127.0.0.1:$port (PID $(cat "$pidfile"))"
         ;;
     stop)
         if [ -f "$pidfile" ]; then
