@@ -104,9 +104,9 @@ install_deps() {
 # ---- build ----------------------------------------------------------------------------------
 
 # An optimised build without sanitizers, out of the source tree: the working tree's files
-# (tracked and new, not ignored) are copied to work/src and built in work/build, so the
-# developer build in the source tree is left alone. With --rev the files come from that
-# commit instead, into work/rev/COMMIT/.
+# (tracked and new, not ignored; bench/ too, as Makefile.am includes bench/local.mk) are
+# copied to work/src and built in work/build, so the developer build in the source tree is
+# left alone. With --rev the files come from that commit instead, into work/rev/COMMIT/.
 build() {
     local base=$WORK
     if [ -n "$REV" ]; then
@@ -117,13 +117,16 @@ build() {
         [ -x "$base/src/configure" ] || git -C "$ROOT" archive "$sha" | tar -xf - -C "$base/src"
     else
         mkdir -p "$base/src"
-        (cd "$ROOT" && git ls-files -co --exclude-standard -- . ':!bench' | tar -cf - -T -) |
+        (cd "$ROOT" && git ls-files -co --exclude-standard -- . ':!bench/work' | tar -cf - -T -) |
             tar -xf - -C "$base/src"
     fi
     mkdir -p "$base/build"
-    if [ ! -x "$base/src/configure" ]; then
+    if [ ! -x "$base/src/configure" ] || [ ! -f "$base/src/Makefile.in" ]; then
         log "autoreconf in ${base#"$HERE"/}/src"
-        (cd "$base/src" && autoreconf -fi >/dev/null 2>&1)
+        (cd "$base/src" && autoreconf -fi >"$WORK/autoreconf.log" 2>&1) || {
+            tail -5 "$WORK/autoreconf.log" >&2
+            die "autoreconf failed (work/autoreconf.log)"
+        }
     fi
     if [ ! -f "$base/build/Makefile" ]; then
         log "configure (CFLAGS=-O2 -g)"
