@@ -15,6 +15,10 @@ Subcommands:
   mem PID...                               VmRSS, VmHWM and PSS (kB) summed over the PIDs
   reload PID LOG                           SIGHUP gslbd, print the seconds until LOG gets one
                                            more "reloaded" line
+  steer PORT DC                            from gslbd's /metrics on control port PORT: data
+                                           center DC's shed fraction, utilisation and stale
+                                           flag, and the answers shed so far (every data
+                                           center), on one line
   report RESULTS-DIR                       print the tables (Markdown) from the JSON lines
 """
 import glob
@@ -26,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 import dns.message
 import dns.query
@@ -230,6 +235,34 @@ def cmd_reload(args):
     return 1
 
 
+# ---- steering -------------------------------------------------------------------------------
+
+def cmd_steer(args):
+    port, dc = int(args[0]), args[1]
+    # Under valgrind the endpoint answers slowly.
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=60) as r:
+        text = r.read().decode("utf-8", "replace")
+    v = {"gslbd_datacenter_shed_fraction": 0.0, "gslbd_datacenter_utilisation": None,
+         "gslbd_datacenter_load_feed_stale": None}
+    shed = 0
+    for line in text.splitlines():
+        m = re.match(r'(\w+)\{([^}]*)\} (\S+)$', line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+        if m.group(1) in v and labels.get("datacenter") == dc:
+            v[m.group(1)] = float(m.group(3))
+        elif (m.group(1) == "gslbd_datacenter_answers_by_reason_total" and
+              labels.get("reason") == "shed"):
+            shed += int(float(m.group(3)))
+    print("%s %s %s %d" % (repr(v["gslbd_datacenter_shed_fraction"]),
+                           "-" if v["gslbd_datacenter_utilisation"] is None
+                           else repr(v["gslbd_datacenter_utilisation"]),
+                           "-" if v["gslbd_datacenter_load_feed_stale"] is None
+                           else "%d" % v["gslbd_datacenter_load_feed_stale"], shed))
+    return 0
+
+
 # ---- report ---------------------------------------------------------------------------------
 
 CASES = [
@@ -239,7 +272,14 @@ CASES = [
     ("geo-ecsvar", "geo service, ECS over 20,000 /24s"),
     ("wrr", "weighted service"),
     ("tcp", "TCP (static mix)"),
+    # gslbd only (callgrind): dynamic steering, which gdnsd does not have.
+    ("hashed-ecsvar", "hashed service, ECS over 20,000 /24s"),
+    ("shed-ecsvar", "geo service, ECS over 20,000 /24s, busiest site shedding"),
 ]
+
+# The issue's budget: the hashed and shedding paths add at most this many instructions per
+# query to the map policy (geo-ecsvar).
+STEER_BUDGET_IR = 150
 
 
 def load(path):
@@ -366,6 +406,7 @@ def cmd_report(args):
                 if all(c == fmt_f(None, 0) for c in (cells[0], cells[1], cells[3], cells[4])):
                     continue
                 print("| %s | %s | %s |" % (title, db_title, " | ".join(cells)))
+        steer_report(cg, dbs, pick)
 
     if zs:
         print("\n### Large zone: %s names\n" % "{:,}".format(zs[0]["names"]))
@@ -390,12 +431,64 @@ def cmd_report(args):
     return 0
 
 
+def steer_report(cg, dbs, pick):
+    """gslbd's instructions per query on the varied-ECS stream: the map service (geo-ecsvar),
+    the hashed service (hashed-ecsvar) and the map service while its busiest data center
+    sheds (shed-ecsvar), each steering case against the budget over the map."""
+    if not any(r["case"] in ("hashed-ecsvar", "shed-ecsvar") for r in cg):
+        return
+    print("\n### Dynamic steering: instructions per query over the map policy (gslbd)\n")
+    print("The varied-ECS queries (20,000 /24s) against the map service (geo-ecsvar), the "
+          "hashed service (hashed-ecsvar) and the map service while the data center most of "
+          "them map to sheds the given fraction of its clients (shed-ecsvar); target: at most "
+          "%d instructions per query more than the map.\n" % STEER_BUDGET_IR)
+    print("| GeoIP database | pass | map | hashed | hashed - map | shedding | shed - map | "
+          "shedding site, fraction, answers shed | hashed <= +%d | shedding <= +%d |" % (
+              STEER_BUDGET_IR, STEER_BUDGET_IR))
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |")
+    for db, db_title in dbs:
+        for p in (1, 2):
+            rows = {c: [r for r in pick(cg, "gslbd", c, db) if r.get("pass", 1) == p]
+                    for c in ("geo-ecsvar", "hashed-ecsvar", "shed-ecsvar")}
+            if not rows["hashed-ecsvar"] and not rows["shed-ecsvar"]:
+                continue
+            v = {c: med([r["ir_per_query"] for r in rs]) for c, rs in rows.items()}
+            base = v["geo-ecsvar"]
+
+            def diff(c):
+                return None if v[c] is None or base is None else v[c] - base
+
+            def verdict(c):
+                d = diff(c)
+                if d is None:
+                    return "no figure"
+                return "met" if round(d) <= STEER_BUDGET_IR else "NOT MET"
+
+            shed = rows["shed-ecsvar"]
+            site = "-"
+            if shed:
+                r = shed[-1]
+                site = "%s, %s, %s of %s" % (
+                    r.get("shed_dc", "?"), fmt_f(r.get("shed_fraction"), 4),
+                    "{:,}".format(r.get("shed_answers", 0)),
+                    "{:,}".format(int(r.get("completed", 0))))
+            print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                db_title, p, fmt_f(base, 0), fmt_f(v["hashed-ecsvar"], 0),
+                fmt_signed(diff("hashed-ecsvar")), fmt_f(v["shed-ecsvar"], 0),
+                fmt_signed(diff("shed-ecsvar")), site, verdict("hashed-ecsvar"),
+                verdict("shed-ecsvar")))
+
+
+def fmt_signed(v):
+    return "-" if v is None else "%+.0f" % v
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
     cmds = {"wait": cmd_wait, "perf": cmd_perf, "cgtotal": cmd_cgtotal, "mem": cmd_mem,
-            "reload": cmd_reload, "report": cmd_report}
+            "reload": cmd_reload, "steer": cmd_steer, "report": cmd_report}
     return cmds[sys.argv[1]](sys.argv[2:])
 
 
