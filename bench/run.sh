@@ -581,9 +581,18 @@ phase_callgrind() {
                     -p "${PORT[$srv]}" -m "$mode" -n 1 -c 1 -q 20 -t 10 2>&1)
                 callgrind_control -d "$pid" >/dev/null
                 t1=$(date +%s.%N)
-                local total completed
-                total=$("${TOOL[@]}" cgtotal "$(cg_latest "$srv" "$pid")")
+                local dump total completed
+                dump=$(cg_latest "$srv" "$pid")
+                total=$("${TOOL[@]}" cgtotal "$dump")
                 completed=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
+                # gslbd: also the worker thread's own instructions, which need no idle
+                # baseline (the other threads' work is what varies from run to run), and
+                # the policy's share of them.
+                local worker="" policy=""
+                if [ "$(server_of "$srv")" = gslbd ]; then
+                    read -r worker policy <<<"$("${TOOL[@]}" cgfunc "$dump" worker_main \
+                        policy_select)"
+                fi
                 if [ -n "$dc" ]; then
                     # Read after the dump: not counted.
                     steer_state "$srv"
@@ -596,10 +605,13 @@ phase_callgrind() {
                 "$PY" -c 'import json,sys; t,i,r,d,c=map(float,sys.argv[1:6]);
 row={"server":sys.argv[6],"db":sys.argv[9],"case":sys.argv[7],
 "pass":int(sys.argv[8]),"ir_total":t,"idle_ir":r*d,"completed":c,
-"ir_per_query":(t-r*d)/10000.0}; row.update(json.loads(sys.argv[10])); print(json.dumps(row))' \
+"ir_per_query":(t-r*d)/10000.0}; row.update(json.loads(sys.argv[10]))
+for k, v in (("worker_ir_per_query", sys.argv[11]), ("policy_ir_per_query", sys.argv[12])):
+    if v: row[k] = float(v) / 10000.0
+print(json.dumps(row))' \
                     "$total" "$idle" "$idle_rate" "$(echo "$t1 - $t0" | bc -l)" \
                     "${completed:-0}" "$(server_of "$srv")" "$case" "$pass" "$(db_of "$srv")" \
-                    "$row_extra" >>"$RES/callgrind.jsonl"
+                    "$row_extra" "$worker" "$policy" >>"$RES/callgrind.jsonl"
                 [ "${completed:-0}" = 10000 ] ||
                     log "warning: callgrind $srv $case: only ${completed:-0} of 10000 answered"
             done
