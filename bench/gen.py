@@ -2,14 +2,21 @@
 """Generate everything the benchmark serves and sends: the GeoIP spec, the zones, the gslbd,
 gdnsd, NSD and Knot configurations, and the query files.
 
-Usage: gen.py OUTDIR --port-gslbd P --port-gdnsd P --port-big P [--big-names N] --mkmmdb PATH
-       gen.py OUTDIR --geolite2 MMDB --port-gslbd P --port-gdnsd P
+Usage: gen.py OUTDIR --port-gslbd P --port-gdnsd P --port-shed P --port-control P
+              --port-big P [--big-names N] --mkmmdb PATH
+       gen.py OUTDIR --geolite2 MMDB --port-gslbd P --port-gdnsd P --port-shed P --port-control P
 
 The first form writes the synthetic set: a synthetic GeoIP database and everything served and
 sent with it. The second writes, into its own OUTDIR (a subdirectory of the first's), the same
 zone, map and configurations pointing at a real GeoLite2-City database instead, and the
 varied-ECS query files drawn from that database's networks; the other query files are links
 to the synthetic set's (OUTDIR/..), which must exist.
+
+Each set also has what the two gslbd-only steering cases need (dynamic steering, which gdnsd
+does not have): a `hashed` service in gslbd.yaml, and gslbd-shed.yaml, the same configuration
+on its own DNS port (--port-shed) with a control endpoint (--port-control) and file load feeds
+(steer-load.txt) that make the data center most of the varied-ECS /24s map to (named in
+steer-dc.txt) shed part of its clients.
 
 Everything is deterministic (fixed random seed), so two runs send the same queries.
 Query files are in dnsperf's -B format: each message is preceded by its length as a
@@ -28,6 +35,7 @@ import sys
 import dns.edns
 import dns.flags
 import dns.message
+import dns.name
 import dns.rdatatype
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -99,6 +107,22 @@ QUERIES = 100000      # per query file for the throughput runs
 CALLGRIND_QUERIES = 10000
 ECS_NETS = 20000      # distinct /24s in the varied-ECS case
 FIXED_ECS = "81.2.69.0"  # a London /24 in the synthetic database
+
+# The gslbd-only steering cases. The hashed service's name is as long as "geo", so that its
+# queries differ from the map service's in the policy they meet and in nothing else.
+HASHED_NAME = "hsh"
+# Utilisation in the shedding configuration's load file: the busiest data center (the one the
+# map sends most varied-ECS /24s to) over its target (the default, 0.8), the others well under
+# it. The whole fleet must stay under the target too: were it over, the controller would aim
+# every site at the fleet's level and the busiest one would not shed. Here (100 x 1.6 +
+# 100 x 0.2 + 50 x 0.2) / 250 = 0.76 (or less with ap-southeast the busiest). The first step
+# on 1.6 sheds 0.25 of the site's clients, a second (the file touched again) 0.4375.
+STEER_BUSY_UTIL = 1.6
+STEER_IDLE_UTIL = 0.2
+# The figures are written once and only touched to step the controller: they must not go
+# stale while valgrind runs (a stale site counts as at its target, which would change the
+# spill-over's weights). One hour, as long as any process of bench/run.sh lives.
+STEER_MAX_AGE_MS = 3600000
 
 
 def write(path, text):
@@ -219,7 +243,10 @@ def big_zone(n):
 
 # ---- configurations -------------------------------------------------------------------------
 
-def gslbd_config(port, mmdb, zone_file, origin, with_services=True):
+def gslbd_config(port, mmdb, zone_file, origin, with_services=True, steer=None):
+    """steer: None, or {"control_port": P, "load_file": PATH} for the shedding configuration:
+    a control endpoint (to read the shed fractions) and a file load feed on every data center
+    (the figures of all of them count towards the fleet's level)."""
     y = [
         "server:",
         '  listen: ["127.0.0.1:%d"]' % port,
@@ -237,6 +264,9 @@ def gslbd_config(port, mmdb, zone_file, origin, with_services=True):
             y.append("    location: [%s, %s]" % loc)
             y.append("    weight: %d" % weight)
             y.append("    addresses: [%s]" % ", ".join(addrs))
+            if steer:
+                y.append("    load: {feed: file, file: %s, max_age_ms: %d}" %
+                         (steer["load_file"], STEER_MAX_AGE_MS))
         y += ["maps:", "  world:", "    continents:"]
         for cont, order in CONTINENT_MAP.items():
             y.append("      %s: [%s]" % (cont, ", ".join(order)))
@@ -252,7 +282,14 @@ def gslbd_config(port, mmdb, zone_file, origin, with_services=True):
             "    policy: weighted",
             "    ttl: 30",
             "    addresses: 2",
+            # The map service's data centers, by rendezvous hashing of the client's /24.
+            "  %s.%s:" % (HASHED_NAME, ZONE),
+            "    policy: hashed",
+            "    ttl: 30",
+            "    addresses: 2",
         ]
+        if steer:
+            y += ["control:", "  listen: 127.0.0.1:%d" % steer["control_port"]]
     else:
         # No services: a minimal data center, as the configuration requires one.
         y += ["datacenters:", "  only:", "    addresses: [192.0.2.1]"]
@@ -429,6 +466,82 @@ def big_queries(outdir, n, rng):
     save(os.path.join(outdir, "q-big.bin"), msgs)
 
 
+# ---- the steering cases (gslbd only) ---------------------------------------------------------
+
+def spec_continents(spec, nets):
+    """The continent the synthetic database gives each /24 of nets: that of the longest of its
+    networks holding it (/20, /16 or /12, as geo_spec cuts them); None outside the database."""
+    cont = {}
+    for line in spec.splitlines():
+        f = line.split()
+        if f and not line.startswith("#") and ":" not in f[0]:
+            cont[f[0]] = f[1]
+    out = []
+    for net in nets:
+        a, b, c, _ = (int(x) for x in net.split("."))
+        for key in ("%d.%d.%d.0/20" % (a, b, c & 0xF0), "%d.%d.0.0/16" % (a, b),
+                    "%d.%d.0.0/12" % (a, b & 0xF0)):
+            if key in cont:
+                out.append(cont[key])
+                break
+        else:
+            out.append(None)
+    return out
+
+
+def copy_renamed(src, dst, old, new):
+    """The queries of src with QNAME old (wire form, the same length as new) renamed new:
+    the same messages, byte for byte, but for the name."""
+    assert len(old) == len(new)
+    with open(src, "rb") as f:
+        data = f.read()
+    out = []
+    pos = 0
+    while pos < len(data):
+        (n,) = struct.unpack("!H", data[pos:pos + 2])
+        m = data[pos + 2:pos + 2 + n]
+        if m[12:12 + len(old)] != old:
+            raise SystemExit("gen.py: a query of %s does not ask for the expected name" % src)
+        out.append(m[:12] + new + m[12 + len(old):])
+        pos += 2 + n
+    save(dst, out)
+
+
+def steer_set(out, mmdb, port_shed, port_control, continents):
+    """What the gslbd-only steering cases need in a set (OUTDIR out, whose gslbd.yaml, zone and
+    cg-geo-ecsvar.bin are written): continents are those of the varied-ECS /24s, to find the
+    data center the map sends most of them to.
+
+    hashed-ecsvar: cg-geo-ecsvar.bin asking for the hashed service instead (gslbd.yaml has it).
+    shed-ecsvar: cg-geo-ecsvar.bin itself, against gslbd-shed.yaml: gslbd.yaml on another
+    port, with a control endpoint and every data center's load read from steer-load.txt, where
+    the busiest one (named in steer-dc.txt) is over its target."""
+    count = {}
+    for c in continents:
+        dc = CONTINENT_MAP.get(c, DEFAULT_ORDER)[0]
+        count[dc] = count.get(dc, 0) + 1
+    busiest = max(DEFAULT_ORDER, key=lambda d: count.get(d, 0))
+    write(os.path.join(out, "steer-dc.txt"), busiest + "\n")
+    load = os.path.join(out, "steer-load.txt")
+    write(load, "# utilisation of each data center (bench/gen.py): %s over its target\n" % busiest +
+          "".join("%s %.1f\n" % (name, STEER_BUSY_UTIL if name == busiest else STEER_IDLE_UTIL)
+                  for name, _, _, _ in DCS))
+    write(os.path.join(out, "gslbd-shed.yaml"),
+          gslbd_config(port_shed, mmdb, os.path.join(out, "bench.example.zone"), ZONE,
+                       steer={"control_port": port_control, "load_file": load}))
+    geo = dns.name.from_text("geo." + ZONE).to_wire()
+    hashed = dns.name.from_text(HASHED_NAME + "." + ZONE).to_wire()
+    copy_renamed(os.path.join(out, "cg-geo-ecsvar.bin"), os.path.join(out, "cg-hashed-ecsvar.bin"),
+                 geo, hashed)
+    link = os.path.join(out, "cg-shed-ecsvar.bin")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink("cg-geo-ecsvar.bin", link)
+    print("gen.py: varied-ECS /24s by first data center: %s; %s sheds in gslbd-shed.yaml" % (
+        ", ".join("%s %d" % (d, count.get(d, 0)) for d in DEFAULT_ORDER), busiest),
+        file=sys.stderr)
+
+
 # ---- the real database ------------------------------------------------------------------------
 
 ECS_FLOOR = 5  # /24s every country gets at least (as far as it has them)
@@ -438,7 +551,7 @@ def geolite2_ecs_nets(mmdb, rng):
     """ECS_NETS distinct /24s whose first address lies in a network of the real database,
     spread over its countries: each country (records without one count as "-") gets up to
     ECS_FLOOR, the rest go to the countries in proportion to the /24s they cover. Returns
-    [(network address, country)]."""
+    [(network address, country, continent)] (continent None when the record has none)."""
     import mmdb_tree as mt
     tree = mt.Tree(mmdb)
     # Per country: the blocks holding a /24's first address, and how many /24s each holds.
@@ -446,9 +559,11 @@ def geolite2_ecs_nets(mmdb, rng):
     for start, plen, kind, off in tree.networks(mt.V4):
         if kind != mt.DATA or (plen > 24 and start & 0xFF):
             continue
-        country = mt.fields(tree.record(mt.V4, start, off))[1] or "-"
-        blocks.setdefault(country, []).append((start, 1 << (24 - plen) if plen <= 24 else 1))
-    avail = {c: sum(n for _, n in b) for c, b in blocks.items()}
+        rec = mt.fields(tree.record(mt.V4, start, off))
+        country = rec[1] or "-"
+        blocks.setdefault(country, []).append((start, 1 << (24 - plen) if plen <= 24 else 1,
+                                               rec[0]))
+    avail = {c: sum(n for _, n, _ in b) for c, b in blocks.items()}
     countries = sorted(blocks)
     quota = {c: min(avail[c], ECS_FLOOR) for c in countries}
     # The rest by largest remainder, in rounds, as some countries run out.
@@ -476,7 +591,7 @@ def geolite2_ecs_nets(mmdb, rng):
         b = blocks[c]
         cum = []
         t = 0
-        for _, n in b:
+        for _, n, _ in b:
             t += n
             cum.append(t)
         got = 0
@@ -487,13 +602,13 @@ def geolite2_ecs_nets(mmdb, rng):
             if net in seen:
                 continue
             seen.add(net)
-            out.append(("%d.%d.%d.0" % (net >> 24, net >> 16 & 255, net >> 8 & 255), c))
+            out.append(("%d.%d.%d.0" % (net >> 24, net >> 16 & 255, net >> 8 & 255), c, b[i][2]))
             got += 1
     rng.shuffle(out)
     return out
 
 
-def geolite2_set(out, mmdb, port_gslbd, port_gdnsd):
+def geolite2_set(out, mmdb, port_gslbd, port_gdnsd, port_shed, port_control):
     """The configurations of both servers with the real database, and the query files."""
     mmdb = os.path.abspath(mmdb)
     write(os.path.join(out, "bench.example.zone"), zone_gslbd())
@@ -507,7 +622,7 @@ def geolite2_set(out, mmdb, port_gslbd, port_gdnsd):
           gdnsd_config(port_gdnsd, mmdb, os.path.join(gd, "run"), os.path.join(gd, "state")))
 
     nets = geolite2_ecs_nets(mmdb, random.Random(7))
-    write(os.path.join(out, "ecs-nets.txt"), "".join("%s %s\n" % n for n in nets))
+    write(os.path.join(out, "ecs-nets.txt"), "".join("%s %s\n" % n[:2] for n in nets))
     geo = "geo." + ZONE
     rng = random.Random(43)
     for prefix, n in (("q", QUERIES), ("cg", CALLGRIND_QUERIES)):
@@ -524,6 +639,7 @@ def geolite2_set(out, mmdb, port_gslbd, port_gdnsd):
             if os.path.lexists(path):
                 os.unlink(path)
             os.symlink(os.path.join("..", name), path)
+    steer_set(out, mmdb, port_shed, port_control, [n[2] for n in nets])
 
 
 # ---- main -----------------------------------------------------------------------------------
@@ -533,6 +649,10 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--port-gslbd", type=int, required=True)
     ap.add_argument("--port-gdnsd", type=int, required=True)
+    ap.add_argument("--port-shed", type=int, required=True,
+                    help="gslbd with its busiest data center shedding (gslbd-shed.yaml)")
+    ap.add_argument("--port-control", type=int, required=True,
+                    help="that gslbd's control endpoint")
     ap.add_argument("--port-big", type=int)
     ap.add_argument("--big-names", type=int, default=1000000)
     ap.add_argument("--mkmmdb")
@@ -542,7 +662,7 @@ def main():
     out = os.path.abspath(a.outdir)
     os.makedirs(out, exist_ok=True)
     if a.geolite2:
-        geolite2_set(out, a.geolite2, a.port_gslbd, a.port_gdnsd)
+        geolite2_set(out, a.geolite2, a.port_gslbd, a.port_gdnsd, a.port_shed, a.port_control)
         return 0
     if a.port_big is None or a.mkmmdb is None:
         ap.error("--port-big and --mkmmdb are required for the synthetic set")
@@ -550,7 +670,8 @@ def main():
 
     mmdb = os.path.join(out, "bench.mmdb")
     spec = os.path.join(out, "geo.spec")
-    write(spec, geo_spec(random.Random(3)))
+    spec_text = geo_spec(random.Random(3))
+    write(spec, spec_text)
     subprocess.run(["perl", a.mkmmdb, "--schema", "city", spec, mmdb], check=True)
 
     write(os.path.join(out, "bench.example.zone"), zone_gslbd())
@@ -565,6 +686,8 @@ def main():
           gdnsd_config(a.port_gdnsd, mmdb, os.path.join(gd, "run"), os.path.join(gd, "state")))
 
     queries(out, rng)
+    steer_set(out, mmdb, a.port_shed, a.port_control,
+              spec_continents(spec_text, ecs_nets(random.Random(7))))
 
     big = os.path.join(out, "big.example.zone")
     write(big, big_zone(a.big_names))

@@ -11,13 +11,17 @@
 # Every case of the throughput, latency and callgrind phases runs twice over: with the
 # synthetic GeoIP database and with the real GeoLite2-City at geo/GeoLite2-City.mmdb
 # (fetched by geo/fetch-geolite2.sh when missing; when it cannot be had, the GeoLite2 rows
-# are skipped with a message). Everything it builds, generates and records goes under
+# are skipped with a message). The callgrind phase also measures two gslbd-only cases of
+# dynamic steering, which gdnsd does not have: the varied-ECS queries against a hashed service
+# (hashed-ecsvar), and against the map service while the data center most of them map to sheds
+# part of its clients (shed-ecsvar, in gslbd instances of their own: gslbd-shed and
+# gslbd-shed-geolite2). Everything it builds, generates and records goes under
 # bench/work/ (not tracked). The tables are printed at the end and kept in
 # bench/work/results/report.md; BENCHMARKS.md explains the method and holds the figures of
 # a full run.
 #
 # Environment: BENCH_CPU_SERVER (default 0) and BENCH_CPU_CLIENT (default 1) pick the cores;
-# BENCH_PORT_BASE (default 15301) the first of six loopback ports; BENCH_MAX_RATE (default
+# BENCH_PORT_BASE (default 15301) the first of ten loopback ports; BENCH_MAX_RATE (default
 # 100000) caps the offered rate of the latency runs (dnsperf -v on one core times
 # responses accurately up to about that rate here).
 set -euo pipefail
@@ -61,6 +65,10 @@ PORT_NULL=$((PORT_BASE + 2))
 PORT_BIG=$((PORT_BASE + 3))
 PORT_GSLBD_G2=$((PORT_BASE + 4))
 PORT_GDNSD_G2=$((PORT_BASE + 5))
+PORT_GSLBD_SHED=$((PORT_BASE + 6))
+PORT_GSLBD_SHED_G2=$((PORT_BASE + 7))
+PORT_CTL_SHED=$((PORT_BASE + 8))
+PORT_CTL_SHED_G2=$((PORT_BASE + 9))
 GEOLITE2=$ROOT/geo/GeoLite2-City.mmdb
 HAS_GEOLITE2=0
 if [ "$QUICK" = 1 ]; then
@@ -71,6 +79,13 @@ else
     CG_CASES="static geo-noecs geo-ecs1 geo-ecsvar wrr tcp"
 fi
 CASES="static geo-noecs geo-ecs1 geo-ecsvar wrr tcp"
+# The steering cases, gslbd only (see cg_cases_of): the varied-ECS stream of geo-ecsvar against
+# the hashed service, and against the map service with its busiest data center shedding.
+CG_HASHED_CASES="hashed-ecsvar"
+CG_SHED_CASES="shed-ecsvar"
+# The shed fraction shed-ecsvar runs at, at least (bench/gen.py's load file: 0.4375 after the
+# controller's second step).
+SHED_MIN=0.4
 # Every process started here ends by itself after this long, whatever happens to the script.
 LIFETIME=3600
 
@@ -104,9 +119,9 @@ install_deps() {
 # ---- build ----------------------------------------------------------------------------------
 
 # An optimised build without sanitizers, out of the source tree: the working tree's files
-# (tracked and new, not ignored) are copied to work/src and built in work/build, so the
-# developer build in the source tree is left alone. With --rev the files come from that
-# commit instead, into work/rev/COMMIT/.
+# (tracked and new, not ignored; bench/ too, as Makefile.am includes bench/local.mk) are
+# copied to work/src and built in work/build, so the developer build in the source tree is
+# left alone. With --rev the files come from that commit instead, into work/rev/COMMIT/.
 build() {
     local base=$WORK
     if [ -n "$REV" ]; then
@@ -117,13 +132,16 @@ build() {
         [ -x "$base/src/configure" ] || git -C "$ROOT" archive "$sha" | tar -xf - -C "$base/src"
     else
         mkdir -p "$base/src"
-        (cd "$ROOT" && git ls-files -co --exclude-standard -- . ':!bench' | tar -cf - -T -) |
+        (cd "$ROOT" && git ls-files -co --exclude-standard -- . ':!bench/work' | tar -cf - -T -) |
             tar -xf - -C "$base/src"
     fi
     mkdir -p "$base/build"
-    if [ ! -x "$base/src/configure" ]; then
+    if [ ! -x "$base/src/configure" ] || [ ! -f "$base/src/Makefile.in" ]; then
         log "autoreconf in ${base#"$HERE"/}/src"
-        (cd "$base/src" && autoreconf -fi >/dev/null 2>&1)
+        (cd "$base/src" && autoreconf -fi >"$WORK/autoreconf.log" 2>&1) || {
+            tail -5 "$WORK/autoreconf.log" >&2
+            die "autoreconf failed (work/autoreconf.log)"
+        }
     fi
     if [ ! -f "$base/build/Makefile" ]; then
         log "configure (CFLAGS=-O2 -g)"
@@ -150,6 +168,7 @@ generate() {
     log "generating zones, GeoIP database, configurations and queries (about a minute)"
     rm -rf "$GEN"
     "$PY" "$HERE/gen.py" "$GEN" --port-gslbd "$PORT_GSLBD" --port-gdnsd "$PORT_GDNSD" \
+        --port-shed "$PORT_GSLBD_SHED" --port-control "$PORT_CTL_SHED" \
         --port-big "$PORT_BIG" --big-names "$BIG_NAMES" \
         --mkmmdb "$ROOT/tests/tools/mkmmdb.pl"
     echo "$stamp" >"$GEN/stamp"
@@ -186,14 +205,16 @@ find_geolite2() {
 generate_geolite2() {
     local dir=$GEN/geolite2 stamp
     stamp=$(cat "$HERE/gen.py" "$HERE/mmdb_tree.py" | md5sum | cut -d' ' -f1)
-    stamp="$stamp $PORT_GSLBD_G2 $PORT_GDNSD_G2 $(stat -L -c '%s %Y' "$GEOLITE2") $GEOLITE2"
+    stamp="$stamp $PORT_GSLBD_G2 $PORT_GDNSD_G2 $PORT_GSLBD_SHED_G2 $PORT_CTL_SHED_G2"
+    stamp="$stamp $(stat -L -c '%s %Y' "$GEOLITE2") $GEOLITE2"
     if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ]; then
         return 0
     fi
     log "generating the GeoLite2 set: configurations and 20,000 ECS /24s from the database"
     rm -rf "$dir"
     "$PY" "$HERE/gen.py" "$dir" --geolite2 "$GEOLITE2" --port-gslbd "$PORT_GSLBD_G2" \
-        --port-gdnsd "$PORT_GDNSD_G2"
+        --port-gdnsd "$PORT_GDNSD_G2" --port-shed "$PORT_GSLBD_SHED_G2" \
+        --port-control "$PORT_CTL_SHED_G2"
     echo "$stamp" >"$dir/stamp"
 }
 
@@ -300,10 +321,15 @@ wait_ready() {
 # ---- phases ---------------------------------------------------------------------------------
 
 # Server instances: gslbd and gdnsd with the synthetic database, and (when the real one is
-# there) gslbd-geolite2 and gdnsd-geolite2, the same configuration with GeoLite2-City.
+# there) gslbd-geolite2 and gdnsd-geolite2, the same configuration with GeoLite2-City. The
+# callgrind phase runs gslbd-shed (and gslbd-shed-geolite2) too: gslbd with the same
+# configuration plus load feeds that make one data center shed, and a control endpoint.
 declare -A PORT=([gslbd]=$PORT_GSLBD [gdnsd]=$PORT_GDNSD [null]=$PORT_NULL
-                 [gslbd-geolite2]=$PORT_GSLBD_G2 [gdnsd-geolite2]=$PORT_GDNSD_G2)
+                 [gslbd-geolite2]=$PORT_GSLBD_G2 [gdnsd-geolite2]=$PORT_GDNSD_G2
+                 [gslbd-shed]=$PORT_GSLBD_SHED [gslbd-shed-geolite2]=$PORT_GSLBD_SHED_G2)
+declare -A CTL_PORT=([gslbd-shed]=$PORT_CTL_SHED [gslbd-shed-geolite2]=$PORT_CTL_SHED_G2)
 DNS_SERVERS="gslbd gdnsd"
+SHED_SERVERS="gslbd-shed"
 
 # server_cmd NAME: the command line of a server instance, into CMD.
 server_cmd() {
@@ -312,12 +338,17 @@ server_cmd() {
     gdnsd) CMD=(gdnsd -c "$GEN/gdnsd" start) ;;
     gslbd-geolite2) CMD=("$GSLBD" -c "$GEN/geolite2/gslbd.yaml") ;;
     gdnsd-geolite2) CMD=(gdnsd -c "$GEN/geolite2/gdnsd" start) ;;
+    gslbd-shed) CMD=("$GSLBD" -c "$GEN/gslbd-shed.yaml") ;;
+    gslbd-shed-geolite2) CMD=("$GSLBD" -c "$GEN/geolite2/gslbd-shed.yaml") ;;
     *) die "no server instance '$1'" ;;
     esac
 }
 
 # The program, the database and the query files of an instance.
-server_of() { echo "${1%-geolite2}"; }
+server_of() {
+    local s=${1%-geolite2}
+    echo "${s%-shed}"
+}
 db_of() { [[ $1 == *-geolite2 ]] && echo geolite2 || echo synthetic; }
 qdir_of() { [[ $1 == *-geolite2 ]] && echo "$GEN/geolite2" || echo "$GEN"; }
 
@@ -444,21 +475,62 @@ phase_latency() {
     done
 }
 
+# The callgrind cases of an instance. gdnsd has no dynamic steering, so the steering cases
+# are gslbd's alone: the hashed one in the usual instances (nothing sheds there), the
+# shedding one in the shedding instances, where it is the only case (shedding applies to
+# every service).
+cg_cases_of() {
+    case ${1%-geolite2} in
+    gslbd) echo "$CG_CASES $CG_HASHED_CASES" ;;
+    gslbd-shed) echo "$CG_SHED_CASES" ;;
+    *) echo "$CG_CASES" ;;
+    esac
+}
+
+# steer_state SRV: the shedding data center's shed fraction, utilisation, stale flag and
+# answers shed so far, from SRV's /metrics, into SHED_F, SHED_U, SHED_STALE, SHED_N.
+steer_state() {
+    local dc out
+    dc=$(cat "$(qdir_of "$1")/steer-dc.txt")
+    out=$("${TOOL[@]}" steer "${CTL_PORT[$1]}" "$dc") || out=""
+    read -r SHED_F SHED_U SHED_STALE SHED_N <<<"${out:-0 - - 0}"
+}
+
+# The controller steps once per new figure of the load file (a new modification time): 0.25
+# on the first, 0.4375 on the second (bench/gen.py). Touch the file, a step's length apart,
+# until the shed fraction is at least SHED_MIN; then leave it, so that the fraction holds
+# while the queries are counted. The outcome is checked (and logged) before the case runs.
+shed_ramp() {
+    local srv=$1 load
+    load="$(qdir_of "$srv")/steer-load.txt"
+    for _ in $(seq 1 30); do
+        steer_state "$srv"
+        awk -v f="$SHED_F" -v m="$SHED_MIN" 'BEGIN { exit !(f + 0 >= m + 0) }' && return 0
+        touch "$load"
+        sleep 1.5
+    done
+}
+
 # The newest dump callgrind wrote for PID.
 cg_latest() { ls -t "$WORK/callgrind/$1.$2.out."* 2>/dev/null | head -1; }
 
 phase_callgrind() {
-    log "callgrind: instructions per query over 10,000 queries per case"
+    log "callgrind: instructions per query over 10,000 queries per case;" \
+        "$CG_HASHED_CASES and $CG_SHED_CASES for gslbd only (gdnsd has no dynamic steering)"
     mkdir -p "$WORK/callgrind"
     rm -f "$WORK/callgrind/"*
-    for srv in $DNS_SERVERS; do
+    for srv in $DNS_SERVERS $SHED_SERVERS; do
         stop "$srv"
         server_cmd "$srv"
+        # The load figures are as fresh as their file: a fresh one for the controller's
+        # first step.
+        [ -n "${CTL_PORT[$srv]:-}" ] && touch "$(qdir_of "$srv")/steer-load.txt"
         start "$srv" valgrind --tool=callgrind \
             --callgrind-out-file="$WORK/callgrind/$srv.%p.out" "${CMD[@]}"
         local pid=${SPID[$srv]}
         # gdnsd compiles GeoLite2-City into its own tree at start: minutes under valgrind.
         wait_ready "${PORT[$srv]}" "h0001.bench.example." 1200
+        [ -n "${CTL_PORT[$srv]:-}" ] && shed_ramp "$srv"
         sleep 1
         # Idle baseline: what the server runs with no queries, per second.
         callgrind_control -z "$pid" >/dev/null
@@ -470,15 +542,38 @@ phase_callgrind() {
         local idle idle_rate
         idle=$("${TOOL[@]}" cgtotal "$(cg_latest "$srv" "$pid")")
         idle_rate=$(echo "$idle / ($t1 - $t0)" | bc -l)
-        for case in $CG_CASES; do
+        for case in $(cg_cases_of "$srv"); do
             local file="cg-$case.bin" mode=udp
             [ "$case" = tcp ] && file=cg-static.bin mode=tcp
             file="$(qdir_of "$srv")/$file"
+            # shed-ecsvar: only if the data center really sheds; its fraction goes with
+            # the figures.
+            local row_extra='{}' dc=""
+            if [ "$case" = shed-ecsvar ]; then
+                dc=$(cat "$(qdir_of "$srv")/steer-dc.txt")
+                steer_state "$srv"
+                if ! awk -v f="$SHED_F" 'BEGIN { exit !(f + 0 > 0) }'; then
+                    log "error: callgrind $srv $case: $dc does not shed (shed fraction" \
+                        "$SHED_F, utilisation $SHED_U, stale $SHED_STALE; logs/$srv.log);" \
+                        "case not measured"
+                    CG_FAILED="$CG_FAILED $srv:$case"
+                    continue
+                fi
+                log "callgrind $srv $case: $dc sheds, shed fraction $SHED_F" \
+                    "(utilisation $SHED_U, stale $SHED_STALE)"
+                awk -v f="$SHED_F" -v m="$SHED_MIN" 'BEGIN { exit !(f + 0 >= m + 0) }' ||
+                    log "warning: callgrind $srv $case: shed fraction $SHED_F below $SHED_MIN"
+            fi
             # Pass 1 is the first sight of the queries; pass 2 sends the same
             # ones again, as a server in service sees the same clients again
             # (only per-thread caches tell the two apart).
             local pass
             for pass in 1 2; do
+                local shed_before=0
+                if [ -n "$dc" ]; then
+                    steer_state "$srv"
+                    shed_before=$SHED_N
+                fi
                 callgrind_control -z "$pid" >/dev/null
                 t0=$(date +%s.%N)
                 local out
@@ -486,16 +581,37 @@ phase_callgrind() {
                     -p "${PORT[$srv]}" -m "$mode" -n 1 -c 1 -q 20 -t 10 2>&1)
                 callgrind_control -d "$pid" >/dev/null
                 t1=$(date +%s.%N)
-                local total completed
-                total=$("${TOOL[@]}" cgtotal "$(cg_latest "$srv" "$pid")")
+                local dump total completed
+                dump=$(cg_latest "$srv" "$pid")
+                total=$("${TOOL[@]}" cgtotal "$dump")
                 completed=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' <<<"$out")
+                # gslbd: also the worker thread's own instructions, which need no idle
+                # baseline (the other threads' work is what varies from run to run), and
+                # the policy's share of them.
+                local worker="" policy=""
+                if [ "$(server_of "$srv")" = gslbd ]; then
+                    read -r worker policy <<<"$("${TOOL[@]}" cgfunc "$dump" worker_main \
+                        policy_select)"
+                fi
+                if [ -n "$dc" ]; then
+                    # Read after the dump: not counted.
+                    steer_state "$srv"
+                    local shed_n=$((SHED_N - shed_before))
+                    log "callgrind $srv $case pass $pass: shed fraction $SHED_F;" \
+                        "$shed_n of ${completed:-0} answers shed from $dc"
+                    row_extra=$(printf '{"shed_dc":"%s","shed_fraction":%s,"shed_answers":%d}' \
+                        "$dc" "$SHED_F" "$shed_n")
+                fi
                 "$PY" -c 'import json,sys; t,i,r,d,c=map(float,sys.argv[1:6]);
-print(json.dumps({"server":sys.argv[6],"db":sys.argv[9],"case":sys.argv[7],
+row={"server":sys.argv[6],"db":sys.argv[9],"case":sys.argv[7],
 "pass":int(sys.argv[8]),"ir_total":t,"idle_ir":r*d,"completed":c,
-"ir_per_query":(t-r*d)/10000.0}))' \
+"ir_per_query":(t-r*d)/10000.0}; row.update(json.loads(sys.argv[10]))
+for k, v in (("worker_ir_per_query", sys.argv[11]), ("policy_ir_per_query", sys.argv[12])):
+    if v: row[k] = float(v) / 10000.0
+print(json.dumps(row))' \
                     "$total" "$idle" "$idle_rate" "$(echo "$t1 - $t0" | bc -l)" \
                     "${completed:-0}" "$(server_of "$srv")" "$case" "$pass" "$(db_of "$srv")" \
-                    >>"$RES/callgrind.jsonl"
+                    "$row_extra" "$worker" "$policy" >>"$RES/callgrind.jsonl"
                 [ "${completed:-0}" = 10000 ] ||
                     log "warning: callgrind $srv $case: only ${completed:-0} of 10000 answered"
             done
@@ -599,15 +715,19 @@ if has_phase throughput || has_phase latency || has_phase callgrind; then
     if [ "$HAS_GEOLITE2" = 1 ]; then
         generate_geolite2
         DNS_SERVERS="$DNS_SERVERS gslbd-geolite2 gdnsd-geolite2"
+        SHED_SERVERS="$SHED_SERVERS gslbd-shed-geolite2"
     fi
 fi
+has_phase callgrind || SHED_SERVERS=""
 # A phase run again replaces its own results only, so "--phases latency" reuses the
 # throughput figures it needs.
 mkdir -p "$RES"
 for ph in throughput latency callgrind zone; do
     has_phase "$ph" && rm -f "$RES/$ph.jsonl"
 done
-for p in "$PORT_NULL" $(for srv in $DNS_SERVERS; do echo "${PORT[$srv]}"; done); do
+for p in "$PORT_NULL" $(for srv in $DNS_SERVERS $SHED_SERVERS; do
+    echo "${PORT[$srv]}" "${CTL_PORT[$srv]:-}"
+done); do
     port_free "$p" || die "port $p is in use (set BENCH_PORT_BASE)"
 done
 
@@ -617,6 +737,7 @@ fi
 has_phase throughput && phase_throughput
 has_phase latency && phase_latency
 stop null
+CG_FAILED=""
 has_phase callgrind && phase_callgrind
 for srv in $DNS_SERVERS; do stop "$srv"; done
 has_phase zone && phase_zone
@@ -629,3 +750,4 @@ has_phase zone && phase_zone
     "${TOOL[@]}" report "$RES"
 } >"$RES/report.md"
 cat "$RES/report.md"
+[ -z "$CG_FAILED" ] || die "callgrind cases not measured:$CG_FAILED (see the log above)"

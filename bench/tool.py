@@ -12,9 +12,15 @@ Subcommands:
                                            GeoIP database (synthetic, the default, or
                                            geolite2)
   cgtotal FILE                             total Ir of a callgrind output file
+  cgfunc FILE FUNC...                      inclusive Ir of each function in FILE (0 if absent),
+                                           on one line
   mem PID...                               VmRSS, VmHWM and PSS (kB) summed over the PIDs
   reload PID LOG                           SIGHUP gslbd, print the seconds until LOG gets one
                                            more "reloaded" line
+  steer PORT DC                            from gslbd's /metrics on control port PORT: data
+                                           center DC's shed fraction, utilisation and stale
+                                           flag, and the answers shed so far (every data
+                                           center), on one line
   report RESULTS-DIR                       print the tables (Markdown) from the JSON lines
 """
 import glob
@@ -26,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 import dns.message
 import dns.query
@@ -183,6 +190,22 @@ def cmd_cgtotal(args):
     return 0
 
 
+def cmd_cgfunc(args):
+    # callgrind_annotate sums a function's inclusive cost over the call graph; its lines end
+    # in "FILE:FUNCTION [OBJECT]" for the function's own code (other lines are inlined parts).
+    out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100",
+                          "--auto=no", args[0]], capture_output=True, text=True,
+                         check=True).stdout
+    cost = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d,]+) .*:(\w+) \[", line)
+        if m:
+            v = int(m.group(1).replace(",", ""))
+            cost[m.group(2)] = max(cost.get(m.group(2), 0), v)
+    print(" ".join(str(cost.get(f, 0)) for f in args[1:]))
+    return 0
+
+
 def status_kb(pid, key):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -230,6 +253,34 @@ def cmd_reload(args):
     return 1
 
 
+# ---- steering -------------------------------------------------------------------------------
+
+def cmd_steer(args):
+    port, dc = int(args[0]), args[1]
+    # Under valgrind the endpoint answers slowly.
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=60) as r:
+        text = r.read().decode("utf-8", "replace")
+    v = {"gslbd_datacenter_shed_fraction": 0.0, "gslbd_datacenter_utilisation": None,
+         "gslbd_datacenter_load_feed_stale": None}
+    shed = 0
+    for line in text.splitlines():
+        m = re.match(r'(\w+)\{([^}]*)\} (\S+)$', line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+        if m.group(1) in v and labels.get("datacenter") == dc:
+            v[m.group(1)] = float(m.group(3))
+        elif (m.group(1) == "gslbd_datacenter_answers_by_reason_total" and
+              labels.get("reason") == "shed"):
+            shed += int(float(m.group(3)))
+    print("%s %s %s %d" % (repr(v["gslbd_datacenter_shed_fraction"]),
+                           "-" if v["gslbd_datacenter_utilisation"] is None
+                           else repr(v["gslbd_datacenter_utilisation"]),
+                           "-" if v["gslbd_datacenter_load_feed_stale"] is None
+                           else "%d" % v["gslbd_datacenter_load_feed_stale"], shed))
+    return 0
+
+
 # ---- report ---------------------------------------------------------------------------------
 
 CASES = [
@@ -239,7 +290,14 @@ CASES = [
     ("geo-ecsvar", "geo service, ECS over 20,000 /24s"),
     ("wrr", "weighted service"),
     ("tcp", "TCP (static mix)"),
+    # gslbd only (callgrind): dynamic steering, which gdnsd does not have.
+    ("hashed-ecsvar", "hashed service, ECS over 20,000 /24s"),
+    ("shed-ecsvar", "geo service, ECS over 20,000 /24s, busiest site shedding"),
 ]
+
+# The issue's budget: the hashed and shedding paths add at most this many instructions per
+# query to the map policy (geo-ecsvar).
+STEER_BUDGET_IR = 150
 
 
 def load(path):
@@ -366,6 +424,7 @@ def cmd_report(args):
                 if all(c == fmt_f(None, 0) for c in (cells[0], cells[1], cells[3], cells[4])):
                     continue
                 print("| %s | %s | %s |" % (title, db_title, " | ".join(cells)))
+        steer_report(cg, dbs, pick)
 
     if zs:
         print("\n### Large zone: %s names\n" % "{:,}".format(zs[0]["names"]))
@@ -390,12 +449,70 @@ def cmd_report(args):
     return 0
 
 
+def steer_report(cg, dbs, pick):
+    """gslbd's instructions per query on the varied-ECS stream: the map service (geo-ecsvar),
+    the hashed service (hashed-ecsvar) and the map service while its busiest data center
+    sheds (shed-ecsvar), each steering case against the budget over the map."""
+    cases = ("geo-ecsvar", "hashed-ecsvar", "shed-ecsvar")
+    if not any(r["case"] in cases[1:] for r in cg):
+        return
+    print("\n### Dynamic steering: instructions per query over the map policy (gslbd)\n")
+    print("The varied-ECS queries (20,000 /24s) against the map service (geo-ecsvar), the "
+          "hashed service (hashed-ecsvar) and the map service while the data center most of "
+          "them map to sheds part of its clients (shed-ecsvar); target: at most %d "
+          "instructions per query more than the map. *process*: as in the table above (every "
+          "thread, idle baseline subtracted); *worker thread*: the worker's own instructions, "
+          "no baseline needed (steadier from run to run); *policy_select*: the policy's "
+          "share of them.\n" % STEER_BUDGET_IR)
+    measures = [("ir_per_query", "process"), ("worker_ir_per_query", "worker thread"),
+                ("policy_ir_per_query", "policy_select")]
+    print("| GeoIP database | pass | instructions | map | hashed | hashed - map | shedding | "
+          "shed - map | hashed <= +%d | shedding <= +%d |" % (STEER_BUDGET_IR, STEER_BUDGET_IR))
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+    sites = []
+    for db, db_title in dbs:
+        for p in (1, 2):
+            rows = {c: [r for r in pick(cg, "gslbd", c, db) if r.get("pass", 1) == p]
+                    for c in cases}
+            if not rows["hashed-ecsvar"] and not rows["shed-ecsvar"]:
+                continue
+            for key, title in measures:
+                v = {c: med([r.get(key) for r in rs]) for c, rs in rows.items()}
+                if all(x is None for x in v.values()):
+                    continue
+                base = v["geo-ecsvar"]
+                d = {c: None if v[c] is None or base is None else v[c] - base
+                     for c in cases[1:]}
+                verdict = {c: "no figure" if d[c] is None else
+                           "met" if round(d[c]) <= STEER_BUDGET_IR else "NOT MET"
+                           for c in cases[1:]}
+                print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    db_title, p, title, fmt_f(base, 0), fmt_f(v["hashed-ecsvar"], 0),
+                    fmt_signed(d["hashed-ecsvar"]), fmt_f(v["shed-ecsvar"], 0),
+                    fmt_signed(d["shed-ecsvar"]), verdict["hashed-ecsvar"],
+                    verdict["shed-ecsvar"]))
+        shed = pick(cg, "gslbd", "shed-ecsvar", db)
+        if shed:
+            sites.append("%s: %s at shed fraction %s, answers shed per pass %s of %s" % (
+                db_title, shed[0].get("shed_dc", "?"),
+                "/".join(sorted({fmt_f(r.get("shed_fraction"), 4) for r in shed})),
+                ", ".join("{:,}".format(r.get("shed_answers", 0)) for r in shed),
+                "{:,}".format(int(shed[0].get("completed", 0)))))
+    if sites:
+        print("\nShedding site: " + "; ".join(sites) + ".")
+
+
+def fmt_signed(v):
+    return "-" if v is None else "%+.0f" % v
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
     cmds = {"wait": cmd_wait, "perf": cmd_perf, "cgtotal": cmd_cgtotal, "mem": cmd_mem,
-            "reload": cmd_reload, "report": cmd_report}
+            "reload": cmd_reload, "steer": cmd_steer, "cgfunc": cmd_cgfunc,
+            "report": cmd_report}
     return cmds[sys.argv[1]](sys.argv[2:])
 
 
