@@ -116,12 +116,59 @@ steer_key_t steer_client_key(int family, const uint8_t *addr, uint8_t prefix_bit
  * stable across reloads and instances. Pure. */
 uint64_t steer_name_key(const void *data, size_t len);
 
-/* The rendezvous (highest random weight) score of an item with key item_key
- * and weight w > 0 for client hash h: -ln(u) / w with u uniform in (0,1)
- * from hash(h, item_key); the item with the LOWEST score wins, so each wins
- * in proportion to its weight, and removing one item only moves the
- * clients it had. w <= 0 gives +inf (never chosen unless all are). Pure. */
-double steer_hrw_score(uint64_t h, uint64_t item_key, double w);
+/* The query path's rendezvous hashing, inline: XXH3 compiled into the
+ * caller (xxHash's header-only mode), and the logarithm from its series. */
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+#include <math.h>
+#include <string.h>
+
+/* The unweighted rendezvous draw of an item with key item_key for client
+ * hash h: 64 uniform bits from both. Among items of equal weight the one
+ * with the HIGHEST draw wins. Pure. */
+static inline uint64_t steer_hrw_draw(uint64_t h, uint64_t item_key)
+{
+    return XXH3_64bits_withSeed(&h, sizeof(h), item_key);
+}
+
+/* -ln(u) for u in (0, 1): u = m 2^e with m in [sqrt(1/2), sqrt(2)), and
+ * ln(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172, from five terms
+ * of its series (error below 1e-9). Far cheaper than log(3). Pure. */
+static inline double steer_neg_log_unit(double u)
+{
+    uint64_t bits;
+    memcpy(&bits, &u, sizeof(bits));
+    int e = (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    double m;
+    memcpy(&m, &bits, sizeof(m));
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e++;
+    }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s;
+    double ln_m = 2.0 * s * (1.0 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 / 9))));
+    return -((double)e * 0.6931471805599453 + ln_m);
+}
+
+/* The weighted rendezvous (highest random weight) score of an item with
+ * key item_key and weight w > 0 for client hash h: -ln(u) / w with u
+ * uniform in (0, 1) from steer_hrw_draw; the item with the LOWEST score
+ * wins, so each wins in proportion to its weight, and removing one item
+ * only moves the clients it had. w <= 0 gives +inf (never chosen unless all
+ * are). Pure. */
+static inline double steer_hrw_score(uint64_t h, uint64_t item_key, double w)
+{
+    if (!(w > 0)) {
+        return INFINITY;
+    }
+    uint64_t x = steer_hrw_draw(h, item_key);
+    /* 53 random bits, never 0, so -ln(u) is finite and > 0. */
+    double u = ((double)(x >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return steer_neg_log_unit(u) / w;
+}
 
 /* A fraction 0..1 scaled to the client point's range [0, 2^32]. */
 static inline uint64_t steer_fraction_scaled(double f)

@@ -46,8 +46,18 @@ static void sort_by_score(uint32_t *cand, double *score, size_t n)
 void policy_order_hashed(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t h)
 {
     double score[POLICY_MAX_DCS];
+    bool is_uniform = true;
+    double w0 = n > 0 ? policy_dc_capacity(&dcs[cand[0]]) : 0;
+    for (size_t i = 1; i < n && is_uniform; i++) {
+        is_uniform = policy_dc_capacity(&dcs[cand[i]]) == w0;
+    }
     for (size_t i = 0; i < n; i++) {
-        score[i] = steer_hrw_score(h, dcs[cand[i]].hrw_key, policy_dc_capacity(&dcs[cand[i]]));
+        /* Equal capacities: the highest draw wins, no logarithm needed (the
+         * order is the one the weighted score gives); a weight of 0 last. */
+        score[i] = is_uniform ? (w0 > 0 ? -(double)steer_hrw_draw(h, dcs[cand[i]].hrw_key)
+                                        : INFINITY)
+                              : steer_hrw_score(h, dcs[cand[i]].hrw_key,
+                                                policy_dc_capacity(&dcs[cand[i]]));
     }
     sort_by_score(cand, score, n);
 }
@@ -83,7 +93,7 @@ long policy_spill_pick(const policy_dc_t *dcs, const uint32_t *cand, const bool 
 }
 
 size_t policy_pick_hashed(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
-                          size_t k, uint64_t h, uint32_t *out)
+                          bool is_uniform, size_t k, uint64_t h, uint32_t *out)
 {
     /* The best k by score, kept sorted in out (k is at most 16). */
     double best[POLICY_MAX_ANSWER];
@@ -95,7 +105,8 @@ size_t policy_pick_hashed(const policy_addr_t *addrs, size_t n, const uint64_t *
         if ((eligible[i / 64] >> (i % 64) & 1) == 0) {
             continue;
         }
-        double sc = steer_hrw_score(h, addrs[i].hrw_key, (double)addrs[i].weight);
+        double sc = is_uniform ? -(double)steer_hrw_draw(h, addrs[i].hrw_key)
+                               : steer_hrw_score(h, addrs[i].hrw_key, (double)addrs[i].weight);
         if (got == k && sc >= best[got - 1]) {
             continue;
         }

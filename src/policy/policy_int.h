@@ -182,10 +182,11 @@ long policy_spill_pick(const policy_dc_t *dcs, const uint32_t *cand, const bool 
                        size_t skip, uint64_t h);
 
 /* The hashed policy's addresses: the k eligible addresses (bit set in
- * eligible) with the best rendezvous scores by weight, best first. Returns
- * how many were written as indexes to out. */
+ * eligible) with the best rendezvous scores by weight, best first (all
+ * weights equal: is_uniform, the cheaper unweighted draw). Returns how many
+ * were written as indexes to out. */
 size_t policy_pick_hashed(const policy_addr_t *addrs, size_t n, const uint64_t *eligible,
-                          size_t k, uint64_t h, uint32_t *out);
+                          bool is_uniform, size_t k, uint64_t h, uint32_t *out);
 
 /* Order cand[0..n) randomly in proportion to data-center capacity weights. */
 void policy_order_weighted(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t *rng);

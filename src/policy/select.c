@@ -270,7 +270,8 @@ static __attribute__((noinline)) size_t pick_by_hash(const policy_dc_t *dc, bool
     const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
     size_t count = want_v6 ? dc->v6_count : dc->v4_count;
     uint32_t picked[POLICY_MAX_ANSWER];
-    size_t got = policy_pick_hashed(addrs, count, eligible, k, h, picked);
+    bool is_uniform = want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform;
+    size_t got = policy_pick_hashed(addrs, count, eligible, is_uniform, k, h, picked);
     for (size_t j = 0; j < got; j++) {
         rr[j].data = addrs[picked[j]].data;
         rr[j].len = want_v6 ? 16 : 4;

@@ -1,9 +1,6 @@
 /* steer: the client-subnet hash and weighted rendezvous scores (xxHash's XXH3). */
-#include <math.h>
 #include <string.h>
 #include <sys/socket.h>
-
-#include <xxhash.h>
 
 #include "gslb/steer.h"
 
@@ -30,13 +27,3 @@ uint64_t steer_name_key(const void *data, size_t len)
     return XXH3_64bits(data, len);
 }
 
-double steer_hrw_score(uint64_t h, uint64_t item_key, double w)
-{
-    if (!(w > 0)) {
-        return INFINITY;
-    }
-    uint64_t x = XXH3_64bits_withSeed(&h, sizeof(h), item_key);
-    /* u in (0, 1): 53 random bits, never 0, so -log(u) is finite and > 0. */
-    double u = ((double)(x >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-    return -log(u) / w;
-}

@@ -190,6 +190,28 @@ static void test_hrw_shares(void **state)
     assert_true(isinf(steer_hrw_score(1, 2, 0)));
 }
 
+/* The series logarithm of the rendezvous score agrees with log(3) over the
+ * whole range of u, to 1e-9 relative. */
+static void test_neg_log(void **state)
+{
+    (void)state;
+    const double us[] = {1e-16, 1.1e-16, 0.001, 0.25, 0.5, 0.70710678, 0.7071068, 0.9, 0.999999,
+                         1 - 1e-15};
+    for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+        double want = -log(us[i]);
+        assert_true(fabs(steer_neg_log_unit(us[i]) - want) <= 1e-9 * want + 1e-15);
+    }
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double u = ((double)(x >> 11) + 0.5) / 9007199254740992.0;
+        double want = -log(u);
+        assert_true(fabs(steer_neg_log_unit(u) - want) <= 1e-9 * want + 1e-15);
+    }
+}
+
 static void test_fraction_scaled(void **state)
 {
     (void)state;
@@ -209,7 +231,7 @@ int main(void)
         cmocka_unit_test(test_half_way),        cmocka_unit_test(test_max_step),
         cmocka_unit_test(test_fleet_target),    cmocka_unit_test(test_closed_loop),
         cmocka_unit_test(test_client_key),      cmocka_unit_test(test_hrw_shares),
-        cmocka_unit_test(test_fraction_scaled),
+        cmocka_unit_test(test_fraction_scaled), cmocka_unit_test(test_neg_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
