@@ -40,7 +40,17 @@ health_admin_t policy_resource_admin(const policy_t *p, size_t i)
 void policy_datacenter_set_weight(policy_t *p, uint32_t dc, uint32_t weight)
 {
     if (dc < p->dc_count) {
-        atomic_store_explicit(&p->dcs[dc].weight_eff, weight, memory_order_relaxed);
+        policy_dc_t *d = &p->dcs[dc];
+        uint32_t old = atomic_exchange_explicit(&d->weight_eff, weight, memory_order_relaxed);
+        /* The hashed tables hold for the configured weights only. */
+        bool was = old != d->weight, is = weight != d->weight;
+        if (was != is) {
+            if (is) {
+                atomic_fetch_add_explicit(&p->weight_overrides, 1, memory_order_relaxed);
+            } else {
+                atomic_fetch_sub_explicit(&p->weight_overrides, 1, memory_order_relaxed);
+            }
+        }
     }
 }
 

@@ -117,6 +117,9 @@ static int build_service(policy_t *p, policy_service_t *s, const conf_service_t 
     for (size_t i = 0; i < s->cand_count; i++) {
         s->cand_mask |= 1ull << s->cand[i];
     }
+    if (c->policy == CONF_POLICY_HASHED) {
+        policy_hashed_build(p, s);
+    }
     return 0;
 }
 
@@ -211,6 +214,7 @@ void policy_free(policy_t *p)
     }
     for (size_t i = 0; i < p->service_count; i++) {
         geo_tree_free(p->services[i].nearest);
+        free(p->services[i].hrw_table);
     }
     geo_tree_free(p->continents);
     for (size_t i = 0; i < p->latency_table_count; i++) {

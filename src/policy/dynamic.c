@@ -62,6 +62,24 @@ void policy_order_hashed(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint6
     sort_by_score(cand, score, n);
 }
 
+void policy_hashed_build(policy_t *p, policy_service_t *s)
+{
+    size_t n = s->cand_count;
+    if (n == 0 || n > POLICY_HRW_TABLE_MAX_DCS) {
+        return;
+    }
+    s->hrw_table = xcalloc((size_t)POLICY_HRW_BUCKETS * n, 1);
+    uint32_t order[POLICY_MAX_DCS];
+    for (uint32_t b = 0; b < POLICY_HRW_BUCKETS; b++) {
+        memcpy(order, s->cand, n * sizeof(*order));
+        policy_order_hashed(p->dcs, order, n, b);
+        uint8_t *row = &s->hrw_table[(size_t)b * n];
+        for (size_t i = 0; i < n; i++) {
+            row[i] = (uint8_t)order[i];
+        }
+    }
+}
+
 long policy_spill_pick(const policy_dc_t *dcs, const uint32_t *cand, const bool *up, size_t n,
                        size_t skip, uint64_t h)
 {

@@ -53,6 +53,9 @@ struct policy_service {
     const latency_table_t *latency; /* CONF_POLICY_LATENCY: the table (owned by the policy) */
     const geo_map_t *fallback_map;  /* CONF_POLICY_LATENCY with a map: order of uncovered clients */
     uint8_t hash_bits[2];       /* client subnet hashed: [0] IPv4, [1] IPv6 */
+    uint8_t *hrw_table;         /* CONF_POLICY_HASHED: POLICY_HRW_BUCKETS rows of cand_count
+                                 * data centers, each row the rendezvous order of its bucket
+                                 * for the configured capacities; NULL = computed per query */
     uint16_t stat_id;           /* metrics bucket, set before publishing; 0 = other */
 };
 
@@ -61,6 +64,8 @@ struct policy {
     const geo_db_t *geo;
     const health_t *health;
     _Atomic uint64_t admin_generation; /* bumped after every override change (admin.c) */
+    _Atomic uint32_t weight_overrides; /* data centers whose run-time weight differs from the
+                                        * configured one: the hashed tables do not hold then */
     uint64_t serves_mask[2];    /* bit per data center with records (or a CNAME) for
                                  * A answers ([0]) and AAAA answers ([1]) */
     size_t resource_count;
@@ -161,9 +166,28 @@ static inline uint64_t policy_dc_shed(const policy_dc_t *dc)
     return dc->load != NULL ? atomic_load_explicit(&dc->load->shed, memory_order_relaxed) : 0;
 }
 
+/* The hashed policy works on buckets of clients: the client hash's top
+ * POLICY_HRW_BITS bits. Every client of a bucket gets the same order, the
+ * weighted rendezvous order of the bucket number, so the order can be
+ * computed once per bucket at load (policy_hashed_build) and looked up per
+ * query; 65,536 buckets keep the shares within a few tenths of a point. */
+#define POLICY_HRW_BITS 16
+#define POLICY_HRW_BUCKETS (1u << POLICY_HRW_BITS)
+#define POLICY_HRW_TABLE_MAX_DCS 16 /* more candidates: computed per query */
+
+static inline uint32_t policy_hrw_bucket(uint64_t client_hash)
+{
+    return (uint32_t)(client_hash >> (64 - POLICY_HRW_BITS));
+}
+
 /* Sort cand[0..n) by weighted rendezvous score for hash h, capacity
  * weighted (best first). */
 void policy_order_hashed(const policy_dc_t *dcs, uint32_t *cand, size_t n, uint64_t h);
+
+/* The table of s (CONF_POLICY_HASHED, at most POLICY_HRW_TABLE_MAX_DCS
+ * candidates): the order of every bucket for the configured capacities.
+ * Load path. */
+void policy_hashed_build(policy_t *p, policy_service_t *s);
 
 /* The latency policy's order for client c: the table's rows that have not
  * expired and name candidates of s, those within the tolerance of the best

@@ -66,13 +66,24 @@ static void order_candidates(const policy_t *p, const policy_service_t *s, const
         memcpy(order, s->cand, s->cand_count * sizeof(*order));
         *n = s->cand_count;
         break;
-    case CONF_POLICY_HASHED:
-        memcpy(order, s->cand, s->cand_count * sizeof(*order));
+    case CONF_POLICY_HASHED: {
+        uint32_t bucket = policy_hrw_bucket(policy_client_key(key)->hash);
         *n = s->cand_count;
-        policy_order_hashed(p->dcs, order, *n, policy_client_key(key)->hash);
+        if (s->hrw_table != NULL &&
+            atomic_load_explicit(&((policy_t *)p)->weight_overrides, memory_order_relaxed) == 0) {
+            const uint8_t *row = &s->hrw_table[(size_t)bucket * *n];
+            for (size_t i = 0; i < *n; i++) {
+                order[i] = row[i];
+            }
+        } else {
+            /* Capacities changed at run time: the same order, computed. */
+            memcpy(order, s->cand, s->cand_count * sizeof(*order));
+            policy_order_hashed(p->dcs, order, *n, bucket);
+        }
         out->reason = POLICY_REASON_HASHED;
         mark_hash(out, key);
         break;
+    }
     case CONF_POLICY_LATENCY: {
         uint8_t scope;
         bool used_hash;
@@ -262,25 +273,9 @@ static __attribute__((noinline)) size_t pick_general(const policy_dc_t *dc, bool
     return got;
 }
 
-/* The hashed policy's addresses of dc: the best k by rendezvous score. */
-static __attribute__((noinline)) size_t pick_by_hash(const policy_dc_t *dc, bool want_v6,
-                                                     const uint64_t *eligible, size_t k,
-                                                     uint64_t h, dns_rdata_t *rr)
-{
-    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
-    size_t count = want_v6 ? dc->v6_count : dc->v4_count;
-    uint32_t picked[POLICY_MAX_ANSWER];
-    bool is_uniform = want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform;
-    size_t got = policy_pick_hashed(addrs, count, eligible, is_uniform, k, h, picked);
-    for (size_t j = 0; j < got; j++) {
-        rr[j].data = addrs[picked[j]].data;
-        rr[j].len = want_v6 ? 16 : 4;
-    }
-    return got;
-}
-
-/* rotate: the first k eligible addresses in config order, so that the set
- * stays the same and only the rotation moves them. */
+/* The first k eligible addresses in config order: rotate (the set stays
+ * the same, only the rotation moves them), and whenever every eligible one
+ * is taken. */
 static size_t pick_in_order(const policy_dc_t *dc, bool want_v6, const uint64_t *eligible,
                             size_t k, dns_rdata_t *rr)
 {
@@ -292,6 +287,31 @@ static size_t pick_in_order(const policy_dc_t *dc, bool want_v6, const uint64_t 
             rr[got].data = addrs[i].data;
             rr[got++].len = want_v6 ? 16 : 4;
         }
+    }
+    return got;
+}
+
+/* The hashed policy's addresses of dc: the best k by rendezvous score. */
+static __attribute__((noinline)) size_t pick_by_hash(const policy_dc_t *dc, bool want_v6,
+                                                     const uint64_t *eligible, size_t k,
+                                                     uint64_t h, dns_rdata_t *rr)
+{
+    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+    size_t count = want_v6 ? dc->v6_count : dc->v4_count;
+    size_t eligible_count = 0;
+    for (size_t w = 0; w * 64 < count; w++) {
+        eligible_count += (size_t)__builtin_popcountll(eligible[w]);
+    }
+    if (eligible_count <= k) {
+        /* Every eligible address is in the answer: nothing to choose. */
+        return pick_in_order(dc, want_v6, eligible, k, rr);
+    }
+    uint32_t picked[POLICY_MAX_ANSWER];
+    bool is_uniform = want_v6 ? dc->is_v6_uniform : dc->is_v4_uniform;
+    size_t got = policy_pick_hashed(addrs, count, eligible, is_uniform, k, h, picked);
+    for (size_t j = 0; j < got; j++) {
+        rr[j].data = addrs[picked[j]].data;
+        rr[j].len = want_v6 ? 16 : 4;
     }
     return got;
 }

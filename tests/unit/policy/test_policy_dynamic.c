@@ -285,6 +285,38 @@ static void test_hashed(void **state)
     policy_datacenter_set_admin(f->policy, DC_B, HEALTH_ADMIN_NONE);
 }
 
+/* The hashed policy's per-bucket table and the order computed per query
+ * (used while a capacity is changed at run time) are the same function: a
+ * small change of capacity moves a few clients, not half of them, and the
+ * configured capacity back gives every client its old answer. */
+static void test_hashed_table_matches_live(void **state)
+{
+    fixture_t *f = *state;
+    static uint8_t before[CLIENTS];
+    policy_result_t r;
+    for (uint32_t i = 0; i < CLIENTS; i++) {
+        gslb_addr_t c = client(i);
+        select_for(f, SVC_HASHED, &c, &r);
+        before[i] = (uint8_t)r.chosen[0];
+    }
+    policy_datacenter_set_weight(f->policy, DC_A, 102);
+    int moved = 0;
+    for (uint32_t i = 0; i < CLIENTS; i++) {
+        gslb_addr_t c = client(i);
+        select_for(f, SVC_HASHED, &c, &r);
+        moved += r.chosen[0] != before[i];
+        /* only towards a, whose capacity grew */
+        assert_true(r.chosen[0] == before[i] || r.chosen[0] == DC_A);
+    }
+    assert_true(moved > 0 && moved < CLIENTS / 50);
+    policy_datacenter_set_weight(f->policy, DC_A, 100);
+    for (uint32_t i = 0; i < CLIENTS; i++) {
+        gslb_addr_t c = client(i);
+        select_for(f, SVC_HASHED, &c, &r);
+        assert_int_equal(r.chosen[0], before[i]);
+    }
+}
+
 /* hashed inside a data center: one address per client by rendezvous hash,
  * the same for the whole /20 (hash_prefix_v4), spread over the four. */
 static void test_hashed_addresses(void **state)
@@ -362,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_down_spread_or_ordered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_full_by_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hashed_table_matches_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hashed_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_best_n, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
