@@ -445,9 +445,18 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
             views[k] = dc_view(p, dc, want_v6);
             out->candidate_up[k] = views[k]->is_up;
             if (k == 0 && s->kind != CONF_POLICY_WEIGHTED) {
+                /* The client moves when its first candidate sheds it (its
+                 * point below the shed fraction) or is down (spread); only
+                 * then does the rest of the list matter. */
                 shed0 = views[0]->is_up ? policy_dc_shed(&p->dcs[dc]) : 0;
-                is_dynamic = shed0 > 0 ||
-                             (!views[0]->is_up && s->conf->failover == CONF_FAILOVER_SPREAD);
+                if (shed0 > 0) {
+                    mark_hash(out, &key);
+                    out->shed_fraction = (double)shed0 / 4294967296.0;
+                    is_dynamic = (key.key.hash >> 32) < shed0;
+                } else if (!views[0]->is_up && s->conf->failover == CONF_FAILOVER_SPREAD) {
+                    mark_hash(out, &key);
+                    is_dynamic = true;
+                }
             }
             if (!is_full && !is_dynamic && views[k]->is_up && ++up_count == want_dcs) {
                 seen = wanted; /* enough sites up: the rest cannot change the answer */
@@ -464,14 +473,9 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
      * goes to the others by rendezvous hashing on spare capacity. */
     long pick = -1;
     if (is_dynamic) {
-        mark_hash(out, &key);
-        out->shed_fraction = (double)shed0 / 4294967296.0;
-        uint64_t h = key.key.hash;
-        if (!out->candidate_up[0] || (h >> 32) < shed0) {
-            pick = policy_spill_pick(p->dcs, out->candidates, out->candidate_up,
-                                     out->candidate_count, 0, h);
-            out->is_shed = pick >= 0 && out->candidate_up[0];
-        }
+        pick = policy_spill_pick(p->dcs, out->candidates, out->candidate_up,
+                                 out->candidate_count, 0, key.key.hash);
+        out->is_shed = pick >= 0 && out->candidate_up[0];
     }
     /* Then in order: answers come from the first sites that are up (a shed
      * client's first candidate not among them). */
