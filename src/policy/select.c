@@ -18,22 +18,23 @@ static void mark_hash(policy_result_t *out, policy_client_key_t *key)
     }
 }
 
-/* The order of a geo tree (map or distance) for c; returns the leaf's scope. */
-static uint8_t order_geo(const policy_service_t *s, const geo_map_t *map, const gslb_addr_t *c,
-                         uint32_t *order, size_t *n, policy_result_t *out)
+/* The order of a geo tree (map or distance) for c: *list points into the
+ * tree or into *mr (which must outlive it); returns the leaf's scope. */
+static inline uint8_t order_geo(const policy_service_t *s, const geo_map_t *map,
+                                const gslb_addr_t *c, geo_map_result_t *mr,
+                                const uint32_t **list, size_t *n, policy_result_t *out)
 {
     if (map != NULL) {
-        geo_map_result_t mr;
-        geo_map_resolve(map, c->family, c->addr, &mr);
+        geo_map_resolve(map, c->family, c->addr, mr);
         /* A map result holds at most GEO_MAX_SITES == POLICY_MAX_DCS. */
-        *n = mr.dc_count;
-        memcpy(order, mr.dcs, mr.dc_count * sizeof(*order));
-        return mr.scope_bits;
+        *list = mr->dcs;
+        *n = mr->dc_count;
+        return mr->scope_bits;
     }
     if (s->nearest != NULL) {
         geo_tree_hit_t hit = geo_tree_find(s->nearest, c->family, c->addr);
+        *list = hit.dcs;
         *n = hit.dc_count;
-        memcpy(order, hit.dcs, hit.dc_count * sizeof(*order));
         out->match = GEO_MATCH_NEAREST;
         return hit.scope_bits;
     }
@@ -41,29 +42,33 @@ static uint8_t order_geo(const policy_service_t *s, const geo_map_t *map, const 
     return 0;
 }
 
-/* Candidate order from the service's policy; sets out->scope_bits: the
- * depth of the decision tree's leaf for geo and latency policies (the
- * widest block on which the order is constant), 0 for those that do not
- * depend on the client, raised to the hashed prefix when the order used
- * the client's hash. */
-static void order_candidates(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
-                             uint64_t *rng, policy_client_key_t *key, uint32_t *order,
-                             size_t *n, policy_result_t *out)
+/* Candidate order from the service's policy: *list points at it (into a
+ * decision tree, *mr, or buf, which the caller keeps while it uses the
+ * list). Sets out->scope_bits: the depth of the decision tree's leaf for
+ * geo and latency policies (the widest block on which the order is
+ * constant), 0 for those that do not depend on the client, raised to the
+ * hashed prefix when the order used the client's hash. */
+static inline void order_candidates(const policy_t *p, const policy_service_t *s,
+                                    const gslb_addr_t *c, uint64_t *rng,
+                                    policy_client_key_t *key, uint32_t *buf,
+                                    geo_map_result_t *mr, const uint32_t **list, size_t *n,
+                                    policy_result_t *out)
 {
     out->scope_bits = 0;
     *n = 0;
+    *list = buf;
     switch (s->kind) {
     case CONF_POLICY_MAP:
     case CONF_POLICY_NEAREST:
-        out->scope_bits = order_geo(s, s->map, c, order, n, out);
+        out->scope_bits = order_geo(s, s->map, c, mr, list, n, out);
         break;
     case CONF_POLICY_WEIGHTED:
-        memcpy(order, s->cand, s->cand_count * sizeof(*order));
+        memcpy(buf, s->cand, s->cand_count * sizeof(*buf));
         *n = s->cand_count;
-        policy_order_weighted(p->dcs, order, *n, rng);
+        policy_order_weighted(p->dcs, buf, *n, rng);
         break;
     case CONF_POLICY_FAILOVER:
-        memcpy(order, s->cand, s->cand_count * sizeof(*order));
+        *list = s->cand;
         *n = s->cand_count;
         break;
     case CONF_POLICY_HASHED: {
@@ -73,12 +78,12 @@ static void order_candidates(const policy_t *p, const policy_service_t *s, const
             atomic_load_explicit(&((policy_t *)p)->weight_overrides, memory_order_relaxed) == 0) {
             const uint8_t *row = &s->hrw_table[(size_t)bucket * *n];
             for (size_t i = 0; i < *n; i++) {
-                order[i] = row[i];
+                buf[i] = row[i];
             }
         } else {
             /* Capacities changed at run time: the same order, computed. */
-            memcpy(order, s->cand, s->cand_count * sizeof(*order));
-            policy_order_hashed(p->dcs, order, *n, bucket);
+            memcpy(buf, s->cand, s->cand_count * sizeof(*buf));
+            policy_order_hashed(p->dcs, buf, *n, bucket);
         }
         out->reason = POLICY_REASON_HASHED;
         mark_hash(out, key);
@@ -87,7 +92,7 @@ static void order_candidates(const policy_t *p, const policy_service_t *s, const
     case CONF_POLICY_LATENCY: {
         uint8_t scope;
         bool used_hash;
-        *n = policy_order_latency(p, s, c, key, order, &scope, &used_hash, out);
+        *n = policy_order_latency(p, s, c, key, buf, &scope, &used_hash, out);
         if (*n > 0) {
             out->reason = POLICY_REASON_LATENCY;
             out->scope_bits = scope;
@@ -96,7 +101,7 @@ static void order_candidates(const policy_t *p, const policy_service_t *s, const
             }
         } else {
             /* Not covered (or every row expired): the map's or distance order. */
-            uint8_t geo_scope = order_geo(s, s->fallback_map, c, order, n, out);
+            uint8_t geo_scope = order_geo(s, s->fallback_map, c, mr, list, n, out);
             out->scope_bits = scope > geo_scope ? scope : geo_scope;
         }
         break;
@@ -413,9 +418,11 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
         s->kind == CONF_POLICY_LATENCY) {
         out->continent = (uint8_t)geo_tree_find(p->continents, c->family, c->addr).dcs[0];
     }
-    uint32_t order[POLICY_MAX_DCS];
+    uint32_t buf[POLICY_MAX_DCS];
+    geo_map_result_t mr;
+    const uint32_t *order;
     size_t n;
-    order_candidates(p, s, c, rng, &key, order, &n, out);
+    order_candidates(p, s, c, rng, &key, buf, &mr, &order, &n, out);
     view_sync(p);
 
     /* Candidates: the policy's order restricted to the service's data centers,
@@ -588,7 +595,9 @@ void policy_select(const policy_t *p, const policy_service_t *s, const gslb_addr
                    uint16_t qtype, uint64_t *rng, policy_result_t *out)
 {
     select_answer(p, s, c, qtype, rng, out, false);
-    rotate(s, out);
+    if (__builtin_expect(s->conf->is_rotated, 0)) {
+        rotate(s, out);
+    }
 }
 
 void policy_select_full(const policy_t *p, const policy_service_t *s, const gslb_addr_t *c,
