@@ -166,8 +166,9 @@ static inline uint64_t policy_dc_shed(const policy_dc_t *dc)
     return dc->load != NULL ? atomic_load_explicit(&dc->load->shed, memory_order_relaxed) : 0;
 }
 
-/* The hashed policy works on buckets of clients: the client hash's top
- * POLICY_HRW_BITS bits. Every client of a bucket gets the same order, the
+/* The hashed policy works on buckets of clients: the client hash's low
+ * POLICY_HRW_BITS bits (the shed decision uses the high 32, so the two do
+ * not depend on each other). Every client of a bucket gets the same order, the
  * weighted rendezvous order of the bucket number, so the order can be
  * computed once per bucket at load (policy_hashed_build) and looked up per
  * query; 65,536 buckets keep the shares within a few tenths of a point. */
@@ -177,7 +178,7 @@ static inline uint64_t policy_dc_shed(const policy_dc_t *dc)
 
 static inline uint32_t policy_hrw_bucket(uint64_t client_hash)
 {
-    return (uint32_t)(client_hash >> (64 - POLICY_HRW_BITS));
+    return (uint32_t)(client_hash & (POLICY_HRW_BUCKETS - 1));
 }
 
 /* Sort cand[0..n) by weighted rendezvous score for hash h, capacity
