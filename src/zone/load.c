@@ -200,7 +200,22 @@ static void skip_blank_lines(FILE *fp, int *line)
     }
 }
 
-static void read_records(zone_t *z, FILE *fp, gslb_diag_t *diag)
+/* The TTL of the record (or $TTL directive) just read, from its text:
+ * text[from..to) is what ldns consumed. */
+static bool ttl_ok(zone_t *z, const char *text, long from, long to, int line, gslb_diag_t *diag)
+{
+    char bad[48];
+    if (text == NULL || from < 0 || to <= from ||
+        zone_ttl_text_check(text + from, (size_t)(to - from), bad, sizeof(bad))) {
+        return true;
+    }
+    gslb_diag_report(diag, DIAG_ERROR, z->file, (unsigned)line, 0,
+                     "TTL %s is above %u, the largest RFC 2181 section 8 allows", bad,
+                     ZONE_TTL_MAX);
+    return false;
+}
+
+static void read_records(zone_t *z, FILE *fp, const char *text, gslb_diag_t *diag)
 {
     uint32_t default_ttl = ZONE_DEFAULT_TTL_S;
     ldns_rdf *origin = ldns_dname_new_frm_data(z->origin_len, z->origin);
@@ -214,14 +229,20 @@ static void read_records(zone_t *z, FILE *fp, gslb_diag_t *diag)
         }
         ldns_rr *rr = NULL;
         int start = line; /* ldns's counter has passed the record when it returns */
+        long from = ftell(fp); /* a memory stream: no system call */
         ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &default_ttl, &origin, &prev, &line);
+        long to = ftell(fp);
         switch (s) {
         case LDNS_STATUS_OK:
-            add_rr(z, rr, (unsigned)start, buf, diag);
+            if (ttl_ok(z, text, from, to, start, diag)) {
+                add_rr(z, rr, (unsigned)start, buf, diag);
+            }
             ldns_rr_free(rr);
             break;
-        case LDNS_STATUS_SYNTAX_EMPTY:
         case LDNS_STATUS_SYNTAX_TTL:
+            ttl_ok(z, text, from, to, start, diag);
+            break;
+        case LDNS_STATUS_SYNTAX_EMPTY:
         case LDNS_STATUS_SYNTAX_ORIGIN:
             break;
         case LDNS_STATUS_SYNTAX_INCLUDE:
@@ -334,7 +355,8 @@ const dns_wire_rrset_t *zone_rrset_wire(const zone_t *z, const zone_rrset_t *set
     return set->wire_id != 0 ? &z->wires[set->wire_id - 1] : NULL;
 }
 
-static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *origin, gslb_diag_t *diag)
+static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *text, const char *origin,
+                   gslb_diag_t *diag)
 {
     size_t before = gslb_diag_errors(diag);
     char *guess = origin ? NULL : origin_from_file(z->file);
@@ -342,7 +364,7 @@ static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *origin, gslb_d
     free(guess);
     if (rc == 0) {
         zone_node_get(z, z->origin, z->origin_len);
-        read_records(z, fp, diag);
+        read_records(z, fp, text, diag);
         /* Finalize first: it sorts the RRsets that the apex checks look up. */
         rc = zone_finalize(z, diag);
         if (gslb_diag_errors(diag) == before) {
@@ -364,17 +386,58 @@ static int load_fp(zone_t **out, zone_t *z, FILE *fp, const char *origin, gslb_d
     return 0;
 }
 
+/* The whole file in memory, NUL-terminated: the loader reads it through a
+ * memory stream, whose positions cost nothing, so each record's own text is
+ * at hand. */
+static char *slurp(const char *file, size_t *len)
+{
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (err != 0) {
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
 int zone_load(zone_t **out, const char *file, const char *origin, gslb_diag_t *diag)
 {
     *out = NULL;
-    FILE *fp = fopen(file, "r");
+    size_t len = 0;
+    char *text = slurp(file, &len);
+    if (text != NULL && len == 0) {
+        /* fmemopen refuses an empty buffer; a blank line reads the same. */
+        free(text);
+        text = xstrdup("\n");
+        len = 1;
+    }
+    FILE *fp = text != NULL ? fmemopen(text, len, "r") : NULL;
     if (fp == NULL) {
         gslb_diag_report(diag, DIAG_ERROR, file, 0, 0, "cannot read zone file (%s)",
                          strerror(errno));
+        free(text);
         return -GSLB_EIO;
     }
-    int rc = load_fp(out, zone_alloc(file), fp, origin, diag);
+    int rc = load_fp(out, zone_alloc(file), fp, text, origin, diag);
     fclose(fp);
+    free(text);
     return rc;
 }
 
@@ -386,7 +449,7 @@ int zone_load_string(zone_t **out, const char *name, const char *text, const cha
     if (fp == NULL) {
         return -GSLB_EIO;
     }
-    int rc = load_fp(out, zone_alloc(name), fp, origin, diag);
+    int rc = load_fp(out, zone_alloc(name), fp, text, origin, diag);
     fclose(fp);
     return rc;
 }

@@ -7,4 +7,5 @@ src_zone_libzone_a_SOURCES = \
 	src/zone/load.c \
 	src/zone/lookup.c \
 	src/zone/service.c \
-	src/zone/set.c
+	src/zone/set.c \
+	src/zone/ttl.c

@@ -147,4 +147,13 @@ static inline size_t zone_parent_off(const uint8_t *name)
  * may not be added afterwards. */
 int zone_finalize(zone_t *z, gslb_diag_t *diag);
 
+/* ttl.c: RFC 2181 section 8 bounds TTLs to 0..2^31-1; ldns folds larger
+ * values into 32 bits, so the record's text is checked before it. */
+#define ZONE_TTL_MAX 2147483647u
+/* Check the TTL written in one record's text (from its first character:
+ * an owner name unless it starts with a blank; or a $TTL directive). Returns
+ * true when there is none or it is within ZONE_TTL_MAX, else false with the
+ * token in bad. Pure. */
+bool zone_ttl_text_check(const char *text, size_t len, char *bad, size_t badlen);
+
 #endif

@@ -196,6 +196,49 @@ static void test_load_missing_soa_reported(void **state)
     gslb_diag_free(d);
 }
 
+/* RFC 2181 section 8: TTLs are 0..2^31-1. ldns folds larger ones into 32
+ * bits (99999999999 became 1215752191), so the text is checked: the limit
+ * itself loads, one more is an error at its line, in every place a TTL is
+ * written (before or after the class, in units, in $TTL). */
+static void test_load_ttl_above_rfc2181_limit(void **state)
+{
+    (void)state;
+    static const char ok_text[] = "$TTL 2147483647\n"
+                                  "@ SOA ns1 h 1 3600 900 1209600 300\n"
+                                  "@ 2147483647 NS ns1\n"
+                                  "ns1 2147483647 IN A 192.0.2.53\n"
+                                  "www 3550w5d3h14m7s A 192.0.2.1\n"; /* 2147483647 */
+    zone_t *z = NULL;
+    gslb_diag_t *d;
+    assert_int_equal(load(ok_text, &z, &d), 0);
+    static const uint8_t www[] = "\3www\7example\3com";
+    assert_int_equal(rrset_at(z, www, sizeof(www), DNS_TYPE_A)->ttl_s, 2147483647u);
+    zone_free(z);
+    gslb_diag_free(d);
+
+    static const char bad_text[] = "$TTL 2147483648\n"                          /* 1 */
+                                   "@ SOA ns1 h 1 3600 900 1209600 300\n"       /* 2 */
+                                   "@ NS ns1\n"                                 /* 3 */
+                                   "ns1 99999999999 A 192.0.2.53\n"             /* 4 */
+                                   "www 2147483648 IN A 192.0.2.1\n"            /* 5 */
+                                   "  3550w5d3h14m8s TXT \"one more second\"\n"; /* 6 */
+    static const char *const want[] = {
+        "t.zone:1: error: TTL 2147483648 is above 2147483647, the largest RFC 2181 section 8 "
+        "allows",
+        "t.zone:4: error: TTL 99999999999 is above 2147483647, the largest RFC 2181 section 8 "
+        "allows",
+        "t.zone:5: error: TTL 2147483648 is above 2147483647, the largest RFC 2181 section 8 "
+        "allows",
+        "t.zone:6: error: TTL 3550w5d3h14m8s is above 2147483647, the largest RFC 2181 section 8 "
+        "allows",
+    };
+    z = (zone_t *)1;
+    assert_int_equal(load(bad_text, &z, &d), -GSLB_EZONE);
+    assert_null(z);
+    assert_diags(d, want, 4);
+    gslb_diag_free(d);
+}
+
 static void test_load_missing_apex_ns_reported(void **state)
 {
     (void)state;
@@ -670,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_load_serial_and_negative_ttl_from_minimum),
         cmocka_unit_test(test_load_negative_ttl_from_soa_ttl),
         cmocka_unit_test(test_load_missing_soa_reported),
+        cmocka_unit_test(test_load_ttl_above_rfc2181_limit),
         cmocka_unit_test(test_load_missing_apex_ns_reported),
         cmocka_unit_test(test_load_soa_below_apex_reported_at_its_line),
         cmocka_unit_test(test_load_second_soa_reported_at_its_line),
