@@ -70,6 +70,7 @@ enum dns_opt_code {
     DNS_OPT_ECS = 8,           /* RFC 7871 */
     DNS_OPT_COOKIE = 10,       /* RFC 7873 */
     DNS_OPT_TCP_KEEPALIVE = 11,/* RFC 7828 */
+    DNS_OPT_EDE = 15,          /* RFC 8914 Extended DNS Errors */
     DNS_OPT_PADDING = 12,      /* RFC 7830 */
 };
 
@@ -340,7 +341,15 @@ typedef struct dns_opt_out {
     uint8_t ecs_scope_bits;
     bool has_tcp_keepalive;   /* RFC 7828: send our idle timeout */
     uint16_t tcp_keepalive_100ms;
+    bool has_ede;             /* RFC 8914: an Extended DNS Error, INFO-CODE ede_code, no text */
+    uint16_t ede_code;
 } dns_opt_out_t;
+
+/* RFC 8914 section 4 INFO-CODEs gslbd sends. */
+enum {
+    DNS_EDE_PROHIBITED = 18,        /* zone transfers are not offered */
+    DNS_EDE_NOT_AUTHORITATIVE = 20, /* the name is in none of our zones */
+};
 
 /* Size the OPT RR for opt will take (for dns_writer_reserve). Inline: every
  * EDNS query needs it. */
@@ -354,6 +363,9 @@ static inline size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q
         n += 8u + (q->ecs_source_bits + 7u) / 8u;
     }
     if (opt->has_tcp_keepalive) {
+        n += 6;
+    }
+    if (opt->has_ede) {
         n += 6;
     }
     return n;

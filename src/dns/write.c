@@ -544,6 +544,12 @@ static __attribute__((noinline)) void put_opt_options(uint8_t *p, const dns_opt_
         wr16(p, DNS_OPT_TCP_KEEPALIVE);
         wr16(p + 2, 2);
         wr16(p + 4, opt->tcp_keepalive_100ms);
+        p += 6;
+    }
+    if (opt->has_ede) {
+        wr16(p, DNS_OPT_EDE);
+        wr16(p + 2, 2); /* INFO-CODE only, no EXTRA-TEXT */
+        wr16(p + 4, opt->ede_code);
     }
 }
 

@@ -18,6 +18,7 @@ typedef struct answer {
     const server_request_t *req;
     bool is_aa;
     bool is_tc;
+    uint16_t ede;              /* RFC 8914 INFO-CODE to send with an error, 0 = none */
     bool has_client;
     uint8_t scope_bits;        /* widest dependency of the answer on the client, in bits of
                                 * the ECS option's family */
@@ -467,6 +468,7 @@ static uint8_t answer_question(answer_t *a)
     switch (q->qtype) {
     case DNS_TYPE_AXFR:
     case DNS_TYPE_IXFR:
+        a->ede = DNS_EDE_PROHIBITED;
         return DNS_RCODE_REFUSED; /* zone transfers are not offered */
     case DNS_TYPE_OPT:
         return DNS_RCODE_FORMERR; /* RFC 6891 6.1.1: OPT is not a question type */
@@ -480,6 +482,7 @@ static uint8_t answer_question(answer_t *a)
     }
     const zone_t *z = find_zone(a, q->qname_lc, q->qname_len);
     if (z == NULL) {
+        a->ede = DNS_EDE_NOT_AUTHORITATIVE;
         return DNS_RCODE_REFUSED; /* not authoritative for this name */
     }
     a->is_aa = true;
@@ -559,6 +562,7 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
     a.req = req;
     a.is_aa = false;
     a.is_tc = false;
+    a.ede = 0;
     a.has_client = false;
     a.scope_bits = 0;
     a.neg_ttl_cap_s = 0;
@@ -596,6 +600,10 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
         opt.ext_rcode = (uint8_t)(rcode >> 4);
         /* RFC 7871 7.2.1: the scope is the prefix the answer depended on; 0 = any client. */
         opt.ecs_scope_bits = a.scope_bits;
+        /* An error without records: room for the EDE option was not reserved
+         * (answers never need it), and the response has plenty. */
+        opt.has_ede = a.ede != 0;
+        opt.ede_code = a.ede;
         dns_writer_put_opt(&a.w, &opt, &q);
     }
     if (a.is_aa) {

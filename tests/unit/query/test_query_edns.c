@@ -246,6 +246,64 @@ static void test_edns_no_question_with_opt_gets_formerr_with_opt(void **state)
     expect_no_question_answer(*state, &q, DNS_RCODE_FORMERR, true);
 }
 
+/* The INFO-CODE of the response's EDE option (RFC 8914), or -1 without one. */
+static int ede_of(const qt_resp_t *r)
+{
+    for (size_t off = 0; r->has_opt && off + 4 <= r->opt_rdlen;) {
+        uint16_t code = qt_rd16(r->opt_rdata + off);
+        uint16_t n = qt_rd16(r->opt_rdata + off + 2);
+        if (code == DNS_OPT_EDE && n >= 2) {
+            return qt_rd16(r->opt_rdata + off + 4);
+        }
+        off += 4u + n;
+    }
+    return -1;
+}
+
+/* REFUSED says why (RFC 8914), over UDP and TCP, with EDNS only: a name in
+ * none of our zones (20, Not Authoritative), a zone transfer (18,
+ * Prohibited); another class gets none (as Knot, whose responses the
+ * differential test compares byte counts with), nor does an answer. */
+static void test_edns_refused_carries_extended_error(void **state)
+{
+    static const uint8_t other[] = "\007example\003org";
+    static const struct {
+        const uint8_t *name;
+        size_t len;
+        uint16_t qtype;
+        bool is_ch;
+        uint8_t rcode;
+        int ede;
+    } cases[] = {
+        {other, sizeof(other), DNS_TYPE_A, false, DNS_RCODE_REFUSED, DNS_EDE_NOT_AUTHORITATIVE},
+        {geo_name, sizeof(geo_name), DNS_TYPE_AXFR, false, DNS_RCODE_REFUSED, DNS_EDE_PROHIBITED},
+        {geo_name, sizeof(geo_name), DNS_TYPE_A, true, DNS_RCODE_REFUSED, -1},
+        {geo_name, sizeof(geo_name), DNS_TYPE_A, false, DNS_RCODE_NOERROR, -1},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        for (int edns = 0; edns < 2; edns++) {
+            qt_pkt_t q;
+            qt_header(&q, 1, 0, 0, (uint16_t)edns);
+            qt_put(&q, cases[c].name, cases[c].len);
+            qt_put16(&q, cases[c].qtype);
+            qt_put16(&q, cases[c].is_ch ? DNS_CLASS_CH : DNS_CLASS_IN);
+            if (edns) {
+                qt_opt_begin(&q, 0, 0);
+                qt_opt_end(&q);
+            }
+            for (size_t i = 0; i < 2; i++) {
+                uint8_t a[1024];
+                size_t n = qt_exchange(*state, AF_INET, transports[i], &q, a, sizeof(a));
+                qt_resp_t r;
+                qt_resp_read(a, n, &r);
+                assert_int_equal(r.rcode, cases[c].rcode);
+                assert_int_equal(r.has_opt, edns != 0);
+                assert_int_equal(ede_of(&r), edns ? cases[c].ede : -1);
+            }
+        }
+    }
+}
+
 /* RFC 7873 5.4 would answer this with our cookie; cookies are not implemented. */
 static void test_edns_cookie_only_query_gets_formerr_with_opt(void **state)
 {
@@ -328,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_edns_no_question_with_opt_version_1_gets_badvers),
         cmocka_unit_test(test_edns_no_question_without_opt_gets_formerr_without_opt),
         cmocka_unit_test(test_edns_no_question_badvers_counted_under_no_qtype),
+        cmocka_unit_test(test_edns_refused_carries_extended_error),
     };
     return cmocka_run_group_tests(tests, qt_setup, qt_teardown);
 }
