@@ -29,11 +29,17 @@ typedef struct geo_location {
 
 typedef struct geo_db geo_db_t;
 
-/* Open a MaxMind DB (memory-mapped) and resolve the configured field paths
+/* Open a MaxMind DB and resolve the configured field paths
  * (conf_geoip_t.fields, an array of CONF_GEO_FIELD_COUNT, copied; pass NULL
  * for the GeoIP2/GeoLite2 City defaults). diag may be NULL.
- * Returns 0 and *out, or -GSLB_EGEO after reporting "file: error: ..." to diag.
- * Load path only. */
+ * The file is read once into a private copy (an anonymous memory file, or
+ * without /proc an unlinked temporary file), which is memory-mapped: the
+ * handle never reads path again, so truncating, rewriting or replacing the
+ * file while it is open is safe. The copy takes memory the size of the file
+ * for as long as the handle lives.
+ * Returns 0 and *out, or -GSLB_EGEO after reporting "path: error: ..." to
+ * diag (the file cannot be opened or read, changed size while being read,
+ * the copy cannot be made, or it is not a MaxMind DB). Load path only. */
 int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
                 gslb_diag_t *diag);
 

@@ -5,12 +5,18 @@
 
 #include <maxminddb.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct geo_db {
     MMDB_s mmdb;
@@ -67,17 +73,152 @@ static void path_free(char **path)
     free(path);
 }
 
+const char *geo_db_fd_dir = "/proc/self/fd";
+
+/* Copy the whole of src, which an fstat before the copy found size bytes
+ * long, to dst. Returns 0, an errno value, or -1 when the file did not hold
+ * exactly size bytes (it was being truncated or rewritten meanwhile). */
+static int copy_all(int dst, int src, off_t size)
+{
+    enum { CHUNK = 1 << 20 };
+    char *buf = xmalloc(CHUNK);
+    off_t done = 0;
+    int err = 0;
+    while (err == 0) {
+        ssize_t n = read(src, buf, CHUNK);
+        if (n < 0) {
+            if (errno != EINTR) {
+                err = errno;
+            }
+            continue;
+        }
+        if (n == 0) {
+            break;
+        }
+        if (n > size - done) {
+            err = -1; /* grew */
+            break;
+        }
+        for (ssize_t off = 0; off < n && err == 0;) {
+            ssize_t w = write(dst, buf + off, (size_t)(n - off));
+            if (w > 0) {
+                off += w;
+            } else if (w == 0) {
+                err = ENOSPC;
+            } else if (errno != EINTR) {
+                err = errno;
+            }
+        }
+        done += n;
+    }
+    if (err == 0 && done != size) {
+        err = -1; /* shrank */
+    }
+    free(buf);
+    return err;
+}
+
+/* Open path through a private copy into *mmdb. The copy is an anonymous
+ * memory file (memfd) opened by name through geo_db_fd_dir, as
+ * libmaxminddb only opens paths; without /proc it is a temporary file in
+ * TMPDIR (or /tmp), mode 0600 and unlinked as soon as it is mapped. Either
+ * way no other process can reach the bytes the mapping reads, so truncating
+ * or rewriting path cannot fault a lookup (SIGBUS) or change its answers.
+ * Messages name path, never the copy. Returns 0, or -1 after reporting. */
+static int open_private_copy(MMDB_s *mmdb, const char *path, gslb_diag_t *diag)
+{
+    const char *what = NULL; /* the failing step, for the message */
+    int err = 0;
+    int src = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (src < 0 || fstat(src, &st) != 0) {
+        err = errno;
+        if (diag != NULL) {
+            gslb_diag_report(diag, DIAG_ERROR, path, 0, 0, "geoip: cannot open database (%s)",
+                             strerror(err));
+        }
+        if (src >= 0) {
+            close(src);
+        }
+        return -1;
+    }
+
+    char copy_path[4096];
+    bool via_fd = access(geo_db_fd_dir, F_OK) == 0;
+    int dst;
+    if (via_fd) {
+        what = "memfd_create";
+        dst = memfd_create("gslbd-geoip", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    } else {
+        const char *dir = getenv("TMPDIR");
+        if (dir == NULL || dir[0] == '\0') {
+            dir = "/tmp";
+        }
+        what = "temporary file";
+        int n = snprintf(copy_path, sizeof(copy_path), "%s/gslbd-geoip-XXXXXX", dir);
+        if (n < 0 || (size_t)n >= sizeof(copy_path)) {
+            errno = ENAMETOOLONG;
+            dst = -1;
+        } else {
+            dst = mkostemp(copy_path, O_CLOEXEC);
+        }
+    }
+    if (dst < 0) {
+        err = errno;
+    } else if (!S_ISREG(st.st_mode)) {
+        what = NULL;
+        err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    } else if ((err = copy_all(dst, src, st.st_size)) != 0) {
+        what = NULL;
+    } else if (via_fd && fcntl(dst, F_ADD_SEALS,
+                               F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        /* Nothing else holds the memfd; sealed, not even we can change it. */
+        what = "sealing the copy";
+        err = errno;
+    }
+    close(src);
+
+    int rc = MMDB_SUCCESS;
+    if (err == 0) {
+        if (via_fd) {
+            snprintf(copy_path, sizeof(copy_path), "%s/%d", geo_db_fd_dir, dst);
+        }
+        rc = MMDB_open(copy_path, MMDB_MODE_MMAP, mmdb);
+    }
+    if (dst >= 0) {
+        if (!via_fd) {
+            unlink(copy_path);
+        }
+        /* MMDB_open maps the file and closes its own descriptor; the
+         * mapping keeps the copy alive without this one. */
+        close(dst);
+    }
+
+    if (diag != NULL) {
+        if (err == -1) {
+            gslb_diag_report(diag, DIAG_ERROR, path, 0, 0,
+                             "geoip: cannot read database (the file changed while it was "
+                             "read; it is being replaced?)");
+        } else if (err != 0 && what != NULL) {
+            gslb_diag_report(diag, DIAG_ERROR, path, 0, 0,
+                             "geoip: cannot copy database (%s: %s)", what, strerror(err));
+        } else if (err != 0) {
+            gslb_diag_report(diag, DIAG_ERROR, path, 0, 0, "geoip: cannot read database (%s)",
+                             strerror(err));
+        } else if (rc != MMDB_SUCCESS) {
+            gslb_diag_report(diag, DIAG_ERROR, path, 0, 0, "geoip: cannot open database (%s)",
+                             MMDB_strerror(rc));
+        }
+    }
+    return err == 0 && rc == MMDB_SUCCESS ? 0 : -1;
+}
+
 int geo_db_open(geo_db_t **out, const char *path, const conf_geo_path_t *fields,
                 gslb_diag_t *diag)
 {
     *out = NULL;
     geo_db_t *db = xcalloc(1, sizeof(*db));
-    int rc = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
-    if (rc != MMDB_SUCCESS) {
-        if (diag != NULL) {
-            gslb_diag_report(diag, DIAG_ERROR, path, 0, 0, "geoip: cannot open database (%s)",
-                             MMDB_strerror(rc));
-        }
+    if (open_private_copy(&db->mmdb, path, diag) != 0) {
         free(db);
         return -GSLB_EGEO;
     }

@@ -16,4 +16,10 @@ const MMDB_s *geo_db_mmdb(const geo_db_t *db);
  * path; any thread. */
 int geo_db_record_read(const geo_db_t *db, uint32_t off, geo_location_t *out);
 
+/* Folder where this process's descriptors appear as files ("/proc/self/fd"):
+ * geo_db_open hands libmaxminddb its private copy by a name in it. When it
+ * is absent the copy goes to an unlinked temporary file instead; tests point
+ * it at a missing folder to take that path. Not thread-safe to change. */
+extern const char *geo_db_fd_dir;
+
 #endif

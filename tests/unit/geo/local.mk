@@ -13,6 +13,7 @@ GEO_FIXTURE_SPEC = $(srcdir)/tests/unit/geo/fixture.spec
 
 check_PROGRAMS += \
 	tests/unit/geo/test_geo_db \
+	tests/unit/geo/test_geo_db_copy \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
 	tests/unit/geo/test_geo_records \
@@ -20,6 +21,7 @@ check_PROGRAMS += \
 	tests/unit/geo/test_geo_tree
 TESTS += \
 	tests/unit/geo/test_geo_db \
+	tests/unit/geo/test_geo_db_copy \
 	tests/unit/geo/test_geo_distance \
 	tests/unit/geo/test_geo_map \
 	tests/unit/geo/test_geo_records \
@@ -31,6 +33,13 @@ tests_unit_geo_test_geo_db_CFLAGS = $(GEO_TEST_CFLAGS)
 tests_unit_geo_test_geo_db_LDADD = $(GEO_TEST_LIBS)
 # Built with the program, so they exist before any test runs.
 EXTRA_tests_unit_geo_test_geo_db_DEPENDENCIES = $(GEO_TEST_FIXTURES)
+
+# Opens a scratch copy of the city fixture and truncates or rewrites it.
+tests_unit_geo_test_geo_db_copy_SOURCES = tests/unit/geo/test_geo_db_copy.c
+tests_unit_geo_test_geo_db_copy_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/geo
+tests_unit_geo_test_geo_db_copy_CFLAGS = $(GEO_TEST_CFLAGS)
+tests_unit_geo_test_geo_db_copy_LDADD = $(GEO_TEST_LIBS)
+EXTRA_tests_unit_geo_test_geo_db_copy_DEPENDENCIES = tests/unit/geo/fixture-city.mmdb
 
 tests_unit_geo_test_geo_distance_SOURCES = tests/unit/geo/test_geo_distance.c
 tests_unit_geo_test_geo_distance_CFLAGS = $(TEST_CFLAGS)
