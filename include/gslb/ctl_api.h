@@ -95,6 +95,11 @@
 #define CTL_API_KEY_OVERRIDES "overrides"
 #define CTL_API_KEY_STATE_FILE "state_file"
 #define CTL_API_KEY_DATACENTERS "datacenters"
+/* state_file: null without control.state_file, else how it was read at start */
+#define CTL_API_KEY_PATH "path"
+#define CTL_API_KEY_RECOVERED_FROM_PREVIOUS "recovered_from_previous" /* from STATE.prev */
+#define CTL_API_KEY_DAMAGED "damaged"     /* STATE and STATE.prev damaged: no overrides */
+/* and CTL_API_KEY_ERROR: why STATE (and STATE.prev) could not be used, or null */
 /* zones[] */
 #define CTL_API_KEY_ORIGIN "origin"
 #define CTL_API_KEY_FILE "file"

@@ -45,7 +45,10 @@ int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
     }
     if (cc->state_file != NULL) {
         c->state_file = xstrdup(cc->state_file);
-        if (ctl_overrides_load(&c->overrides, c->state_file) == 0 && c->overrides.count > 0) {
+        /* A damaged file is logged, falls back to its previous copy and shows
+         * in /status and /metrics: see c->state_load. */
+        if (ctl_overrides_load(&c->overrides, c->state_file, &c->state_load) == 0 &&
+            !c->state_load.is_recovered && c->overrides.count > 0) {
             log_info("ctl: state file '%s': %zu overrides restored", c->state_file,
                      c->overrides.count);
         }

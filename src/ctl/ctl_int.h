@@ -64,12 +64,25 @@ size_t ctl_overrides_apply(const ctl_overrides_t *o, policy_t *p, bool log_missi
 json_t *ctl_overrides_to_json(const ctl_overrides_t *o);
 /* Replace o with the overrides in j; returns 0, or -GSLB_EINVAL with a reason in err. */
 int ctl_overrides_from_json(ctl_overrides_t *o, const json_t *j, char *err, size_t err_len);
-/* Write o to path atomically (a temporary file in the same directory, then
- * rename). Returns 0 or -GSLB_EIO (logged). */
+/* Write o to path atomically (a temporary file in the same directory, fsync,
+ * then rename; the directory is fsynced too). A current path that parses is
+ * first copied, the same way, to "path.prev", so that a good copy exists at
+ * every moment. Returns 0 or -GSLB_EIO (logged). */
 int ctl_overrides_save(const ctl_overrides_t *o, const char *path);
-/* Read path into o. A missing file is not an error (o empty). Returns 0 or
- * -GSLB_EINVAL/-GSLB_EIO (logged; o is left empty). */
-int ctl_overrides_load(ctl_overrides_t *o, const char *path);
+
+/* How the state file was found at start. */
+typedef struct ctl_state_load {
+    bool is_recovered;  /* path was damaged: the overrides came from path.prev */
+    bool is_damaged;    /* path and path.prev were both damaged: no overrides */
+    char error[1040];   /* why path (and path.prev) could not be used; "" = fine */
+} ctl_state_load_t;
+
+/* Read path into o. A missing file is not an error (o empty, st clear). A
+ * damaged one (unreadable, not JSON, wrong shape) is copied to "path.damaged"
+ * and path.prev is read instead; st says which happened, and it is logged at
+ * error level. Returns 0 when o holds the saved overrides (from either file),
+ * else -GSLB_EINVAL/-GSLB_EIO (o empty, st->is_damaged). */
+int ctl_overrides_load(ctl_overrides_t *o, const char *path, ctl_state_load_t *st);
 
 /* ---- stable metrics buckets by name (names.c) ---- */
 typedef struct ctl_names {
@@ -120,6 +133,7 @@ typedef struct ctl_metrics_input {
     uint64_t reloads, reload_failures;
     double last_reload_success_s; /* Unix time; 0 = never since start */
     double loaded_at_s;
+    bool state_file_recovered, state_file_damaged; /* ctl_state_load_t at start */
 } ctl_metrics_input_t;
 
 /* Write the Prometheus text exposition (format 0.0.4) of in to b. Pure. */
@@ -161,6 +175,7 @@ struct ctl {
     ctl_names_t service_names, dc_names;
     char *token;
     char *state_file;
+    ctl_state_load_t state_load; /* how the state file was read at start */
     uint64_t reloads, reload_failures;
     double last_reload_success_s;
     char **last_errors;       /* messages of the last failed reload */

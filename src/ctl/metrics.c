@@ -285,6 +285,14 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
          "When the last successful reload (or the start) finished (Unix time).");
     ctl_buf_printf(b, "gslbd_last_reload_success_timestamp_seconds %.3f\n",
                    in->last_reload_success_s);
+    help(b, "gslbd_state_file_recovered", "gauge",
+         "1 when the state file was damaged at start and the overrides came from its "
+         "previous copy.");
+    ctl_buf_printf(b, "gslbd_state_file_recovered %d\n", in->state_file_recovered ? 1 : 0);
+    help(b, "gslbd_state_file_damaged", "gauge",
+         "1 when the state file and its previous copy were both damaged at start: "
+         "no saved overrides apply.");
+    ctl_buf_printf(b, "gslbd_state_file_damaged %d\n", in->state_file_damaged ? 1 : 0);
     if (!in->has_server) {
         return;
     }
@@ -390,6 +398,8 @@ void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b)
     in.reloads = c->reloads;
     in.reload_failures = c->reload_failures;
     in.last_reload_success_s = c->last_reload_success_s;
+    in.state_file_recovered = c->state_load.is_recovered;
+    in.state_file_damaged = c->state_load.is_damaged;
     ctl_metrics_format(&in, b);
     pthread_mutex_unlock(&c->mu);
     free(dcs);

@@ -226,56 +226,224 @@ int ctl_overrides_from_json(ctl_overrides_t *o, const json_t *j, char *err, size
     return rc;
 }
 
-int ctl_overrides_save(const ctl_overrides_t *o, const char *path)
+/* The whole of path in *data (NUL-terminated, owned by the caller). Returns 0,
+ * or -1 with errno set. */
+static int read_file(const char *path, char **data, size_t *len)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    json_t *j = ctl_overrides_to_json(o);
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rbe");
+    if (f == NULL) {
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) {
+            break;
+        }
+        cap *= 2;
+        buf = xrealloc(buf, cap);
+    }
+    int saved = ferror(f) ? EIO : 0;
+    fclose(f);
+    if (saved != 0) {
+        free(buf);
+        errno = saved;
+        return -1;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+/* Parse a state file's text into o; on failure o is empty and err says why,
+ * with the line and column for a JSON syntax error. */
+static int state_parse(ctl_overrides_t *o, const char *path, const char *data, size_t len,
+                       char *err, size_t err_len)
+{
+    json_error_t je;
+    json_t *j = json_loadb(data, len, 0, &je);
+    if (j == NULL) {
+        ctl_overrides_clear(o);
+        snprintf(err, err_len, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return -GSLB_EINVAL;
+    }
+    char why[256];
+    int rc = ctl_overrides_from_json(o, j, why, sizeof(why));
     json_decref(j);
-    int rc = -GSLB_EIO;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        goto out;
-    }
-    size_t len = strlen(text);
-    bool ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-    /* The rename must not be able to replace the old state with a file whose
-     * data is not on disk yet. */
-    ok = ok && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (ok && rename(tmp, path) == 0) {
-        rc = 0;
-    }
-out:
     if (rc != 0) {
-        char eb[128];
-        log_err("ctl: state file '%s': cannot write (%s)", path,
-                strerror_r(errno, eb, sizeof(eb)));
-        unlink(tmp);
+        snprintf(err, err_len, "%s: %s", path, why);
     }
-    free(text);
-    free(tmp);
     return rc;
 }
 
-int ctl_overrides_load(ctl_overrides_t *o, const char *path)
+/* The directory holding path, fsynced so that a rename in it is on disk. */
+static void fsync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? xstrdup(".")
+                              : slash == path ? xstrdup("/")
+                                              : xstrndup(path, (size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+        char eb[128];
+        log_warn("ctl: directory '%s': cannot sync (%s)", dir, strerror_r(errno, eb, sizeof(eb)));
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(dir);
+}
+
+/* Replace path with data: a temporary file next to it, written and fsynced,
+ * then renamed, so that path is always either the old or the new file.
+ * Returns 0, or -1 with errno set (the temporary file removed). */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        free(tmp);
+        return -1;
+    }
+    bool ok = write(fd, data, len) == (ssize_t)len;
+    /* The rename must not be able to replace the old file with one whose
+     * data is not on disk yet. */
+    ok = ok && fsync(fd) == 0;
+    int saved = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) == 0) {
+        free(tmp);
+        return 0;
+    }
+    saved = errno != 0 ? errno : saved;
+    unlink(tmp);
+    free(tmp);
+    errno = saved != 0 ? saved : EIO;
+    return -1;
+}
+
+int ctl_overrides_save(const ctl_overrides_t *o, const char *path)
+{
+    /* Keep the current file as the previous copy first, but only when it
+     * parses: a damaged file must never push out the last good one. */
+    char *old;
+    size_t old_len;
+    if (read_file(path, &old, &old_len) == 0) {
+        ctl_overrides_t check = {0};
+        char err[512];
+        char *prev = xasprintf("%s.prev", path);
+        if (state_parse(&check, path, old, old_len, err, sizeof(err)) != 0) {
+            log_warn("ctl: state file damaged (%s): not kept as the previous copy '%s'", err,
+                     prev);
+        } else if (write_atomic(prev, old, old_len) != 0) {
+            char eb[128];
+            log_err("ctl: state file '%s': cannot keep the previous copy '%s' (%s)", path, prev,
+                    strerror_r(errno, eb, sizeof(eb)));
+        } else {
+            fsync_dir(prev);
+        }
+        ctl_overrides_clear(&check);
+        free(prev);
+        free(old);
+    }
+
+    json_t *j = ctl_overrides_to_json(o);
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(j);
+    char *body = xasprintf("%s\n", text);
+    free(text);
+    int rc = 0;
+    if (write_atomic(path, body, strlen(body)) != 0) {
+        char eb[128];
+        log_err("ctl: state file '%s': cannot write (%s)", path,
+                strerror_r(errno, eb, sizeof(eb)));
+        rc = -GSLB_EIO;
+    } else {
+        fsync_dir(path);
+    }
+    free(body);
+    return rc;
+}
+
+/* Read one state file into o: 0, 1 when it does not exist, or -1 with the
+ * reason in err. The file's text goes to *data when it could be read. */
+static int load_one(ctl_overrides_t *o, const char *path, char **data, size_t *len, char *err,
+                    size_t err_len)
 {
     ctl_overrides_clear(o);
-    json_error_t je;
-    json_t *j = json_load_file(path, 0, &je);
-    if (j == NULL) {
-        if (access(path, F_OK) != 0 && errno == ENOENT) {
-            return 0;
+    if (read_file(path, data, len) != 0) {
+        if (errno == ENOENT) {
+            return 1;
         }
-        log_err("ctl: state file '%s':%d:%d: cannot read (%s)", path, je.line, je.column,
-                je.text);
-        return -GSLB_EIO;
+        char eb[128];
+        snprintf(err, err_len, "%s: cannot read (%s)", path, strerror_r(errno, eb, sizeof(eb)));
+        return -1;
     }
-    char err[256];
-    int rc = ctl_overrides_from_json(o, j, err, sizeof(err));
-    json_decref(j);
-    if (rc != 0) {
-        log_err("ctl: state file '%s': %s", path, err);
+    return state_parse(o, path, *data, *len, err, err_len) == 0 ? 0 : -1;
+}
+
+int ctl_overrides_load(ctl_overrides_t *o, const char *path, ctl_state_load_t *st)
+{
+    memset(st, 0, sizeof(*st));
+    char *data = NULL;
+    size_t len = 0;
+    char err[512];
+    int rc = load_one(o, path, &data, &len, err, sizeof(err));
+    if (rc >= 0) {
+        free(data);
+        return 0;
     }
+    /* Damaged: keep its text aside for a post-mortem (the next save will
+     * replace path), and fall back to the previous good copy. */
+    char *prev = xasprintf("%s.prev", path);
+    char *damaged = xasprintf("%s.damaged", path);
+    char *kept = xstrdup("not kept: it could not be read");
+    if (data != NULL) {
+        free(kept);
+        if (write_atomic(damaged, data, len) == 0) {
+            fsync_dir(damaged);
+            kept = xasprintf("kept as '%s'", damaged);
+        } else {
+            char eb[128];
+            kept = xasprintf("not kept: cannot write '%s' (%s)", damaged,
+                             strerror_r(errno, eb, sizeof(eb)));
+        }
+    }
+    free(data);
+    data = NULL;
+    char perr[512];
+    int prc = load_one(o, prev, &data, &len, perr, sizeof(perr));
+    free(data);
+    if (prc == 0) {
+        st->is_recovered = true;
+        snprintf(st->error, sizeof(st->error), "%s", err);
+        log_err("ctl: state file damaged (%s): %zu overrides restored from the previous copy "
+                "'%s'; the damaged file is %s",
+                err, o->count, prev, kept);
+        rc = 0;
+    } else {
+        st->is_damaged = true;
+        if (prc > 0) {
+            snprintf(perr, sizeof(perr), "%s: does not exist", prev);
+        }
+        snprintf(st->error, sizeof(st->error), "%s; %s", err, perr);
+        log_err("ctl: state file damaged (%s) and no good previous copy (%s): starting WITHOUT "
+                "the saved admin overrides; the damaged file is %s",
+                err, perr, kept);
+        rc = -GSLB_EINVAL;
+    }
+    /* The parser quotes the damaged text: keep /status valid UTF-8. */
+    for (char *q = st->error; *q != '\0'; q++) {
+        if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f) {
+            *q = '?';
+        }
+    }
+    free(kept);
+    free(prev);
+    free(damaged);
     return rc;
 }

@@ -120,7 +120,15 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
     /* The state file's format; its version number means nothing here. */
     json_t *overrides = ctl_overrides_to_json(&c->overrides);
     json_object_del(overrides, "version");
-    json_t *state = c->state_file != NULL ? json_string(c->state_file) : json_null();
+    json_t *state = json_null();
+    if (c->state_file != NULL) {
+        const ctl_state_load_t *sl = &c->state_load;
+        state = json_pack("{s:s, s:b, s:b, s:o}", CTL_API_KEY_PATH, c->state_file,
+                          CTL_API_KEY_RECOVERED_FROM_PREVIOUS, sl->is_recovered,
+                          CTL_API_KEY_DAMAGED, sl->is_damaged,
+                          CTL_API_KEY_ERROR,
+                          sl->error[0] != '\0' ? json_string(sl->error) : json_null());
+    }
     pthread_mutex_unlock(&c->mu);
     return json_pack("{s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
                      CTL_API_KEY_VERSION, PACKAGE_VERSION,

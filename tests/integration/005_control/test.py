@@ -1,5 +1,6 @@
 """The control endpoint end to end: /metrics, /status, /explain, admin actions with the token,
-reloads (good and bad files, SIGHUP), overrides kept across reloads and restarts, and gslbctl."""
+reloads (good and bad files, SIGHUP), overrides kept across reloads and restarts (and a damaged
+state file), and gslbctl."""
 import json
 import ipaddress
 import os
@@ -275,11 +276,57 @@ def test_restart():
     r.equal("state file empty after clearing", saved["datacenters"], {})
 
 
+def test_damaged_state_file():
+    global srv
+    _, st = http("GET", "/status")
+    r.equal("status: a clean start, no recovery",
+            st["state_file"], {"path": state_file, "recovered_from_previous": False,
+                               "damaged": False, "error": None})
+    http("POST", "/datacenters/eu-west/drain", token=TOKEN)
+    # A second change, so that the previous copy holds the drain.
+    http("POST", "/datacenters/us-east/weight?value=7", token=TOKEN)
+    with open(state_file + ".prev") as f:
+        r.equal("the previous copy holds the state before the last change",
+                json.load(f)["datacenters"], {"eu-west": {"admin": "drain"}})
+    srv.stop()
+    with open(state_file, "rb") as f:
+        text = f.read()
+    with open(state_file, "wb") as f:
+        f.write(text[:len(text) // 2])
+    log = work.file("gslbd-3.log")
+    srv = harness.Server(config(EU), port, log)
+    r.equal("damaged state file: the drain survived (previous copy)", www(), US)
+    _, st = http("GET", "/status")
+    sf = st["state_file"]
+    r.check("status shows the recovery and the parse error with line:column",
+            sf["recovered_from_previous"] and not sf["damaged"] and
+            sf["error"].startswith(state_file + ":"), sf)
+    us = [d for d in st["datacenters"] if d["name"] == "us-east"][0]
+    r.equal("the last change before the damage is lost (one save behind)",
+            us["effective_weight"], 100)
+    m = metrics()
+    r.equal("metric: recovered", (sample(m, "gslbd_state_file_recovered"),
+                                  sample(m, "gslbd_state_file_damaged")), (1.0, 0.0))
+    with open(log) as f:
+        logged = f.read()
+    r.check("the log says so at error level, naming both files",
+            "error: ctl: state file damaged (%s:" % state_file in logged and
+            "restored from the previous copy '%s.prev'" % state_file in logged, logged)
+    with open(state_file + ".damaged", "rb") as f:
+        r.equal("the damaged file is kept aside", f.read(), text[:len(text) // 2])
+    http("POST", "/datacenters/eu-west/clear", token=TOKEN)
+    with open(state_file) as f:
+        r.equal("the next save writes a good state file", json.load(f)["datacenters"], {})
+    with open(state_file + ".damaged", "rb") as f:
+        r.equal("...and leaves the damaged copy alone", f.read(), text[:len(text) // 2])
+
+
 r.run("metrics", test_metrics)
 r.run("status and explain", test_status_and_explain)
 r.run("admin actions", test_admin)
 r.run("gslbctl", test_gslbctl)
 r.run("reload", test_reload)
 r.run("restart", test_restart)
+r.run("damaged state file", test_damaged_state_file)
 srv.stop()
 r.finish()

@@ -46,6 +46,7 @@ static int setup(void **state)
     f->in.dc_count = 1;
     f->in.res = f->res;
     f->in.res_count = 1;
+    f->in.state_file_recovered = true;
     ctl_metrics_format(&f->in, &f->out);
     *state = f;
     return 0;
@@ -100,6 +101,12 @@ static void test_metrics_histogram_is_cumulative(void **state)
     assert_line(*state, "gslbd_probe_latency_seconds_count 4");
 }
 
+static void test_metrics_state_file_recovery(void **state)
+{
+    assert_line(*state, "gslbd_state_file_recovered 1");
+    assert_line(*state, "gslbd_state_file_damaged 0");
+}
+
 static void test_metrics_datacenter_state_and_weights(void **state)
 {
     assert_line(*state, "gslbd_datacenter_up{datacenter=\"eu\\\"west\",family=\"ipv4\"} 1");
@@ -134,6 +141,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics_responses_split_udp_and_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_label_values_are_escaped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_histogram_is_cumulative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_state_file_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_datacenter_state_and_weights, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_metrics_every_family_has_help_and_type, setup,
