@@ -112,6 +112,19 @@ char *conf_path_resolve(const char *dir, const char *path);
  * many, and whether the document uses aliases or merge keys. */
 size_t conf_dups_check(conf_cx_t *cx, struct fy_node *root, bool *has_aliases);
 
+/* --- the parse guard (guard.c) --- */
+#define CONF_PARSE_TIMEOUT_MS 10000
+/* Deadline of the guard's child; tests shorten it. */
+extern unsigned conf_parse_timeout_ms;
+/* Run parse(yaml, len) in a child process first: when it does not finish
+ * within conf_parse_timeout_ms (it is killed) or dies of a signal, report
+ * it to diag under name and return -GSLB_ECONF, so the caller never runs
+ * the parser on that input itself; otherwise (including when no child can
+ * be made) return 0. The child's own result is not used: the caller's parse
+ * reports the file's errors. Load path only; the calling thread waits. */
+int conf_parse_guard(const char *name, const char *yaml, size_t len,
+                     int (*parse)(const char *yaml, size_t len), gslb_diag_t *diag);
+
 /* --- sections --- */
 void conf_server_parse(conf_cx_t *cx, const conf_val_t *v);    /* server.c; v may be NULL */
 void conf_zones_parse(conf_cx_t *cx, const conf_val_t *v);     /* server.c */

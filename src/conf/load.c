@@ -271,6 +271,39 @@ static int yaml_open(yaml_doc_t *y, const char *yaml, size_t len, enum fy_parse_
  * and merges ("<<") with libfyaml's own rules, which need duplicates off so
  * that a mapping's own keys override merged ones. */
 static int load_buffer(const char *name, char *dir, const char *yaml, size_t len,
+                       gslb_diag_t *diag, conf_t **out);
+
+/* The guard's child: the YAML library's two parses of the real load, and
+ * nothing else (no user or file lookups, which a forked child of a threaded
+ * process should not make). */
+static int parse_only(const char *yaml, size_t len)
+{
+    gslb_diag_t *d = gslb_diag_new(false);
+    yaml_doc_t y;
+    int rc = yaml_open(&y, yaml, len, FYPCF_ALLOW_DUPLICATE_KEYS, "child", d);
+    yaml_close(&y);
+    if (rc == 0) {
+        rc = yaml_open(&y, yaml, len, FYPCF_RESOLVE_DOCUMENT, "child", d);
+        yaml_close(&y);
+    }
+    gslb_diag_free(d);
+    return rc;
+}
+
+/* load_buffer, behind the parse guard. */
+static int load_guarded(const char *name, char *dir, const char *yaml, size_t len,
+                        gslb_diag_t *diag, conf_t **out)
+{
+    *out = NULL;
+    int rc = conf_parse_guard(name, yaml, len, parse_only, diag);
+    if (rc != 0) {
+        free(dir);
+        return rc;
+    }
+    return load_buffer(name, dir, yaml, len, diag, out);
+}
+
+static int load_buffer(const char *name, char *dir, const char *yaml, size_t len,
                        gslb_diag_t *diag, conf_t **out)
 {
     int rc = -GSLB_ECONF;
@@ -372,7 +405,7 @@ int conf_load(const char *path, gslb_diag_t *diag, conf_t **out)
                          strerror_r(err, ebuf, sizeof(ebuf)));
         return -GSLB_EIO;
     }
-    int rc = load_buffer(path, dir_of(path), buf, len, diag, out);
+    int rc = load_guarded(path, dir_of(path), buf, len, diag, out);
     free(buf);
     return rc;
 }
@@ -380,5 +413,5 @@ int conf_load(const char *path, gslb_diag_t *diag, conf_t **out)
 int conf_load_string(const char *name, const char *yaml, gslb_diag_t *diag, conf_t **out)
 {
     *out = NULL;
-    return load_buffer(name, xstrdup("."), yaml, strlen(yaml), diag, out);
+    return load_guarded(name, xstrdup("."), yaml, strlen(yaml), diag, out);
 }

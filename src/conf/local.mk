@@ -8,6 +8,7 @@ src_conf_libconf_a_SOURCES = \
 	src/conf/dups.c \
 	src/conf/free.c \
 	src/conf/geo.c \
+	src/conf/guard.c \
 	src/conf/latency.c \
 	src/conf/load.c \
 	src/conf/maps.c \

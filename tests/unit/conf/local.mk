@@ -36,3 +36,12 @@ tests_unit_conf_test_conf_steering_SOURCES = tests/unit/conf/test_conf_steering.
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_steering_CFLAGS = $(TEST_CFLAGS)
 tests_unit_conf_test_conf_steering_LDADD = $(CONF_TEST_LIBS)
+
+# White-box: shortens the parse guard's deadline through conf_int.h.
+check_PROGRAMS += tests/unit/conf/test_conf_guard
+TESTS += tests/unit/conf/test_conf_guard
+tests_unit_conf_test_conf_guard_SOURCES = tests/unit/conf/test_conf_guard.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_guard_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/conf
+tests_unit_conf_test_conf_guard_CFLAGS = $(TEST_CFLAGS) $(FYAML_CFLAGS)
+tests_unit_conf_test_conf_guard_LDADD = $(CONF_TEST_LIBS)
