@@ -30,6 +30,7 @@ typedef struct conf_listen {
 #define CONF_DEFAULT_EDNS_PAYLOAD 1232   /* DNS flag day 2020 recommendation */
 #define CONF_DEFAULT_TCP_IDLE_MS 10000   /* RFC 7766 section 6.2.3: "on the order of seconds" */
 #define CONF_DEFAULT_TCP_MAX_CONNS 1024
+#define CONF_DEFAULT_TCP_MAX_CONNS_PER_PREFIX 64 /* one network cannot hold every slot */
 #define CONF_DEFAULT_TTL_S 30
 #define CONF_DEFAULT_WEIGHT 100
 #define CONF_WEIGHT_MAX 1000000
@@ -45,6 +46,8 @@ typedef struct conf_server {
     char *identity;              /* CHAOS TXT id.server/hostname.bind answer, NULL = REFUSED */
     unsigned tcp_idle_timeout_ms;/* RFC 7766 idle timeout, default 10000 */
     unsigned tcp_max_connections;/* per process, default 1024 */
+    unsigned tcp_max_connections_per_prefix; /* per client /24 or /56, default 64; 0 = no limit */
+    unsigned tcp_max_queries_per_connection; /* close after this many, 0 = no cap (default) */
     log_level_t log_level;       /* default info */
     char *user;                  /* drop privileges to this user once sockets are open, or NULL */
     conf_pos_t user_pos;

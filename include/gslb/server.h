@@ -91,6 +91,8 @@ typedef struct server_stats {
     uint64_t tcp_rejected;     /* closed at once: over tcp_max_connections */
     uint64_t tcp_queries;      /* messages read over TCP */
     uint64_t tcp_idle_closed;  /* connections closed by the idle timeout */
+    uint64_t tcp_prefix_rejected; /* closed at once: over tcp_max_connections_per_prefix */
+    uint64_t tcp_evicted;      /* idle connections closed to admit a new client */
     uint64_t tcp_open;         /* connections open now */
 } server_stats_t;
 

@@ -19,6 +19,7 @@
 static const char *const server_keys[] = {
     "listen",   "workers",             "edns_payload",        "nsid",      "version",
     "identity", "tcp_idle_timeout_ms", "tcp_max_connections", "log_level", "user",
+    "tcp_max_connections_per_prefix", "tcp_max_queries_per_connection",
     NULL,
 };
 
@@ -124,6 +125,7 @@ void conf_server_parse(conf_cx_t *cx, const conf_val_t *v)
     s->edns_payload = CONF_DEFAULT_EDNS_PAYLOAD;
     s->tcp_idle_timeout_ms = CONF_DEFAULT_TCP_IDLE_MS;
     s->tcp_max_connections = CONF_DEFAULT_TCP_MAX_CONNS;
+    s->tcp_max_connections_per_prefix = CONF_DEFAULT_TCP_MAX_CONNS_PER_PREFIX;
     s->log_level = LOG_LEVEL_INFO;
     if (v == NULL || conf_val_is_null(v) || !conf_val_is_map(cx, v, "server")) {
         listen_defaults(cx);
@@ -147,6 +149,10 @@ void conf_server_parse(conf_cx_t *cx, const conf_val_t *v)
     opt_uint(cx, v, "tcp_idle_timeout_ms", SERVER_TCP_IDLE_MIN_MS, SERVER_TCP_IDLE_MAX_MS,
              &s->tcp_idle_timeout_ms);
     opt_uint(cx, v, "tcp_max_connections", 1, SERVER_TCP_CONNS_MAX, &s->tcp_max_connections);
+    opt_uint(cx, v, "tcp_max_connections_per_prefix", 0, SERVER_TCP_CONNS_MAX,
+             &s->tcp_max_connections_per_prefix);
+    opt_uint(cx, v, "tcp_max_queries_per_connection", 0, 1000000000,
+             &s->tcp_max_queries_per_connection);
 
     conf_val_t uv;
     if (conf_get(cx, v, "user", &uv) && !conf_val_is_null(&uv)) {

@@ -311,6 +311,15 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
          "TCP connections closed at once for being over tcp_max_connections.");
     ctl_buf_printf(b, "gslbd_tcp_connections_rejected_total %llu\n",
                    (unsigned long long)s->tcp_rejected);
+    help(b, "gslbd_tcp_connections_prefix_rejected_total", "counter",
+         "TCP connections closed at once: their client network (/24, /56) had "
+         "tcp_max_connections_per_prefix open.");
+    ctl_buf_printf(b, "gslbd_tcp_connections_prefix_rejected_total %llu\n",
+                   (unsigned long long)s->tcp_prefix_rejected);
+    help(b, "gslbd_tcp_connections_evicted_total", "counter",
+         "Idle TCP connections closed to admit a new client when every slot was taken.");
+    ctl_buf_printf(b, "gslbd_tcp_connections_evicted_total %llu\n",
+                   (unsigned long long)s->tcp_evicted);
     help(b, "gslbd_tcp_connections_open", "gauge", "TCP connections open now.");
     ctl_buf_printf(b, "gslbd_tcp_connections_open %llu\n", (unsigned long long)s->tcp_open);
 }

@@ -67,6 +67,8 @@ typedef struct server_counters {
     _Atomic uint64_t tcp_rejected;
     _Atomic uint64_t tcp_queries;
     _Atomic uint64_t tcp_idle_closed;
+    _Atomic uint64_t tcp_prefix_rejected;
+    _Atomic uint64_t tcp_evicted;
 } server_counters_t;
 
 typedef struct server_worker server_worker_t;
@@ -94,10 +96,16 @@ struct server_worker {
     struct event *stop_ev; /* activated from the main thread by server_free */
     void *ctx;             /* from ctx_new, on this worker's thread */
     server_listener_t *listeners; /* s->listen_count entries */
-    server_conn_t *conns;         /* open TCP connections (doubly linked) */
+    server_conn_t *conns;         /* open TCP connections (doubly linked), the most recently
+                                   * active first: the last is the one to evict */
+    server_conn_t *conns_tail;
     /* tcp_idle_timeout_ms as a libevent common timeout: every connection
      * uses the same duration, so re-arming is O(1) instead of a heap update. */
     const struct timeval *idle_tv;
+    /* The shorter idle timeout used while the connection table is over
+     * three quarters full (RFC 7766 6.2.3 lets a server close idle
+     * connections under pressure). */
+    const struct timeval *idle_short_tv;
     server_ratelimit_t rl;
     server_counters_t ctr;
 
@@ -130,8 +138,17 @@ struct server {
     unsigned tcp_idle_timeout_ms;
     unsigned tcp_max_connections;
     atomic_uint tcp_open; /* connections open now, across workers */
+    unsigned tcp_per_prefix;      /* 0 = no limit */
+    unsigned tcp_max_queries;     /* 0 = no cap */
+    atomic_uint *prefix_open;     /* SERVER_PREFIX_BUCKETS counters of connections per client
+                                   * network (hash of its /24 or /56), across workers */
     bool is_started;
 };
+
+#define SERVER_PREFIX_BUCKETS 65536
+/* A connection idle at least this long may be closed to admit a new client
+ * when every slot is taken. */
+#define SERVER_TCP_EVICT_IDLE_MS 1000
 
 /* listen.c */
 

@@ -8,6 +8,8 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include <xxhash.h>
+
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -31,14 +33,30 @@ struct server_conn {
     socklen_t peer_len;
     bool is_draining; /* the peer finished sending: close once our output is written */
     bool is_paused;   /* reading stopped until the output drains */
+    uint32_t bucket;  /* its client network's counter in s->prefix_open */
+    uint32_t queries; /* read so far, for tcp_max_queries_per_connection */
+    struct timeval active; /* last complete query (the base's cached time) */
     server_conn_t *prev;
     server_conn_t *next;
 };
 
-static void conn_close(server_conn_t *c)
+/* The counter of the client's network (/24, /56) in the prefix table: its
+ * bucket by XXH3 of the network. */
+static uint32_t prefix_bucket(const struct sockaddr *sa)
 {
-    server_worker_t *w = c->w;
+    uint8_t key[8] = {0};
+    if (sa->sa_family == AF_INET) {
+        key[0] = 4;
+        memcpy(key + 1, &((const struct sockaddr_in *)sa)->sin_addr, 3);
+    } else if (sa->sa_family == AF_INET6) {
+        key[0] = 6;
+        memcpy(key + 1, &((const struct sockaddr_in6 *)sa)->sin6_addr, 7);
+    }
+    return (uint32_t)(XXH3_64bits(key, sizeof(key)) & (SERVER_PREFIX_BUCKETS - 1));
+}
 
+static void list_unlink(server_worker_t *w, server_conn_t *c)
+{
     if (c->prev != NULL) {
         c->prev->next = c->next;
     } else {
@@ -46,10 +64,45 @@ static void conn_close(server_conn_t *c)
     }
     if (c->next != NULL) {
         c->next->prev = c->prev;
+    } else {
+        w->conns_tail = c->prev;
     }
+    c->prev = c->next = NULL;
+}
+
+static void list_push_front(server_worker_t *w, server_conn_t *c)
+{
+    c->prev = NULL;
+    c->next = w->conns;
+    if (w->conns != NULL) {
+        w->conns->prev = c;
+    } else {
+        w->conns_tail = c;
+    }
+    w->conns = c;
+}
+
+/* A complete query: the connection is the most recently active. */
+static void conn_touch(server_conn_t *c)
+{
+    event_base_gettimeofday_cached(c->w->base, &c->active);
+    if (c->w->conns != c) {
+        list_unlink(c->w, c);
+        list_push_front(c->w, c);
+    }
+}
+
+static void conn_close(server_conn_t *c)
+{
+    server_worker_t *w = c->w;
+
+    list_unlink(w, c);
     /* Released before the socket closes, so a client that sees the close
      * can connect again at once. */
     atomic_fetch_sub(&w->s->tcp_open, 1);
+    if (w->s->tcp_per_prefix > 0) {
+        atomic_fetch_sub(&w->s->prefix_open[c->bucket], 1);
+    }
     event_free(c->idle_ev);
     /* Closes the socket (BEV_OPT_CLOSE_ON_FREE); unsent output is discarded. */
     bufferevent_free(c->bev);
@@ -58,7 +111,11 @@ static void conn_close(server_conn_t *c)
 
 static void idle_arm(server_conn_t *c)
 {
-    evtimer_add(c->idle_ev, c->w->idle_tv);
+    const server_t *s = c->w->s;
+    bool is_crowded = (uint64_t)atomic_load_explicit(&((server_t *)s)->tcp_open,
+                                                     memory_order_relaxed) * 4 >
+                      (uint64_t)s->tcp_max_connections * 3;
+    evtimer_add(c->idle_ev, is_crowded ? c->w->idle_short_tv : c->w->idle_tv);
 }
 
 /* Answer every complete message in the input, in order. Stops early, with
@@ -120,6 +177,7 @@ static void conn_process(server_conn_t *c)
         };
         pos += 2 + len;
         server_counter_add(&w->ctr.tcp_queries, 1);
+        c->queries++;
 
         if (SERVER_TCP_STAGE - staged < 2 + SERVER_MAX_MSG) {
             if (evbuffer_add(out, w->tcp_resp, staged) != 0) {
@@ -138,6 +196,9 @@ static void conn_process(server_conn_t *c)
         resp[0] = (uint8_t)(rlen >> 8);
         resp[1] = (uint8_t)(rlen & 0xff);
         staged += 2 + rlen;
+        if (w->s->tcp_max_queries > 0 && c->queries >= w->s->tcp_max_queries) {
+            break; /* the last one this connection gets */
+        }
     }
     if (cb->batch_end != NULL) {
         cb->batch_end(w->ctx);
@@ -155,6 +216,16 @@ static void conn_process(server_conn_t *c)
         /* RFC 7766 6.2.3: the idle timer restarts with each complete query;
          * after the last one of a batch is the same. */
         idle_arm(c);
+        conn_touch(c);
+    }
+    if (w->s->tcp_max_queries > 0 && c->queries >= w->s->tcp_max_queries) {
+        /* Served its share: no more reading; close once the answers are out. */
+        bufferevent_disable(c->bev, EV_READ);
+        c->is_draining = true;
+        if (evbuffer_get_length(out) + staged == 0 &&
+            evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+            conn_close(c);
+        }
     }
 }
 
@@ -209,7 +280,8 @@ static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
     conn_close(c);
 }
 
-static void reject_log(server_listener_t *l, const struct sockaddr *sa, unsigned open)
+static void reject_log(server_listener_t *l, const struct sockaddr *sa, unsigned open,
+                       const char *limit_name, unsigned limit)
 {
     uint64_t suppressed;
     if (!server_ratelimit_allow(l->w, &suppressed)) {
@@ -218,8 +290,30 @@ static void reject_log(server_listener_t *l, const struct sockaddr *sa, unsigned
     char peer[64];
     server_addr_format(sa, peer, sizeof(peer));
     log_warn("server: listen '%s': connection from '%s' closed: %u connections open "
-             "(tcp_max_connections %u); %" PRIu64 " similar messages suppressed",
-             l->name, peer, open, l->w->s->tcp_max_connections, suppressed);
+             "(%s %u); %" PRIu64 " similar messages suppressed",
+             l->name, peer, open, limit_name, limit, suppressed);
+}
+
+/* Every slot is taken: close this worker's least recently active
+ * connection if it has been idle at least SERVER_TCP_EVICT_IDLE_MS, so that
+ * a new client is admitted instead of refused. Returns whether one was. */
+static bool evict_idle(server_worker_t *w)
+{
+    server_conn_t *c = w->conns_tail;
+    if (c == NULL || c->is_draining) {
+        return false;
+    }
+    struct timeval now;
+    event_base_gettimeofday_cached(w->base, &now);
+    double idle_ms = (double)(now.tv_sec - c->active.tv_sec) * 1e3 +
+                     (double)(now.tv_usec - c->active.tv_usec) / 1e3;
+    if (idle_ms < SERVER_TCP_EVICT_IDLE_MS ||
+        evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+        return false;
+    }
+    server_counter_add(&w->ctr.tcp_evicted, 1);
+    conn_close(c);
+    return true;
 }
 
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
@@ -230,14 +324,31 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     server_t *s = w->s;
     (void)lev;
 
-    /* Count first, check after: two workers racing for the last slot cannot
-     * both get it. */
+    /* One client network may not hold more than its share of the slots
+     * (TCP cannot be spoofed, so the source is the client's). Count first,
+     * check after, here and below: two workers racing for the last slot
+     * cannot both get it. */
+    uint32_t bucket = prefix_bucket(sa);
+    if (s->tcp_per_prefix > 0) {
+        unsigned mine = atomic_fetch_add(&s->prefix_open[bucket], 1);
+        if (mine >= s->tcp_per_prefix) {
+            atomic_fetch_sub(&s->prefix_open[bucket], 1);
+            server_counter_add(&w->ctr.tcp_prefix_rejected, 1);
+            evutil_closesocket(fd);
+            reject_log(l, sa, mine, "from its network, tcp_max_connections_per_prefix",
+                       s->tcp_per_prefix);
+            return;
+        }
+    }
     unsigned open = atomic_fetch_add(&s->tcp_open, 1);
-    if (open >= s->tcp_max_connections) {
+    if (open >= s->tcp_max_connections && !evict_idle(w)) {
         atomic_fetch_sub(&s->tcp_open, 1);
+        if (s->tcp_per_prefix > 0) {
+            atomic_fetch_sub(&s->prefix_open[bucket], 1);
+        }
         server_counter_add(&w->ctr.tcp_rejected, 1);
         evutil_closesocket(fd);
-        reject_log(l, sa, open);
+        reject_log(l, sa, open, "tcp_max_connections", s->tcp_max_connections);
         return;
     }
 
@@ -261,8 +372,13 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         }
         free(c);
         atomic_fetch_sub(&s->tcp_open, 1);
+        if (s->tcp_per_prefix > 0) {
+            atomic_fetch_sub(&s->prefix_open[bucket], 1);
+        }
         return;
     }
+    c->bucket = bucket;
+    event_base_gettimeofday_cached(w->base, &c->active);
     size_t n = sa_len > 0 ? (size_t)sa_len : 0;
     if (n > sizeof(c->peer)) {
         n = sizeof(c->peer);
@@ -278,13 +394,12 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         event_free(c->idle_ev);
         free(c);
         atomic_fetch_sub(&s->tcp_open, 1);
+        if (s->tcp_per_prefix > 0) {
+            atomic_fetch_sub(&s->prefix_open[bucket], 1);
+        }
         return;
     }
-    c->next = w->conns;
-    if (w->conns != NULL) {
-        w->conns->prev = c;
-    }
-    w->conns = c;
+    list_push_front(w, c);
     idle_arm(c);
     server_counter_add(&w->ctr.tcp_accepted, 1);
 }

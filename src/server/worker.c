@@ -133,7 +133,12 @@ static int worker_new(server_t *s, unsigned index, server_worker_t **out)
         .tv_usec = (suseconds_t)(s->tcp_idle_timeout_ms % 1000) * 1000,
     };
     w->idle_tv = event_base_init_common_timeout(w->base, &idle);
-    if (w->idle_tv == NULL) {
+    unsigned short_ms = s->tcp_idle_timeout_ms / 8 > 100 ? s->tcp_idle_timeout_ms / 8 : 100;
+    short_ms = short_ms < s->tcp_idle_timeout_ms ? short_ms : s->tcp_idle_timeout_ms;
+    struct timeval idle_short = {.tv_sec = short_ms / 1000,
+                                 .tv_usec = (suseconds_t)(short_ms % 1000) * 1000};
+    w->idle_short_tv = event_base_init_common_timeout(w->base, &idle_short);
+    if (w->idle_tv == NULL || w->idle_short_tv == NULL) {
         log_err("server: worker %u: cannot create tcp idle timer", index);
         return -GSLB_ESYS;
     }
@@ -291,6 +296,9 @@ int server_new(server_t **out, const conf_server_t *cfg, const server_callbacks_
     s->tcp_max_connections =
         cfg->tcp_max_connections > 0 ? cfg->tcp_max_connections : CONF_DEFAULT_TCP_MAX_CONNS;
     atomic_init(&s->tcp_open, 0);
+    s->tcp_per_prefix = cfg->tcp_max_connections_per_prefix;
+    s->tcp_max_queries = cfg->tcp_max_queries_per_connection;
+    s->prefix_open = xcalloc(SERVER_PREFIX_BUCKETS, sizeof(*s->prefix_open));
     s->worker_count = worker_count_pick(cfg->workers);
     s->workers = xcalloc(s->worker_count, sizeof(*s->workers));
 
@@ -412,6 +420,7 @@ void server_free(server_t *s)
         worker_free(s->workers[i], s->listen_count);
     }
     free(s->workers);
+    free(s->prefix_open);
     free(s);
 }
 
@@ -438,6 +447,9 @@ void server_stats_get(const server_t *s, server_stats_t *out)
         out->tcp_rejected += atomic_load_explicit(&c->tcp_rejected, memory_order_relaxed);
         out->tcp_queries += atomic_load_explicit(&c->tcp_queries, memory_order_relaxed);
         out->tcp_idle_closed += atomic_load_explicit(&c->tcp_idle_closed, memory_order_relaxed);
+        out->tcp_prefix_rejected +=
+            atomic_load_explicit(&c->tcp_prefix_rejected, memory_order_relaxed);
+        out->tcp_evicted += atomic_load_explicit(&c->tcp_evicted, memory_order_relaxed);
     }
     out->tcp_open = atomic_load_explicit(&s->tcp_open, memory_order_relaxed);
 }

@@ -30,3 +30,4 @@ EXTRA_DIST += tests/integration/005_control/geo.spec \
 TESTS += tests/integration/006_steering/test.py
 EXTRA_DIST += tests/integration/006_steering/test.zone \
 	tests/integration/006_steering/gslbd.yaml.in
+TESTS += tests/integration/007_tcp_fairness/test.py
