@@ -165,7 +165,8 @@ static char *config_text(const char *geoip)
     n += snprintf(t + n, cap - (size_t)n, "%s", services_at);
     snprintf(t + n, cap - (size_t)n,
              "  geo.p.test.:\n    map: world\n    ttl: 30\n"
-             "  near.p.test.:\n    policy: nearest\n    ttl: 20\n");
+             "  near.p.test.:\n    policy: nearest\n    datacenters: [us-east, eu-west]\n"
+             "    ttl: 20\n");
     return t;
 }
 

@@ -30,9 +30,9 @@ for t in query zone conf; do
     fuzz/build/fuzz/"$t" "$work/corpus" "fuzz/seeds/$t" \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="$work/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
-    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" || true)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1)
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1 || true)
     echo "fuzz $t: ${runs:-?} executions, ${speed:-?}/s, ${cov:-no coverage line}"
     if [ "$rc" -ne 0 ]; then
         status=1
