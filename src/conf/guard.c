@@ -15,6 +15,7 @@
 #include "conf_int.h"
 
 unsigned conf_parse_timeout_ms = CONF_PARSE_TIMEOUT_MS;
+bool conf_parse_guard_disabled = false;
 
 static double now_ms(void)
 {
@@ -26,6 +27,9 @@ static double now_ms(void)
 int conf_parse_guard(const char *name, const char *yaml, size_t len,
                      int (*parse)(const char *yaml, size_t len), gslb_diag_t *diag)
 {
+    if (conf_parse_guard_disabled) {
+        return 0;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         /* No child to spare: parse in place, as before this guard. */
