@@ -4,19 +4,7 @@
 # these EXTRA_PROGRAMS are linked with FUZZ_LINK=-fsanitize=fuzzer,address,undefined.
 # They are never built by `make` or `make check` here.
 FUZZ_LINK =
-FUZZ_LIBS = \
-	src/query/libquery.a \
-	src/snapshot/libsnapshot.a \
-	src/server/libserver.a \
-	src/policy/libpolicy.a \
-	src/conf/libconf.a \
-	src/latency/liblatency.a src/geo/libgeo.a \
-	src/zone/libzone.a \
-	src/dns/libdns.a \
-	src/steer/libsteer.a src/health/libhealth.a \
-	src/util/libutil.a \
-	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
-	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(XXHASH_LIBS) -lm
+FUZZ_LIBS = $(GSLBD_CORE_LIBS)
 
 EXTRA_PROGRAMS += fuzz/query fuzz/zone fuzz/conf
 fuzz_query_SOURCES = fuzz/query.c

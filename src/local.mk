@@ -1,8 +1,9 @@
 # The gslbd daemon: links every module's internal library (callers before callees).
 sbin_PROGRAMS += src/gslbd
 src_gslbd_SOURCES = src/main.c
-src_gslbd_LDADD = \
-	src/ctl/libctl.a \
+# Everything but the control plane, for the daemon and the programs built beside it
+# (fuzz targets, the steering simulator).
+GSLBD_CORE_LIBS = \
 	src/query/libquery.a \
 	src/snapshot/libsnapshot.a \
 	src/server/libserver.a \
@@ -14,7 +15,8 @@ src_gslbd_LDADD = \
 	src/steer/libsteer.a src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
-	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(SYSTEMD_LIBS) $(XXHASH_LIBS) -lm
+	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(XXHASH_LIBS) -lm
+src_gslbd_LDADD = src/ctl/libctl.a $(GSLBD_CORE_LIBS) $(SYSTEMD_LIBS)
 
 # Manual pages, installed with the programs.
 dist_man_MANS = doc/gslbd.8 doc/gslbctl.8 doc/gslbd.conf.5
