@@ -8,14 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness  # noqa: E402
 from harness import ecs_scope, rrset_addresses  # noqa: E402
 
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GSLBCTL = os.path.join(harness.BUILDDIR, "src", "gslbctl", "gslbctl")
@@ -48,28 +45,15 @@ def config(eu_addrs, broken=False):
     return work.write("gslbd.yaml", text)
 
 
+ctl = harness.Control(CTL)
+
+
 def http(method, path, token=None):
     """(status, parsed JSON or text) of one request."""
-    req = urllib.request.Request(CTL + path, method=method)
-    if token is not None:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            status, body, ctype = resp.status, resp.read().decode(), resp.headers["Content-Type"]
-    except urllib.error.HTTPError as e:
-        status, body, ctype = e.code, e.read().decode(), e.headers["Content-Type"]
-    return status, json.loads(body) if ctype.startswith("application/json") else body
+    return ctl.request(method, path, token=token)
 
 
-def metrics():
-    """{(name, frozenset(labels)): value} of every sample."""
-    status, text = http("GET", "/metrics")
-    assert status == 200
-    out = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            out[(s.name, frozenset(s.labels.items()))] = s.value
-    return out
+metrics = ctl.metrics
 
 
 def sample(m, name, **labels):

@@ -7,21 +7,17 @@ its clients the same way; hashed answers survive reloads and only a removed site
 move; a latency table beats the map order and can be replaced over the control endpoint;
 a feed that goes quiet is marked stale; Prometheus drives a site's load."""
 import http.server
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import harness  # noqa: E402
 from harness import ecs_scope, rrset_addresses  # noqa: E402
 
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BACKEND = os.path.join(HERE, "..", "lib", "backend.py")
@@ -115,15 +111,11 @@ def config(hashed_dcs="a, b, c"):
     return work.write("gslbd.yaml", text)
 
 
+ctl = harness.Control(CTL, TOKEN)
+
+
 def http(method, path, body=None, token=TOKEN):
-    req = urllib.request.Request(CTL + path, data=body, method=method)
-    if token is not None:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=20) as resp:
-            return resp.status, json.loads(resp.read().decode())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read().decode())
+    return ctl.request(method, path, token=token, body=body)
 
 
 def steering(dc):
@@ -160,15 +152,7 @@ def answers(name, subnets, want_scope=None):
     return out
 
 
-def metrics():
-    req = urllib.request.Request(CTL + "/metrics")
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        text = resp.read().decode()
-    out = {}
-    for fam in text_string_to_metric_families(text):
-        for s in fam.samples:
-            out[(s.name, frozenset(s.labels.items()))] = s.value
-    return out
+metrics = ctl.metrics
 
 
 srv = harness.Server(config(), port, work.file("gslbd.log"))

@@ -14,6 +14,10 @@ import tempfile
 import time
 import traceback
 
+import json
+import urllib.error
+import urllib.request
+
 import dns.edns
 import dns.flags
 import dns.message
@@ -160,6 +164,39 @@ def rrset_addresses(msg, rdtype="A"):
         if rrset.rdtype == dns.rdatatype.from_text(rdtype):
             out.extend(r.address for r in rrset)
     return sorted(out)
+
+
+class Control:
+    """A client of gslbd's control endpoint at url ("http://127.0.0.1:PORT"), with the
+    bearer token used unless a request names another (None: no token)."""
+
+    def __init__(self, url, token=None):
+        self.url = url
+        self.token = token
+
+    def request(self, method, path, token=..., body=None, timeout=20):
+        """(status, parsed JSON or text) of one request."""
+        req = urllib.request.Request(self.url + path, data=body, method=method)
+        token = self.token if token is ... else token
+        if token is not None:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                status, text, ctype = resp.status, resp.read().decode(), resp.headers["Content-Type"]
+        except urllib.error.HTTPError as e:
+            status, text, ctype = e.code, e.read().decode(), e.headers["Content-Type"]
+        return status, json.loads(text) if (ctype or "").startswith("application/json") else text
+
+    def metrics(self):
+        """{(name, frozenset(labels)): value} of every sample of /metrics."""
+        from prometheus_client.parser import text_string_to_metric_families
+        status, text = self.request("GET", "/metrics", token=None)
+        assert status == 200
+        out = {}
+        for fam in text_string_to_metric_families(text):
+            for s in fam.samples:
+                out[(s.name, frozenset(s.labels.items()))] = s.value
+        return out
 
 
 class Results:
