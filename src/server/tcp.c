@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Read no further ahead than one whole largest message plus its prefix: the
@@ -35,7 +36,7 @@ struct server_conn {
     bool is_paused;   /* reading stopped until the output drains */
     uint32_t bucket;  /* its client network's counter in s->prefix_open */
     uint32_t queries; /* read so far, for tcp_max_queries_per_connection */
-    struct timeval active; /* last complete query (the base's cached time) */
+    struct timespec active; /* last complete query (CLOCK_MONOTONIC_COARSE) */
     server_conn_t *prev;
     server_conn_t *next;
 };
@@ -85,7 +86,9 @@ static void list_push_front(server_worker_t *w, server_conn_t *c)
 /* A complete query: the connection is the most recently active. */
 static void conn_touch(server_conn_t *c)
 {
-    event_base_gettimeofday_cached(c->w->base, &c->active);
+    /* The coarse clock is read from the vDSO: no system call, and unlike the
+     * base's cached time, no lock. */
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &c->active);
     if (c->w->conns != c) {
         list_unlink(c->w, c);
         list_push_front(c->w, c);
@@ -303,10 +306,10 @@ static bool evict_idle(server_worker_t *w)
     if (c == NULL || c->is_draining) {
         return false;
     }
-    struct timeval now;
-    event_base_gettimeofday_cached(w->base, &now);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     double idle_ms = (double)(now.tv_sec - c->active.tv_sec) * 1e3 +
-                     (double)(now.tv_usec - c->active.tv_usec) / 1e3;
+                     (double)(now.tv_nsec - c->active.tv_nsec) / 1e6;
     if (idle_ms < SERVER_TCP_EVICT_IDLE_MS ||
         evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
         return false;
@@ -378,7 +381,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         return;
     }
     c->bucket = bucket;
-    event_base_gettimeofday_cached(w->base, &c->active);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &c->active);
     size_t n = sa_len > 0 ? (size_t)sa_len : 0;
     if (n > sizeof(c->peer)) {
         n = sizeof(c->peer);
