@@ -1,6 +1,8 @@
 # Unit tests: one cmocka program per unit, listed by each module's fragment.
 include tests/unit/util/local.mk
 include tests/unit/dns/local.mk
+include tests/unit/rrl/local.mk
+include tests/unit/cookie/local.mk
 include tests/unit/zone/local.mk
 include tests/unit/geo/local.mk
 include tests/unit/latency/local.mk
