@@ -44,6 +44,9 @@ typedef struct daemon {
     ctl_t *ctl;
     _Atomic(query_worker_t *) *workers; /* read by ctl for metrics */
     unsigned worker_count;
+    rrl_table_t *rrl;           /* rate limiter buckets, sized at start, shared by the workers */
+    cookie_keys_t *cookie_keys; /* generated cookie secrets, rotated by a timer on base */
+    struct event *cookie_timer;
 } daemon_t;
 
 /* A worker's context: its query state, and the snapshot of the batch in progress. */
@@ -75,6 +78,8 @@ static void *worker_ctx_new(void *arg, unsigned index)
     clock_gettime(CLOCK_REALTIME, &ts);
     query_worker_init(&wc->w, ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
                                   ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
+    wc->w.rrl = d->rrl;
+    wc->w.cookie_keys = d->cookie_keys;
     if (index < d->worker_count) {
         atomic_store_explicit(&d->workers[index], &wc->w, memory_order_release);
     }
@@ -186,6 +191,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(d->base);
 }
 
+static void on_cookie_rotate(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    daemon_t *d = arg;
+    cookie_keys_rotate(d->cookie_keys);
+    log_info("cookies: new server secret; the previous one stays valid until the next");
+}
+
+/* The limiter's table and the cookie secrets live for the whole process (reloads keep
+ * the buckets' state); their sizes and the rotation period are read from the
+ * configuration at start. */
+static int limits_start(daemon_t *d, const conf_t *c)
+{
+    d->rrl = rrl_table_new(c->rate_limit.table_size);
+    d->cookie_keys = cookie_keys_new();
+    if (d->rrl == NULL || d->cookie_keys == NULL) {
+        log_err("gslbd: cannot set up rate limiting or cookies (libsodium)");
+        return -GSLB_ESYS;
+    }
+    d->cookie_timer = event_new(d->base, -1, EV_PERSIST, on_cookie_rotate, d);
+    struct timeval tv = {.tv_sec = c->cookies.rotate_s, .tv_usec = 0};
+    event_add(d->cookie_timer, &tv);
+    return 0;
+}
+
 static int run(daemon_t *d, snapshot_t *snap)
 {
     int rc = 1;
@@ -206,6 +237,10 @@ static int run(daemon_t *d, snapshot_t *snap)
     /* After server_new, which turns on libevent's thread support: the reload
      * thread wakes this base. */
     d->base = event_base_new();
+    if (limits_start(d, snap->conf) != 0) {
+        snapshot_free(snap);
+        goto out;
+    }
     d->worker_count = server_worker_count(srv);
     d->workers = xcalloc(d->worker_count, sizeof(*d->workers));
     published = snapshot_pub_new(d->conf_path, d->health, d->steer);
@@ -240,6 +275,11 @@ out:
     }
     server_free(srv);
     ctl_free(d->ctl);
+    if (d->cookie_timer != NULL) {
+        event_free(d->cookie_timer);
+    }
+    rrl_table_free(d->rrl);
+    cookie_keys_free(d->cookie_keys);
     if (d->base != NULL) {
         event_base_free(d->base);
     }

@@ -263,6 +263,53 @@ typedef struct conf_steering {
     conf_pos_t pos;
 } conf_steering_t;
 
+/* rate_limit: section: response rate limiting (RRL). Without the section it is off. */
+enum {
+    /* Response classes, in this order in conf_rate_limit_t.rate (the rrl module's order). */
+    CONF_RRL_ANSWER = 0,
+    CONF_RRL_NODATA,
+    CONF_RRL_NXDOMAIN,
+    CONF_RRL_REFERRAL,
+    CONF_RRL_ERROR,
+    CONF_RRL_CLASSES
+};
+#define CONF_RRL_DEFAULT_RATE 100
+#define CONF_RRL_DEFAULT_WINDOW_S 5
+#define CONF_RRL_DEFAULT_SLIP 2
+#define CONF_RRL_DEFAULT_TABLE_SIZE 65536
+
+/* A network the limits do not apply to (exempt:), ADDRESS/PREFIX with no host bits. */
+typedef struct conf_net {
+    gslb_addr_t net;
+    uint8_t prefix_bits;
+    conf_pos_t pos;
+} conf_net_t;
+
+typedef struct conf_rate_limit {
+    bool is_enabled;                  /* the section is present (and enabled: is not false) */
+    uint32_t rate[CONF_RRL_CLASSES];  /* responses/s per bucket, 0 = class not limited;
+                                       * rate: sets all, answer_rate etc. one each */
+    uint32_t window_s;                /* default 5 */
+    uint32_t slip;                    /* default 2 */
+    uint8_t prefix_v4, prefix_v6;     /* default 24 and 56 */
+    uint32_t table_size;              /* buckets, default 65536; read at start only */
+    bool is_cookie_exempt;            /* valid server cookie: not limited (default true) */
+    conf_net_t *exempt;
+    size_t exempt_count;
+    conf_pos_t pos;
+} conf_rate_limit_t;
+
+/* cookies: section: DNS Cookies (RFC 7873, RFC 9018). On unless enabled: false. */
+#define CONF_COOKIE_DEFAULT_ROTATE_S 86400
+typedef struct conf_cookies {
+    bool is_enabled;     /* default true */
+    char *secret_file;   /* resolved path of the shared secrets (hex, current then previous),
+                          * or NULL: a random secret rotated every rotate_s */
+    conf_pos_t secret_file_pos;
+    unsigned rotate_s;   /* default 86400; read at start only */
+    conf_pos_t pos;
+} conf_cookies_t;
+
 /* A whole configuration file. All strings and arrays are owned by it. */
 typedef struct conf {
     char *path; /* as given to conf_load */
@@ -283,6 +330,8 @@ typedef struct conf {
     conf_latency_table_t *latency_tables;
     size_t latency_table_count;
     conf_steering_t steering;
+    conf_rate_limit_t rate_limit;
+    conf_cookies_t cookies;
 } conf_t;
 
 /* Parse and validate the YAML file at path. Every problem is reported to diag

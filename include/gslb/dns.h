@@ -62,6 +62,7 @@ enum dns_rcode {
     DNS_RCODE_NOTIMP = 4,
     DNS_RCODE_REFUSED = 5,
     DNS_RCODE_BADVERS = 16, /* extended: needs OPT (RFC 6891 6.1.3) */
+    DNS_RCODE_BADCOOKIE = 23, /* extended: RFC 7873 8 */
 };
 
 /* EDNS(0) option codes. */
@@ -108,6 +109,10 @@ typedef struct dns_query {
     uint16_t edns_udp_size;   /* requestor's payload size as sent */
     bool has_nsid;            /* NSID requested (RFC 5001) */
     bool has_tcp_keepalive;   /* edns-tcp-keepalive present (RFC 7828) */
+    /* DNS COOKIE, RFC 7873 4: client cookie (8 octets), then the server cookie if any. */
+    bool has_cookie;
+    uint8_t cookie_len;       /* 8, or 16..40 (checked: other lengths are FORMERR) */
+    const uint8_t *cookie;    /* into the packet */
     /* EDNS Client Subnet, RFC 7871 section 6. */
     bool has_ecs;
     uint16_t ecs_family;      /* DNS_ECS_FAMILY_IPV4 or _IPV6 */
@@ -133,7 +138,8 @@ typedef enum dns_parse_result {
  * only in the additional section, owner root; a well-formed ECS option
  * (family 1 or 2, source prefix within the family, address octets ==
  * ceil(source/8), bits past the prefix zero, scope 0) — RFC 7871 7.1.2
- * says a malformed option gets FORMERR; no octets after the last RR.
+ * says a malformed option gets FORMERR; a COOKIE option of 8 or 16..40 octets and
+ * at most one (RFC 7873 5.2.2); no octets after the last RR.
  * A fault in a record of TYPE OPT (cut short, RDATA past the message, a
  * second one, outside the additional section, owner not the root, a
  * malformed option) gives DNS_PARSE_FORMERR_OPT, any other DNS_PARSE_FORMERR.
@@ -341,12 +347,17 @@ typedef struct dns_opt_out {
     uint8_t ecs_scope_bits;
     bool has_tcp_keepalive;   /* RFC 7828: send our idle timeout */
     uint16_t tcp_keepalive_100ms;
-    bool has_ede;             /* RFC 8914: an Extended DNS Error, INFO-CODE ede_code, no text */
+    bool has_ede;             /* RFC 8914: an Extended DNS Error, INFO-CODE ede_code, */
     uint16_t ede_code;
+    const char *ede_text;     /* with this EXTRA-TEXT (UTF-8, not NUL-terminated), or NULL */
+    uint8_t ede_text_len;
+    const uint8_t *cookie;    /* RFC 7873 4: COOKIE option data (client + server cookie), */
+    uint8_t cookie_len;       /* or NULL / 0 for none */
 } dns_opt_out_t;
 
 /* RFC 8914 section 4 INFO-CODEs gslbd sends. */
 enum {
+    DNS_EDE_OTHER = 0,              /* with EXTRA-TEXT: rate limited, BADCOOKIE */
     DNS_EDE_PROHIBITED = 18,        /* zone transfers are not offered */
     DNS_EDE_NOT_AUTHORITATIVE = 20, /* the name is in none of our zones */
 };
@@ -366,7 +377,10 @@ static inline size_t dns_opt_size(const dns_opt_out_t *opt, const dns_query_t *q
         n += 6;
     }
     if (opt->has_ede) {
-        n += 6;
+        n += 6u + opt->ede_text_len;
+    }
+    if (opt->cookie != NULL) {
+        n += 4u + opt->cookie_len;
     }
     return n;
 }

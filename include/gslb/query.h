@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "gslb/cookie.h"
+#include "gslb/rrl.h"
 #include "gslb/server.h"
 #include "gslb/snapshot.h"
 
@@ -56,15 +58,32 @@ typedef struct query_stats {
     uint64_t continent_answers[QUERY_STATS_CONTINENTS]; /* service answers by client continent */
     /* service answers by their first data center's bucket and the reason it was chosen */
     uint64_t reason_answers[QUERY_STATS_DATACENTERS][POLICY_REASON_COUNT];
+    uint64_t rrl_limited[RRL_CLASS_COUNT]; /* responses limited (slipped or dropped), by class */
+    uint64_t rrl_slipped;        /* of those, sent truncated or as BADCOOKIE */
+    uint64_t cookies[3];         /* queries with a COOKIE option, by query_cookie_t - 1 */
 } query_stats_t;
 
-/* A worker's private state: RNG for weighted choice and counters. */
+/* What a query's COOKIE option held, as far as the answer is concerned. */
+typedef enum query_cookie {
+    QUERY_COOKIE_NONE = 0,    /* no option, or cookies are off */
+    QUERY_COOKIE_CLIENT_ONLY, /* a client cookie alone */
+    QUERY_COOKIE_VALID,       /* with a server cookie we made, within its lifetime */
+    QUERY_COOKIE_INVALID,     /* with a server cookie we cannot accept */
+} query_cookie_t;
+
+/* Metrics label of a cookie kind ("client_only", "valid", "invalid"). */
+const char *query_cookie_name(query_cookie_t c);
+
+/* A worker's private state: RNG for weighted choice and counters, and the process-wide
+ * objects it shares with the other workers (set after query_worker_init; NULL = none). */
 typedef struct query_worker {
     uint64_t rng;
     query_stats_t stats;
+    rrl_table_t *rrl;                 /* the rate limiter's buckets (lock-free, shared) */
+    const cookie_keys_t *cookie_keys; /* generated cookie secrets (lock-free reads) */
 } query_worker_t;
 
-/* Initialise a worker's state; seed must differ per worker. */
+/* Initialise a worker's state (rrl and cookie_keys NULL); seed must differ per worker. */
 void query_worker_init(query_worker_t *w, uint64_t seed);
 
 /* Answer one query (RFC 1034 4.3.2 algorithm, RFC 2308 negative answers,

@@ -8,9 +8,11 @@
 #include <time.h>
 
 #include "gslb/conf.h"
+#include "gslb/cookie.h"
 #include "gslb/geo.h"
 #include "gslb/health.h"
 #include "gslb/policy.h"
+#include "gslb/rrl.h"
 #include "gslb/steer.h"
 #include "gslb/util.h"
 #include "gslb/zone.h"
@@ -33,6 +35,15 @@ typedef struct snapshot {
     uint16_t chaos_version_len;
     uint8_t chaos_identity[256];/* TXT RDATA for id.server, len 0 = REFUSED */
     uint16_t chaos_identity_len;
+    /* Response rate limiting (rate_limit:); rrl.is_enabled false = off. */
+    rrl_params_t rrl;
+    bool is_rrl_cookie_exempt;  /* a valid server cookie exempts a response */
+    geo_tree_t *rrl_exempt;     /* networks never limited (any hit), or NULL */
+    /* DNS Cookies (cookies:): the secrets from cookies: secret_file when has_cookie_secret,
+     * else the process's generated ones (cookie_keys_t, given to each worker). */
+    bool has_cookies;
+    bool has_cookie_secret;
+    cookie_secrets_t cookie_secrets;
 } snapshot_t;
 
 /* Load the config at conf_path and everything it names (zones, GeoIP

@@ -147,6 +147,9 @@ void conf_load_feed_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_val_t
                           const char *ctx);
 void conf_steering_parse(conf_cx_t *cx, const conf_val_t *v);
 void conf_steering_check(conf_cx_t *cx);
+/* rate_limit.c: the rate_limit: and cookies: sections (v may be NULL: defaults). */
+void conf_rate_limit_parse(conf_cx_t *cx, const conf_val_t *v);
+void conf_cookies_parse(conf_cx_t *cx, const conf_val_t *v);
 /* latency.c: the latency_tables: section (before services). */
 void conf_latency_tables_parse(conf_cx_t *cx, const conf_val_t *v);
 /* service_steer.c: a service's failover, hash_prefix_v4/v6, rotate,

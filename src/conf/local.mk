@@ -14,6 +14,7 @@ src_conf_libconf_a_SOURCES = \
 	src/conf/maps.c \
 	src/conf/node.c \
 	src/conf/probes.c \
+	src/conf/rate_limit.c \
 	src/conf/server.c \
 	src/conf/service_steer.c \
 	src/conf/services.c \

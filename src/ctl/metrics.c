@@ -81,6 +81,21 @@ static void queries(const ctl_metrics_input_t *in, ctl_buf_t *b)
                    (unsigned long long)in->q.ecs[0]);
     ctl_buf_printf(b, "gslbd_ecs_queries_total{ecs=\"present\"} %llu\n",
                    (unsigned long long)in->q.ecs[1]);
+    help(b, "gslbd_rrl_limited_total", "counter",
+         "UDP responses held back by rate limiting (slipped or dropped), by response class.");
+    for (int c = 0; c < RRL_CLASS_COUNT; c++) {
+        labelled(b, "gslbd_rrl_limited_total", "class", rrl_class_name((rrl_class_t)c),
+                 in->q.rrl_limited[c]);
+    }
+    help(b, "gslbd_rrl_slipped_total", "counter",
+         "Rate-limited responses sent truncated (TC=1) or as BADCOOKIE instead of dropped.");
+    ctl_buf_printf(b, "gslbd_rrl_slipped_total %llu\n", (unsigned long long)in->q.rrl_slipped);
+    help(b, "gslbd_cookie_queries_total", "counter",
+         "Queries with a DNS COOKIE option, by what it held (RFC 7873).");
+    for (int k = QUERY_COOKIE_CLIENT_ONLY; k <= QUERY_COOKIE_INVALID; k++) {
+        labelled(b, "gslbd_cookie_queries_total", "cookie", query_cookie_name((query_cookie_t)k),
+                 in->q.cookies[k - 1]);
+    }
 }
 
 static void answers(const ctl_metrics_input_t *in, ctl_buf_t *b)

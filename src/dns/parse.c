@@ -121,6 +121,16 @@ static bool parse_options(const uint8_t *p, size_t rdlen, dns_query_t *q)
                 return false;
             }
             break;
+        case DNS_OPT_COOKIE:
+            /* RFC 7873 5.2.2: a client cookie of 8 octets, then nothing or a server cookie
+             * of 8..32; any other length is malformed (FORMERR). One option per query. */
+            if (q->has_cookie || (olen != 8 && (olen < 16 || olen > 40))) {
+                return false;
+            }
+            q->has_cookie = true;
+            q->cookie = p + off;
+            q->cookie_len = (uint8_t)olen;
+            break;
         case DNS_OPT_NSID:
             q->has_nsid = true; /* RFC 5001 2.1: requests carry an empty payload */
             break;

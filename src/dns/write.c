@@ -546,10 +546,19 @@ static __attribute__((noinline)) void put_opt_options(uint8_t *p, const dns_opt_
         wr16(p + 4, opt->tcp_keepalive_100ms);
         p += 6;
     }
+    if (opt->cookie != NULL) {
+        wr16(p, DNS_OPT_COOKIE);
+        wr16(p + 2, opt->cookie_len);
+        memcpy(p + 4, opt->cookie, opt->cookie_len);
+        p += 4u + opt->cookie_len;
+    }
     if (opt->has_ede) {
         wr16(p, DNS_OPT_EDE);
-        wr16(p + 2, 2); /* INFO-CODE only, no EXTRA-TEXT */
+        wr16(p + 2, (uint16_t)(2u + opt->ede_text_len));
         wr16(p + 4, opt->ede_code);
+        if (opt->ede_text_len > 0) {
+            memcpy(p + 6, opt->ede_text, opt->ede_text_len);
+        }
     }
 }
 

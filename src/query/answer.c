@@ -1,6 +1,6 @@
 /* query: the authoritative answer algorithm — zone lookup, CNAME/DNAME chains, wildcards,
  * referrals, negative answers, service answers and the OPT record. */
-#include "gslb/query.h"
+#include "query_int.h"
 
 #include <assert.h>
 #include <netinet/in.h>
@@ -9,24 +9,6 @@
 /* RFC 2136 2.2: YXDOMAIN, which RFC 6672 2.2 reuses for an overlong DNAME substitution. */
 #define QUERY_RCODE_YXDOMAIN 6
 
-/* State of one response being built. */
-typedef struct answer {
-    dns_writer_t w;
-    const snapshot_t *snap;
-    const dns_query_t *q;
-    query_worker_t *wk;
-    const server_request_t *req;
-    bool is_aa;
-    bool is_tc;
-    uint16_t ede;              /* RFC 8914 INFO-CODE to send with an error, 0 = none */
-    bool has_client;
-    uint8_t scope_bits;        /* widest dependency of the answer on the client, in bits of
-                                * the ECS option's family */
-    bool is_client_foreign;    /* with has_client: the client's family is not the ECS
-                                * option's (see ecs_scope) */
-    uint32_t neg_ttl_cap_s;    /* a service that failed closed caps the negative TTL */
-    gslb_addr_t client;
-} answer_t;
 
 static const uint8_t name_version_bind[] = "\007version\004bind";
 static const uint8_t name_version_server[] = "\007version\006server";
@@ -174,6 +156,7 @@ static void put_referral(answer_t *a, const zone_node_t *cut, bool is_first)
     const zone_rrset_t *ns = zone_node_rrset(cut, DNS_TYPE_NS);
     if (is_first) {
         a->is_aa = false;
+        a->is_referral = true;
     }
     if (a->is_tc) {
         return;
@@ -481,6 +464,7 @@ static uint8_t answer_question(answer_t *a)
         break;
     }
     const zone_t *z = find_zone(a, q->qname_lc, q->qname_len);
+    a->zone = z;
     if (z == NULL) {
         a->ede = DNS_EDE_NOT_AUTHORITATIVE;
         return DNS_RCODE_REFUSED; /* not authoritative for this name */
@@ -566,6 +550,10 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
     a.has_client = false;
     a.scope_bits = 0;
     a.neg_ttl_cap_s = 0;
+    a.zone = NULL;
+    a.is_referral = false;
+    a.cookie = QUERY_COOKIE_NONE;
+    a.now_s = 0;
     size_t limit = cap;
     if (req->transport == SERVER_UDP) {
         /* RFC 6891 6.2.5: use the smaller of the two payload sizes, never below 512. */
@@ -580,6 +568,7 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
         return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, false);
     }
     dns_opt_out_t opt = {.udp_size = snap->edns_payload, .is_do = q.is_do};
+    uint8_t cookie_buf[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
     if (q.has_edns) {
         if (q.has_nsid && snap->conf->server.nsid != NULL) {
             opt.nsid = (const uint8_t *)snap->conf->server.nsid;
@@ -588,6 +577,9 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
         opt.has_ecs = q.has_ecs;
         opt.has_tcp_keepalive = req->transport == SERVER_TCP && q.has_tcp_keepalive;
         opt.tcp_keepalive_100ms = snap->tcp_keepalive_100ms;
+        if (q.has_cookie) {
+            query_cookie_begin(&a, &opt, cookie_buf);
+        }
         dns_writer_reserve(&a.w, dns_opt_size(&opt, &q));
     }
     uint8_t rcode;
@@ -596,14 +588,25 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
     } else {
         rcode = answer_question(&a);
     }
+    if (snap->rrl.is_enabled) {
+        rrl_verdict_t v = query_rrl_check(&a, rcode);
+        if (v == RRL_DROP) {
+            return 0;
+        }
+        if (v == RRL_SLIP) {
+            rcode = query_rrl_slip(&a, &opt, limit, rcode);
+        }
+    }
     if (q.has_edns) {
         opt.ext_rcode = (uint8_t)(rcode >> 4);
         /* RFC 7871 7.2.1: the scope is the prefix the answer depended on; 0 = any client. */
         opt.ecs_scope_bits = a.scope_bits;
         /* An error without records: room for the EDE option was not reserved
          * (answers never need it), and the response has plenty. */
-        opt.has_ede = a.ede != 0;
-        opt.ede_code = a.ede;
+        if (a.ede != 0) {
+            opt.has_ede = true;
+            opt.ede_code = a.ede;
+        }
         dns_writer_put_opt(&a.w, &opt, &q);
     }
     if (a.is_aa) {

@@ -29,3 +29,9 @@ const char *query_qtype_class_name(query_qtype_class_t c)
     };
     return (unsigned)c < QUERY_QT_COUNT ? names[c] : "other";
 }
+
+const char *query_cookie_name(query_cookie_t c)
+{
+    static const char *const names[] = {"none", "client_only", "valid", "invalid"};
+    return (unsigned)c < GSLB_ARRAY_LEN(names) ? names[c] : "none";
+}

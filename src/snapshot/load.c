@@ -51,6 +51,7 @@ int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, ste
     if (s->zones != NULL && s->policy != NULL) {
         snapshot_services_attach(s, diag);
     }
+    snapshot_limits_prepare(s, diag);
     if (gslb_diag_errors(diag) > before || s->zones == NULL || s->policy == NULL ||
         (g->database != NULL && s->geo == NULL) ||
         snapshot_slots_attach(s, health, steer, diag) != 0) {
@@ -69,6 +70,7 @@ void snapshot_free(snapshot_t *s)
         return;
     }
     policy_free(s->policy);
+    geo_tree_free(s->rrl_exempt);
     zone_set_free(s->zones);
     geo_db_free(s->geo);
     conf_free(s->conf);

@@ -20,6 +20,10 @@ void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag);
  * health_apply or steer_apply (reported to diag). */
 int snapshot_slots_attach(snapshot_t *s, health_t *health, steer_t *steer, gslb_diag_t *diag);
 
+/* limits.c: the rate limits, the tree of exempt networks and the cookie secrets from
+ * their file (errors and warnings to diag). */
+void snapshot_limits_prepare(snapshot_t *s, gslb_diag_t *diag);
+
 /* publish.c: the publication point; reload.c reads its inputs. */
 struct snapshot_pub {
     snapshot_t *current;  /* RCU-published; swapped by the publishing thread only */
