@@ -45,3 +45,10 @@ tests_unit_conf_test_conf_guard_SOURCES = tests/unit/conf/test_conf_guard.c \
 tests_unit_conf_test_conf_guard_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/conf
 tests_unit_conf_test_conf_guard_CFLAGS = $(TEST_CFLAGS) $(FYAML_CFLAGS)
 tests_unit_conf_test_conf_guard_LDADD = $(CONF_TEST_LIBS)
+
+check_PROGRAMS += tests/unit/conf/test_conf_limits
+TESTS += tests/unit/conf/test_conf_limits
+tests_unit_conf_test_conf_limits_SOURCES = tests/unit/conf/test_conf_limits.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_limits_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_limits_LDADD = $(CONF_TEST_LIBS)

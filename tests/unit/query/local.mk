@@ -32,3 +32,10 @@ tests_unit_query_test_query_ecs_SOURCES = tests/unit/query/test_query_ecs.c \
 	tests/unit/query/query_test.h
 tests_unit_query_test_query_ecs_CFLAGS = $(TEST_CFLAGS)
 tests_unit_query_test_query_ecs_LDADD = $(tests_unit_query_test_query_edns_LDADD)
+
+# Rate limiting and cookies through query_answer, from crafted sources.
+check_PROGRAMS += tests/unit/query/test_query_limits
+TESTS += tests/unit/query/test_query_limits
+tests_unit_query_test_query_limits_SOURCES = tests/unit/query/test_query_limits.c
+tests_unit_query_test_query_limits_CFLAGS = $(TEST_CFLAGS)
+tests_unit_query_test_query_limits_LDADD = $(tests_unit_query_test_query_answer_LDADD)
