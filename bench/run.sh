@@ -34,6 +34,8 @@ RES=$WORK/results
 LOGS=$WORK/logs
 PY=/usr/bin/python3
 TOOL=("$PY" "$HERE/tool.py")
+# shellcheck source=bench/common.sh
+. "$HERE/common.sh"
 
 QUICK=0
 DEPS=1
@@ -89,9 +91,6 @@ SHED_MIN=0.4
 # Every process started here ends by itself after this long, whatever happens to the script.
 LIFETIME=3600
 
-log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 # ---- packages -------------------------------------------------------------------------------
 
 install_deps() {
@@ -114,46 +113,6 @@ install_deps() {
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-}
-
-# ---- build ----------------------------------------------------------------------------------
-
-# An optimised build without sanitizers, out of the source tree: the working tree's files
-# (tracked and new, not ignored; bench/ too, as Makefile.am includes bench/local.mk) are
-# copied to work/src and built in work/build, so the developer build in the source tree is
-# left alone. With --rev the files come from that commit instead, into work/rev/COMMIT/.
-build() {
-    local base=$WORK
-    if [ -n "$REV" ]; then
-        local sha
-        sha=$(git -C "$ROOT" rev-parse --short "$REV^{commit}") || die "no commit '$REV'"
-        base=$WORK/rev/$sha
-        mkdir -p "$base/src"
-        [ -x "$base/src/configure" ] || git -C "$ROOT" archive "$sha" | tar -xf - -C "$base/src"
-    else
-        mkdir -p "$base/src"
-        (cd "$ROOT" && git ls-files -co --exclude-standard -- . ':!bench/work' | tar -cf - -T -) |
-            tar -xf - -C "$base/src"
-    fi
-    mkdir -p "$base/build"
-    if [ ! -x "$base/src/configure" ] || [ ! -f "$base/src/Makefile.in" ]; then
-        log "autoreconf in ${base#"$HERE"/}/src"
-        (cd "$base/src" && autoreconf -fi >"$WORK/autoreconf.log" 2>&1) || {
-            tail -5 "$WORK/autoreconf.log" >&2
-            die "autoreconf failed (work/autoreconf.log)"
-        }
-    fi
-    if [ ! -f "$base/build/Makefile" ]; then
-        log "configure (CFLAGS=-O2 -g)"
-        (cd "$base/build" && ../src/configure CFLAGS="-O2 -g" >/dev/null)
-    fi
-    log "building gslbd${REV:+ at $REV}"
-    make -C "$base/build" -j2 src/gslbd >"$WORK/build.log" 2>&1 || {
-        tail -30 "$WORK/build.log" >&2
-        die "build failed (work/build.log)"
-    }
-    GSLBD=$base/build/src/gslbd
-    cc -O2 -Wall -o "$WORK/nullresp" "$HERE/nullresp.c"
 }
 
 # ---- generated data -------------------------------------------------------------------------
@@ -225,36 +184,6 @@ STARTED=()
 CG_ROOT=/sys/fs/cgroup/cpu
 HAS_QUOTA=0
 
-# start NAME CMD...: run CMD pinned to the server core, bounded in time; sets SPID[NAME].
-start() {
-    local name=$1
-    shift
-    timeout --signal=TERM --kill-after=10 "$LIFETIME" \
-        taskset -c "$CPU_SERVER" "$@" >"$LOGS/$name.log" 2>&1 &
-    local tpid=$! pid=""
-    for _ in $(seq 1 100); do
-        pid=$(pgrep -P "$tpid" | head -1 || true)
-        [ -n "$pid" ] && break
-        sleep 0.05
-    done
-    [ -n "$pid" ] || die "$name did not start (logs/$name.log)"
-    SPID[$name]=$pid
-    STARTED+=("$pid")
-}
-
-# stop NAME: SIGTERM the server by PID and wait for it to go.
-stop() {
-    local pid=${SPID[$1]:-}
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    unset "SPID[$1]"
-}
-
 # All PIDs of a process tree (NSD forks its server and xfrd processes).
 tree_pids() {
     local p=$1
@@ -284,13 +213,7 @@ cg_unlimit() {
 }
 
 cleanup() {
-    for pid in "${STARTED[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    sleep 0.5
-    for pid in "${STARTED[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
+    kill_started
     for d in "${CGDIR[@]}"; do
         rmdir "$d" 2>/dev/null || true
     done
