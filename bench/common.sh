@@ -4,7 +4,8 @@
 # The sourcing script sets: HERE (bench/), ROOT (the source tree), WORK (its work directory),
 # LOGS (server logs), REV (a commit to build, or empty for the working tree), CPU_SERVER
 # (the core servers run on), LIFETIME (seconds after which every started process ends by
-# itself), and declares the associative array SPID and the array STARTED.
+# itself), PY (/usr/bin/python3) and TOOL (bench/tool.py's command), and declares the
+# associative array SPID and the array STARTED.
 
 log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -80,6 +81,28 @@ stop() {
     done
     kill -KILL "$pid" 2>/dev/null || true
     unset "SPID[$1]"
+}
+
+# port_free PORT: true when PORT is free on 127.0.0.1 for UDP and TCP.
+port_free() {
+    "$PY" - "$1" <<'EOF'
+import socket, sys
+p = int(sys.argv[1])
+for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, t)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+EOF
+}
+
+# wait_ready PORT NAME [SECONDS]: until the server on PORT answers NAME (A), or die.
+wait_ready() {
+    "${TOOL[@]}" wait "$1" "$2" --timeout "${3:-120}" >/dev/null ||
+        die "server on port $1 did not answer $2"
 }
 
 # Stop everything started (SIGTERM, then SIGKILL); for the scripts' EXIT traps.

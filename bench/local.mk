@@ -5,3 +5,4 @@ bench_steer_sim_LDADD = $(GSLBD_CORE_LIBS)
 CLEANFILES += bench/steer_sim
 dist_noinst_SCRIPTS += bench/steer-sim.sh
 dist_noinst_SCRIPTS += bench/common.sh
+dist_noinst_SCRIPTS += bench/rrl.sh

@@ -71,30 +71,45 @@ size_t rrl_table_size(const rrl_table_t *t)
     return t->mask + 1;
 }
 
+/* A big-endian mask of the first bits of a 64-bit word (bits 0..64). */
+static inline uint64_t mask64(unsigned bits)
+{
+    return bits == 0 ? 0 : bits >= 64 ? ~(uint64_t)0 : ~(uint64_t)0 << (64 - bits);
+}
+
+static inline uint64_t load_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
 uint64_t rrl_key(const rrl_params_t *p, int family, const uint8_t *addr, rrl_class_t cls,
                  const uint8_t *name, size_t name_len, uint16_t qtype)
 {
-    /* family, class, QTYPE and the network, then the name: one buffer, one hash. */
-    uint8_t buf[4 + 16 + 255];
-    size_t n = 0;
-    unsigned bits = family == AF_INET6 ? p->prefix_v6 : p->prefix_v4;
-    size_t width = family == AF_INET6 ? 16 : 4;
-    buf[n++] = (uint8_t)(family == AF_INET6 ? 6 : 4);
-    buf[n++] = (uint8_t)cls;
-    if (cls != RRL_ANSWER) {
-        qtype = 0;
+    /* One buffer, one hash: family, class and QTYPE in a word, the network in two (address
+     * bits past the prefix cleared), then the name. */
+    uint64_t buf[3 + (255 + 7) / 8];
+    uint64_t hi, lo;
+    if (family == AF_INET6) {
+        hi = load_be64(addr) & mask64(p->prefix_v6);
+        lo = load_be64(addr + 8) & mask64(p->prefix_v6 > 64 ? p->prefix_v6 - 64u : 0);
+    } else {
+        uint64_t a = (uint64_t)addr[0] << 56 | (uint64_t)addr[1] << 48 |
+                     (uint64_t)addr[2] << 40 | (uint64_t)addr[3] << 32;
+        hi = a & mask64(p->prefix_v4);
+        lo = 0;
     }
-    buf[n++] = (uint8_t)(qtype >> 8);
-    buf[n++] = (uint8_t)qtype;
-    for (size_t i = 0; i < width; i++) {
-        unsigned keep = bits >= 8 * (i + 1) ? 8 : (bits > 8 * i ? bits - 8 * (unsigned)i : 0);
-        buf[n++] = (uint8_t)(addr[i] & (uint8_t)(0xFF00u >> keep));
-    }
+    buf[0] = (uint64_t)(family == AF_INET6 ? 6 : 4) << 32 | (uint64_t)cls << 16 |
+             (cls == RRL_ANSWER ? qtype : 0);
+    buf[1] = hi;
+    buf[2] = lo;
+    size_t n = 3 * sizeof(uint64_t);
     if (cls != RRL_ERROR && name != NULL) {
-        if (name_len > 255) {
-            name_len = 255;
-        }
-        memcpy(buf + n, name, name_len);
+        name_len = name_len > 255 ? 255 : name_len;
+        memcpy((uint8_t *)buf + n, name, name_len);
         n += name_len;
     }
     return XXH3_64bits(buf, n);
