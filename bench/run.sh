@@ -221,26 +221,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() {
-    "$PY" - "$1" <<'EOF'
-import socket, sys
-p = int(sys.argv[1])
-for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, t)
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-EOF
-}
-
-wait_ready() {
-    "${TOOL[@]}" wait "$1" "$2" --timeout "${3:-120}" >/dev/null ||
-        die "server on port $1 did not answer $2"
-}
-
 # ---- phases ---------------------------------------------------------------------------------
 
 # Server instances: gslbd and gdnsd with the synthetic database, and (when the real one is
