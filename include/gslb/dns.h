@@ -130,6 +130,8 @@ typedef enum dns_parse_result {
     DNS_PARSE_FORMERR_OPT, /* the OPT record is at fault: FORMERR with an OPT (RFC 6891 7) */
     DNS_PARSE_NOTIMP,   /* opcode other than QUERY (RFC 1035 4.1.1) */
     DNS_PARSE_BADVERS,  /* EDNS version > 0 (RFC 6891 6.1.3) */
+    DNS_PARSE_COOKIE_ONLY, /* QDCOUNT 0 and a good OPT with a COOKIE option: a client asking
+                            * for a server cookie (RFC 7873 5.4) */
 } dns_parse_result_t;
 
 /* Parse a query message of len octets. Checks: header present and QR=0;
@@ -143,9 +145,11 @@ typedef enum dns_parse_result {
  * A fault in a record of TYPE OPT (cut short, RDATA past the message, a
  * second one, outside the additional section, owner not the root, a
  * malformed option) gives DNS_PARSE_FORMERR_OPT, any other DNS_PARSE_FORMERR.
- * With QDCOUNT 0 (and opcode QUERY) the records are still read: an OPT among
- * them, or a fault in one, gives DNS_PARSE_FORMERR_OPT (DNS_PARSE_BADVERS for
- * a good OPT of version > 0), anything else DNS_PARSE_FORMERR.
+ * With QDCOUNT 0 (and opcode QUERY) the records are still read: a good OPT of
+ * version 0 with a COOKIE option gives DNS_PARSE_COOKIE_ONLY; another OPT
+ * among them, or a fault in one, gives DNS_PARSE_FORMERR_OPT
+ * (DNS_PARSE_BADVERS for a good OPT of version > 0), anything else
+ * DNS_PARSE_FORMERR.
  * Fills q as far as it got; is_do is the first OPT's whenever its fixed part
  * was read. Never allocates; any thread. */
 dns_parse_result_t dns_query_parse(const uint8_t *pkt, size_t len, dns_query_t *q);

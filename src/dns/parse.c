@@ -242,6 +242,9 @@ static __attribute__((noinline)) dns_parse_result_t parse_no_question(const uint
     if (r != DNS_PARSE_OK) {
         return r;
     }
+    if (q->has_cookie) {
+        return DNS_PARSE_COOKIE_ONLY; /* RFC 7873 5.4: asking for a server cookie */
+    }
     return q->has_edns ? DNS_PARSE_FORMERR_OPT : DNS_PARSE_FORMERR;
 }
 

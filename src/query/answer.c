@@ -532,10 +532,18 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
             return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_BADVERS, true);
         }
         break;
+    case DNS_PARSE_COOKIE_ONLY:
+        if (!snap->has_cookies || (!snap->has_cookie_secret && w->cookie_keys == NULL)) {
+            /* Nothing to answer a query without a question: FORMERR, as Knot does. */
+            return answer_error(w, snap, req, &q, resp, cap, DNS_RCODE_FORMERR, true);
+        }
+        break;
     case DNS_PARSE_OK:
         break;
     }
-    w->stats.qtypes[req->transport == SERVER_TCP ? 1 : 0][query_qtype_class(q.qtype)]++;
+    if (q.has_question) {
+        w->stats.qtypes[req->transport == SERVER_TCP ? 1 : 0][query_qtype_class(q.qtype)]++;
+    }
     /* Field by field: the writer's compression dictionary makes the struct a
      * couple of kilobytes, which a designated initializer would zero for every
      * query. dns_writer_begin sets up the writer; client is filled on first use. */
@@ -585,6 +593,8 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
     uint8_t rcode;
     if (r == DNS_PARSE_BADVERS) {
         rcode = DNS_RCODE_BADVERS; /* RFC 6891 6.1.3: nothing but the OPT */
+    } else if (r == DNS_PARSE_COOKIE_ONLY) {
+        rcode = DNS_RCODE_NOERROR; /* RFC 7873 5.4: the header and our cookie */
     } else {
         rcode = answer_question(&a);
     }

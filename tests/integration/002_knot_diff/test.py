@@ -53,6 +53,7 @@ VERSION = "diff-version"
 IDLE_TIMEOUT_S = 2.0          # gslbd tcp_idle_timeout_ms 2000, Knot tcp-idle-timeout 2
 TCP_MAX_CONNECTIONS = 16      # gslbd tcp_max_connections
 EDNS_PAYLOAD = 1232           # gslbd's default, Knot's udp-max-payload
+COOKIE_SECRET = "8d4e9a0c3b7f61e25a1c0f9e7d3b5a42"  # both servers' cookie secret (RFC 9018)
 CNAME_CHAIN_MAX = 8           # ZONE_MAX_CNAME_CHAIN
 OPT_EDE = 15                  # RFC 8914 Extended DNS Error
 OPT_KEEPALIVE = 11            # RFC 7828
@@ -104,9 +105,20 @@ DIFFERENCES = {
         "gslbd answers edns-tcp-keepalive over TCP with its idle timeout; Knot 3.2 omits it",
         "RFC 7828 3.3.2: a server 'MAY include the edns-tcp-keepalive option in the response'"),
     "extended-error": (
-        "Knot adds an Extended DNS Error option to REFUSED answers; gslbd sends none "
-        "(ignored in every comparison)",
+        "Extended DNS Error options are left out of every comparison: the two servers add them "
+        "to different answers (gslbd to REFUSED, to rate-limited answers and to BADCOOKIE)",
         "RFC 8914: the option is optional; it never changes the RCODE's meaning"),
+    "cookie-only-query": (
+        "a query with QDCOUNT 0 and a COOKIE option: gslbd answers NOERROR with its server "
+        "cookie, Knot 3.2 FORMERR",
+        "RFC 7873 5.4 (querying for a server cookie): a server that implements cookies answers "
+        "such a query with its cookie; FORMERR is what a server without cookies returns"),
+    "cookie-badcookie": (
+        "a UDP query with a client cookie alone: gslbd answers it with a new server cookie "
+        "(BADCOOKIE only when rate limiting holds the answer back), Knot 3.2 answers BADCOOKIE "
+        "with the cookie; both servers accept each other's cookies (one secret, RFC 9018)",
+        "RFC 7873 5.2.3: the server may discard the request, send BADCOOKIE, or process it "
+        "and answer normally with its cookie"),
     "opt-owner": (
         "an OPT RR whose owner is not the root: gslbd FORMERR (with an OPT), Knot accepts it",
         "RFC 6891 6.1.2: OPT 'NAME ... MUST be 0 (root domain)'"),
@@ -172,14 +184,19 @@ class Knot(harness.Process):
             "log:\n"
             "  - target: stderr\n"
             "    any: info\n"
+            "mod-cookies:\n"
+            "  - id: shared\n"
+            "    secret: 0x%s\n"
             "template:\n"
             "  - id: default\n"
+            "    global-module: mod-cookies/shared\n"
             "    storage: \"%s\"\n"
             "    zonefile-sync: -1\n"
             "    zonefile-load: whole\n"
             "    journal-content: none\n"
             "zone:\n" % (run, run, port, EDNS_PAYLOAD, NSID.decode(), VERSION,
-                         int(IDLE_TIMEOUT_S), run, storage, storage)) + "".join(zones)
+                         int(IDLE_TIMEOUT_S), run, storage, COOKIE_SECRET, storage)) + \
+            "".join(zones)
         conf_path = work.write("knot.conf", conf)
         try:
             harness.Process.__init__(self, [knotd, "-c", conf_path], work.file("knot.log"))
@@ -293,8 +310,18 @@ def records(section):
 
 
 def options(m, drop=(OPT_EDE,)):
-    return sorted((o.otype, o.to_wire() if hasattr(o, "to_wire") else b"")
-                  for o in m.options if o.otype not in drop)
+    """The options as (code, data); of a COOKIE the client cookie and the server cookie's
+    version and reserved octets only: both servers make RFC 9018 cookies with one secret, but
+    each with the second it answers in (the cookies themselves are checked elsewhere)."""
+    out = []
+    for o in m.options:
+        if o.otype in drop:
+            continue
+        data = o.to_wire() if hasattr(o, "to_wire") else b""
+        if o.otype == dns.edns.COOKIE:
+            data = data[:12]
+        out.append((o.otype, data))
+    return sorted(out)
 
 
 def summary(m):
@@ -686,8 +713,8 @@ def raw_same():
         ("QDCOUNT 0: FORMERR", header(qd=0)),
         ("QDCOUNT 0 with OPT: FORMERR with OPT", header(qd=0, ar=1) + OPT),
         ("QDCOUNT 0 with OPT version 1: BADVERS", header(qd=0, ar=1) + opt_rr(version=1)),
-        ("COOKIE-only query (RFC 7873 5.4): FORMERR with OPT, cookies not implemented",
-         header(qd=0, ar=1) + opt_rr(rdata=b"\x00\x0a\x00\x08" + b"\x01" * 8)),
+        ("COOKIE option of 12 octets: FORMERR with OPT",
+         header(ar=1) + Q_A + opt_rr(rdata=b"\x00\x0a\x00\x0c" + b"\x03" * 12)),
         ("opcode IQUERY: NOTIMP", header(flags=1 << 11) + Q_A),
         ("opcode STATUS: NOTIMP", header(flags=2 << 11) + Q_A),
         ("QR=1 is dropped", header(flags=0x8000) + Q_A),
@@ -755,6 +782,54 @@ def raw_different():
                 problems += differences(sg, sk, ["rcode", "flags", "question", "answer",
                                                  "authority", "additional"])
             r.check(label, not problems, "; ".join(problems))
+
+
+def server_cookie(m):
+    """The COOKIE option data of a response, or None."""
+    for o in m.options:
+        if o.otype == dns.edns.COOKIE:
+            return o.to_wire() if hasattr(o, "to_wire") else o.data
+    return None
+
+
+def cookie_differences():
+    """RFC 7873 5.4 and 5.2.3 as each server answers them, and RFC 9018 between them."""
+    client = b"\x01" * 8
+    wire = header(qd=0, ar=1) + opt_rr(rdata=b"\x00\x0a\x00\x08" + client)
+    for transport in ("udp", "tcp"):
+        send = udp_raw if transport == "udp" else tcp_raw
+        g, k = send(srv.port, wire), send(knot.port, wire)
+        mg = dns.message.from_wire(g) if g else None
+        c = server_cookie(mg) if mg else None
+        r.check("raw %s: COOKIE-only query: NOERROR, no question, our cookie ~cookie-only-query"
+                % transport, mg is not None and mg.rcode() == dns.rcode.NOERROR and
+                not mg.question and c is not None and len(c) == 24 and c[:9] == client + b"\x01",
+                repr(mg))
+        r.equal("raw %s: COOKIE-only query: Knot FORMERR ~cookie-only-query" % transport,
+                rcode_of(k)[0] if k else None, dns.rcode.FORMERR)
+    client = b"\x02" * 8
+    q = dns.message.make_query("www.diff.test.", "A", use_edns=0, options=[
+        dns.edns.GenericOption(dns.edns.COOKIE, client)])
+    q.flags &= ~dns.flags.RD
+    g = dns.query.udp(q, "127.0.0.1", port=srv.port, timeout=2)
+    k = dns.query.udp(q, "127.0.0.1", port=knot.port, timeout=2)
+    gc, kc = server_cookie(g), server_cookie(k)
+    r.check("client cookie alone: gslbd answers with a new cookie ~cookie-badcookie",
+            g.rcode() == dns.rcode.NOERROR and len(g.answer) == 1 and gc is not None and
+            gc[:8] == client, repr(g))
+    r.check("client cookie alone: Knot BADCOOKIE with a new cookie ~cookie-badcookie",
+            k.rcode() == dns.rcode.BADCOOKIE and kc is not None and kc[:8] == client, repr(k))
+    # Each server's cookie is valid at the other: gslbd sends Knot's back as it is (fresh
+    # and valid), and Knot answers gslbd's instead of BADCOOKIE.
+    for name, cookie, port in (("Knot's cookie at gslbd", kc, srv.port),
+                               ("gslbd's cookie at Knot", gc, knot.port)):
+        q2 = dns.message.make_query("www.diff.test.", "A", use_edns=0, options=[
+            dns.edns.GenericOption(dns.edns.COOKIE, cookie or client)])
+        q2.flags &= ~dns.flags.RD
+        m = dns.query.udp(q2, "127.0.0.1", port=port, timeout=2)
+        r.check("%s: valid, answered ~cookie-badcookie" % name,
+                m.rcode() == dns.rcode.NOERROR and len(m.answer) == 1 and
+                (port == knot.port or server_cookie(m) == cookie), repr(m))
 
 
 def formerr_opt_problems(wire):
@@ -972,18 +1047,22 @@ def main():
     kport = harness.free_port()
     knot = Knot(work, kport)
     port = harness.free_port()
+    key = work.write("cookie.key", COOKIE_SECRET + "\n")
+    os.chmod(key, 0o600)
     with open(os.path.join(HERE, "gslbd.yaml.in")) as f:
-        conf = f.read().replace("@PORT@", str(port)).replace("@SRCDIR@", HERE)
+        conf = (f.read().replace("@PORT@", str(port)).replace("@SRCDIR@", HERE)
+                .replace("@WORK@", work.path))
     srv = harness.Server(work.write("gslbd.yaml", conf), port, work.file("gslbd.log"))
     used = set()
     r.run("battery", lambda: used.update(run_battery()))
     r.run("raw packets", raw_same)
     r.run("raw packets with documented differences", raw_different)
+    r.run("cookies", cookie_differences)
     r.run("malformed packets", malformed)
     r.run("truncation", truncation_whole_over_tcp)
     r.run("tcp", tcp_behaviour)
     used |= {"notify-update", "opt-owner", "formerr-opt", "meta-qtype", "malformed",
-             "extended-error"}
+             "extended-error", "cookie-only-query", "cookie-badcookie"}
     r.equal("every documented difference is exercised", sorted(set(DIFFERENCES) - used), [])
     log = srv.read_log()
     r.check("gslbd log has no sanitizer report", "Sanitizer" not in log and

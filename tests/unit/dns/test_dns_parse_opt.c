@@ -530,8 +530,8 @@ static void test_parse_qdcount_zero_with_opt_formerr_opt(void **state)
     assert_true(q.is_do);
 }
 
-/* A COOKIE-only query (RFC 7873 5.4) is not answered: cookies are not implemented. */
-static void test_parse_qdcount_zero_cookie_only_formerr_opt(void **state)
+/* A COOKIE-only query (RFC 7873 5.4) asks for a server cookie; the option is read. */
+static void test_parse_qdcount_zero_cookie_only(void **state)
 {
     (void)state;
     static const uint8_t client_cookie[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -542,6 +542,36 @@ static void test_parse_qdcount_zero_cookie_only_formerr_opt(void **state)
     opt_option(&p, DNS_OPT_COOKIE, client_cookie, sizeof(client_cookie));
     opt_end(&p);
 
+    assert_int_equal(parse(&p, &q), DNS_PARSE_COOKIE_ONLY);
+    assert_true(q.has_cookie);
+    assert_int_equal(q.cookie_len, 8);
+    assert_memory_equal(q.cookie, client_cookie, 8);
+}
+
+/* COOKIE option lengths (RFC 7873 5.2.2): 8 and 16..40 are read, the others and a second
+ * option are FORMERR with OPT. */
+static void test_parse_cookie_lengths(void **state)
+{
+    (void)state;
+    uint8_t data[41] = {0};
+    for (size_t len = 0; len <= 41; len++) {
+        pkt_t p;
+        dns_query_t q;
+        simple_query(&p, 0, 0, 1);
+        opt_begin(&p, 1232, 0, 0);
+        opt_option(&p, DNS_OPT_COOKIE, data, (uint16_t)len);
+        opt_end(&p);
+        bool is_good = len == 8 || (len >= 16 && len <= 40);
+        assert_int_equal(parse(&p, &q), is_good ? DNS_PARSE_OK : DNS_PARSE_FORMERR_OPT);
+        assert_int_equal(q.has_cookie, is_good);
+    }
+    pkt_t p;
+    dns_query_t q;
+    simple_query(&p, 0, 0, 1);
+    opt_begin(&p, 1232, 0, 0);
+    opt_option(&p, DNS_OPT_COOKIE, data, 8);
+    opt_option(&p, DNS_OPT_COOKIE, data, 8);
+    opt_end(&p);
     assert_int_equal(parse(&p, &q), DNS_PARSE_FORMERR_OPT);
 }
 
@@ -636,7 +666,8 @@ int main(void)
         cmocka_unit_test(test_parse_bad_ecs_keeps_do_bit),
         cmocka_unit_test(test_parse_edns_version_1_badvers),
         cmocka_unit_test(test_parse_qdcount_zero_with_opt_formerr_opt),
-        cmocka_unit_test(test_parse_qdcount_zero_cookie_only_formerr_opt),
+        cmocka_unit_test(test_parse_qdcount_zero_cookie_only),
+        cmocka_unit_test(test_parse_cookie_lengths),
         cmocka_unit_test(test_parse_qdcount_zero_with_opt_version_1_badvers),
         cmocka_unit_test(test_parse_qdcount_zero_with_bad_ecs_formerr_opt),
         cmocka_unit_test(test_parse_qdcount_zero_with_other_record_formerr),

@@ -304,7 +304,8 @@ static void test_edns_refused_carries_extended_error(void **state)
     }
 }
 
-/* RFC 7873 5.4 would answer this with our cookie; cookies are not implemented. */
+/* RFC 7873 5.4 answers this with our cookie; these workers have no cookie secrets (the
+ * daemon's always do: see test_query_limits), so there is nothing to answer with. */
 static void test_edns_cookie_only_query_gets_formerr_with_opt(void **state)
 {
     static const uint8_t cookie[] = {0, DNS_OPT_COOKIE, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};

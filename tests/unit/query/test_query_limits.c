@@ -508,6 +508,29 @@ static void test_cookies_malformed_gets_formerr(void **state)
     }
 }
 
+/* RFC 7873 5.4: a query without a question but with a COOKIE option asks for a cookie. */
+static void test_cookies_cookie_only_query_gets_our_cookie(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t q[64];
+    size_t n = build(q, "www.r.test.", DNS_TYPE_A, true, client_cookie, 8);
+    /* Drop the question: header with QDCOUNT 0, then the OPT record. */
+    size_t qlen = 12 + 12 + 4; /* "www.r.test." is 12 octets on the wire, then TYPE, CLASS */
+    memmove(q + 12, q + qlen, n - qlen);
+    n -= qlen - 12;
+    q[5] = 0;
+    resp_t r = ask(f, f->rrl, "192.0.2.7", SERVER_UDP, q, n);
+    assert_int_equal(r.rcode, DNS_RCODE_NOERROR);
+    assert_int_equal(r.counts[0], 0);
+    assert_int_equal(r.counts[1] + r.counts[2], 0);
+    expect_good_cookie(f, &r);
+    /* Without cookies there is nothing to answer: FORMERR with an OPT, no cookie. */
+    r = ask(f, f->plain, "192.0.2.7", SERVER_UDP, q, n);
+    assert_int_equal(r.rcode, DNS_RCODE_FORMERR);
+    assert_int_equal(r.counts[3], 1);
+    assert_null(r.cookie);
+}
+
 static void test_cookies_off_ignores_the_option(void **state)
 {
     fixture_t *f = *state;
@@ -602,6 +625,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_cookies_invalid_server_cookie_is_answered_with_a_new_one, before, after),
         cmocka_unit_test_setup_teardown(test_cookies_malformed_gets_formerr, before, after),
+        cmocka_unit_test_setup_teardown(test_cookies_cookie_only_query_gets_our_cookie, before,
+                                        after),
         cmocka_unit_test_setup_teardown(test_cookies_off_ignores_the_option, before, after),
         cmocka_unit_test_setup_teardown(test_cookies_valid_cookie_is_exempt_from_limits, before,
                                         after),
