@@ -5,4 +5,5 @@ bench_steer_sim_LDADD = $(GSLBD_CORE_LIBS)
 CLEANFILES += bench/steer_sim
 dist_noinst_SCRIPTS += bench/steer-sim.sh
 dist_noinst_SCRIPTS += bench/common.sh
-dist_noinst_SCRIPTS += bench/rrl.sh
+dist_noinst_SCRIPTS += bench/hardening.sh
+dist_noinst_SCRIPTS += bench/tcp_lockout.py

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# bench/rrl.sh: what response rate limiting and DNS cookies cost, and what rate limiting does
-# to a reflection flood, for gslbd and, in the same run, Knot DNS with its mod-rrl.
+# bench/hardening.sh: what response rate limiting does to a reflection flood, what rate
+# limiting and DNS cookies cost per query, and whether new TCP clients get through a TCP
+# lock-out attempt; for gslbd and, in the same run, Knot DNS (its mod-rrl, its TCP limits).
 #
-# Usage: bench/rrl.sh [--no-deps] [--rate QPS] [--seconds N]
+# Usage: bench/hardening.sh [--no-deps] [--rate QPS] [--seconds N] [--phases LIST]
 #   --rate QPS    the flood's rate (default 20000 q/s, one source address)
 #   --seconds N   how long each flood lasts (default 5)
+#   --phases LIST comma-separated subset of flood,cost,tcp (default all)
 #
 # 1. Reflection: dnsperf sends one query for a 450-octet TXT RRset from 127.0.0.2 (the
 #    address an attacker would spoof: the victim) at QPS for N seconds, to gslbd and Knot,
@@ -16,14 +18,18 @@
 #    answer without rate limiting, with it (every response passing: rate 10,000), with every
 #    response limited and slipped (rate 1, slip 1), for both servers; and for gslbd with a
 #    COOKIE option (a client cookie alone, then a valid server cookie).
+# 3. TCP lock-out (bench/tcp_lockout.py): 1,100 connections from 20 /24 networks, each
+#    sending a query every 8 seconds, against 1,024 connection slots (gslbd's default
+#    tcp_max_connections; Knot's tcp-max-clients set to the same); meanwhile 200 new clients
+#    connect one after another. It prints how many were answered and how long they waited.
 # Everything goes under bench/work/ (the optimised build is bench/run.sh's); the tables are
-# printed and kept in bench/work/rrl/report.md. BENCHMARKS.md explains the figures.
+# printed and kept in bench/work/hardening/report.md. BENCHMARKS.md explains the figures.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 WORK=$HERE/work
-OUT=$WORK/rrl
+OUT=$WORK/hardening
 LOGS=$OUT/logs
 PY=/usr/bin/python3
 TOOL=("$PY" "$HERE/tool.py")
@@ -40,17 +46,20 @@ STARTED=()
 DEPS=1
 RATE=20000
 SECONDS_N=5
+PHASES=flood,cost,tcp
 while [ $# -gt 0 ]; do
     case "$1" in
     --no-deps) DEPS=0 ;;
     --rate) RATE=$2; shift ;;
     --seconds) SECONDS_N=$2; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "rrl.sh: unknown option '$1'" >&2; exit 2 ;;
+    --phases) PHASES=$2; shift ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
+    *) echo "hardening.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
 done
 
+has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 trap kill_started EXIT
 trap 'exit 130' INT TERM
 
@@ -121,6 +130,8 @@ server:
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
+    tcp-max-clients: 1024
+    tcp-idle-timeout: 10s
 control:
     listen: "$dir/run/knot.sock"
 database:
@@ -188,11 +199,13 @@ print(json.dumps({"server": sys.argv[1], "seconds": float(sys.argv[2]), "sent": 
 EOF
 }
 
-rm -f "$OUT/flood.jsonl"
-log "reflection: $RATE q/s for ${SECONDS_N}s from 127.0.0.2, one query for 450 octets of TXT"
-for srv in gslbd-off gslbd-rrl knot-off knot-rrl; do
-    flood "$srv"
-done
+if has_phase flood; then
+    rm -f "$OUT/flood.jsonl"
+    log "reflection: $RATE q/s for ${SECONDS_N}s from 127.0.0.2, one query for 450 octets of TXT"
+    for srv in gslbd-off gslbd-rrl knot-off knot-rrl; do
+        flood "$srv"
+    done
+fi
 
 # ---- 2. cost per query ----------------------------------------------------------------------
 
@@ -255,54 +268,91 @@ cg_server() {
     IDLE_RATE=$(echo "$idle / ($t1 - $t0)" | bc -l)
 }
 
-rm -rf "$OUT/cg" "$OUT/cost.jsonl"
-mkdir -p "$OUT/cg"
-log "cost: instructions per query under callgrind, 10,000 queries per case"
-for srv in gslbd-off gslbd-pass gslbd-slip knot-off knot-pass knot-slip; do
-    cg_server "$srv"
-    case $srv in
-    gslbd-off)
-        cg_case "$srv" static "$OUT/q-www.txt"
-        cg_case "$srv" cookie-client "$OUT/q-www.txt" -E 10:c0c1c2c3c4c5c6c7
-        cookie=$(server_cookie)
-        [ "${#cookie}" = 48 ] || die "no server cookie from gslbd"
-        cg_case "$srv" cookie-valid "$OUT/q-www.txt" -E "10:$cookie"
-        ;;
-    *-pass) cg_case "$srv" rrl-pass "$OUT/q-www.txt" ;;
-    *-slip) cg_case "$srv" rrl-slip "$OUT/q-www.txt" ;;
-    knot-off) cg_case "$srv" static "$OUT/q-www.txt" ;;
-    esac
-    stop "$srv"
-done
+if has_phase cost; then
+    rm -rf "$OUT/cg" "$OUT/cost.jsonl"
+    mkdir -p "$OUT/cg"
+    log "cost: instructions per query under callgrind, 10,000 queries per case"
+    for srv in gslbd-off gslbd-pass gslbd-slip knot-off knot-pass knot-slip; do
+        cg_server "$srv"
+        case $srv in
+        gslbd-off)
+            cg_case "$srv" static "$OUT/q-www.txt"
+            cg_case "$srv" cookie-client "$OUT/q-www.txt" -E 10:c0c1c2c3c4c5c6c7
+            cookie=$(server_cookie)
+            [ "${#cookie}" = 48 ] || die "no server cookie from gslbd"
+            cg_case "$srv" cookie-valid "$OUT/q-www.txt" -E "10:$cookie"
+            ;;
+        *-pass) cg_case "$srv" rrl-pass "$OUT/q-www.txt" ;;
+        *-slip) cg_case "$srv" rrl-slip "$OUT/q-www.txt" ;;
+        knot-off) cg_case "$srv" static "$OUT/q-www.txt" ;;
+        esac
+        stop "$srv"
+    done
+fi
+
+# ---- 3. TCP lock-out ------------------------------------------------------------------------
+
+if has_phase tcp; then
+    rm -f "$OUT/tcp.jsonl"
+    log "tcp: 1,100 connections from 20 /24s, a query every 8 s each; 200 new clients"
+    for srv in gslbd-off knot-off; do
+        server_cmd "$srv"
+        start "$srv" "${CMD[@]}"
+        wait_ready "$PORT" www.rrl.bench. 30
+        taskset -c "$CPU_CLIENT" "$PY" "$HERE/tcp_lockout.py" "$PORT" |
+            "$PY" -c 'import json,sys; r=json.loads(sys.stdin.read()); r["server"]=sys.argv[1]
+print(json.dumps(r))' "$srv" >>"$OUT/tcp.jsonl"
+        stop "$srv"
+    done
+fi
 
 # ---- report ---------------------------------------------------------------------------------
 
 "$PY" - "$OUT" <<'EOF' | tee "$OUT/report.md"
 import json, os, sys
 out = sys.argv[1]
-rows = [json.loads(l) for l in open(os.path.join(out, "flood.jsonl"))]
-print("### Reflection: one source, one query, 450 octets of TXT")
-print()
-print("| server | queries | responses | answered share | octets in/s | octets out/s | "
-      "amplification |")
-print("|---|---:|---:|---:|---:|---:|---:|")
-for r in rows:
-    bin_ = r["sent"] * r["req_octets"] / r["seconds"]
-    bout = r["completed"] * r["resp_octets"] / r["seconds"]
-    print("| %s | %d | %d | %.1f%% | %.0f | %.0f | %.2f |" % (
-        r["server"], r["sent"], r["completed"], 100.0 * r["completed"] / max(r["sent"], 1),
-        bin_, bout, bout / bin_ if bin_ else 0))
-print()
-cost = [json.loads(l) for l in open(os.path.join(out, "cost.jsonl"))]
-base = {r["server"].split("-")[0]: r for r in cost if r["case"] == "static"}
-print("### Cost per query (callgrind, instructions)")
-print()
-print("| server | case | whole process | vs its static case | gslbd worker thread |")
-print("|---|---|---:|---:|---:|")
-for r in cost:
-    b = base.get(r["server"].split("-")[0])
-    delta = r["ir_per_query"] - b["ir_per_query"] if b else 0
-    print("| %s | %s | %.0f | %+.0f | %s |" % (
-        r["server"], r["case"], r["ir_per_query"], delta,
-        "%.0f" % r["worker_ir_per_query"] if "worker_ir_per_query" in r else "-"))
+def load(name):
+    p = os.path.join(out, name)
+    return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
+rows = load("flood.jsonl")
+if rows:
+    print("### Reflection: one source, one query, 450 octets of TXT")
+    print()
+    print("| server | queries | responses | answered share | octets in/s | octets out/s | "
+          "amplification |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        bin_ = r["sent"] * r["req_octets"] / r["seconds"]
+        bout = r["completed"] * r["resp_octets"] / r["seconds"]
+        print("| %s | %d | %d | %.1f%% | %.0f | %.0f | %.2f |" % (
+            r["server"], r["sent"], r["completed"], 100.0 * r["completed"] / max(r["sent"], 1),
+            bin_, bout, bout / bin_ if bin_ else 0))
+    print()
+cost = load("cost.jsonl")
+if cost:
+    base = {r["server"].split("-")[0]: r for r in cost if r["case"] == "static"}
+    print("### Cost per query (callgrind, instructions)")
+    print()
+    print("| server | case | whole process | vs its static case | gslbd worker thread |")
+    print("|---|---|---:|---:|---:|")
+    for r in cost:
+        b = base.get(r["server"].split("-")[0])
+        delta = r["ir_per_query"] - b["ir_per_query"] if b else 0
+        print("| %s | %s | %.0f | %+.0f | %s |" % (
+            r["server"], r["case"], r["ir_per_query"], delta,
+            "%.0f" % r["worker_ir_per_query"] if "worker_ir_per_query" in r else "-"))
+    print()
+tcp = load("tcp.jsonl")
+if tcp:
+    print("### TCP lock-out attempt")
+    print()
+    print("| server | attacker connections held (before / after) | new clients answered | "
+          "wait median | wait p99 |")
+    print("|---|---:|---:|---:|---:|")
+    for r in tcp:
+        print("| %s | %d / %d of %d | %d of %d | %s ms | %s ms |" % (
+            r["server"], r["attacker_held_before"], r["attacker_held_after"],
+            r["attacker_opened"], r["clients_served"], r["clients"],
+            "%.1f" % r["wait_median_ms"] if r["wait_median_ms"] is not None else "-",
+            "%.1f" % r["wait_p99_ms"] if r["wait_p99_ms"] is not None else "-"))
 EOF
