@@ -166,7 +166,10 @@ static char *config_text(const char *geoip)
     snprintf(t + n, cap - (size_t)n,
              "  geo.p.test.:\n    map: world\n    ttl: 30\n"
              "  near.p.test.:\n    policy: nearest\n    datacenters: [us-east, eu-west]\n"
-             "    ttl: 20\n");
+             "    ttl: 20\n"
+             /* Low enough that the fuzzer's repeated queries are limited, slipped and
+              * answered BADCOOKIE, with one network exempt. */
+             "rate_limit:\n  rate: 5\n  slip: 2\n  window_s: 1\n  exempt: [10.0.0.0/8]\n");
     return t;
 }
 
@@ -205,6 +208,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     rmdir(dir);
     query_worker_init(&worker, 1);
+    worker.rrl = rrl_table_new(4096);
+    worker.cookie_keys = cookie_keys_new();
+    if (worker.rrl == NULL || worker.cookie_keys == NULL) {
+        abort();
+    }
     fprintf(stderr, "fuzz/query: fixture snapshot loaded (%s GeoIP)\n",
             geoip != NULL ? "with" : "without");
     return 0;
