@@ -57,6 +57,18 @@ def queries():
     wires.append(b"\x12\x34\x01\x00" + b"\x00" * 8)  # no question
     # A compression loop in the question.
     wires.append(b"\x5a\x5a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01")
+    # Two OPT records (FORMERR): once made ldns, which the harness then used, leak.
+    opt = b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"
+    wires.append(b"\x5a\x5b\x01\x00\x00\x01\x00\x00\x00\x00\x00\x02\x03www\x01p\x04test\x00"
+                 b"\x00\x01\x00\x01" + opt + opt)
+    # Cookies: a query for a server cookie alone (QDCOUNT 0, RFC 7873 5.4), a client and
+    # server cookie, and a malformed 12-octet one.
+    wires.append(b"\x5a\x5c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x29\x04\xd0"
+                 b"\x00\x00\x00\x00\x00\x0c\x00\x0a\x00\x08" + b"\x01" * 8)
+    for data in (b"\x02" * 8 + b"\x01\x00\x00\x00" + b"\x00" * 12, b"\x03" * 12):
+        out2 = dns.message.make_query("www.p.test.", "A", use_edns=0, options=[
+            dns.edns.GenericOption(dns.edns.COOKIE, data)])
+        wires.append(out2.to_wire())
     return wires
 
 
