@@ -784,14 +784,6 @@ def raw_different():
             r.check(label, not problems, "; ".join(problems))
 
 
-def server_cookie(m):
-    """The COOKIE option data of a response, or None."""
-    for o in m.options:
-        if o.otype == dns.edns.COOKIE:
-            return o.to_wire() if hasattr(o, "to_wire") else o.data
-    return None
-
-
 def cookie_differences():
     """RFC 7873 5.4 and 5.2.3 as each server answers them, and RFC 9018 between them."""
     client = b"\x01" * 8
@@ -800,7 +792,7 @@ def cookie_differences():
         send = udp_raw if transport == "udp" else tcp_raw
         g, k = send(srv.port, wire), send(knot.port, wire)
         mg = dns.message.from_wire(g) if g else None
-        c = server_cookie(mg) if mg else None
+        c = harness.cookie_of(mg) if mg else None
         r.check("raw %s: COOKIE-only query: NOERROR, no question, our cookie ~cookie-only-query"
                 % transport, mg is not None and mg.rcode() == dns.rcode.NOERROR and
                 not mg.question and c is not None and len(c) == 24 and c[:9] == client + b"\x01",
@@ -813,7 +805,7 @@ def cookie_differences():
     q.flags &= ~dns.flags.RD
     g = dns.query.udp(q, "127.0.0.1", port=srv.port, timeout=2)
     k = dns.query.udp(q, "127.0.0.1", port=knot.port, timeout=2)
-    gc, kc = server_cookie(g), server_cookie(k)
+    gc, kc = harness.cookie_of(g), harness.cookie_of(k)
     r.check("client cookie alone: gslbd answers with a new cookie ~cookie-badcookie",
             g.rcode() == dns.rcode.NOERROR and len(g.answer) == 1 and gc is not None and
             gc[:8] == client, repr(g))
@@ -829,7 +821,7 @@ def cookie_differences():
         m = dns.query.udp(q2, "127.0.0.1", port=port, timeout=2)
         r.check("%s: valid, answered ~cookie-badcookie" % name,
                 m.rcode() == dns.rcode.NOERROR and len(m.answer) == 1 and
-                (port == knot.port or server_cookie(m) == cookie), repr(m))
+                (port == knot.port or harness.cookie_of(m) == cookie), repr(m))
 
 
 def formerr_opt_problems(wire):

@@ -191,28 +191,21 @@ def cookie_query(opt_data, port=None, timeout=2):
                          source="127.0.0.4")
 
 
-def cookie_of(m):
-    for o in m.options:
-        if o.otype == dns.edns.COOKIE:
-            return o.to_wire() if hasattr(o, "to_wire") else o.data
-    return None
-
-
 def test_cookies():
     client = bytes.fromhex("0102030405060708")
     m = cookie_query(client)
-    c = cookie_of(m)
+    c = harness.cookie_of(m)
     res.check("client cookie alone: a server cookie comes back", c is not None and len(c) == 24
               and c[:8] == client and c[8] == 1, repr(c))
     m2 = cookie_query(c)
-    res.equal("a fresh server cookie is sent back as it is", cookie_of(m2), c)
+    res.equal("a fresh server cookie is sent back as it is", harness.cookie_of(m2), c)
     res.equal("  and the query is answered", len(m2.answer), 1)
     m3 = cookie_query(c, port=ports[1])
-    res.equal("the other instance (same secret file) accepts it too", cookie_of(m3), c)
+    res.equal("the other instance (same secret file) accepts it too", harness.cookie_of(m3), c)
     forged = c[:-1] + bytes([c[-1] ^ 1])
     m4 = cookie_query(forged)
     res.check("a forged server cookie is answered with a new one",
-              len(m4.answer) == 1 and cookie_of(m4) != forged and cookie_of(m4)[:8] == client)
+              len(m4.answer) == 1 and harness.cookie_of(m4) != forged and harness.cookie_of(m4)[:8] == client)
     for bad in (b"\x01" * 7, b"\x01" * 12, b"\x01" * 41):
         m5 = cookie_query(bad)
         res.equal("a %d-octet COOKIE option is FORMERR" % len(bad), m5.rcode(),
@@ -237,9 +230,9 @@ def test_badcookie_under_flood():
             if m.rcode() == dns.rcode.BADCOOKIE:
                 ede = [o for o in m.options if o.otype == dns.edns.EDE]
                 res.check("BADCOOKIE carries a new cookie and an EDE",
-                          cookie_of(m) is not None and len(ede) == 1 and
+                          harness.cookie_of(m) is not None and len(ede) == 1 and
                           "server cookie" in (ede[0].text or ""), repr(m.options))
-                retry = cookie_query(cookie_of(m))
+                retry = cookie_query(harness.cookie_of(m))
                 res.equal("  the retry with it is answered", len(retry.answer), 1)
                 break
     res.check("a limited client with a cookie gets BADCOOKIE", "BADCOOKIE" in rcodes,

@@ -157,6 +157,14 @@ def ecs_scope(msg):
     return None
 
 
+def cookie_of(msg):
+    """The COOKIE option data (client cookie, then server cookie) of a message, or None."""
+    for o in msg.options:
+        if o.otype == dns.edns.COOKIE:
+            return o.to_wire() if hasattr(o, "to_wire") else o.data
+    return None
+
+
 def rrset_addresses(msg, rdtype="A"):
     """Sorted addresses of the answer's A/AAAA RRset."""
     out = []
