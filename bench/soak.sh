@@ -43,7 +43,8 @@ die() { echo "soak.sh: $*" >&2; exit 1; }
 
 command -v dnsperf >/dev/null || die "dnsperf is missing (apt-get install dnsperf)"
 "$PY" -c 'import dns, yaml, maxminddb' 2>/dev/null ||
-    die "$PY lacks dnspython, yaml or maxminddb (apt-get install python3-dnspython python3-yaml python3-maxminddb)"
+    die "$PY lacks dnspython, yaml or maxminddb" \
+        "(apt-get install python3-dnspython python3-yaml python3-maxminddb)"
 [ -s "$ROOT/geo/GeoLite2-City.mmdb" ] ||
     die "no geo/GeoLite2-City.mmdb: fetch it with geo/fetch-geolite2.sh (scripts/example.sh does)"
 [ "$(nproc)" -ge 2 ] || die "needs two cores"
