@@ -134,15 +134,34 @@ def v4_of(m):
 # ---- processes -------------------------------------------------------------------------------
 
 STARTED = []  # every Popen started here, stopped by PID at the end
+STOPPING = threading.Event()  # set when the run ends: nothing more is started
+
+
+class Worker(threading.Thread):
+    """A thread of the run; an exception in it is a missed target, unless the run is ending."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+
+    def run(self):
+        try:
+            self.work()
+        except Exception as e:  # noqa: BLE001 (any failure of the driver is reported)
+            if not STOPPING.is_set():
+                fail("driver", "%s stopped: %s: %s" % (type(self).__name__,
+                                                       type(e).__name__, e))
 
 
 def spawn(args, log_path, **kw):
+    if STOPPING.is_set():
+        raise RuntimeError("the run is ending")
     p = subprocess.Popen(args, stdout=open(log_path, "w"), stderr=subprocess.STDOUT, **kw)
     STARTED.append(p)
     return p
 
 
 def stop_all():
+    STOPPING.set()
     for p in STARTED:
         if p.poll() is None:
             p.terminate()
@@ -296,12 +315,12 @@ class Files:
 
 # ---- the reloads -----------------------------------------------------------------------------
 
-class Reloader(threading.Thread):
+class Reloader(Worker):
     """Reloads every `every` seconds: two good ones, then a broken one; every fourth good
     one and every second broken one by SIGHUP, the rest by POST /reload."""
 
     def __init__(self, files, ctl, pid, port, every, deadline):
-        super().__init__(daemon=True)
+        super().__init__()
         self.files, self.ctl, self.pid, self.port = files, ctl, pid, port
         self.every, self.deadline = every, deadline
         self.busy = False
@@ -390,7 +409,7 @@ class Reloader(threading.Thread):
             fail("old data after a broken reload", "%s: served %s before, %s after, want %s" %
                  (what, before, after, (f.serial, f.version)))
 
-    def run(self):
+    def work(self):
         i = 0
         while time.time() + self.every < self.deadline:
             time.sleep(self.every)
@@ -407,13 +426,13 @@ class Reloader(threading.Thread):
 
 # ---- backends stopped and started: probe timing -------------------------------------------
 
-class Flapper(threading.Thread):
+class Flapper(Worker):
     """Every `every` seconds stops one data center's backend (in turn), measures the time until
     its client's answers no longer hold the DC's addresses, keeps checking that they stay out
     while it is down, then starts it and measures the time until they are back."""
 
     def __init__(self, backends, dc_addrs, probe, port, every, deadline):
-        super().__init__(daemon=True)
+        super().__init__()
         self.backends, self.dc_addrs, self.port = backends, dc_addrs, port
         self.every, self.deadline = every, deadline
         jitter = 1.1 * probe["interval_ms"] / 1000.0
@@ -437,7 +456,7 @@ class Flapper(threading.Thread):
             time.sleep(0.1)
         return None
 
-    def run(self):
+    def work(self):
         dcs = sorted(self.backends)
         i = 0
         while time.time() + self.every < self.deadline:
@@ -471,11 +490,11 @@ class Flapper(threading.Thread):
 
 # ---- TCP abuse -------------------------------------------------------------------------------
 
-class Abuse(threading.Thread):
+class Abuse(Worker):
     """TCP abuse clients and new TCP clients, on one asyncio loop."""
 
     def __init__(self, port, deadline):
-        super().__init__(daemon=True)
+        super().__init__()
         self.port, self.deadline = port, deadline
         self.query = dns.message.make_query(ORIGIN, "SOA").to_wire()
         self.held = {}       # group -> connections answered and not closed
@@ -609,19 +628,19 @@ class Abuse(threading.Thread):
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def run(self):
+    def work(self):
         asyncio.run(self.main())
 
 
 # ---- memory ----------------------------------------------------------------------------------
 
-class RssSampler(threading.Thread):
+class RssSampler(Worker):
     def __init__(self, pid, reloader, deadline, every=2.0):
-        super().__init__(daemon=True)
+        super().__init__()
         self.pid, self.reloader, self.deadline, self.every = pid, reloader, deadline, every
         self.samples = []   # (seconds since start, VmRSS in kB, reload in progress)
 
-    def run(self):
+    def work(self):
         t0 = time.time()
         while time.time() < self.deadline:
             try:
@@ -730,7 +749,8 @@ def main():
     a = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="gslbd-soak-")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda n, _: sys.exit("soak: interrupted (signal %d)" % n))
     try:
         return run(a, work)
     finally:
