@@ -10,9 +10,10 @@ configuration derived from zones/gslbd.yaml:
 - reloads every --reload-every seconds through POST /reload or SIGHUP; every third one with
   a broken zone or configuration file, which must be refused while the old data keeps
   serving (the good file is put back afterwards); the good ones change the zone's serial or
-  a service's TTL, which must then be served;
-- backends: one HTTP backend per data center on its own 127.0.0.x, probed by gslbd; every
-  --flap-every seconds one is stopped and later started again, and the time until the
+  server.version, which must then be served;
+- backends: one HTTP backend per data center on its own 127.0.0.x, probed by gslbd; in
+  turn one is stopped, kept stopped for half of --flap-every seconds after the answers drop
+  it, and started again, half of --flap-every after the last start; the time until the
   answers drop its addresses (and take them back) is measured against the probe settings;
 - TCP abuse: idle connections from one /24 beyond the per-network limit, a crowd of idle
   connections from many /24s that fills the connection table, slow senders; meanwhile a new
@@ -427,9 +428,10 @@ class Reloader(Worker):
 # ---- backends stopped and started: probe timing -------------------------------------------
 
 class Flapper(Worker):
-    """Every `every` seconds stops one data center's backend (in turn), measures the time until
-    its client's answers no longer hold the DC's addresses, keeps checking that they stay out
-    while it is down, then starts it and measures the time until they are back."""
+    """In turn, stops one data center's backend `every` / 2 seconds after the last start,
+    measures the time until its client's answers no longer hold the DC's addresses, checks
+    for `every` / 2 seconds that they stay out, then starts it and measures the time until
+    they are back."""
 
     def __init__(self, backends, dc_addrs, probe, port, every, deadline):
         super().__init__()
