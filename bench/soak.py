@@ -573,27 +573,39 @@ class Abuse(Worker):
             await asyncio.sleep(1.0)
 
     async def new_client(self, n):
-        """A new client from a /24 of its own (127.0.5.0/24): must be answered within 3 s."""
+        """A new client from a /24 of its own (127.0.5.0/24): must be answered within 3 s.
+        A failure is noted with its time and what went wrong where."""
+        stage = ["connect"]
         writer = None
-        try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(
-                "127.0.0.1", self.port, local_addr=("127.0.5.%d" % (1 + n % 250), 0)), 3)
+
+        async def exchange():
+            nonlocal writer
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", self.port, local_addr=("127.0.5.%d" % (1 + n % 250), 0))
+            stage[0] = "answer"
             writer.write(self.frame)
             await writer.drain()
-            r = dns.message.from_wire(await self.read_answer(reader, 3))
+            return dns.message.from_wire(await self.read_answer(reader, 3))
+
+        try:
+            r = await asyncio.wait_for(exchange(), 3)
             if r.rcode() == dns.rcode.NOERROR and r.answer:
                 self.new_ok += 1
                 return
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError,
-                dns.exception.DNSException):
-            pass
+            why = dns.rcode.to_text(r.rcode())
+        except asyncio.TimeoutError:
+            why = "no reply in 3 s"
+        except asyncio.IncompleteReadError:
+            why = "closed"
+        except (OSError, dns.exception.DNSException) as e:
+            why = type(e).__name__
         finally:
             if writer is not None:
                 writer.close()
         self.new_failed += 1
-        self.new_fail_at.append(time.strftime("%H:%M:%S"))
+        self.new_fail_at.append("%s %s: %s" % (time.strftime("%H:%M:%S"), stage[0], why))
 
-    def server_side(self, net=b"127.0.66."):
+    def server_side(self):
         """Established connections to gslbd's port from the hoarding /24, as the kernel
         lists them (/proc/net/tcp: addresses in hex, host byte order)."""
         want = ":%04X" % self.port
@@ -869,10 +881,10 @@ def report(a, work, asan, seconds, udp_rate, tcp_rate, reloader, flapper, abuse,
            gslbd_log):
     rows = []
 
-    def row(what, figure, target, ok):
+    def row(what, figure, target, ok, detail=""):
         rows.append((what, figure, target, "ok" if ok else "MISSED"))
         if not ok:
-            FAILURES.append((what, figure))
+            FAILURES.append((what, figure + (" " + detail if detail else "")))
 
     for mode, rate in (("udp", udp_rate), ("tcp", tcp_rate)):
         d = parse_dnsperf(os.path.join(work, mode + ".out"))
@@ -893,8 +905,8 @@ def report(a, work, asan, seconds, udp_rate, tcp_rate, reloader, flapper, abuse,
             ", ".join("%s %d" % kv for kv in sorted(d["codes"].items())), "", True)
     t = TALLY
     row("driver queries sent / answered", "%d / %d" % (t.sent, t.answered), "", True)
-    row("driver queries lost", "%d%s" % (t.lost, (" at " + " ".join(t.lost_at[:10]))
-                                         if t.lost else ""), "0", t.lost == 0)
+    row("driver queries lost", "%d" % t.lost, "0", t.lost == 0,
+        "(at " + " ".join(t.lost_at[:10]) + ")")
     row("driver SERVFAIL", "%d" % t.servfail, "0", t.servfail == 0)
     n = reloader.n
     times = reloader.times
@@ -915,10 +927,9 @@ def report(a, work, asan, seconds, udp_rate, tcp_rate, reloader, flapper, abuse,
             "<= %.1f s" % bound, bool(xs) and max(xs) <= bound)
     row("probe: stopped backend back in answers", "%d" % flapper.flaps_back, "0",
         flapper.flaps_back == 0)
-    row("TCP new clients served", "%d of %d%s" % (
-        abuse.new_ok, abuse.new_ok + abuse.new_failed,
-        (" (failed at " + " ".join(abuse.new_fail_at[:10]) + ")") if abuse.new_failed else ""),
-        "all", abuse.new_failed == 0 and abuse.new_ok > 0)
+    row("TCP new clients served", "%d of %d" % (abuse.new_ok, abuse.new_ok + abuse.new_failed),
+        "all", abuse.new_failed == 0 and abuse.new_ok > 0,
+        "(failed: " + ", ".join(abuse.new_fail_at[:10]) + ")")
     row("TCP hoarding /24: most held at once", "%d of %d tried" % (abuse.max_hoard, HOARD_CONNS),
         "<= %d" % PER_PREFIX, 0 < abuse.max_hoard <= PER_PREFIX)
     row("TCP hoarding /24: most in the kernel's table", "%d" % abuse.max_server_side,
