@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,6 +17,25 @@
 
 unsigned conf_parse_timeout_ms = CONF_PARSE_TIMEOUT_MS;
 bool conf_parse_guard_disabled = false;
+
+/* In the child: close every descriptor above stderr. The child inherits the server's
+ * listeners and client connections; holding them would keep a connection the server closes
+ * open until the parse ends, and the listeners alive after the server exits. */
+static void close_inherited(void)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) {
+        return;
+    }
+#endif
+    struct rlimit nofile;
+    int top = getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < 65536
+                  ? (int)nofile.rlim_cur
+                  : 65536;
+    for (int fd = 3; fd < top; fd++) {
+        (void)close(fd);
+    }
+}
 
 static double now_ms(void)
 {
@@ -42,6 +62,7 @@ int conf_parse_guard(const char *name, const char *yaml, size_t len,
         struct rlimit cpu = {.rlim_cur = conf_parse_timeout_ms / 1000 + 1,
                              .rlim_max = conf_parse_timeout_ms / 1000 + 2};
         setrlimit(RLIMIT_CPU, &cpu);
+        close_inherited();
         _exit(parse(yaml, len) == 0 ? 0 : 1);
     }
     double deadline = now_ms() + conf_parse_timeout_ms;
