@@ -12,7 +12,7 @@ GSLBD_CORE_LIBS = \
 	src/latency/liblatency.a src/geo/libgeo.a \
 	src/zone/libzone.a \
 	src/dns/libdns.a \
-	src/steer/libsteer.a src/health/libhealth.a \
+	src/fleet/libfleet.a src/steer/libsteer.a src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(XXHASH_LIBS) -lm
