@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "gslb/fleet.h"
 #include "gslb/health.h"
 #include "gslb/steer.h"
 #include "gslb/util.h"
@@ -263,6 +264,13 @@ typedef struct conf_steering {
     conf_pos_t pos;
 } conf_steering_t;
 
+/* fleet: section: gslbd instances that agree through etcd (gslb/fleet.h has
+ * the keys and their ranges). def.is_enabled false = no section. */
+typedef struct conf_fleet {
+    fleet_def_t def;
+    conf_pos_t pos;
+} conf_fleet_t;
+
 /* A whole configuration file. All strings and arrays are owned by it. */
 typedef struct conf {
     char *path; /* as given to conf_load */
@@ -283,6 +291,7 @@ typedef struct conf {
     conf_latency_table_t *latency_tables;
     size_t latency_table_count;
     conf_steering_t steering;
+    conf_fleet_t fleet;
 } conf_t;
 
 /* Parse and validate the YAML file at path. Every problem is reported to diag

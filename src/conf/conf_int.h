@@ -147,6 +147,8 @@ void conf_load_feed_parse(conf_cx_t *cx, conf_datacenter_t *dc, const conf_val_t
                           const char *ctx);
 void conf_steering_parse(conf_cx_t *cx, const conf_val_t *v);
 void conf_steering_check(conf_cx_t *cx);
+/* fleet.c: the fleet: section; v may be NULL (no fleet). */
+void conf_fleet_parse(conf_cx_t *cx, const conf_val_t *v);
 /* latency.c: the latency_tables: section (before services). */
 void conf_latency_tables_parse(conf_cx_t *cx, const conf_val_t *v);
 /* service_steer.c: a service's failover, hash_prefix_v4/v6, rotate,

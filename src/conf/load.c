@@ -132,7 +132,7 @@ static size_t yaml_output_report(const fy_capture_t *cap, const char *name, gslb
 
 static const char *const top_keys[] = {
     "server", "zones",    "geoip",          "control",  "probes", "datacenters",
-    "maps",   "services", "latency_tables", "steering", NULL,
+    "maps",   "services", "latency_tables", "steering", "fleet", NULL,
 };
 
 /* Walk the document. Sections are read in dependency order (data centers
@@ -172,6 +172,7 @@ static void document_parse(conf_cx_t *cx, struct fy_node *root)
         conf_maps_parse(cx, &v);
     }
     conf_steering_parse(cx, conf_get(cx, &rv, "steering", &v) ? &v : NULL);
+    conf_fleet_parse(cx, conf_get(cx, &rv, "fleet", &v) ? &v : NULL);
     if (conf_get(cx, &rv, "latency_tables", &v)) {
         conf_latency_tables_parse(cx, &v);
     }
