@@ -40,6 +40,7 @@ void ctl_snapshot_publishing(void *arg, const snapshot_t *old, snapshot_t *next)
     c->token = dup_or_null(next->conf->control.token);
     free(c->state_file);
     c->state_file = dup_or_null(next->conf->control.state_file);
+    ctl_fleet_config(c, next);
     if (old != NULL) {
         c->reloads++;
     }

@@ -395,7 +395,13 @@ static void apply_step(fleet_t *f, fleet_mode_t mode, const health_slot_ref_t *l
         }
         if (d != list[i].shared) {
             health_slot_set_shared(f->health, list[i].slot, d);
-            if (d != HEALTH_SHARED_NONE || list[i].shared != HEALTH_SHARED_NONE) {
+            /* A change of what workers read is news; taking over a state
+             * the probe already had is not. */
+            bool is_news = list[i].shared != HEALTH_SHARED_NONE
+                               ? (d != HEALTH_SHARED_NONE ||
+                                  (list[i].shared == HEALTH_SHARED_UP) != list[i].is_up)
+                               : (d == HEALTH_SHARED_UP) != list[i].is_up;
+            if (is_news) {
                 log_info("fleet: resource '%s': shared verdict %s -> %s", list[i].fleet_key,
                          shared_name(list[i].shared), shared_name(d));
             }

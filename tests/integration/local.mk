@@ -31,3 +31,6 @@ TESTS += tests/integration/006_steering/test.py
 EXTRA_DIST += tests/integration/006_steering/test.zone \
 	tests/integration/006_steering/gslbd.yaml.in
 TESTS += tests/integration/007_tcp_fairness/test.py
+TESTS += tests/integration/008_fleet/test.py
+EXTRA_DIST += tests/integration/008_fleet/test.zone \
+	tests/integration/008_fleet/gslbd.yaml.in
