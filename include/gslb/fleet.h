@@ -109,6 +109,9 @@ typedef struct fleet_def {
 /* Free the strings of a definition and zero it. Any thread, on its own def. */
 void fleet_def_clear(fleet_def_t *d);
 
+/* Whether two definitions are the same in every key. Pure. */
+bool fleet_def_equal(const fleet_def_t *a, const fleet_def_t *b);
+
 /* Check one endpoint URL; NULL when valid, else a short reason (static). Pure. */
 const char *fleet_endpoint_problem(const char *url);
 

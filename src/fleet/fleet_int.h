@@ -75,6 +75,9 @@ struct fleet {
     json_t *published;             /* resource key -> bool: own verdicts etcd has, this lease */
     json_t *txn_sent;              /* the same for the transaction in flight */
     fleet_mode_t applied_mode;     /* the mode the slots were last set for */
+    uint64_t health_gen;           /* health_generation when the slots were last copied */
+    bool is_dirty;                 /* copy the slots on the next turn whatever the generation */
+    double next_full_ms;           /* copy them at least this often */
     double last_ok_ms;
     bool has_synced;
 

@@ -133,3 +133,27 @@ void fleet_def_clear(fleet_def_t *d)
     free(d->tls_key_file);
     memset(d, 0, sizeof(*d));
 }
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+bool fleet_def_equal(const fleet_def_t *a, const fleet_def_t *b)
+{
+    if (a->is_enabled != b->is_enabled || a->endpoint_count != b->endpoint_count ||
+        a->quorum.kind != b->quorum.kind || a->quorum.count != b->quorum.count ||
+        a->lease_ttl_s != b->lease_ttl_s || a->grace_ms != b->grace_ms ||
+        a->timeout_ms != b->timeout_ms) {
+        return false;
+    }
+    for (size_t i = 0; i < a->endpoint_count; i++) {
+        if (!str_eq(a->endpoints[i], b->endpoints[i])) {
+            return false;
+        }
+    }
+    return str_eq(a->instance, b->instance) && str_eq(a->prefix, b->prefix) &&
+           str_eq(a->username, b->username) && str_eq(a->password, b->password) &&
+           str_eq(a->tls_ca_file, b->tls_ca_file) && str_eq(a->tls_cert_file, b->tls_cert_file) &&
+           str_eq(a->tls_key_file, b->tls_key_file);
+}

@@ -63,6 +63,7 @@ static void grant_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
         return;
     }
     f->lease_id = id;
+    f->is_dirty = true;
     json_object_clear(f->published);
     f->is_member_dirty = true;
     f->next_keepalive_ms = health_monotonic_ms() + f->def.lease_ttl_s * 1000.0 / 3;
@@ -234,6 +235,7 @@ static void txn_done(fleet_t *f, void *arg, int rc, json_t *body, const char *er
         pthread_mutex_unlock(&f->mu);
     }
     json_object_clear(f->txn_sent);
+    f->is_dirty = true; /* more may wait, or the failed ones go again */
 }
 
 /* Verdicts that changed since etcd last took them (all of them after a
@@ -326,6 +328,7 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     size_t members = f->stats.members;
     pthread_mutex_unlock(&f->mu);
     f->has_synced = true;
+    f->is_dirty = true;
     if (!was_synced) {
         /* The warm start: the slots get the fleet's verdicts before
          * fleet_wait_synced lets the server answer. */
@@ -417,6 +420,7 @@ static void mode_step(fleet_t *f, fleet_mode_t mode)
     }
     fleet_mode_t old = f->applied_mode;
     f->applied_mode = mode;
+    f->is_dirty = true;
     pthread_mutex_lock(&f->mu);
     f->mode = mode;
     f->stats.mode = mode;
@@ -456,6 +460,16 @@ void fleet_tick(void *arg, struct event_base *base, double now_ms)
     member_step(f);
     queue_step(f);
     read_step(f, now_ms);
+    /* The slots are copied only when something they depend on may have
+     * changed: a probe result or shared verdict (the health generation), a
+     * new view, lease or mode, a finished transaction, or once a second. */
+    uint64_t gen = health_generation(f->health);
+    if (gen == f->health_gen && !f->is_dirty && now_ms < f->next_full_ms) {
+        return;
+    }
+    f->health_gen = gen;
+    f->is_dirty = false;
+    f->next_full_ms = now_ms + 1000;
     health_slot_ref_t *list;
     size_t n = health_slots_list(f->health, &list);
     verdicts_step(f, list, n);

@@ -233,6 +233,27 @@ static void test_endpoint_parse_accepts_addresses_only(void **state)
     assert_non_null(fleet_endpoint_parse("http://127.0.0.1:2379/v3", &ep));
 }
 
+static void test_def_equal_sees_each_key(void **state)
+{
+    (void)state;
+    char *eps_a[] = {"http://127.0.0.1:1"}, *eps_b[] = {"http://127.0.0.1:2"};
+    fleet_def_t a = {.is_enabled = true, .instance = "ns1", .endpoints = eps_a,
+                     .endpoint_count = 1, .prefix = "/g/", .lease_ttl_s = 6};
+    fleet_def_t b = a;
+    assert_true(fleet_def_equal(&a, &b));
+    b.endpoints = eps_b;
+    assert_false(fleet_def_equal(&a, &b));
+    b = a;
+    b.quorum.kind = FLEET_QUORUM_ANY;
+    assert_false(fleet_def_equal(&a, &b));
+    b = a;
+    b.instance = "ns2";
+    assert_false(fleet_def_equal(&a, &b));
+    b = a;
+    b.grace_ms = 1;
+    assert_false(fleet_def_equal(&a, &b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_view_refuses_what_is_not_a_range_answer),
         cmocka_unit_test(test_b64_round_trip_and_refusal),
         cmocka_unit_test(test_endpoint_parse_accepts_addresses_only),
+        cmocka_unit_test(test_def_equal_sees_each_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
