@@ -20,6 +20,9 @@
 #include <string.h>
 
 #define HEADERS_MAX (64 * 1024)
+/* The status of a request that was never sent (no token yet): neither an
+ * answer from etcd nor a failure of it. */
+#define NOT_SENT (-1)
 
 struct fleet_req {
     fleet_t *f;
@@ -172,16 +175,36 @@ static void account(fleet_t *f, fleet_req_t *r)
 {
     /* A watch that ends tells nothing about etcd now; its end is only a
      * reason to try the next endpoint. */
-    bool is_answer = !r->is_watch && r->status > 0 && r->status < 500;
+    bool is_answer = !r->is_watch && r->status > 0 && r->status < 500 && r->status != NOT_SENT;
     pthread_mutex_lock(&f->mu);
     f->stats.failures += r->rc != 0;
     pthread_mutex_unlock(&f->mu);
+    double now = health_monotonic_ms();
+    if (r->rc == 0) {
+        if (f->backoff_ms > 0) {
+            log_info("fleet: etcd '%s': answering again", f->eps[r->ep].url);
+        }
+        f->backoff_ms = 0;
+    } else if (!r->is_watch && r->status != NOT_SENT) {
+        /* Fewer requests while etcd fails: 100 ms after the first failure,
+         * doubling to FLEET_BACKOFF_MAX_MS; the first failure is a warning,
+         * the rest until etcd answers again are debug messages. */
+        if (f->backoff_ms == 0) {
+            log_warn("fleet: etcd '%s': %s", f->eps[r->ep].url, r->error);
+        } else {
+            log_debug("fleet: etcd '%s': %s", f->eps[r->ep].url, r->error);
+        }
+        f->backoff_ms = f->backoff_ms == 0 ? 100 : f->backoff_ms * 2;
+        if (f->backoff_ms > FLEET_BACKOFF_MAX_MS) {
+            f->backoff_ms = FLEET_BACKOFF_MAX_MS;
+        }
+        f->backoff_until_ms = now + f->backoff_ms;
+    }
     if (is_answer) {
-        f->last_ok_ms = health_monotonic_ms();
+        f->last_ok_ms = now;
     } else if (r->ep == f->ep_current && f->ep_count > 1) {
         f->ep_current = (f->ep_current + 1) % f->ep_count;
-        log_warn("fleet: etcd '%s': %s; trying '%s'", f->eps[r->ep].url, r->error,
-                 f->eps[f->ep_current].url);
+        log_debug("fleet: etcd: trying '%s' next", f->eps[f->ep_current].url);
     }
     if (r->status == 401 || (r->body != NULL && json_is_integer(json_object_get(r->body, "code")) &&
                              json_integer_value(json_object_get(r->body, "code")) == 16)) {
@@ -444,7 +467,7 @@ void fleet_call(fleet_t *f, const char *path, json_t *body, fleet_call_cb cb, vo
                        auth_done, NULL);
         }
         json_decref(body);
-        req_done(r, -GSLB_EIO, 499, NULL, "not authenticated yet");
+        req_done(r, -GSLB_EIO, NOT_SENT, NULL, "not authenticated yet");
         return;
     }
     unsigned timeout_s = (f->def.timeout_ms + 999) / 1000 + 1;
@@ -466,7 +489,7 @@ void fleet_watch_start(fleet_t *f, void (*on_event)(fleet_t *f),
     r->stream = evbuffer_new();
     f->has_watch = true;
     if (f->def.username != NULL && f->token == NULL) {
-        req_done(r, -GSLB_EIO, 499, NULL, "not authenticated yet");
+        req_done(r, -GSLB_EIO, NOT_SENT, NULL, "not authenticated yet");
         return;
     }
     struct evhttp_request *req = req_open(f, r, FLEET_WATCH_IDLE_S);

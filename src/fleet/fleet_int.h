@@ -26,6 +26,8 @@
 /* Largest response accepted (a range of every key of a large fleet). */
 #define FLEET_BODY_MAX (64 * 1024 * 1024)
 #define FLEET_ERROR_MAX 160
+/* Longest pause between requests while etcd fails. */
+#define FLEET_BACKOFF_MAX_MS 1000
 
 /* One etcd endpoint, parsed. */
 typedef struct fleet_endpoint {
@@ -61,6 +63,8 @@ struct fleet {
     struct event_base *base;       /* from the first hook call */
     fleet_req_t *reqs;             /* every request in flight, the watch included */
     size_t ep_current;
+    unsigned backoff_ms;           /* 0 = etcd answered the last request */
+    double backoff_until_ms;       /* no new request before this time */
     char *token;                   /* etcd auth token, NULL = none yet */
     bool is_auth_busy;
     int64_t lease_id;              /* 0 = none */

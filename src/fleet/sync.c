@@ -59,7 +59,7 @@ static void grant_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     f->is_grant_busy = false;
     int64_t id = rc == 0 ? int64_field(body, "ID") : 0;
     if (id == 0) {
-        log_warn("fleet: etcd: cannot get a lease (%s)", rc != 0 ? error : "no ID");
+        log_debug("fleet: etcd: cannot get a lease (%s)", rc != 0 ? error : "no ID");
         return;
     }
     f->lease_id = id;
@@ -456,10 +456,12 @@ void fleet_tick(void *arg, struct event_base *base, double now_ms)
     f->is_config_dirty = false;
     pthread_mutex_unlock(&f->mu);
     f->is_member_dirty |= is_config_new;
-    lease_step(f, now_ms);
-    member_step(f);
-    queue_step(f);
-    read_step(f, now_ms);
+    if (now_ms >= f->backoff_until_ms) {
+        lease_step(f, now_ms);
+        member_step(f);
+        queue_step(f);
+        read_step(f, now_ms);
+    }
     /* The slots are copied only when something they depend on may have
      * changed: a probe result or shared verdict (the health generation), a
      * new view, lease or mode, a finished transaction, or once a second. */

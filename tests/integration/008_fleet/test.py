@@ -17,6 +17,7 @@ from harness import rrset_addresses  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BACKEND = os.path.join(HERE, "..", "lib", "backend.py")
+FAKE_ETCD = os.path.join(HERE, "..", "lib", "fake_etcd.py")
 ETCD = "/usr/bin/etcd"
 EU, US = ["198.51.100.10"], ["192.0.2.10"]
 INTERVAL_S, DOWN_THRESHOLD = 0.2, 2
@@ -115,9 +116,11 @@ ENDPOINTS = ", ".join(m.url for m in members)
 class Instance:
     """One gslbd of the fleet: its own DNS port, control port, name and probe backend."""
 
-    def __init__(self, i, quorum):
+    def __init__(self, i, quorum, endpoints=None, extra=""):
         self.i = i
         self.name = "ns%d" % (i + 1)
+        self.endpoints = endpoints or ENDPOINTS
+        self.extra = extra
         self.port = harness.free_port()
         self.ctl_port = harness.free_port()
         self.ctl = harness.Control("http://127.0.0.1:%d" % self.ctl_port, TOKEN)
@@ -128,9 +131,9 @@ class Instance:
         with open(os.path.join(HERE, "gslbd.yaml.in")) as f:
             conf = f.read()
         for k, v in {"@PORT@": self.port, "@CTL_PORT@": self.ctl_port, "@SRCDIR@": HERE,
-                     "@STATE@": work.file(self.name + ".state"), "@P_OWN@": own[self.i].port,
-                     "@P_US@": us.port, "@NAME@": self.name, "@ENDPOINTS@": ENDPOINTS,
-                     "@QUORUM@": quorum}.items():
+                     "@STATE@": work.file(self.name + ".state"), "@P_OWN@": own[self.i % len(own)].port,
+                     "@P_US@": us.port, "@NAME@": self.name, "@ENDPOINTS@": self.endpoints,
+                     "@QUORUM@": quorum, "@EXTRA@": self.extra}.items():
             conf = conf.replace(k, str(v))
         return work.write(self.name + ".yaml", conf)
 
@@ -140,6 +143,9 @@ class Instance:
 
     def stop(self):
         self.server.stop()
+
+    def write_extra(self, extra):
+        self.extra = extra
 
     def www(self):
         try:
@@ -310,6 +316,79 @@ def quorum_any():
             [x.www() for x in fleet])
 
 
+def misbehaving_etcd():
+    """Endpoints that hang, answer junk or JSON of the wrong shapes: the instance starts,
+    answers from its own probes, reports local mode, and nothing crashes."""
+    fakes = []
+    for mode in ("hang", "junk", "shapes"):
+        port = harness.free_port()
+        fakes.append((harness.Process([sys.executable, FAKE_ETCD, "--port", str(port), "--mode",
+                                       mode], work.file("fake-%s.log" % mode)), port))
+    time.sleep(0.5)
+    eps = ", ".join("http://127.0.0.1:%d" % p for _, p in fakes)
+    bad = Instance(3, "majority", endpoints=eps)
+    extra.append(bad)
+    r.check("misbehaving etcd: the instance answers from its own probes",
+            wait_for(lambda: bad.www() == EU, 5) is not None, bad.www())
+    time.sleep(2.0)
+    st = bad.status()["fleet"]
+    r.equal("misbehaving etcd: local mode", st["mode"], "local")
+    r.check("misbehaving etcd: requests failed and were counted", st["etcd_failures"] > 3, st)
+    r.check("misbehaving etcd: still answering", bad.www() == EU, bad.www())
+    bad.stop()
+    for p, _ in fakes:
+        p.stop()
+
+
+def etcd_auth():
+    """Username and password: the instance authenticates and joins."""
+    root = members[0]
+    root.call("/v3/auth/user/add", {"name": "root", "password": "r00t pass"})
+    root.call("/v3/auth/user/grant", {"user": "root", "role": "root"})
+    root.call("/v3/auth/enable", {})
+    pw = work.write("etcd.password", "r00t pass\n")
+    os.chmod(pw, 0o600)
+    B.stop()
+    B.write_extra("  username: root\n  password_file: %s\n" % pw)
+    B.start("any")
+    t = wait_for(lambda: B.mode() == "shared", 5)
+    r.check("auth: the instance with username and password is in shared mode", t is not None,
+            B.status()["fleet"])
+    r.check("auth: it sees itself as a member", "ns2" in [m["instance"] for m in
+                                                          B.status()["fleet"]["members"]])
+
+
+def etcd_tls():
+    """TLS: a one-member etcd serving https; the CA file verifies it, the system CAs do not."""
+    cert, key = work.file("etcd-cert.pem"), work.file("etcd-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=etcd", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    cport, pport = harness.free_port(), harness.free_port()
+    url = "https://127.0.0.1:%d" % cport
+    tls_etcd = harness.Process([ETCD, "--name", "t", "--data-dir", work.file("etcd-tls"),
+                                "--listen-client-urls", url, "--advertise-client-urls", url,
+                                "--listen-peer-urls", "http://127.0.0.1:%d" % pport,
+                                "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % pport,
+                                "--initial-cluster", "t=http://127.0.0.1:%d" % pport,
+                                "--cert-file", cert, "--key-file", key],
+                               work.file("etcd-tls.log"))
+    good = Instance(4, "majority", endpoints=url, extra="  tls_ca_file: %s\n" % cert)
+    extra.append(good)
+    t = wait_for(lambda: good.mode() == "shared", 10)
+    r.check("tls: with the CA file the instance is in shared mode", t is not None,
+            good.status()["fleet"])
+    wrong = Instance(5, "majority", endpoints=url)
+    extra.append(wrong)
+    time.sleep(1.0)
+    r.equal("tls: without it the certificate is refused (local mode)", wrong.mode(), "local")
+    good.stop()
+    wrong.stop()
+    tls_etcd.stop()
+
+
+extra = []
+r.run("misbehaving etcd", misbehaving_etcd)
 r.run("quorum majority", quorum_majority)
 r.run("drain propagates", drain_propagates)
 r.run("same data center for each client", same_datacenter_for_each_client)
@@ -317,8 +396,11 @@ r.run("etcd leader lost", leader_lost)
 r.run("etcd lost and back", etcd_lost_and_back)
 r.run("warm start", warm_start)
 r.run("quorum any", quorum_any)
-for x in fleet:
-    log = x.server.read_log()
+r.run("etcd authentication", etcd_auth)
+r.run("etcd over TLS", etcd_tls)
+for x in fleet + extra:
+    with open(x.server.log_path) as f:
+        log = f.read()
     r.check("%s: no sanitizer report" % x.name, "runtime error" not in log and
             "AddressSanitizer" not in log, log[-2000:])
 r.finish()
