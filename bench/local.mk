@@ -4,3 +4,5 @@ bench_steer_sim_SOURCES = bench/steer_sim.c
 bench_steer_sim_LDADD = $(GSLBD_CORE_LIBS)
 CLEANFILES += bench/steer_sim
 dist_noinst_SCRIPTS += bench/steer-sim.sh
+dist_noinst_SCRIPTS += bench/fleet.sh
+EXTRA_DIST += bench/fleet.py
