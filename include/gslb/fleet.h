@@ -172,7 +172,9 @@ struct json_t *fleet_loads_json(const fleet_t *f);
 /* The fleet's state for /status: {"instance", "mode", "quorum", "endpoint",
  * "last_contact_s", "members": [{"instance", "config_generation",
  * "config_checksum", "hash_seed", "self"}], "verdicts_published",
- * "etcd_requests", "etcd_failures", "etcd_writes", "config_mismatch"}.
+ * "etcd_requests", "etcd_failures", "etcd_writes", "keepalives",
+ * "config_mismatch" (a member's file checksum differs from this one's),
+ * "hash_seed_mismatch" (a member's client hash seed differs)}.
  * A new reference. Any thread. */
 struct json_t *fleet_status_json(const fleet_t *f);
 

@@ -219,7 +219,9 @@ json_t *fleet_status_json(const fleet_t *f)
     pthread_mutex_t *mu = (pthread_mutex_t *)&f->mu;
     pthread_mutex_lock(mu);
     json_t *members = json_array();
-    bool is_mismatch = false;
+    bool is_mismatch = false, is_seed_mismatch = false;
+    char own_seed[24];
+    snprintf(own_seed, sizeof(own_seed), "%llu", (unsigned long long)f->hash_seed);
     const char *name;
     json_t *m;
     json_object_foreach(f->members, name, m) {
@@ -227,10 +229,12 @@ json_t *fleet_status_json(const fleet_t *f)
         json_object_set_new(e, "instance", json_string(name));
         json_object_set_new(e, "self", json_boolean(strcmp(name, f->def.instance) == 0));
         const char *sum = json_string_value(json_object_get(m, "config_checksum"));
+        const char *seed = json_string_value(json_object_get(m, "hash_seed"));
         is_mismatch |= sum == NULL || strcmp(sum, f->config_checksum) != 0;
+        is_seed_mismatch |= seed == NULL || strcmp(seed, own_seed) != 0;
         json_array_append_new(members, e);
     }
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b}",
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:b}",
                           "instance", f->def.instance, "mode", fleet_mode_name(st.mode),
                           "quorum", fleet_quorum_name(&f->def.quorum, qbuf, sizeof(qbuf)),
                           "prefix", f->def.prefix,
@@ -241,7 +245,8 @@ json_t *fleet_status_json(const fleet_t *f)
                           (json_int_t)f->own_verdicts, "etcd_requests",
                           (json_int_t)st.requests, "etcd_failures", (json_int_t)st.failures,
                           "etcd_writes", (json_int_t)st.writes, "keepalives",
-                          (json_int_t)st.keepalives, "config_mismatch", is_mismatch);
+                          (json_int_t)st.keepalives, "config_mismatch", is_mismatch,
+                          "hash_seed_mismatch", is_seed_mismatch);
     pthread_mutex_unlock(mu);
     return j;
 }

@@ -96,6 +96,7 @@ struct fleet {
     uint64_t shared_gen;
     fleet_mode_t mode;
     bool is_synced_pub;            /* has_synced, for fleet_wait_synced */
+    bool is_seed_warned;           /* a member with another hash seed was logged */
     bool is_config_dirty;          /* the member key must say the new configuration */
     uint64_t config_generation;
     char config_checksum[72];

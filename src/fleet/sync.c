@@ -324,6 +324,24 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
         f->stats.members++;
     }
     f->shared_gen += is_changed;
+    /* Members hashing clients with another seed send them elsewhere. */
+    char own_seed[24];
+    snprintf(own_seed, sizeof(own_seed), "%llu", (unsigned long long)f->hash_seed);
+    const char *other = NULL;
+    const char *name;
+    json_t *m;
+    json_object_foreach(f->members, name, m) {
+        const char *seed = json_string_value(json_object_get(m, "hash_seed"));
+        if (f->config_generation != 0 && seed != NULL && strcmp(seed, own_seed) != 0) {
+            other = name;
+        }
+    }
+    if (other != NULL && !f->is_seed_warned) {
+        log_warn("fleet: instance '%s' hashes clients with another seed than '%s' (%s): "
+                 "the same client may get different data centers; set the same "
+                 "steering: hash_seed everywhere", other, f->def.instance, own_seed);
+    }
+    f->is_seed_warned = other != NULL;
     bool was_synced = f->is_synced_pub;
     size_t members = f->stats.members;
     pthread_mutex_unlock(&f->mu);

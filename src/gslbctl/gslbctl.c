@@ -223,10 +223,11 @@ static void print_status(const json_t *j)
     }
     const json_t *fl = json_object_get(j, CTL_API_KEY_FLEET);
     if (json_is_object(fl)) {
-        printf("fleet: instance %s, mode %s, quorum %s, %lld etcd requests (%lld failed)%s\n",
+        printf("fleet: instance %s, mode %s, quorum %s, %lld etcd requests (%lld failed)%s%s\n",
                str(fl, "instance"), str(fl, "mode"), str(fl, "quorum"),
                num(fl, "etcd_requests"), num(fl, "etcd_failures"),
-               is_true(fl, "config_mismatch") ? ", CONFIGURATIONS DIFFER" : "");
+               is_true(fl, "config_mismatch") ? ", CONFIGURATIONS DIFFER" : "",
+               is_true(fl, "hash_seed_mismatch") ? ", HASH SEEDS DIFFER" : "");
         printf("  %-20s %-10s %-18s %-20s\n", "MEMBER", "GENERATION", "CONFIG CHECKSUM",
                "HASH SEED");
         json_array_foreach(json_object_get(fl, "members"), i, v) {

@@ -193,6 +193,7 @@ def quorum_majority():
     # Each instance's file names its own ports: the status must say they differ.
     r.equal("status: different files are reported as different configurations",
             st["config_mismatch"], len(set(sums)) > 1)
+    r.equal("status: the same hash seed everywhere", st["hash_seed_mismatch"], False)
     t0 = time.time()
     own[1].stop()
     own[2].stop()
