@@ -201,7 +201,10 @@ static void account(fleet_t *f, fleet_req_t *r)
         f->backoff_until_ms = now + f->backoff_ms;
     }
     if (is_answer) {
+        /* Written here only; other threads read it under mu (fleet_stats_get). */
+        pthread_mutex_lock(&f->mu);
         f->last_ok_ms = now;
+        pthread_mutex_unlock(&f->mu);
     } else if (r->ep == f->ep_current && f->ep_count > 1) {
         f->ep_current = (f->ep_current + 1) % f->ep_count;
         log_debug("fleet: etcd: trying '%s' next", f->eps[f->ep_current].url);

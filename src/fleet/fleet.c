@@ -204,10 +204,8 @@ void fleet_stats_get(const fleet_t *f, fleet_stats_t *out)
     pthread_mutex_t *mu = (pthread_mutex_t *)&f->mu;
     pthread_mutex_lock(mu);
     *out = f->stats;
-    pthread_mutex_unlock(mu);
-    /* last_ok_ms belongs to the health thread; a torn read of a double is
-     * not possible on the platforms we build for, and this is a status. */
     double last = f->last_ok_ms;
+    pthread_mutex_unlock(mu);
     out->last_contact_age_s = last > 0 ? (health_monotonic_ms() - last) / 1000.0 : -1;
 }
 

@@ -82,7 +82,7 @@ struct fleet {
     uint64_t health_gen;           /* health_generation when the slots were last copied */
     bool is_dirty;                 /* copy the slots on the next turn whatever the generation */
     double next_full_ms;           /* copy them at least this often */
-    double last_ok_ms;
+    double last_ok_ms;             /* written on the health thread under mu */
     bool has_synced;
 
     /* (mu): what other threads read or hand over. */

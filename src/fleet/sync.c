@@ -287,6 +287,7 @@ static void verdicts_step(fleet_t *f, const health_slot_ref_t *list, size_t n)
 }
 
 static void apply_step(fleet_t *f, fleet_mode_t mode, const health_slot_ref_t *list, size_t n);
+static void mode_step(fleet_t *f, fleet_mode_t mode);
 
 /* ---- reading the shared state ---- */
 
@@ -348,8 +349,10 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     f->has_synced = true;
     f->is_dirty = true;
     if (!was_synced) {
-        /* The warm start: the slots get the fleet's verdicts before
-         * fleet_wait_synced lets the server answer. */
+        /* The warm start: the mode and the slots' verdicts are the fleet's
+         * before fleet_wait_synced lets the server answer (and ctl take the
+         * shared overrides). */
+        mode_step(f, FLEET_MODE_SHARED);
         health_slot_ref_t *list;
         size_t n = health_slots_list(f->health, &list);
         apply_step(f, FLEET_MODE_SHARED, list, n);

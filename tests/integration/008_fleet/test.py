@@ -300,11 +300,26 @@ def etcd_lost_and_back():
             [x.www() for x in fleet])
 
 
+def hashed_answers(x, n=30):
+    return [rrset_addresses(x.server.query("hashed.fl.test.", "A", ecs="10.9.%d.0/24" % k))[0]
+            for k in range(n)]
+
+
 def warm_start():
     A.stop()
+    # Drained while ns1 is down: its own state file does not have it, only etcd.
+    status, _ = B.ctl.request("POST", "/datacenters/h1/drain")
+    r.check("drain h1 through ns2 reaches ns3",
+            status == 200 and wait_for(lambda: "203.0.113.1" not in hashed_answers(C), 3)
+            is not None)
     A.start("majority")
     first = A.www()
-    r.equal("restarted ns1 answers with the shared state from its first query", first, US)
+    r.equal("restarted ns1 answers with the shared verdicts from its first query", first, US)
+    r.check("restarted ns1 applies the shared drain from its first queries",
+            "203.0.113.1" not in hashed_answers(A), hashed_answers(A))
+    B.ctl.request("POST", "/datacenters/h1/undrain")
+    r.check("undrain h1 reaches ns1", wait_for(lambda: "203.0.113.1" in hashed_answers(A), 3)
+            is not None)
 
 
 def quorum_any():
