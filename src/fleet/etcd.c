@@ -39,7 +39,7 @@ struct fleet_req {
     char error[FLEET_ERROR_MAX];
     /* The watch. */
     bool is_watch;
-    void (*on_event)(fleet_t *f);
+    void (*on_event)(fleet_t *f, json_t *result);
     void (*on_end)(fleet_t *f, const char *error);
     struct evbuffer *stream;       /* bytes of the message being received */
 };
@@ -312,7 +312,6 @@ static void watch_chunk_cb(struct evhttp_request *req, void *arg)
         return; /* the done callback reports it */
     }
     evbuffer_add_buffer(r->stream, evhttp_request_get_input_buffer(req));
-    bool has_message = false;
     for (;;) {
         struct evbuffer_ptr nl = evbuffer_search(r->stream, "\n", 1, NULL);
         if (nl.pos < 0) {
@@ -331,15 +330,12 @@ static void watch_chunk_cb(struct evhttp_request *req, void *arg)
             json_decref(j);
             return;
         }
+        /* The callback only updates the view: the request stays valid. */
+        r->on_event(r->f, res);
         json_decref(j);
-        has_message = true;
     }
     if (evbuffer_get_length(r->stream) > FLEET_BODY_MAX) {
         req_done(r, -GSLB_EIO, 200, NULL, "watch message too large");
-        return;
-    }
-    if (has_message) {
-        r->on_event(r->f);
     }
 }
 
@@ -482,7 +478,7 @@ void fleet_call(fleet_t *f, const char *path, json_t *body, fleet_call_cb cb, vo
     req_send(r, req, path, body);
 }
 
-void fleet_watch_start(fleet_t *f, void (*on_event)(fleet_t *f),
+void fleet_watch_start(fleet_t *f, void (*on_event)(fleet_t *f, json_t *result),
                        void (*on_end)(fleet_t *f, const char *error))
 {
     fleet_req_t *r = req_new(f, 0);

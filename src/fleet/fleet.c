@@ -48,9 +48,10 @@ int fleet_new(fleet_t **out, const fleet_def_t *def, health_t *h, char *err, siz
     pthread_cond_init(&f->cond, NULL);
     f->published = json_object();
     f->txn_sent = json_object();
-    f->verdicts = json_object();
-    f->members = json_object();
-    f->loads = json_object();
+    f->view.verdicts = json_object();
+    f->view.members = json_object();
+    f->view.overrides = json_object();
+    f->view.loads = json_object();
     f->queue = json_array();
     f->last_ok_ms = -1e18;
     f->stats.last_contact_age_s = -1;
@@ -83,10 +84,7 @@ void fleet_free(fleet_t *f)
     free(f->token);
     json_decref(f->published);
     json_decref(f->txn_sent);
-    json_decref(f->verdicts);
-    json_decref(f->members);
-    json_decref(f->overrides);
-    json_decref(f->loads);
+    fleet_view_clear(&f->view);
     json_decref(f->queue);
     pthread_cond_destroy(&f->cond);
     pthread_mutex_destroy(&f->mu);
@@ -185,7 +183,7 @@ json_t *fleet_overrides_json(const fleet_t *f)
 {
     pthread_mutex_t *mu = (pthread_mutex_t *)&f->mu;
     pthread_mutex_lock(mu);
-    json_t *j = f->overrides != NULL ? json_deep_copy(f->overrides) : NULL;
+    json_t *j = f->has_view ? json_deep_copy(f->view.overrides) : NULL;
     pthread_mutex_unlock(mu);
     return j;
 }
@@ -194,7 +192,7 @@ json_t *fleet_loads_json(const fleet_t *f)
 {
     pthread_mutex_t *mu = (pthread_mutex_t *)&f->mu;
     pthread_mutex_lock(mu);
-    json_t *j = json_deep_copy(f->loads);
+    json_t *j = json_deep_copy(f->view.loads);
     pthread_mutex_unlock(mu);
     return j;
 }
@@ -222,7 +220,7 @@ json_t *fleet_status_json(const fleet_t *f)
     snprintf(own_seed, sizeof(own_seed), "%llu", (unsigned long long)f->hash_seed);
     const char *name;
     json_t *m;
-    json_object_foreach(f->members, name, m) {
+    json_object_foreach(f->view.members, name, m) {
         json_t *e = json_deep_copy(m);
         json_object_set_new(e, "instance", json_string(name));
         json_object_set_new(e, "self", json_boolean(strcmp(name, f->def.instance) == 0));

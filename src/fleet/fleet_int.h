@@ -17,7 +17,7 @@
 #define FLEET_TICK_MS 50
 /* A full read of the prefix even without a watch event, in case the watch
  * died without telling. */
-#define FLEET_RESYNC_MS 5000
+#define FLEET_RESYNC_MS 10000
 /* The watch stream is restarted after this long without a byte, so a
  * server that vanished without closing is noticed. */
 #define FLEET_WATCH_IDLE_S 30
@@ -41,6 +41,15 @@ typedef struct fleet_endpoint {
 
 /* endpoint.c: read url into ep; NULL, or the reason it is not an endpoint. Pure. */
 const char *fleet_endpoint_parse(const char *url, fleet_endpoint_t *ep);
+
+/* The shared state as read from etcd (view.c). */
+typedef struct fleet_view {
+    json_t *verdicts;              /* resource -> {instance: bool} */
+    json_t *members;               /* instance -> member object */
+    json_t *overrides;             /* state file form */
+    json_t *loads;                 /* dc -> {"value", "revision"} */
+    json_int_t revision;           /* etcd's revision the view is as of */
+} fleet_view_t;
 
 typedef struct fleet_req fleet_req_t;
 
@@ -88,10 +97,8 @@ struct fleet {
     /* (mu): what other threads read or hand over. */
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    json_t *verdicts;              /* resource -> {instance: bool}, live instances only */
-    json_t *members;               /* instance -> the member object it published */
-    json_t *overrides;             /* state file form, NULL before the first read */
-    json_t *loads;                 /* dc -> {"value", "revision"} */
+    fleet_view_t view;             /* the shared state as last read and watched */
+    bool has_view;                 /* view has been read once (else overrides are not known) */
     json_t *queue;                 /* writes waiting: [{"key": K, "value": V or null}] */
     uint64_t shared_gen;
     fleet_mode_t mode;
@@ -117,10 +124,11 @@ void fleet_client_free(fleet_t *f);
  * authentication. A transport failure or a 5xx moves to the next endpoint.
  * Health thread. */
 void fleet_call(fleet_t *f, const char *path, json_t *body, fleet_call_cb cb, void *arg);
-/* Start watching every key under the prefix: on_event(f) runs for each
- * message of the stream (its creation included), on_end(f, error) once
- * when it ends. Health thread. */
-void fleet_watch_start(fleet_t *f, void (*on_event)(fleet_t *f),
+/* Start watching every key under the prefix: on_event(f, result) runs for
+ * each message of the stream (its creation included) with the message's
+ * "result" object (borrowed), on_end(f, error) once when it ends. Health
+ * thread. */
+void fleet_watch_start(fleet_t *f, void (*on_event)(fleet_t *f, json_t *result),
                        void (*on_end)(fleet_t *f, const char *error));
 /* Drop every request in flight without calling back. Health thread, or
  * the thread freeing the fleet. */
@@ -142,24 +150,26 @@ char *fleet_key_load(const fleet_t *f, const char *dc);
 char *fleet_key_prefix_end(const fleet_t *f);
 
 /* view.c: a range answer as the shared view. */
-typedef struct fleet_view {
-    json_t *verdicts;              /* resource -> {instance: bool}, live instances only */
-    json_t *members;               /* instance -> member object */
-    json_t *overrides;             /* state file form */
-    json_t *loads;                 /* dc -> {"value", "revision"} */
-} fleet_view_t;
-/* Read the kvs of a range answer (body) under prefix. Keys and values that
- * do not decode or do not fit the layout are skipped (counted in
- * *skipped). A verdict counts only while its instance's member key exists:
- * the member key and the verdicts share one lease, and a verdict seen
- * without its member is left over from an instance that is going away.
- * Returns 0, or -GSLB_EINVAL when body is not a range answer (no view). */
+/* Read the kvs of a range answer (body) under prefix into a new view (*out,
+ * freed with fleet_view_clear). Keys and values that do not decode or do
+ * not fit the layout are skipped (counted in *skipped). Returns 0, or
+ * -GSLB_EINVAL when body is not a range answer (no view). Pure. */
 int fleet_view_parse(const char *prefix, const json_t *body, fleet_view_t *out, size_t *skipped);
+/* Apply the events of one watch message (its "result") to v: a PUT reads
+ * the kv as fleet_view_parse would, a DELETE removes what the key held;
+ * events of a revision the view already has are skipped. Sets
+ * *is_shared_changed when an override or a load figure changed. Returns 0,
+ * or -GSLB_EINVAL when result is not a watch message (v unchanged). Pure. */
+int fleet_view_apply(const char *prefix, fleet_view_t *v, const json_t *result,
+                     bool *is_shared_changed);
 void fleet_view_clear(fleet_view_t *v);
 /* The decision for resource: own is this instance's own verdict
  * (HEALTH_SHARED_NONE before its probe has a result), counted instead of
- * what the view has under self. Pure. */
-health_shared_t fleet_view_decide(const json_t *verdicts, const char *resource, const char *self,
+ * what the view has under self. A verdict counts only while its instance's
+ * member key exists: the member key and the verdicts share one lease, and a
+ * verdict seen without its member is left over from an instance that is
+ * going away (or whose member key is not written yet). Pure. */
+health_shared_t fleet_view_decide(const fleet_view_t *v, const char *resource, const char *self,
                                   health_shared_t own, const fleet_quorum_t *q);
 
 /* sync.c: the periodic hook. */

@@ -287,6 +287,15 @@ static void verdicts_step(fleet_t *f, const health_slot_ref_t *list, size_t n)
 }
 
 static void apply_step(fleet_t *f, fleet_mode_t mode, const health_slot_ref_t *list, size_t n);
+
+/* Live instances seen (this one included once it has a lease); mu held. */
+static void members_count(fleet_t *f)
+{
+    f->stats.members = json_object_size(f->view.members);
+    if (json_object_get(f->view.members, f->def.instance) == NULL && f->lease_id != 0) {
+        f->stats.members++;
+    }
+}
 static void mode_step(fleet_t *f, fleet_mode_t mode);
 
 /* ---- reading the shared state ---- */
@@ -310,20 +319,12 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
                   f->def.prefix);
     }
     pthread_mutex_lock(&f->mu);
-    bool is_changed = f->overrides == NULL || !json_equal(f->overrides, v.overrides) ||
-                      !json_equal(f->loads, v.loads);
-    json_decref(f->verdicts);
-    json_decref(f->members);
-    json_decref(f->overrides);
-    json_decref(f->loads);
-    f->verdicts = v.verdicts;
-    f->members = v.members;
-    f->overrides = v.overrides;
-    f->loads = v.loads;
-    f->stats.members = json_object_size(f->members);
-    if (json_object_get(f->members, f->def.instance) == NULL && f->lease_id != 0) {
-        f->stats.members++;
-    }
+    bool is_changed = !f->has_view || !json_equal(f->view.overrides, v.overrides) ||
+                      !json_equal(f->view.loads, v.loads);
+    fleet_view_clear(&f->view);
+    f->view = v;
+    f->has_view = true;
+    members_count(f);
     f->shared_gen += is_changed;
     /* Members hashing clients with another seed send them elsewhere. */
     char own_seed[24];
@@ -331,7 +332,7 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     const char *other = NULL;
     const char *name;
     json_t *m;
-    json_object_foreach(f->members, name, m) {
+    json_object_foreach(f->view.members, name, m) {
         const char *seed = json_string_value(json_object_get(m, "hash_seed"));
         if (f->config_generation != 0 && seed != NULL && strcmp(seed, own_seed) != 0) {
             other = name;
@@ -366,9 +367,28 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     pthread_mutex_unlock(&f->mu);
 }
 
-static void watch_event(fleet_t *f)
+/* A watch message: its creation asks for a full read (what changed before
+ * it is not in the stream); events update the view in place, once it has
+ * been read. mu is taken for the update. */
+static void watch_event(fleet_t *f, json_t *result)
 {
-    f->want_range = true;
+    if (json_is_true(json_object_get(result, "created")) || !f->has_synced) {
+        f->want_range = true;
+        return;
+    }
+    if (json_array_size(json_object_get(result, "events")) == 0) {
+        return; /* progress notification */
+    }
+    bool is_shared_changed = false;
+    pthread_mutex_lock(&f->mu);
+    int rc = fleet_view_apply(f->def.prefix, &f->view, result, &is_shared_changed);
+    members_count(f);
+    f->shared_gen += is_shared_changed;
+    pthread_mutex_unlock(&f->mu);
+    if (rc != 0) {
+        f->want_range = true;
+    }
+    f->is_dirty = true;
 }
 
 static void watch_end(fleet_t *f, const char *error)
@@ -414,7 +434,7 @@ static void apply_step(fleet_t *f, fleet_mode_t mode, const health_slot_ref_t *l
                                                   : HEALTH_SHARED_DOWN;
         health_shared_t d = HEALTH_SHARED_NONE;
         if (mode != FLEET_MODE_LOCAL) {
-            d = fleet_view_decide(f->verdicts, list[i].fleet_key, f->def.instance, own,
+            d = fleet_view_decide(&f->view, list[i].fleet_key, f->def.instance, own,
                                   &f->def.quorum);
         }
         if (d != list[i].shared) {

@@ -43,6 +43,40 @@ static json_t *override_value(const char *text, size_t len, bool is_resource)
     return j;
 }
 
+/* Remove what key (after the prefix) holds from the view; false when the
+ * key is not of the layout. */
+static bool kv_forget(fleet_view_t *v, const char *key)
+{
+    if (strncmp(key, "members/", 8) == 0) {
+        json_object_del(v->members, key + 8);
+        return true;
+    }
+    if (strncmp(key, "verdicts/", 9) == 0) {
+        const char *rest = key + 9;
+        const char *slash = strchr(rest, '/');
+        if (slash == NULL) {
+            return false;
+        }
+        char *instance = xstrndup(rest, (size_t)(slash - rest));
+        json_object_del(json_object_get(v->verdicts, slash + 1), instance);
+        free(instance);
+        return true;
+    }
+    if (strncmp(key, "overrides/resources/", 20) == 0) {
+        json_object_del(json_object_get(v->overrides, "resources"), key + 20);
+        return true;
+    }
+    if (strncmp(key, "overrides/datacenters/", 22) == 0) {
+        json_object_del(json_object_get(v->overrides, "datacenters"), key + 22);
+        return true;
+    }
+    if (strncmp(key, "load/", 5) == 0) {
+        json_object_del(v->loads, key + 5);
+        return true;
+    }
+    return false;
+}
+
 /* One key (after the prefix) and value; false when it does not fit the layout. */
 static bool kv_read(fleet_view_t *v, const char *key, const char *val, size_t val_len,
                     json_int_t revision)
@@ -121,59 +155,109 @@ static json_int_t int64_field(const json_t *o, const char *name)
     return s != NULL ? strtoll(s, NULL, 10) : 0;
 }
 
+/* The key of a kv (base64) after prefix, a new string, or NULL when it is
+ * not base64, holds a NUL, or is not under prefix. */
+static char *kv_key(const char *prefix, const json_t *kv)
+{
+    const char *k64 = json_string_value(json_object_get(kv, "key"));
+    size_t klen = 0, plen = strlen(prefix);
+    char *key = k64 != NULL ? fleet_b64_decode(k64, &klen) : NULL;
+    if (key == NULL || klen <= plen || strlen(key) != klen || memcmp(key, prefix, plen) != 0) {
+        free(key);
+        return NULL;
+    }
+    memmove(key, key + plen, klen - plen + 1);
+    return key;
+}
+
+/* Read one kv of a range or a PUT event into v: whatever the key held is
+ * replaced, and a value that does not fit leaves it absent, as a range
+ * would. Returns whether the kv fits the layout. */
+static bool kv_put(fleet_view_t *v, const char *prefix, const json_t *kv)
+{
+    char *key = kv_key(prefix, kv);
+    const char *v64 = json_string_value(json_object_get(kv, "value"));
+    size_t vlen = 0;
+    char *val = fleet_b64_decode(v64 != NULL ? v64 : "", &vlen);
+    bool ok = key != NULL && val != NULL && kv_forget(v, key) &&
+              kv_read(v, key, val, vlen, int64_field(kv, "mod_revision"));
+    free(key);
+    free(val);
+    return ok;
+}
+
+static void view_init(fleet_view_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->verdicts = json_object();
+    v->members = json_object();
+    v->overrides = json_pack("{s:i, s:{}, s:{}}", "version", 1, "datacenters", "resources");
+    v->loads = json_object();
+}
+
 int fleet_view_parse(const char *prefix, const json_t *body, fleet_view_t *out, size_t *skipped)
 {
     memset(out, 0, sizeof(*out));
     *skipped = 0;
     json_t *kvs = json_object_get(body, "kvs");
-    if (!json_is_object(body) || !json_is_object(json_object_get(body, "header")) ||
-        (kvs != NULL && !json_is_array(kvs))) {
+    json_t *header = json_object_get(body, "header");
+    if (!json_is_object(body) || !json_is_object(header) || (kvs != NULL && !json_is_array(kvs))) {
         return -GSLB_EINVAL;
     }
-    out->verdicts = json_object();
-    out->members = json_object();
-    out->overrides = json_pack("{s:i, s:{}, s:{}}", "version", 1, "datacenters", "resources");
-    out->loads = json_object();
-    size_t plen = strlen(prefix);
+    view_init(out);
+    out->revision = int64_field(header, "revision");
     size_t i;
     json_t *kv;
     json_array_foreach(kvs, i, kv) {
-        const char *k64 = json_string_value(json_object_get(kv, "key"));
-        const char *v64 = json_string_value(json_object_get(kv, "value"));
-        size_t klen = 0, vlen = 0;
-        char *key = k64 != NULL ? fleet_b64_decode(k64, &klen) : NULL;
-        char *val = fleet_b64_decode(v64 != NULL ? v64 : "", &vlen);
-        bool ok = key != NULL && val != NULL && klen > plen && strlen(key) == klen &&
-                  memcmp(key, prefix, plen) == 0 &&
-                  kv_read(out, key + plen, val, vlen, int64_field(kv, "mod_revision"));
-        *skipped += !ok;
-        free(key);
-        free(val);
-    }
-    /* Verdicts of instances without a member key do not count. */
-    const char *res;
-    json_t *per;
-    json_object_foreach(out->verdicts, res, per) {
-        const char *inst;
-        json_t *b;
-        void *tmp;
-        json_object_foreach_safe(per, tmp, inst, b) {
-            if (json_object_get(out->members, inst) == NULL) {
-                json_object_del(per, inst);
-            }
-        }
+        *skipped += !kv_put(out, prefix, kv);
     }
     return 0;
 }
 
-health_shared_t fleet_view_decide(const json_t *verdicts, const char *resource, const char *self,
+int fleet_view_apply(const char *prefix, fleet_view_t *v, const json_t *result,
+                     bool *is_shared_changed)
+{
+    json_t *events = json_object_get(result, "events");
+    if (!json_is_object(result) || (events != NULL && !json_is_array(events))) {
+        return -GSLB_EINVAL;
+    }
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        json_t *kv = json_object_get(ev, "kv");
+        json_int_t rev = int64_field(kv, "mod_revision");
+        char *key = kv_key(prefix, kv);
+        /* What the view already has from a later read is not undone by an
+         * older event. */
+        if (key == NULL || rev <= v->revision) {
+            free(key);
+            continue;
+        }
+        *is_shared_changed |= strncmp(key, "overrides/", 10) == 0 || strncmp(key, "load/", 5) == 0;
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        if (type != NULL && strcmp(type, "DELETE") == 0) {
+            kv_forget(v, key);
+        } else {
+            kv_put(v, prefix, kv);
+        }
+        free(key);
+    }
+    json_int_t rev = int64_field(json_object_get(result, "header"), "revision");
+    if (rev > v->revision) {
+        v->revision = rev;
+    }
+    return 0;
+}
+
+health_shared_t fleet_view_decide(const fleet_view_t *v, const char *resource, const char *self,
                                   health_shared_t own, const fleet_quorum_t *q)
 {
     unsigned up = own == HEALTH_SHARED_UP, down = own == HEALTH_SHARED_DOWN;
     const char *inst;
     json_t *b;
-    json_object_foreach(json_object_get(verdicts, resource), inst, b) {
-        if (strcmp(inst, self) != 0) {
+    json_object_foreach(json_object_get(v->verdicts, resource), inst, b) {
+        /* A verdict counts while its instance's member key (same lease) is there. */
+        if (strcmp(inst, self) != 0 && json_object_get(v->members, inst) != NULL) {
             up += json_is_true(b);
             down += json_is_false(b);
         }

@@ -135,11 +135,11 @@ static void test_view_counts_only_verdicts_of_live_members(void **state)
     assert_int_equal(skipped, 0);
     fleet_quorum_t any = {FLEET_QUORUM_ANY, 0};
     /* self "a" counts its own verdict (NONE: no result yet) instead of the view's. */
-    assert_int_equal(fleet_view_decide(v.verdicts, "dc1/192.0.2.1", "a", HEALTH_SHARED_NONE, &any),
+    assert_int_equal(fleet_view_decide(&v, "dc1/192.0.2.1", "a", HEALTH_SHARED_NONE, &any),
                      HEALTH_SHARED_DOWN);
-    assert_int_equal(fleet_view_decide(v.verdicts, "dc1/192.0.2.1", "a", HEALTH_SHARED_UP, &any),
+    assert_int_equal(fleet_view_decide(&v, "dc1/192.0.2.1", "a", HEALTH_SHARED_UP, &any),
                      HEALTH_SHARED_UP);
-    assert_int_equal(fleet_view_decide(v.verdicts, "dc9/192.0.2.9", "a", HEALTH_SHARED_NONE, &any),
+    assert_int_equal(fleet_view_decide(&v, "dc9/192.0.2.9", "a", HEALTH_SHARED_NONE, &any),
                      HEALTH_SHARED_NONE);
     fleet_view_clear(&v);
     json_decref(body);
@@ -174,6 +174,73 @@ static void test_view_reads_overrides_and_loads_and_skips_junk(void **state)
     assert_non_null(json_object_get(json_object_get(v.overrides, "resources"), "eu/192.0.2.1"));
     assert_true(json_number_value(json_object_get(json_object_get(v.loads, "eu"), "value")) == 0.5);
     assert_null(json_object_get(v.loads, "ap"));
+    fleet_view_clear(&v);
+    json_decref(body);
+}
+
+static json_t *event(const char *type, const char *key, const char *value, const char *rev)
+{
+    json_t *one = kv(key, value != NULL ? value : "");
+    json_object_set_new(one, "mod_revision", json_string(rev));
+    json_t *e = json_pack("{s:o}", "kv", one);
+    if (type != NULL) {
+        json_object_set_new(e, "type", json_string(type));
+    }
+    return e;
+}
+
+/* A watch message applied to a view read at revision 9. */
+static void test_view_apply_puts_deletes_and_skips_old_events(void **state)
+{
+    (void)state;
+    json_t *kvs = json_array();
+    json_array_append_new(kvs, kv("/g/members/a", "{}"));
+    json_array_append_new(kvs, kv("/g/members/b", "{}"));
+    json_array_append_new(kvs, kv("/g/verdicts/b/dc1/192.0.2.1", "up"));
+    json_array_append_new(kvs, kv("/g/overrides/datacenters/eu", "{\"admin\":\"drain\"}"));
+    json_t *body = range(kvs);
+    fleet_view_t v;
+    size_t skipped;
+    assert_int_equal(fleet_view_parse("/g/", body, &v, &skipped), 0);
+    assert_int_equal(v.revision, 9);
+    fleet_quorum_t all = {FLEET_QUORUM_ALL, 0};
+    const char *res = "dc1/192.0.2.1";
+    assert_int_equal(fleet_view_decide(&v, res, "a", HEALTH_SHARED_UP, &all), HEALTH_SHARED_UP);
+
+    json_t *events = json_array();
+    /* Older than the read: must not undo what the read saw. */
+    json_array_append_new(events, event(NULL, "/g/verdicts/b/dc1/192.0.2.1", "down", "8"));
+    json_t *msg = json_pack("{s:{s:s}, s:o}", "header", "revision", "9", "events", events);
+    bool is_shared = false;
+    assert_int_equal(fleet_view_apply("/g/", &v, msg, &is_shared), 0);
+    assert_false(is_shared);
+    assert_int_equal(fleet_view_decide(&v, res, "a", HEALTH_SHARED_UP, &all), HEALTH_SHARED_UP);
+    json_decref(msg);
+
+    events = json_array();
+    json_array_append_new(events, event(NULL, "/g/verdicts/b/dc1/192.0.2.1", "down", "10"));
+    json_array_append_new(events, event("DELETE", "/g/overrides/datacenters/eu", NULL, "11"));
+    json_array_append_new(events, event(NULL, "/g/load/eu", "{\"value\":2}", "12"));
+    msg = json_pack("{s:{s:s}, s:o}", "header", "revision", "12", "events", events);
+    assert_int_equal(fleet_view_apply("/g/", &v, msg, &is_shared), 0);
+    assert_true(is_shared);
+    assert_int_equal(v.revision, 12);
+    assert_int_equal(fleet_view_decide(&v, res, "a", HEALTH_SHARED_UP, &all), HEALTH_SHARED_DOWN);
+    assert_int_equal(json_object_size(json_object_get(v.overrides, "datacenters")), 0);
+    assert_non_null(json_object_get(v.loads, "eu"));
+    json_decref(msg);
+
+    /* b's member key goes (its lease expired): its verdict stops counting. */
+    events = json_array();
+    json_array_append_new(events, event("DELETE", "/g/members/b", NULL, "13"));
+    msg = json_pack("{s:{s:s}, s:o}", "header", "revision", "13", "events", events);
+    assert_int_equal(fleet_view_apply("/g/", &v, msg, &is_shared), 0);
+    assert_int_equal(fleet_view_decide(&v, res, "a", HEALTH_SHARED_UP, &all), HEALTH_SHARED_UP);
+    json_decref(msg);
+
+    msg = json_pack("{s:s}", "events", "not a list");
+    assert_int_equal(fleet_view_apply("/g/", &v, msg, &is_shared), -GSLB_EINVAL);
+    json_decref(msg);
     fleet_view_clear(&v);
     json_decref(body);
 }
@@ -268,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_view_counts_only_verdicts_of_live_members),
         cmocka_unit_test(test_view_reads_overrides_and_loads_and_skips_junk),
         cmocka_unit_test(test_view_refuses_what_is_not_a_range_answer),
+        cmocka_unit_test(test_view_apply_puts_deletes_and_skips_old_events),
         cmocka_unit_test(test_b64_round_trip_and_refusal),
         cmocka_unit_test(test_endpoint_parse_accepts_addresses_only),
         cmocka_unit_test(test_def_equal_sees_each_key),
