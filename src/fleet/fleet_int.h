@@ -85,6 +85,7 @@ struct fleet {
     bool want_range;               /* a watch event arrived: read the prefix again */
     bool has_watch;
     double watch_retry_ms;         /* no new watch before this time */
+    double watch_started_ms;       /* when the current (or last) watch was started */
     json_t *published;             /* resource key -> bool: own verdicts etcd has, this lease */
     json_t *txn_sent;              /* the same for the transaction in flight */
     fleet_mode_t applied_mode;     /* the mode the slots were last set for */

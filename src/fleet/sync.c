@@ -394,12 +394,18 @@ static void watch_event(fleet_t *f, json_t *result)
 static void watch_end(fleet_t *f, const char *error)
 {
     log_debug("fleet: etcd: watch ended (%s)", error);
-    f->watch_retry_ms = health_monotonic_ms() + WATCH_RETRY_MS;
+    /* A watch that lived ended by going quiet (FLEET_WATCH_IDLE_S): a new
+     * one at once, so that no change waits for the next full read. One that
+     * died young waits a little, as a failing endpoint would. */
+    double now = health_monotonic_ms();
+    bool is_long_lived = now - f->watch_started_ms > WATCH_RETRY_MS * 5.0;
+    f->watch_retry_ms = now + (is_long_lived ? 0 : WATCH_RETRY_MS);
 }
 
 static void read_step(fleet_t *f, double now_ms)
 {
     if (!f->has_watch && now_ms >= f->watch_retry_ms) {
+        f->watch_started_ms = now_ms;
         fleet_watch_start(f, watch_event, watch_end);
     }
     if (f->is_range_busy || !(f->want_range || now_ms >= f->next_range_ms)) {

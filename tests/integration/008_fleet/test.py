@@ -194,6 +194,13 @@ def quorum_majority():
     r.equal("status: different files are reported as different configurations",
             st["config_mismatch"], len(set(sums)) > 1)
     r.equal("status: the same hash seed everywhere", st["hash_seed_mismatch"], False)
+    out = subprocess.run([os.path.join(harness.BUILDDIR, "src", "gslbctl", "gslbctl"), "-s",
+                          "127.0.0.1:%d" % A.ctl_port, "status"], capture_output=True,
+                         text=True, timeout=10).stdout
+    r.check("gslbctl status: the fleet, its members and the differing files",
+            "fleet: instance ns1, mode shared, quorum majority" in out and
+            "CONFIGURATIONS DIFFER" in out and
+            all(("  ns%d " % k) in out for k in (1, 2, 3)) and "(this one)" in out, out)
     t0 = time.time()
     own[1].stop()
     own[2].stop()
