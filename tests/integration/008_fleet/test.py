@@ -422,8 +422,9 @@ r.run("quorum any", quorum_any)
 r.run("etcd authentication", etcd_auth)
 r.run("etcd over TLS", etcd_tls)
 for x in fleet + extra:
+    x.stop()  # so that leaks at exit are reported too
     with open(x.server.log_path) as f:
         log = f.read()
-    r.check("%s: no sanitizer report" % x.name, "runtime error" not in log and
-            "AddressSanitizer" not in log, log[-2000:])
+    r.check("%s: stopped without a sanitizer report" % x.name,
+            "runtime error" not in log and "Sanitizer" not in log, log[-2000:])
 r.finish()
