@@ -20,5 +20,5 @@ src_gslbd_LDADD = src/ctl/libctl.a $(GSLBD_CORE_LIBS) $(SYSTEMD_LIBS)
 
 # Manual pages, installed with the programs.
 dist_man_MANS = doc/gslbd.8 doc/gslbctl.8 doc/gslbd.conf.5
-EXTRA_DIST += contrib/gslbd.service doc/operations.md
+EXTRA_DIST += contrib/gslbd.service doc/operations.md doc/fleet.md
 dist_noinst_SCRIPTS += scripts/reload-under-load.sh
