@@ -48,6 +48,7 @@ int fleet_new(fleet_t **out, const fleet_def_t *def, health_t *h, char *err, siz
     pthread_cond_init(&f->cond, NULL);
     f->published = json_object();
     f->txn_sent = json_object();
+    f->events_during_range = json_array();
     f->view.verdicts = json_object();
     f->view.members = json_object();
     f->view.overrides = json_object();
@@ -84,6 +85,7 @@ void fleet_free(fleet_t *f)
     free(f->token);
     json_decref(f->published);
     json_decref(f->txn_sent);
+    json_decref(f->events_during_range);
     fleet_view_clear(&f->view);
     json_decref(f->queue);
     pthread_cond_destroy(&f->cond);

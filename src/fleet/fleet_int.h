@@ -82,7 +82,8 @@ struct fleet {
     bool is_member_busy;
     double next_keepalive_ms;
     double next_range_ms;
-    bool want_range;               /* a watch event arrived: read the prefix again */
+    bool want_range;               /* read the prefix again (a watch was created) */
+    json_t *events_during_range;   /* watch messages received while a read is in flight */
     bool has_watch;
     double watch_retry_ms;         /* no new watch before this time */
     double watch_started_ms;       /* when the current (or last) watch was started */

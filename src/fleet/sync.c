@@ -305,12 +305,14 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     (void)arg;
     f->is_range_busy = false;
     if (rc != 0) {
+        json_array_clear(f->events_during_range);
         log_debug("fleet: etcd: cannot read the shared state (%s)", error);
         return;
     }
     fleet_view_t v;
     size_t skipped = 0;
     if (fleet_view_parse(f->def.prefix, body, &v, &skipped) != 0) {
+        json_array_clear(f->events_during_range);
         log_warn("fleet: etcd: the answer to a range is not one; ignored");
         return;
     }
@@ -318,6 +320,15 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
         log_debug("fleet: etcd: %zu keys under '%s' do not fit the layout; ignored", skipped,
                   f->def.prefix);
     }
+    /* Watch events that arrived while the read was in flight may be newer
+     * than it: they go on top (those it already has are skipped). */
+    size_t i;
+    json_t *result;
+    bool is_ignored = false;
+    json_array_foreach(f->events_during_range, i, result) {
+        fleet_view_apply(f->def.prefix, &v, result, &is_ignored);
+    }
+    json_array_clear(f->events_during_range);
     pthread_mutex_lock(&f->mu);
     bool is_changed = !f->has_view || !json_equal(f->view.overrides, v.overrides) ||
                       !json_equal(f->view.loads, v.loads);
@@ -378,6 +389,9 @@ static void watch_event(fleet_t *f, json_t *result)
     }
     if (json_array_size(json_object_get(result, "events")) == 0) {
         return; /* progress notification */
+    }
+    if (f->is_range_busy) {
+        json_array_append(f->events_during_range, result);
     }
     bool is_shared_changed = false;
     pthread_mutex_lock(&f->mu);

@@ -6,6 +6,7 @@ state from its first query, and the quorum "any"."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +44,8 @@ class Backend:
         harness.atexit.register(self.stop)
 
     def start(self):
+        if self.proc is not None and self.proc.poll() is None:
+            return
         self.proc = subprocess.Popen([sys.executable, BACKEND, "--port", str(self.port),
                                       "--status-file", self.status_file])
 
@@ -240,6 +243,19 @@ def drain_propagates():
             [x.www() for x in fleet])
 
 
+def load_of(x, dc):
+    d = [v for v in x.status()["datacenters"] if v["name"] == dc][0]
+    return (d.get("steering") or {}).get("load")
+
+
+def load_propagates():
+    status, _ = A.ctl.request("POST", "/datacenters/lf/load?value=0.42")
+    r.equal("load pushed through ns1: accepted", status, 200)
+    t = wait_for(lambda: load_of(B, "lf") == 0.42 and load_of(C, "lf") == 0.42, 3)
+    r.check("a load figure pushed through ns1 is applied by ns2 and ns3", t is not None,
+            [load_of(x, "lf") for x in fleet])
+
+
 def same_datacenter_for_each_client():
     differ = 0
     for n in range(1000):
@@ -339,6 +355,38 @@ def quorum_any():
             [x.www() for x in fleet])
 
 
+def lease_expiry():
+    """Quorum all: one instance that cannot reach the backend keeps it down everywhere, until
+    that instance dies without a word and its lease (2 s) takes its verdicts away."""
+    for x in fleet:
+        x.stop()
+    for x in fleet:
+        x.start("all")
+    own[0].start()
+    own[1].start()
+    own[2].stop()
+
+    def own_probe(x):
+        dc = [v for v in x.status()["datacenters"] if v["name"] == "eu-west"][0]
+        return dc["resources"][0]["probe"]["up"]
+
+    settled = wait_for(lambda: own_probe(A) and own_probe(B) and not own_probe(C), 5)
+    time.sleep(0.5)  # for ns3's verdict to reach etcd and the others
+    r.check("all: a backend one of three cannot reach is down on all three",
+            settled is not None and all_www(fleet, US), [x.www() for x in fleet])
+    t0 = time.time()
+    C.server.signal(signal.SIGKILL)
+    still = wait_for(lambda: A.www() == EU, 1.0)
+    r.check("a killed instance's verdict still counts before its lease expires", still is None,
+            A.www())
+    t = wait_for(lambda: A.www() == EU and B.www() == EU, 6)
+    r.check("its verdict stops counting once the lease expires (2 s)", t is not None,
+            [A.www(), B.www()])
+    if t is not None:
+        print("measured: killed instance's verdicts gone after %.2f s" % (time.time() - t0))
+    own[2].start()
+
+
 def misbehaving_etcd():
     """Endpoints that hang, answer junk or JSON of the wrong shapes: the instance starts,
     answers from its own probes, reports local mode, and nothing crashes."""
@@ -414,11 +462,13 @@ extra = []
 r.run("misbehaving etcd", misbehaving_etcd)
 r.run("quorum majority", quorum_majority)
 r.run("drain propagates", drain_propagates)
+r.run("load figures propagate", load_propagates)
 r.run("same data center for each client", same_datacenter_for_each_client)
 r.run("etcd leader lost", leader_lost)
 r.run("etcd lost and back", etcd_lost_and_back)
 r.run("warm start", warm_start)
 r.run("quorum any", quorum_any)
+r.run("lease expiry", lease_expiry)
 r.run("etcd authentication", etcd_auth)
 r.run("etcd over TLS", etcd_tls)
 for x in fleet + extra:
