@@ -157,6 +157,12 @@ void fleet_load_put(fleet_t *f, const char *dc, double value);
  * from etcd change, or the mode changes. Any thread. */
 uint64_t fleet_shared_generation(const fleet_t *f);
 
+/* Whether every write handed to fleet_override_put and fleet_load_put has
+ * been taken by etcd and is in the shared view: until then the view lacks
+ * this instance's latest changes, and applying it would undo them for a
+ * moment. Any thread. */
+bool fleet_writes_settled(const fleet_t *f);
+
 /* The mode now. Any thread. */
 fleet_mode_t fleet_mode(const fleet_t *f);
 

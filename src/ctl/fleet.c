@@ -157,7 +157,9 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     ctl_t *c = arg;
     uint64_t gen = fleet_shared_generation(c->fleet);
-    if (gen == c->fleet_gen) {
+    /* While this instance's own changes are on their way to etcd and back,
+     * the shared state is older than what it already applied: wait. */
+    if (gen == c->fleet_gen || !fleet_writes_settled(c->fleet)) {
         return;
     }
     c->fleet_gen = gen;

@@ -32,6 +32,7 @@ struct fleet_req {
     void *arg;
     struct evhttp_connection *evcon;
     struct event *ev;              /* delivers the outcome */
+    bool is_kv;                    /* a key space request (/v3/kv/...) */
     bool is_done;
     int rc;
     int status;
@@ -173,9 +174,13 @@ static void req_done(fleet_req_t *r, int rc, int status, json_t *body, const cha
  * that say our request was wrong do not. */
 static void account(fleet_t *f, fleet_req_t *r)
 {
-    /* A watch that ends tells nothing about etcd now; its end is only a
-     * reason to try the next endpoint. */
-    bool is_answer = !r->is_watch && r->status > 0 && r->status < 500 && r->status != NOT_SENT;
+    /* Contact means the shared state can be read and written: only key
+     * space requests that succeed count (a lease keep-alive may pass where
+     * reads are refused), and a refusal (no permission, bad credentials)
+     * is no more contact than silence. A watch that ends tells nothing
+     * about etcd now; its end is only a reason to try the next endpoint. */
+    bool is_answer = r->is_kv && r->rc == 0;
+    bool is_server_fine = r->status > 0 && r->status < 500;
     pthread_mutex_lock(&f->mu);
     f->stats.failures += r->rc != 0;
     pthread_mutex_unlock(&f->mu);
@@ -205,7 +210,7 @@ static void account(fleet_t *f, fleet_req_t *r)
         pthread_mutex_lock(&f->mu);
         f->last_ok_ms = now;
         pthread_mutex_unlock(&f->mu);
-    } else if (r->ep == f->ep_current && f->ep_count > 1) {
+    } else if (!is_server_fine && r->ep == f->ep_current && f->ep_count > 1) {
         f->ep_current = (f->ep_current + 1) % f->ep_count;
         log_debug("fleet: etcd: trying '%s' next", f->eps[f->ep_current].url);
     }
@@ -268,7 +273,11 @@ static void answer(fleet_req_t *r, int status, const char *data, size_t len)
     } else {
         snprintf(text, sizeof(text), "HTTP %d%s%s", status, msg ? ": " : "", msg ? msg : "");
     }
-    req_done(r, -GSLB_EIO, status, j, text);
+    /* A refusal (a 4xx other than an expired token) will not change when
+     * asked again; the rest may. */
+    bool is_refused = status >= 400 && status < 500 && status != 401 &&
+                      json_integer_value(json_object_get(j, "code")) != 16;
+    req_done(r, is_refused ? -GSLB_EINVAL : -GSLB_EIO, status, j, text);
 }
 
 static void http_done_cb(struct evhttp_request *req, void *arg)
@@ -456,6 +465,7 @@ void fleet_call(fleet_t *f, const char *path, json_t *body, fleet_call_cb cb, vo
     fleet_req_t *r = req_new(f, f->def.timeout_ms);
     r->cb = cb;
     r->arg = arg;
+    r->is_kv = strncmp(path, "/v3/kv/", 7) == 0;
     bool is_auth = strcmp(path, "/v3/auth/authenticate") == 0;
     if (f->def.username != NULL && f->token == NULL && !is_auth) {
         if (!f->is_auth_busy) {

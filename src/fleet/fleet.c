@@ -169,6 +169,19 @@ uint64_t fleet_shared_generation(const fleet_t *f)
     return g;
 }
 
+bool fleet_writes_settled(const fleet_t *f)
+{
+    if (f == NULL) {
+        return true;
+    }
+    pthread_mutex_t *mu = (pthread_mutex_t *)&f->mu;
+    pthread_mutex_lock(mu);
+    bool ok = json_array_size(f->queue) == 0 && !f->writes_in_flight &&
+              f->view.revision >= f->write_revision;
+    pthread_mutex_unlock(mu);
+    return ok;
+}
+
 fleet_mode_t fleet_mode(const fleet_t *f)
 {
     if (f == NULL) {

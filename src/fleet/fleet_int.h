@@ -54,9 +54,11 @@ typedef struct fleet_view {
 typedef struct fleet_req fleet_req_t;
 
 /* The outcome of a call: rc 0 with the JSON object the server answered
- * (borrowed for the call), or -GSLB_EIO with body NULL and a short error
- * text ("timeout", "connect: Connection refused", "HTTP 503: etcdserver: no
- * leader"). Runs on the health thread, from the request's own event, never
+ * (borrowed for the call); -GSLB_EINVAL when etcd refused the request (a
+ * 4xx other than an expired token: asking again will not help); or
+ * -GSLB_EIO when it may (no answer, a 5xx, an expired token). On failure
+ * body is NULL and error a short text ("timeout", "connect: Connection
+ * refused", "HTTP 503: etcdserver: no leader"). Runs on the health thread, from the request's own event, never
  * inside fleet_call. */
 typedef void (*fleet_call_cb)(fleet_t *f, void *arg, int rc, json_t *body, const char *error);
 
@@ -81,6 +83,8 @@ struct fleet {
     bool is_member_dirty;          /* the member key must be (re)written */
     bool is_member_busy;
     double next_keepalive_ms;
+    bool is_ping_busy;
+    double next_ping_ms;           /* the next read that checks contact (ping_step) */
     double next_range_ms;
     bool want_range;               /* read the prefix again (a watch was created) */
     json_t *events_during_range;   /* watch messages received while a read is in flight */
@@ -102,6 +106,8 @@ struct fleet {
     fleet_view_t view;             /* the shared state as last read and watched */
     bool has_view;                 /* view has been read once (else overrides are not known) */
     json_t *queue;                 /* writes waiting: [{"key": K, "value": V or null}] */
+    bool writes_in_flight;         /* a transaction of queued writes is under way */
+    json_int_t write_revision;     /* etcd's revision after the last queued writes */
     uint64_t shared_gen;
     fleet_mode_t mode;
     bool is_synced_pub;            /* has_synced, for fleet_wait_synced */

@@ -94,6 +94,33 @@ static void keepalive_done(fleet_t *f, void *arg, int rc, json_t *body, const ch
     }
 }
 
+static void ping_done(fleet_t *f, void *arg, int rc, json_t *body, const char *error)
+{
+    (void)arg;
+    (void)body;
+    (void)rc;
+    (void)error;
+    f->is_ping_busy = false;
+}
+
+/* A read of one key as often as the lease is renewed: what tells that the
+ * shared state can still be read (fleet_call counts successful key space
+ * requests as contact; a keep-alive alone may pass where reads fail). */
+static void ping_step(fleet_t *f, double now_ms)
+{
+    if (f->is_ping_busy || now_ms < f->next_ping_ms) {
+        return;
+    }
+    f->next_ping_ms = now_ms + f->def.lease_ttl_s * 1000.0 / 3;
+    f->is_ping_busy = true;
+    char *key = fleet_key_member(f, f->def.instance);
+    char *k = fleet_b64_encode(key, strlen(key));
+    fleet_call(f, "/v3/kv/range", json_pack("{s:s, s:b}", "key", k, "count_only", 1), ping_done,
+               NULL);
+    free(k);
+    free(key);
+}
+
 static void lease_step(fleet_t *f, double now_ms)
 {
     if (f->lease_id == 0 && !f->is_grant_busy) {
@@ -148,9 +175,19 @@ static void member_step(fleet_t *f)
 
 static void queue_done(fleet_t *f, void *arg, int rc, json_t *body, const char *error)
 {
-    (void)body;
     json_t *ops = arg;
     f->is_queue_busy = false;
+    if (rc == -GSLB_EINVAL) {
+        /* etcd refused them (no permission on the prefix, a value too
+         * large): they would block every later write. */
+        log_err("fleet: etcd refused %zu shared overrides or load figures (%s); dropped",
+                json_array_size(ops), error);
+        json_decref(ops);
+        pthread_mutex_lock(&f->mu);
+        f->writes_in_flight = false;
+        pthread_mutex_unlock(&f->mu);
+        return;
+    }
     if (rc != 0) {
         /* Back to the front of the queue, in order, for the next turn. */
         log_debug("fleet: etcd: %zu queued writes not taken (%s)", json_array_size(ops), error);
@@ -158,11 +195,19 @@ static void queue_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
         json_array_extend(ops, f->queue);
         json_decref(f->queue);
         f->queue = ops;
+        f->writes_in_flight = false;
         pthread_mutex_unlock(&f->mu);
         return;
     }
     json_decref(ops);
     f->want_range = true;
+    json_int_t rev = int64_field(json_object_get(body, "header"), "revision");
+    pthread_mutex_lock(&f->mu);
+    f->writes_in_flight = false;
+    if (rev > f->write_revision) {
+        f->write_revision = rev;
+    }
+    pthread_mutex_unlock(&f->mu);
 }
 
 static void queue_step(fleet_t *f)
@@ -195,6 +240,7 @@ static void queue_step(fleet_t *f)
     }
     json_decref(f->queue);
     f->queue = rest;
+    f->writes_in_flight = true;
     pthread_mutex_unlock(&f->mu);
     json_decref(keys);
     json_t *success = json_array();
@@ -519,6 +565,7 @@ void fleet_tick(void *arg, struct event_base *base, double now_ms)
     f->is_member_dirty |= is_config_new;
     if (now_ms >= f->backoff_until_ms) {
         lease_step(f, now_ms);
+        ping_step(f, now_ms);
         member_step(f);
         queue_step(f);
         read_step(f, now_ms);

@@ -427,6 +427,12 @@ def etcd_auth():
             B.status()["fleet"])
     r.check("auth: it sees itself as a member", "ns2" in [m["instance"] for m in
                                                           B.status()["fleet"]["members"]])
+    status, _ = A.ctl.request("POST", "/datacenters/h2/drain")
+    r.equal("auth: a drain on ns1, without credentials, still applies locally", status, 200)
+    t = wait_for(lambda: A.mode() == "local", GRACE_S + 6)
+    r.check("auth: ns1, refused by etcd, falls back to local mode", t is not None, A.mode())
+    r.check("auth: ns1 logs that etcd refused its write",
+            "refused 1 shared overrides" in A.server.read_log(), A.server.read_log()[-1500:])
 
 
 def etcd_tls():
