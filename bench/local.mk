@@ -7,3 +7,5 @@ dist_noinst_SCRIPTS += bench/steer-sim.sh
 dist_noinst_SCRIPTS += bench/common.sh
 dist_noinst_SCRIPTS += bench/hardening.sh
 dist_noinst_SCRIPTS += bench/tcp_lockout.py
+dist_noinst_SCRIPTS += bench/fleet.sh
+EXTRA_DIST += bench/fleet.py

@@ -13,7 +13,7 @@ GSLBD_CORE_LIBS = \
 	src/zone/libzone.a \
 	src/dns/libdns.a \
 	src/rrl/librrl.a src/cookie/libcookie.a \
-	src/steer/libsteer.a src/health/libhealth.a \
+	src/fleet/libfleet.a src/steer/libsteer.a src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(XXHASH_LIBS) $(SODIUM_LIBS) -lm
@@ -21,5 +21,5 @@ src_gslbd_LDADD = src/ctl/libctl.a $(GSLBD_CORE_LIBS) $(SYSTEMD_LIBS)
 
 # Manual pages, installed with the programs.
 dist_man_MANS = doc/gslbd.8 doc/gslbctl.8 doc/gslbd.conf.5
-EXTRA_DIST += contrib/gslbd.service doc/operations.md
+EXTRA_DIST += contrib/gslbd.service doc/operations.md doc/fleet.md
 dist_noinst_SCRIPTS += scripts/reload-under-load.sh

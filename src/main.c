@@ -20,6 +20,7 @@
 #include <urcu.h>
 
 #include "gslb/ctl.h"
+#include "gslb/fleet.h"
 #include "gslb/health.h"
 #include "gslb/steer.h"
 #include "gslb/query.h"
@@ -35,11 +36,16 @@ static snapshot_pub_t *published;
 #define HEALTH_CAPACITY (1u << 20)
 /* Load slots: one per data center with a load feed, across reloads. */
 #define STEER_CAPACITY 4096
+/* Longest wait for the fleet's shared state at start; etcd on the same
+ * network answers in milliseconds, and without it the instance starts on
+ * its own probes rather than not at all. */
+#define FLEET_WARM_START_MS 5000
 
 typedef struct daemon {
     const char *conf_path;
     health_t *health;
     steer_t *steer;
+    fleet_t *fleet;                     /* NULL without a fleet: section */
     struct event_base *base;
     ctl_t *ctl;
     _Atomic(query_worker_t *) *workers; /* read by ctl for metrics */
@@ -248,6 +254,7 @@ static int run(daemon_t *d, snapshot_t *snap)
                          .base = d->base,
                          .health = d->health,
                          .steer = d->steer,
+                         .fleet = d->fleet,
                          .pub = published,
                          .server = srv,
                          .workers = d->workers,
@@ -342,19 +349,37 @@ int main(int argc, char **argv)
     }
     log_set_level(debug ? LOG_LEVEL_DEBUG : snap->conf->server.log_level);
     const conf_steering_t *sc = &snap->conf->steering;
+    const fleet_def_t *fd = &snap->conf->fleet.def;
+    char ferr[256];
+    if (fd->is_enabled && fleet_new(&d.fleet, fd, d.health, ferr, sizeof(ferr)) != 0) {
+        log_err("fleet: cannot start (%s)", ferr);
+        snapshot_free(snap);
+        health_free(d.health);
+        steer_free(d.steer);
+        return 1;
+    }
     if (steer_start(d.steer, sc->interval_ms, &sc->prometheus) != 0 ||
         health_start(d.health) != 0) {
         log_err("health: cannot start the health thread");
         snapshot_free(snap);
         health_free(d.health);
+        fleet_free(d.fleet);
         steer_free(d.steer);
         return 1;
+    }
+    /* The warm start: the fleet's verdicts and overrides before the first
+     * answer, so that a restarted instance does not serve what it alone
+     * knows (every resource up) until its probes catch up. */
+    if (d.fleet != NULL && !fleet_wait_synced(d.fleet, FLEET_WARM_START_MS)) {
+        log_warn("fleet: etcd did not answer within %u ms; starting on local probes",
+                 FLEET_WARM_START_MS);
     }
     /* The main thread reads snapshots for the control endpoint. */
     rcu_register_thread();
     rc = run(&d, snap);
     rcu_unregister_thread();
     health_free(d.health);
+    fleet_free(d.fleet);
     steer_free(d.steer);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "gslb/fleet.h"
 #include "gslb/health.h"
 #include "gslb/steer.h"
 #include "gslb/util.h"
@@ -309,6 +310,12 @@ typedef struct conf_cookies {
     unsigned rotate_s;   /* default 86400; read at start only */
     conf_pos_t pos;
 } conf_cookies_t;
+/* fleet: section: gslbd instances that agree through etcd (gslb/fleet.h has
+ * the keys and their ranges). def.is_enabled false = no section. */
+typedef struct conf_fleet {
+    fleet_def_t def;
+    conf_pos_t pos;
+} conf_fleet_t;
 
 /* A whole configuration file. All strings and arrays are owned by it. */
 typedef struct conf {
@@ -332,6 +339,7 @@ typedef struct conf {
     conf_steering_t steering;
     conf_rate_limit_t rate_limit;
     conf_cookies_t cookies;
+    conf_fleet_t fleet;
 } conf_t;
 
 /* Parse and validate the YAML file at path. Every problem is reported to diag

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gslb/fleet.h"
 #include "gslb/health.h"
 #include "gslb/query.h"
 #include "gslb/server.h"
@@ -21,6 +22,7 @@ typedef struct ctl_options {
     struct event_base *base;         /* the main thread's base: HTTP, timers, reload results */
     health_t *health;                /* borrowed; read for status and metrics */
     steer_t *steer;                  /* borrowed; load pushes, status and metrics; may be NULL */
+    fleet_t *fleet;                  /* borrowed; shared overrides, loads, status; may be NULL */
     snapshot_pub_t *pub;             /* borrowed; where snapshots are published and reloaded */
     const server_t *server;          /* for transport counters; may be NULL */
     _Atomic(query_worker_t *) *workers; /* one per worker, NULL until that worker runs */
@@ -29,7 +31,8 @@ typedef struct ctl_options {
 
 /* Take over first (a snapshot loaded by the caller), give its services and
  * data centers their metrics buckets, read the admin overrides from the
- * configured state file and apply them, and publish it as generation 1 in
+ * configured state file (or, with a fleet in contact with etcd, take the
+ * shared ones) and apply them, and publish it as generation 1 in
  * opt->pub (nothing may be published there yet). When the configuration has
  * a control section, open the HTTP endpoint on opt->base. Start the reload
  * thread. Returns 0 and *out, or -GSLB_ESYS when the endpoint cannot be bound

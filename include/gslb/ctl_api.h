@@ -94,6 +94,8 @@
 #define CTL_API_KEY_RELOADS "reloads"
 #define CTL_API_KEY_OVERRIDES "overrides"
 #define CTL_API_KEY_STATE_FILE "state_file"
+#define CTL_API_KEY_SHARED "shared"         /* probe: the fleet's verdict, "up"/"down"/null */
+#define CTL_API_KEY_FLEET "fleet"           /* status: null without a fleet, else fleet_status_json */
 #define CTL_API_KEY_DATACENTERS "datacenters"
 /* state_file: null without control.state_file, else how it was read at start */
 #define CTL_API_KEY_PATH "path"

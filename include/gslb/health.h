@@ -73,6 +73,9 @@ typedef struct health_target {
     struct sockaddr_storage addr;   /* address and port probed (TCP, HTTP(S), DNS; EXEC's env) */
     socklen_t addr_len;
     const char *file_key;           /* FILE: the key to read */
+    const char *fleet_key;          /* the resource's name across a fleet ("dc/address"), or
+                                     * NULL without a fleet; part of the identity when set, so
+                                     * resources of different names never share a slot then */
 } health_target_t;
 
 /* The port def probes when a resource names none: def->port, else the
@@ -140,6 +143,8 @@ typedef struct health_slot_info {
     double load_age_ms;       /* ms since it was read (health_monotonic_ms); 0 without one */
     char load_error[HEALTH_ERROR_MAX]; /* why the last read failed; "" after a success */
     char name_buf[HEALTH_NAME_MAX]; /* truncated copy of the resource name(s) */
+    /* With a fleet: the verdict of the quorum (health_slot_set_shared). */
+    int shared;               /* a health_shared_t */
 } health_slot_info_t;
 
 /* Upper bounds (ms) of the probe latency histogram; the last bucket is +Inf. */
@@ -160,6 +165,19 @@ typedef struct health_stats {
 } health_stats_t;
 
 typedef struct health health_t;
+
+/* What a fleet decided about a slot (health_slot_set_shared): NONE leaves
+ * the slot to its own probe; UP and DOWN override the probe's state in
+ * what workers read, while the probe goes on and keeps its own state. */
+typedef enum health_shared {
+    HEALTH_SHARED_NONE = 0,
+    HEALTH_SHARED_UP,
+    HEALTH_SHARED_DOWN,
+} health_shared_t;
+
+/* Most periodic hooks a registry runs: health_tick_set's and those of
+ * health_tick_add. */
+#define HEALTH_TICKS_MAX 4
 
 /* Create the health registry with room for capacity slots (the state array
  * is allocated once and never moves, so workers can read it without locks).
@@ -197,6 +215,38 @@ typedef void (*health_tick_fn_t)(void *arg, struct event_base *base, double now_
  * or -GSLB_EINVAL when h or fn is NULL, interval_ms is 0, or health_start
  * has already run. Main thread, before health_start. */
 int health_tick_set(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void *arg);
+
+/* Another periodic hook beside health_tick_set's (the fleet's), with the
+ * same contract: fn(arg, base, now_ms) every interval_ms on the health
+ * thread, and once more with base NULL at health_free. Hooks added here are
+ * never replaced. Returns 0, or -GSLB_EINVAL (as health_tick_set, or when
+ * HEALTH_TICKS_MAX - 1 hooks are already added). Main thread, before
+ * health_start. */
+int health_tick_add(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void *arg);
+
+/* Set the fleet's verdict of slot: what workers read becomes up for
+ * HEALTH_SHARED_UP, down for HEALTH_SHARED_DOWN, and the probe's own state
+ * again for HEALTH_SHARED_NONE; the probe keeps running either way. A slot
+ * handed out again starts at NONE. Returns 0, or -GSLB_ENOTFOUND for a free
+ * or retired slot. Health thread only (a periodic hook); takes the registry
+ * lock briefly. */
+int health_slot_set_shared(health_t *h, uint32_t slot, health_shared_t v);
+
+/* One probed slot with a fleet key, as health_slots_list copies it. */
+typedef struct health_slot_ref {
+    uint32_t slot;
+    bool is_up;          /* the probe's own state (before any shared verdict) */
+    bool has_result;     /* at least one probe run finished */
+    health_shared_t shared;
+    char *fleet_key;     /* owned by the list */
+} health_slot_ref_t;
+
+/* Copy every slot in use whose targets had a fleet_key into a new array
+ * (*out, owned by the caller, freed with health_slots_list_free), in no
+ * particular order. Returns how many. Any thread; takes the registry lock
+ * for the copy (call it at most a few times a second). */
+size_t health_slots_list(const health_t *h, health_slot_ref_t **out);
+void health_slots_list_free(health_slot_ref_t *list, size_t n);
 
 /* Replace the set of probes with targets[0..n): slots[i] gets target i's
  * state slot. A target equal to one already running keeps its slot, state

@@ -150,6 +150,8 @@ void conf_steering_check(conf_cx_t *cx);
 /* rate_limit.c: the rate_limit: and cookies: sections (v may be NULL: defaults). */
 void conf_rate_limit_parse(conf_cx_t *cx, const conf_val_t *v);
 void conf_cookies_parse(conf_cx_t *cx, const conf_val_t *v);
+/* fleet.c: the fleet: section; v may be NULL (no fleet). */
+void conf_fleet_parse(conf_cx_t *cx, const conf_val_t *v);
 /* latency.c: the latency_tables: section (before services). */
 void conf_latency_tables_parse(conf_cx_t *cx, const conf_val_t *v);
 /* service_steer.c: a service's failover, hash_prefix_v4/v6, rotate,

@@ -91,6 +91,7 @@ void conf_free(conf_t *c)
     }
     free(c->latency_tables);
     free(c->steering.prometheus.url);
+    fleet_def_clear(&c->fleet.def);
     free(c->path);
     free(c->dir);
     free(c);

@@ -132,7 +132,8 @@ static size_t yaml_output_report(const fy_capture_t *cap, const char *name, gslb
 
 static const char *const top_keys[] = {
     "server", "zones",    "geoip",          "control",  "probes", "datacenters",
-    "maps",   "services", "latency_tables", "steering", "rate_limit", "cookies", NULL,
+    "maps",   "services", "latency_tables", "steering", "rate_limit", "cookies",
+    "fleet", NULL,
 };
 
 /* Walk the document. Sections are read in dependency order (data centers
@@ -174,6 +175,7 @@ static void document_parse(conf_cx_t *cx, struct fy_node *root)
     conf_steering_parse(cx, conf_get(cx, &rv, "steering", &v) ? &v : NULL);
     conf_rate_limit_parse(cx, conf_get(cx, &rv, "rate_limit", &v) ? &v : NULL);
     conf_cookies_parse(cx, conf_get(cx, &rv, "cookies", &v) ? &v : NULL);
+    conf_fleet_parse(cx, conf_get(cx, &rv, "fleet", &v) ? &v : NULL);
     if (conf_get(cx, &rv, "latency_tables", &v)) {
         conf_latency_tables_parse(cx, &v);
     }

@@ -6,6 +6,7 @@ src_conf_libconf_a_SOURCES = \
 	src/conf/control.c \
 	src/conf/datacenters.c \
 	src/conf/dups.c \
+	src/conf/fleet.c \
 	src/conf/free.c \
 	src/conf/geo.c \
 	src/conf/guard.c \

@@ -31,6 +31,7 @@ int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
     c->base = opt->base;
     c->health = opt->health;
     c->steer = opt->steer;
+    c->fleet = opt->fleet;
     c->pub = opt->pub;
     c->server = opt->server;
     c->workers = opt->workers;
@@ -53,8 +54,17 @@ int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
                      c->overrides.count);
         }
     }
+    ctl_overrides_t shared = {0};
+    if (ctl_fleet_take_overrides(c, &shared)) {
+        /* The warm start: the fleet's overrides, not this instance's last ones. */
+        ctl_overrides_clear(&c->overrides);
+        c->overrides = shared;
+        log_info("ctl: %zu overrides from the fleet", c->overrides.count);
+    }
+    c->fleet_gen = fleet_shared_generation(c->fleet);
     snapshot_hook_t hook = {.mu = &c->mu, .prepare = ctl_snapshot_publishing, .arg = c};
     snapshot_publish(c->pub, first, &hook);
+    ctl_fleet_start(c);
     ctl_watch_arm(c, first);
 
     int rc = ctl_reload_start(c);
@@ -70,6 +80,7 @@ void ctl_free(ctl_t *c)
         return;
     }
     ctl_reload_stop(c);
+    ctl_fleet_stop(c);
     ctl_http_stop(c);
     ctl_watch_free(c);
     ctl_overrides_clear(&c->overrides);

@@ -4,6 +4,7 @@
 
 #include "gslb/ctl.h"
 #include "gslb/ctl_api.h"
+#include "gslb/fleet.h"
 #include "gslb/util.h"
 
 #include <event2/event.h>
@@ -62,6 +63,8 @@ char *ctl_resource_key(const char *dc, const char *address);
 size_t ctl_overrides_apply(const ctl_overrides_t *o, policy_t *p, bool log_missing);
 /* {"version": 1, "datacenters": {...}, "resources": {...}} */
 json_t *ctl_overrides_to_json(const ctl_overrides_t *o);
+/* One entry as the state file has it: {"admin": "drain", "weight": 50}. */
+json_t *ctl_override_json(const ctl_override_t *e);
 /* Replace o with the overrides in j; returns 0, or -GSLB_EINVAL with a reason in err. */
 int ctl_overrides_from_json(ctl_overrides_t *o, const json_t *j, char *err, size_t err_len);
 /* Write o to path atomically (a temporary file in the same directory, fsync,
@@ -134,6 +137,8 @@ typedef struct ctl_metrics_input {
     double last_reload_success_s; /* Unix time; 0 = never since start */
     double loaded_at_s;
     bool state_file_recovered, state_file_damaged; /* ctl_state_load_t at start */
+    bool has_fleet;
+    fleet_stats_t fleet;
 } ctl_metrics_input_t;
 
 /* Write the Prometheus text exposition (format 0.0.4) of in to b. Pure. */
@@ -163,6 +168,7 @@ struct ctl {
     struct event_base *base;
     health_t *health;
     steer_t *steer;           /* may be NULL */
+    fleet_t *fleet;           /* may be NULL */
     snapshot_pub_t *pub;
     const server_t *server;
     _Atomic(query_worker_t *) *workers;
@@ -194,6 +200,11 @@ struct ctl {
 
     /* HTTP endpoint. */
     struct evhttp *http;
+
+    /* The fleet's shared state, polled on the main thread (fleet.c). */
+    struct event *fleet_ev;
+    uint64_t fleet_gen;       /* fleet_shared_generation last applied */
+    json_t *fleet_load_revs;  /* dc -> the revision of the load figure last pushed */
 
     /* Files watched for changes (main thread): the GeoIP database with
      * "watch: true" and every latency table. */
@@ -246,6 +257,22 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s);
 int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *client,
                 const char *type, json_t **out, char *err, size_t err_len);
 void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b);
+
+/* fleet.c: the fleet's part of the control plane; all do nothing without a fleet.
+ * ctl_fleet_config publishes the configuration of s (generation, checksum of
+ * the file, hash seed); mu held, from ctl_snapshot_publishing.
+ * ctl_fleet_override_put writes the override of key as c->overrides now has
+ * it (none: a delete) to etcd; mu held. ctl_fleet_load_put writes a pushed
+ * load figure. ctl_fleet_take_overrides fills out with the shared overrides
+ * and returns true, or false in local mode or before the first read.
+ * ctl_fleet_start/stop run the main thread's timer that applies shared
+ * overrides and load figures when they change. Main thread. */
+void ctl_fleet_config(ctl_t *c, const snapshot_t *s);
+void ctl_fleet_override_put(ctl_t *c, bool is_resource, const char *key);
+void ctl_fleet_load_put(ctl_t *c, const char *dc, double value);
+bool ctl_fleet_take_overrides(ctl_t *c, ctl_overrides_t *out);
+void ctl_fleet_start(ctl_t *c);
+void ctl_fleet_stop(ctl_t *c);
 
 /* watch.c: watch the files of s whose change asks for a reload (the GeoIP
  * database with "watch: true", every latency table), polled every few

@@ -148,6 +148,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
     json_t *j;
     if (is_weight) {
         ctl_overrides_set_weight(&c->overrides, name, weight >= 0, (uint32_t)weight);
+        ctl_fleet_override_put(c, false, name);
         if (dc >= 0) {
             uint32_t w = weight >= 0 ? (uint32_t)weight
                                      : policy_datacenter_conf_weight(s->policy, (uint32_t)dc);
@@ -163,6 +164,7 @@ static void dc_action(ctl_t *c, struct evhttp_request *req, const char *name, co
         health_admin_t old = dc >= 0 ? policy_datacenter_admin(s->policy, (uint32_t)dc)
                                      : HEALTH_ADMIN_NONE;
         ctl_overrides_set_admin(&c->overrides, false, name, admin);
+        ctl_fleet_override_put(c, false, name);
         if (dc >= 0) {
             policy_datacenter_set_admin(s->policy, (uint32_t)dc, admin);
         }
@@ -207,6 +209,7 @@ static void res_action(ctl_t *c, struct evhttp_request *req, const char *dc, con
     }
     health_admin_t old = r >= 0 ? policy_resource_admin(s->policy, (size_t)r) : HEALTH_ADMIN_NONE;
     ctl_overrides_set_admin(&c->overrides, true, key, admin);
+    ctl_fleet_override_put(c, true, key);
     if (r >= 0) {
         policy_resource_set_admin(s->policy, (size_t)r, admin);
     }

@@ -29,6 +29,37 @@ static void help(ctl_buf_t *b, const char *name, const char *type, const char *t
     ctl_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* The fleet: where shared state comes from, and the traffic to etcd. */
+static void fleet_metrics(const ctl_metrics_input_t *in, ctl_buf_t *b)
+{
+    const fleet_stats_t *f = &in->fleet;
+    help(b, "gslbd_fleet_mode", "gauge",
+         "Where shared state comes from: 1 for the mode in the label (shared: etcd in contact; "
+         "grace: etcd unreachable, last shared state kept; local: own probes and overrides).");
+    for (int m = FLEET_MODE_LOCAL; m <= FLEET_MODE_GRACE; m++) {
+        ctl_buf_printf(b, "gslbd_fleet_mode{mode=\"%s\"} %d\n", fleet_mode_name((fleet_mode_t)m),
+                       f->mode == (fleet_mode_t)m ? 1 : 0);
+    }
+    help(b, "gslbd_fleet_etcd_reachable", "gauge", "1 while etcd answers (mode shared).");
+    ctl_buf_printf(b, "gslbd_fleet_etcd_reachable %d\n", f->mode == FLEET_MODE_SHARED ? 1 : 0);
+    help(b, "gslbd_fleet_members", "gauge", "Live instances of the fleet seen in etcd.");
+    ctl_buf_printf(b, "gslbd_fleet_members %zu\n", f->members);
+    help(b, "gslbd_fleet_etcd_requests_total", "counter", "HTTP requests to etcd.");
+    ctl_buf_printf(b, "gslbd_fleet_etcd_requests_total %llu\n", (unsigned long long)f->requests);
+    help(b, "gslbd_fleet_etcd_failures_total", "counter",
+         "Requests to etcd that failed (no answer, an error, or a refusal).");
+    ctl_buf_printf(b, "gslbd_fleet_etcd_failures_total %llu\n", (unsigned long long)f->failures);
+    help(b, "gslbd_fleet_etcd_writes_total", "counter",
+         "Writes asked of etcd: transactions, puts and lease grants (each one Raft entry).");
+    ctl_buf_printf(b, "gslbd_fleet_etcd_writes_total %llu\n", (unsigned long long)f->writes);
+    help(b, "gslbd_fleet_keepalives_total", "counter", "Lease keep-alives etcd answered.");
+    ctl_buf_printf(b, "gslbd_fleet_keepalives_total %llu\n", (unsigned long long)f->keepalives);
+    help(b, "gslbd_fleet_verdicts_published_total", "counter",
+         "Verdict changes of this instance written to etcd.");
+    ctl_buf_printf(b, "gslbd_fleet_verdicts_published_total %llu\n",
+                   (unsigned long long)f->verdicts_published);
+}
+
 static void labelled(ctl_buf_t *b, const char *name, const char *label, const char *value,
                      uint64_t n)
 {
@@ -308,6 +339,9 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
          "1 when the state file and its previous copy were both damaged at start: "
          "no saved overrides apply.");
     ctl_buf_printf(b, "gslbd_state_file_damaged %d\n", in->state_file_damaged ? 1 : 0);
+    if (in->has_fleet) {
+        fleet_metrics(in, b);
+    }
     if (!in->has_server) {
         return;
     }
@@ -424,6 +458,10 @@ void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b)
     in.last_reload_success_s = c->last_reload_success_s;
     in.state_file_recovered = c->state_load.is_recovered;
     in.state_file_damaged = c->state_load.is_damaged;
+    if (c->fleet != NULL) {
+        in.has_fleet = true;
+        fleet_stats_get(c->fleet, &in.fleet);
+    }
     ctl_metrics_format(&in, b);
     pthread_mutex_unlock(&c->mu);
     free(dcs);

@@ -131,20 +131,25 @@ size_t ctl_overrides_apply(const ctl_overrides_t *o, policy_t *p, bool log_missi
     return missing;
 }
 
+json_t *ctl_override_json(const ctl_override_t *e)
+{
+    json_t *v = json_object();
+    if (e->admin != HEALTH_ADMIN_NONE) {
+        json_object_set_new(v, "admin", json_string(health_admin_name(e->admin)));
+    }
+    if (e->has_weight) {
+        json_object_set_new(v, "weight", json_integer(e->weight));
+    }
+    return v;
+}
+
 json_t *ctl_overrides_to_json(const ctl_overrides_t *o)
 {
     json_t *dcs = json_object();
     json_t *res = json_object();
     for (size_t i = 0; i < o->count; i++) {
         const ctl_override_t *e = &o->items[i];
-        json_t *v = json_object();
-        if (e->admin != HEALTH_ADMIN_NONE) {
-            json_object_set_new(v, "admin", json_string(health_admin_name(e->admin)));
-        }
-        if (e->has_weight) {
-            json_object_set_new(v, "weight", json_integer(e->weight));
-        }
-        json_object_set_new(e->is_resource ? res : dcs, e->key, v);
+        json_object_set_new(e->is_resource ? res : dcs, e->key, ctl_override_json(e));
     }
     return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "datacenters", dcs,
                      "resources", res);

@@ -40,6 +40,13 @@ void ctl_snapshot_publishing(void *arg, const snapshot_t *old, snapshot_t *next)
     c->token = dup_or_null(next->conf->control.token);
     free(c->state_file);
     c->state_file = dup_or_null(next->conf->control.state_file);
+    ctl_fleet_config(c, next);
+    if (old != NULL && !fleet_def_equal(&old->conf->fleet.def, &next->conf->fleet.def)) {
+        /* The fleet's client, lease and key layout live as long as the
+         * process: a new instance name or etcd cluster takes a restart. */
+        log_warn("config: '%s': fleet: changes take effect at the next restart",
+                 next->conf->path);
+    }
     if (old != NULL) {
         c->reloads++;
     }

@@ -28,6 +28,11 @@ static json_t *probe_json(const health_t *h, uint32_t slot)
                           CTL_API_KEY_FAILURES_IN_ROW, (int)info.failures);
     json_object_set_new(j, CTL_API_KEY_LAST_CHANGE,
                         info.last_change > 0 ? json_real(info.last_change) : json_null());
+    /* With a fleet: what the quorum decided (null: the probe's own state counts). */
+    json_object_set_new(j, CTL_API_KEY_SHARED,
+                        info.shared == HEALTH_SHARED_NONE
+                            ? json_null()
+                            : json_string(info.shared == HEALTH_SHARED_UP ? "up" : "down"));
     return j;
 }
 
@@ -130,7 +135,7 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
                           sl->error[0] != '\0' ? json_string(sl->error) : json_null());
     }
     pthread_mutex_unlock(&c->mu);
-    return json_pack("{s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      CTL_API_KEY_VERSION, PACKAGE_VERSION,
                      CTL_API_KEY_GENERATION, (json_int_t)s->generation,
                      CTL_API_KEY_LOADED_AT, (json_int_t)s->loaded_at,
@@ -140,5 +145,7 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
                      CTL_API_KEY_RELOADS, reloads,
                      CTL_API_KEY_OVERRIDES, overrides,
                      CTL_API_KEY_STATE_FILE, state,
+                     CTL_API_KEY_FLEET, c->fleet != NULL ? fleet_status_json(c->fleet)
+                                                         : json_null(),
                      CTL_API_KEY_DATACENTERS, datacenters_json(c, s->policy));
 }

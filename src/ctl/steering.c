@@ -68,6 +68,7 @@ void ctl_load_action(ctl_t *c, struct evhttp_request *req, const char *name, con
         return;
     }
     log_debug("ctl: datacenter '%s': load %g", name, value);
+    ctl_fleet_load_put(c, name, value);
     json_t *j = json_pack("{s:b, s:s, s:f}", CTL_API_KEY_OK, 1, CTL_API_KEY_DATACENTER, name,
                           CTL_API_KEY_LOAD, value);
     ctl_http_reply_json(req, 200, "OK", j);

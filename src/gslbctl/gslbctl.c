@@ -221,6 +221,21 @@ static void print_status(const json_t *j)
                    json_real_value(json_object_get(v, CTL_API_KEY_BUILD_MS)));
         }
     }
+    const json_t *fl = json_object_get(j, CTL_API_KEY_FLEET);
+    if (json_is_object(fl)) {
+        printf("fleet: instance %s, mode %s, quorum %s, %lld etcd requests (%lld failed)%s%s\n",
+               str(fl, "instance"), str(fl, "mode"), str(fl, "quorum"),
+               num(fl, "etcd_requests"), num(fl, "etcd_failures"),
+               is_true(fl, "config_mismatch") ? ", CONFIGURATIONS DIFFER" : "",
+               is_true(fl, "hash_seed_mismatch") ? ", HASH SEEDS DIFFER" : "");
+        printf("  %-20s %-10s %-18s %-20s\n", "MEMBER", "GENERATION", "CONFIG CHECKSUM",
+               "HASH SEED");
+        json_array_foreach(json_object_get(fl, "members"), i, v) {
+            printf("  %-20s %-10lld %-18s %-20s%s\n", str(v, "instance"),
+                   num(v, "config_generation"), str(v, "config_checksum"), str(v, "hash_seed"),
+                   is_true(v, "self") ? " (this one)" : "");
+        }
+    }
     printf("\n%-20s %-5s %-5s %-11s %-8s %-8s %-6s %-6s %s\n", "DATACENTER", "IPV4", "IPV6",
            "ADMIN", "WEIGHT", "CONFIG", "UP", "UTIL", "SHED");
     json_array_foreach(json_object_get(j, CTL_API_KEY_DATACENTERS), i, v) {

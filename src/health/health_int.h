@@ -54,6 +54,7 @@ struct health_probe {
     struct sockaddr_storage target;/* address and port probed (health_target_t.addr) */
     socklen_t target_len;
     char *file_key;                /* FILE: owned copy */
+    char *fleet_key;               /* owned copy of health_target_t.fleet_key, or NULL */
     size_t dns_qname_len;          /* DNS: length of def.dns_qname */
     const health_probe_ops_t *ops;
 
@@ -114,9 +115,18 @@ typedef struct health_change {
     size_t renamed_count;
 } health_change_t;
 
+/* One periodic hook on the health thread. */
+typedef struct health_tick {
+    struct event *ev;              /* NULL = no hook */
+    unsigned interval_ms;
+    health_tick_fn_t fn;
+    void *arg;
+} health_tick_t;
+
 struct health {
     size_t capacity;
     _Atomic uint8_t *state;        /* capacity bytes, never moved */
+    _Atomic uint8_t *shared;       /* capacity health_shared_t values, health thread writes */
     _Atomic uint64_t generation;   /* bumped after every change of a state byte */
 
     pthread_mutex_t mu;
@@ -139,12 +149,9 @@ struct health {
     struct event_base *base;
     struct event *ev_wake;
 
-    /* The periodic hook (health_tick_set): set before the thread starts,
-     * read by it afterwards. */
-    struct event *ev_tick;         /* NULL = no hook */
-    unsigned tick_interval_ms;
-    health_tick_fn_t tick_fn;
-    void *tick_arg;
+    /* The periodic hooks (health_tick_set is [0], health_tick_add the
+     * others): set before the thread starts, read by it afterwards. */
+    health_tick_t ticks[HEALTH_TICKS_MAX];
 
     /* Health thread only. */
     uint64_t rng;

@@ -252,6 +252,9 @@ int health_target_identity(const health_target_t *t, char **out, size_t *out_len
     default:
         break;
     }
+    if (t->fleet_key != NULL) {
+        buf_str(&b, t->fleet_key);
+    }
     *out = b.data;
     *out_len = b.len;
     *out_hash = hash_bytes(b.data, b.len);
@@ -314,6 +317,7 @@ void health_probe_set_target(health_probe_t *p, const health_target_t *t)
         dst->file_path = xstrdup(src->file_path);
         p->file_key = xstrdup(t->file_key);
     }
+    p->fleet_key = t->fleet_key != NULL ? xstrdup(t->fleet_key) : NULL;
     memcpy(&p->target, &t->addr, sizeof(p->target));
     p->target_len = t->addr_len;
 }
@@ -323,6 +327,8 @@ void health_probe_clear_target(health_probe_t *p)
     health_probe_def_clear(&p->def);
     free(p->file_key);
     p->file_key = NULL;
+    free(p->fleet_key);
+    p->fleet_key = NULL;
 }
 
 void health_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)

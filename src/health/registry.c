@@ -27,9 +27,76 @@ static void state_store(health_t *h, uint32_t slot, bool is_up)
     state_changed(h);
 }
 
+/* A shared verdict, when there is one, is what workers read. */
 void health_state_set_probe(health_t *h, uint32_t slot, bool is_up)
 {
+    uint8_t v = atomic_load_explicit(&h->shared[slot], memory_order_relaxed);
+    state_store(h, slot, v == HEALTH_SHARED_NONE ? is_up : v == HEALTH_SHARED_UP);
+}
+
+/* A slot handed out or freed forgets the fleet's verdict of its old owner. */
+static void state_reset(health_t *h, uint32_t slot, bool is_up)
+{
+    atomic_store_explicit(&h->shared[slot], HEALTH_SHARED_NONE, memory_order_relaxed);
     state_store(h, slot, is_up);
+}
+
+int health_slot_set_shared(health_t *h, uint32_t slot, health_shared_t v)
+{
+    if (h == NULL || slot >= h->capacity) {
+        return -GSLB_ENOTFOUND;
+    }
+    pthread_mutex_lock(&h->mu);
+    const health_probe_t *p = h->slots[slot];
+    if (p == NULL) {
+        pthread_mutex_unlock(&h->mu);
+        return -GSLB_ENOTFOUND;
+    }
+    if (atomic_load_explicit(&h->shared[slot], memory_order_relaxed) != (uint8_t)v) {
+        atomic_store_explicit(&h->shared[slot], (uint8_t)v, memory_order_relaxed);
+        health_state_set_probe(h, slot, p->fsm.is_up);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return 0;
+}
+
+size_t health_slots_list(const health_t *h, health_slot_ref_t **out)
+{
+    *out = NULL;
+    if (h == NULL) {
+        return 0;
+    }
+    pthread_mutex_t *mu = (pthread_mutex_t *)&h->mu;
+    pthread_mutex_lock(mu);
+    size_t n = 0;
+    for (const health_probe_t *p = h->probes; p != NULL; p = p->next) {
+        n += p->fleet_key != NULL && p->slot != HEALTH_SLOT_NONE;
+    }
+    health_slot_ref_t *list = xcalloc(n ? n : 1, sizeof(*list));
+    size_t i = 0;
+    for (const health_probe_t *p = h->probes; p != NULL && i < n; p = p->next) {
+        if (p->fleet_key == NULL || p->slot == HEALTH_SLOT_NONE) {
+            continue;
+        }
+        list[i].slot = p->slot;
+        list[i].is_up = p->fsm.is_up;
+        list[i].has_result = p->probes > 0;
+        list[i].shared =
+            (health_shared_t)atomic_load_explicit(&h->shared[p->slot], memory_order_relaxed);
+        list[i].fleet_key = xstrdup(p->fleet_key);
+        i++;
+    }
+    pthread_mutex_unlock(mu);
+    *out = list;
+    return i;
+}
+
+void health_slots_list_free(health_slot_ref_t *list, size_t n)
+{
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        free(list[i].fleet_key);
+    }
+    free(list);
 }
 
 uint64_t health_generation(const health_t *h)
@@ -61,11 +128,13 @@ int health_new(health_t **out, size_t capacity)
     h->capacity = capacity;
     /* One spare element so that capacity 0 still gets real allocations. */
     h->state = xcalloc(capacity + 1, sizeof(*h->state));
+    h->shared = xcalloc(capacity + 1, sizeof(*h->shared));
     h->slots = xcalloc(capacity + 1, sizeof(*h->slots));
     h->free_slots = xcalloc(capacity + 1, sizeof(*h->free_slots));
     h->retired = xcalloc(capacity + 1, sizeof(*h->retired));
     for (size_t i = 0; i < capacity; i++) {
         atomic_init(&h->state[i], HEALTH_ST_UP);
+        atomic_init(&h->shared[i], HEALTH_SHARED_NONE);
         /* Pushed from the top down so the lowest slot is handed out first. */
         h->free_slots[i] = (uint32_t)(capacity - 1 - i);
     }
@@ -79,6 +148,7 @@ int health_new(health_t **out, size_t capacity)
         free(h->retired);
         free(h->free_slots);
         free(h->slots);
+        free(h->shared);
         free(h->state);
         free(h);
         return rc;
@@ -103,6 +173,7 @@ void health_registry_free(health_t *h)
     free(h->retired);
     free(h->free_slots);
     free(h->slots);
+    free(h->shared);
     free(h->state);
     free(h);
 }
@@ -294,7 +365,7 @@ void health_change_commit(health_t *h, health_change_t *c)
         p->slot = h->free_slots[--h->free_count];
         h->slots[p->slot] = p;
         h->slots_used++;
-        state_store(h, p->slot, p->def.is_initially_up);
+        state_reset(h, p->slot, p->def.is_initially_up);
         p->prev = NULL;
         p->next = h->probes;
         if (h->probes != NULL) {
@@ -463,7 +534,7 @@ void health_slots_reclaim(health_t *h)
         uint32_t slot = h->retired[i];
         h->free_slots[h->free_count++] = slot;
         /* A free slot reads as up, like "no probe". */
-        state_store(h, slot, true);
+        state_reset(h, slot, true);
     }
     h->retired_count = 0;
     pthread_mutex_unlock(&h->mu);
@@ -487,6 +558,7 @@ int health_slot_info(const health_t *h, uint32_t slot, health_slot_info_t *out)
         return -GSLB_ENOTFOUND;
     }
     out->is_up = p->fsm.is_up;
+    out->shared = atomic_load_explicit(&h->shared[slot], memory_order_relaxed);
     out->last_reason = p->last_reason;
     out->last_detail = p->last_detail;
     out->last_latency_ms = p->last_latency_ms;

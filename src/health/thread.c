@@ -248,8 +248,25 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    health_t *h = arg;
-    h->tick_fn(h->tick_arg, h->base, health_monotonic_ms());
+    health_tick_t *t = arg;
+    t->fn(t->arg, event_get_base(t->ev), health_monotonic_ms());
+}
+
+/* Fill hook t (mu held, thread not started). */
+static void tick_fill(health_t *h, health_tick_t *t, unsigned interval_ms, health_tick_fn_t fn,
+                      void *arg)
+{
+    if (t->ev == NULL) {
+        /* Made here, added by the thread when it starts. */
+        t->ev = event_new(h->base, -1, EV_PERSIST, tick_cb, t);
+        if (t->ev == NULL || event_priority_set(t->ev, PRIO_TICK) < 0) {
+            log_err("health: cannot create the periodic timer (out of memory)");
+            abort();
+        }
+    }
+    t->interval_ms = interval_ms;
+    t->fn = fn;
+    t->arg = arg;
 }
 
 int health_tick_set(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void *arg)
@@ -262,19 +279,27 @@ int health_tick_set(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void
         pthread_mutex_unlock(&h->mu);
         return -GSLB_EINVAL;
     }
-    if (h->ev_tick == NULL) {
-        /* Made here, added by the thread when it starts. */
-        h->ev_tick = event_new(h->base, -1, EV_PERSIST, tick_cb, h);
-        if (h->ev_tick == NULL || event_priority_set(h->ev_tick, PRIO_TICK) < 0) {
-            log_err("health: cannot create the periodic timer (out of memory)");
-            abort();
-        }
-    }
-    h->tick_interval_ms = interval_ms;
-    h->tick_fn = fn;
-    h->tick_arg = arg;
+    tick_fill(h, &h->ticks[0], interval_ms, fn, arg);
     pthread_mutex_unlock(&h->mu);
     return 0;
+}
+
+int health_tick_add(health_t *h, unsigned interval_ms, health_tick_fn_t fn, void *arg)
+{
+    if (h == NULL || fn == NULL || interval_ms == 0) {
+        return -GSLB_EINVAL;
+    }
+    pthread_mutex_lock(&h->mu);
+    int rc = -GSLB_EINVAL;
+    for (size_t i = 1; i < HEALTH_TICKS_MAX && !h->is_started; i++) {
+        if (h->ticks[i].ev == NULL) {
+            tick_fill(h, &h->ticks[i], interval_ms, fn, arg);
+            rc = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&h->mu);
+    return rc;
 }
 
 /* Control threads hand changes (and the stop request) over through here. */
@@ -293,8 +318,10 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
         for (health_probe_t *p = h->probes; p != NULL; p = p->next) {
             health_probe_cancel(p);
         }
-        if (h->ev_tick != NULL) {
-            event_del(h->ev_tick);
+        for (size_t i = 0; i < HEALTH_TICKS_MAX; i++) {
+            if (h->ticks[i].ev != NULL) {
+                event_del(h->ticks[i].ev);
+            }
         }
         event_base_loopbreak(h->base);
     }
@@ -308,9 +335,11 @@ static void *thread_main(void *arg)
     for (health_probe_t *p = h->probes; p != NULL; p = p->next) {
         health_probe_schedule_first(p);
     }
-    if (h->ev_tick != NULL) {
-        struct timeval tv = ms_timeval(h->tick_interval_ms);
-        event_add(h->ev_tick, &tv);
+    for (size_t i = 0; i < HEALTH_TICKS_MAX; i++) {
+        if (h->ticks[i].ev != NULL) {
+            struct timeval tv = ms_timeval(h->ticks[i].interval_ms);
+            event_add(h->ticks[i].ev, &tv);
+        }
     }
     pthread_mutex_unlock(&h->mu);
     /* The wake event is never added (only activated), so keep the loop
@@ -417,11 +446,14 @@ void health_free(health_t *h)
     /* The thread is gone: what is left is torn down here, events before the
      * base they belong to. The hook goes first, so that what it keeps on the
      * base goes with it. */
-    if (h->ev_tick != NULL) {
-        event_del(h->ev_tick);
-        h->tick_fn(h->tick_arg, NULL, health_monotonic_ms());
-        event_free(h->ev_tick);
-        h->ev_tick = NULL;
+    for (size_t i = HEALTH_TICKS_MAX; i-- > 0;) {
+        health_tick_t *t = &h->ticks[i];
+        if (t->ev != NULL) {
+            event_del(t->ev);
+            t->fn(t->arg, NULL, health_monotonic_ms());
+            event_free(t->ev);
+            t->ev = NULL;
+        }
     }
     for (health_probe_t *p = h->probes; p != NULL; p = p->next) {
         health_probe_cancel(p);

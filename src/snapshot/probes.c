@@ -31,6 +31,7 @@ typedef struct targets {
     size_t count;
     char **names;
     char **keys;
+    char **fleet_keys;
 } targets_t;
 
 static void targets_free(targets_t *pt)
@@ -38,10 +39,12 @@ static void targets_free(targets_t *pt)
     for (size_t i = 0; i < pt->count; i++) {
         free(pt->names[i]);
         free(pt->keys[i]);
+        free(pt->fleet_keys[i]);
     }
     free(pt->targets);
     free(pt->names);
     free(pt->keys);
+    free(pt->fleet_keys);
     memset(pt, 0, sizeof(*pt));
 }
 
@@ -52,6 +55,7 @@ static void targets_build(const policy_t *p, const conf_t *c, targets_t *out)
     out->targets = xcalloc(n ? n : 1, sizeof(*out->targets));
     out->names = xcalloc(n ? n : 1, sizeof(*out->names));
     out->keys = xcalloc(n ? n : 1, sizeof(*out->keys));
+    out->fleet_keys = xcalloc(n ? n : 1, sizeof(*out->fleet_keys));
     for (size_t i = 0; i < n; i++) {
         const conf_datacenter_t *dc = policy_resource_datacenter(p, i);
         const conf_address_t *a = policy_resource_address(p, i);
@@ -66,6 +70,12 @@ static void targets_build(const policy_t *p, const conf_t *c, targets_t *out)
         out->names[i] = xasprintf("%s/%s (%s)", dc->name, addr_text,
                                   health_probe_type_name(def->type));
         t->name = out->names[i];
+        if (c->fleet.def.is_enabled) {
+            /* The name every instance knows the resource by, whatever
+             * address it probes. */
+            out->fleet_keys[i] = xasprintf("%s/%s", dc->name, addr_text);
+            t->fleet_key = out->fleet_keys[i];
+        }
         t->def = def;
         uint16_t port = a->probe_port ? a->probe_port : health_probe_def_port(def);
         set_addr(t, a->has_probe_addr ? &a->probe_addr : &a->addr, port);

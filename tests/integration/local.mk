@@ -19,7 +19,7 @@ EXTRA_DIST += tests/integration/003_unbound/geo.spec \
 	tests/integration/003_unbound/gslbd-child.yaml.in \
 	tests/integration/003_unbound/gslbd-parent.yaml.in
 TESTS += tests/integration/004_failover/test.py
-EXTRA_DIST += tests/integration/lib/backend.py \
+EXTRA_DIST += tests/integration/lib/backend.py tests/integration/lib/fake_etcd.py \
 	tests/integration/004_failover/geo.spec \
 	tests/integration/004_failover/test.zone \
 	tests/integration/004_failover/gslbd.yaml.in
@@ -33,3 +33,6 @@ EXTRA_DIST += tests/integration/006_steering/test.zone \
 TESTS += tests/integration/007_tcp_fairness/test.py
 TESTS += tests/integration/008_rrl_cookies/test.py
 EXTRA_DIST += tests/integration/008_rrl_cookies/test.zone
+TESTS += tests/integration/009_fleet/test.py
+EXTRA_DIST += tests/integration/009_fleet/test.zone \
+	tests/integration/009_fleet/gslbd.yaml.in

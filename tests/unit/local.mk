@@ -14,4 +14,5 @@ include tests/unit/server/local.mk
 include tests/unit/health/local.mk
 include tests/unit/ctl/local.mk
 include tests/unit/steer/local.mk
+include tests/unit/fleet/local.mk
 EXTRA_DIST += tests/unit/test_files.h

@@ -1,7 +1,7 @@
 # conf unit tests: valid configurations and every class of configuration error.
 # conf takes the probe types' names from health and the ISO country codes from
 # geo (probe_type.o and continent.o alone are linked).
-CONF_TEST_LIBS = src/conf/libconf.a src/steer/libsteer.a src/health/libhealth.a src/geo/libgeo.a src/util/libutil.a \
+CONF_TEST_LIBS = src/conf/libconf.a src/fleet/libfleet.a src/steer/libsteer.a src/health/libhealth.a src/geo/libgeo.a src/util/libutil.a \
 	$(FYAML_LIBS) $(TEST_LIBS) $(XXHASH_LIBS) $(JANSSON_LIBS)
 check_PROGRAMS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
 TESTS += tests/unit/conf/test_conf_load tests/unit/conf/test_conf_errors
@@ -52,3 +52,9 @@ tests_unit_conf_test_conf_limits_SOURCES = tests/unit/conf/test_conf_limits.c \
 	tests/unit/conf/conf_test.h
 tests_unit_conf_test_conf_limits_CFLAGS = $(TEST_CFLAGS)
 tests_unit_conf_test_conf_limits_LDADD = $(CONF_TEST_LIBS)
+check_PROGRAMS += tests/unit/conf/test_conf_fleet
+TESTS += tests/unit/conf/test_conf_fleet
+tests_unit_conf_test_conf_fleet_SOURCES = tests/unit/conf/test_conf_fleet.c \
+	tests/unit/conf/conf_test.h
+tests_unit_conf_test_conf_fleet_CFLAGS = $(TEST_CFLAGS)
+tests_unit_conf_test_conf_fleet_LDADD = $(CONF_TEST_LIBS)

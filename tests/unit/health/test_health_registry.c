@@ -399,6 +399,60 @@ static void test_reload_after_start_keeps_state_and_counters(void **state)
     free(dir);
 }
 
+/* A fleet's verdict is what workers read; NONE gives the slot back to its probe. */
+static void test_shared_verdict_overrides_probe_until_cleared(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(4);
+    test_probe_t d = tcp_def("us-east/a", 80);
+    health_target_t t = test_target(&d);
+    t.fleet_key = "us-east/192.0.2.1";
+    uint32_t slot;
+    assert_int_equal(health_apply(h, &t, 1, &slot), 0);
+    assert_true(health_slot_is_up(h, slot));
+    uint64_t gen = health_generation(h);
+    assert_int_equal(health_slot_set_shared(h, slot, HEALTH_SHARED_DOWN), 0);
+    assert_false(health_slot_is_up(h, slot));
+    assert_true(health_generation(h) > gen);
+    health_slot_info_t info;
+    assert_int_equal(health_slot_info(h, slot, &info), 0);
+    assert_true(info.is_up); /* the probe's own state is kept */
+    assert_int_equal(info.shared, HEALTH_SHARED_DOWN);
+    assert_int_equal(health_slot_set_shared(h, slot, HEALTH_SHARED_UP), 0);
+    assert_true(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_shared(h, slot, HEALTH_SHARED_DOWN), 0);
+    assert_int_equal(health_slot_set_shared(h, slot, HEALTH_SHARED_NONE), 0);
+    assert_true(health_slot_is_up(h, slot));
+    assert_int_equal(health_slot_set_shared(h, 3, HEALTH_SHARED_DOWN), -GSLB_ENOTFOUND);
+    health_free(h);
+}
+
+/* Equal targets with different fleet keys get their own slots, and the list has both keys. */
+static void test_fleet_keys_split_slots_and_are_listed(void **state)
+{
+    (void)state;
+    health_t *h = registry_new(4);
+    test_probe_t d[3] = {tcp_def("a", 80), tcp_def("b", 80), tcp_def("c", 81)};
+    health_target_t t[3] = {test_target(&d[0]), test_target(&d[1]), test_target(&d[2])};
+    t[0].fleet_key = "dc1/192.0.2.1";
+    t[1].fleet_key = "dc2/192.0.2.1";
+    uint32_t slots[3];
+    assert_int_equal(health_apply(h, t, 3, slots), 0);
+    assert_int_not_equal(slots[0], slots[1]);
+    health_slot_ref_t *list;
+    size_t n = health_slots_list(h, &list);
+    assert_int_equal(n, 2);
+    bool seen1 = false, seen2 = false;
+    for (size_t i = 0; i < n; i++) {
+        seen1 |= strcmp(list[i].fleet_key, "dc1/192.0.2.1") == 0 && list[i].slot == slots[0];
+        seen2 |= strcmp(list[i].fleet_key, "dc2/192.0.2.1") == 0 && list[i].slot == slots[1];
+        assert_false(list[i].has_result);
+    }
+    assert_true(seen1 && seen2);
+    health_slots_list_free(list, n);
+    health_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +472,8 @@ int main(void)
         cmocka_unit_test(test_free_and_unknown_slots_are_up),
         cmocka_unit_test(test_names_for_reasons_types_and_overrides),
         cmocka_unit_test(test_reload_after_start_keeps_state_and_counters),
+        cmocka_unit_test(test_shared_verdict_overrides_probe_until_cleared),
+        cmocka_unit_test(test_fleet_keys_split_slots_and_are_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,7 +92,7 @@ static void test_sched_tick_runs_with_runs_in_flight(void **state)
     assert_non_null(io);
     int io_prio = event_get_priority(io);
     event_free(io);
-    assert_int_equal(event_get_priority(h->ev_tick), io_prio);
+    assert_int_equal(event_get_priority(h->ticks[0].ev), io_prio);
     assert_int_equal(io_prio, 1);
     assert_true(event_get_priority(h->ev_wake) < io_prio);
     health_free(h);

@@ -214,9 +214,34 @@ static void test_tick_without_start_gets_only_the_last_call(void **state)
     assert_true(atomic_load(&c.is_final_on_caller));
 }
 
+/* An added hook runs beside the one health_tick_set installs, and neither replaces the other. */
+static void test_tick_add_runs_beside_the_set_hook(void **state)
+{
+    (void)state;
+    tick_ctx_t c, d;
+    ctx_init(&c);
+    ctx_init(&d);
+    health_t *h = NULL;
+    assert_int_equal(health_new(&h, 1), 0);
+    assert_int_equal(health_tick_add(h, 30, hook, &d), 0);
+    assert_int_equal(health_tick_set(h, 30, hook, &c), 0);
+    assert_int_equal(health_tick_add(h, 0, hook, &d), -GSLB_EINVAL);
+    assert_int_equal(health_start(h), 0);
+    assert_int_equal(health_tick_add(h, 30, other_hook, &d), -GSLB_EINVAL);
+    test_sleep_ms(200);
+    assert_true(atomic_load(&c.calls) >= 2);
+    assert_true(atomic_load(&d.calls) >= 2);
+    assert_true(atomic_load(&d.is_health_thread));
+    health_free(h);
+    assert_int_equal(atomic_load(&c.final_calls), 1);
+    assert_int_equal(atomic_load(&d.final_calls), 1);
+    assert_int_equal(atomic_load(&d.other_calls), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tick_add_runs_beside_the_set_hook),
         cmocka_unit_test(test_tick_runs_every_interval_on_the_health_thread),
         cmocka_unit_test(test_tick_hook_can_run_async_work_on_the_base),
         cmocka_unit_test(test_tick_and_probes_share_the_thread),

@@ -17,7 +17,7 @@ tests_unit_policy_test_policy_select_SOURCES = tests/unit/policy/test_policy_sel
 tests_unit_policy_test_policy_select_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/health
 tests_unit_policy_test_policy_select_CFLAGS = $(TEST_CFLAGS)
 tests_unit_policy_test_policy_select_LDADD = src/policy/libpolicy.a src/steer/libsteer.a src/health/libhealth.a \
-	src/latency/liblatency.a src/geo/libgeo.a src/conf/libconf.a src/dns/libdns.a src/util/libutil.a \
+	src/latency/liblatency.a src/geo/libgeo.a src/conf/libconf.a src/fleet/libfleet.a src/dns/libdns.a src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(TEST_LIBS) $(XXHASH_LIBS) $(JANSSON_LIBS) -lm
 
@@ -27,7 +27,7 @@ TESTS += tests/unit/policy/test_policy_dynamic
 tests_unit_policy_test_policy_dynamic_SOURCES = tests/unit/policy/test_policy_dynamic.c
 tests_unit_policy_test_policy_dynamic_CFLAGS = $(TEST_CFLAGS)
 tests_unit_policy_test_policy_dynamic_LDADD = src/policy/libpolicy.a src/latency/liblatency.a \
-	src/steer/libsteer.a src/health/libhealth.a src/geo/libgeo.a src/conf/libconf.a \
+	src/steer/libsteer.a src/health/libhealth.a src/geo/libgeo.a src/conf/libconf.a src/fleet/libfleet.a \
 	src/steer/libsteer.a src/dns/libdns.a src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(XXHASH_LIBS) $(JANSSON_LIBS) \
 	$(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(TEST_LIBS) -lm

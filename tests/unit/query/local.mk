@@ -4,7 +4,7 @@ TESTS += tests/unit/query/test_query_answer
 tests_unit_query_test_query_answer_SOURCES = tests/unit/query/test_query_answer.c
 tests_unit_query_test_query_answer_CFLAGS = $(TEST_CFLAGS)
 tests_unit_query_test_query_answer_LDADD = src/query/libquery.a src/snapshot/libsnapshot.a \
-	src/policy/libpolicy.a src/conf/libconf.a src/latency/liblatency.a src/geo/libgeo.a src/zone/libzone.a \
+	src/policy/libpolicy.a src/conf/libconf.a src/fleet/libfleet.a src/latency/liblatency.a src/geo/libgeo.a src/zone/libzone.a \
 	src/dns/libdns.a src/rrl/librrl.a src/cookie/libcookie.a src/steer/libsteer.a src/health/libhealth.a src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) $(TEST_LIBS) $(XXHASH_LIBS) $(SODIUM_LIBS) $(JANSSON_LIBS) -lm
 
@@ -21,7 +21,7 @@ tests_unit_query_test_query_edns_SOURCES = tests/unit/query/test_query_edns.c \
 	tests/unit/query/query_test.h
 tests_unit_query_test_query_edns_CFLAGS = $(TEST_CFLAGS)
 tests_unit_query_test_query_edns_LDADD = src/query/libquery.a src/server/libserver.a \
-	src/snapshot/libsnapshot.a src/policy/libpolicy.a src/conf/libconf.a src/latency/liblatency.a src/geo/libgeo.a \
+	src/snapshot/libsnapshot.a src/policy/libpolicy.a src/conf/libconf.a src/fleet/libfleet.a src/latency/liblatency.a src/geo/libgeo.a \
 	src/zone/libzone.a src/dns/libdns.a src/rrl/librrl.a src/cookie/libcookie.a src/steer/libsteer.a src/health/libhealth.a src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(URCU_LIBS) $(TEST_LIBS) $(XXHASH_LIBS) $(SODIUM_LIBS) $(JANSSON_LIBS) -lm

@@ -1,5 +1,5 @@
 # snapshot unit tests: loading from files on disk and publishing with liburcu (no sockets).
-SNAPSHOT_TEST_LIBS = src/snapshot/libsnapshot.a src/policy/libpolicy.a src/conf/libconf.a \
+SNAPSHOT_TEST_LIBS = src/snapshot/libsnapshot.a src/policy/libpolicy.a src/conf/libconf.a src/fleet/libfleet.a \
 	src/latency/liblatency.a src/geo/libgeo.a src/zone/libzone.a src/dns/libdns.a src/rrl/librrl.a src/cookie/libcookie.a src/steer/libsteer.a src/health/libhealth.a \
 	src/util/libutil.a \
 	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(FYAML_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
