@@ -163,6 +163,12 @@ uint64_t fleet_shared_generation(const fleet_t *f);
  * moment. Any thread. */
 bool fleet_writes_settled(const fleet_t *f);
 
+/* The fleet's client hash seed (key "seed" under the prefix) into *out:
+ * false until the shared state has been read with a seed in it. The first
+ * instance to find none writes its configured seed (fleet_config_set).
+ * Any thread. */
+bool fleet_hash_seed(const fleet_t *f, uint64_t *out);
+
 /* The mode now. Any thread. */
 fleet_mode_t fleet_mode(const fleet_t *f);
 

@@ -172,6 +172,13 @@ void policy_datacenter_set_weight(policy_t *p, uint32_t dc, uint32_t weight);
 uint32_t policy_datacenter_weight(const policy_t *p, uint32_t dc);
 uint32_t policy_datacenter_conf_weight(const policy_t *p, uint32_t dc);
 
+/* The seed of the client hash (hashed services, shedding, spill-over): the
+ * configuration's steering: hash_seed until set. A fleet sets the seed it
+ * shares so that every instance hashes a client alike; workers see the new
+ * seed from their next query. Any thread (one atomic store / load). */
+void policy_set_hash_seed(policy_t *p, uint64_t seed);
+uint64_t policy_hash_seed(const policy_t *p);
+
 /* Index of the data center called name, or -1. */
 int policy_datacenter_find(const policy_t *p, const char *name);
 /* Index of the resource "dc/address" (the address in any valid text form),

@@ -61,6 +61,8 @@ int ctl_new(ctl_t **out, const ctl_options_t *opt, snapshot_t *first)
         c->overrides = shared;
         log_info("ctl: %zu overrides from the fleet", c->overrides.count);
     }
+    /* ... and the fleet's client hash seed, from the first query. */
+    c->has_fleet_seed = fleet_hash_seed(c->fleet, &c->fleet_seed);
     c->fleet_gen = fleet_shared_generation(c->fleet);
     snapshot_hook_t hook = {.mu = &c->mu, .prepare = ctl_snapshot_publishing, .arg = c};
     snapshot_publish(c->pub, first, &hook);

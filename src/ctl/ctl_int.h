@@ -204,6 +204,8 @@ struct ctl {
     /* The fleet's shared state, polled on the main thread (fleet.c). */
     struct event *fleet_ev;
     uint64_t fleet_gen;       /* fleet_shared_generation last applied */
+    bool has_fleet_seed;      /* the fleet's client hash seed is known (under mu) */
+    uint64_t fleet_seed;
     json_t *fleet_load_revs;  /* dc -> the revision of the load figure last pushed */
 
     /* Files watched for changes (main thread): the GeoIP database with

@@ -34,7 +34,11 @@ void ctl_fleet_config(ctl_t *c, const snapshot_t *s)
         XXH3_freeState(st);
         fclose(f);
     }
-    fleet_config_set(c->fleet, s->generation, sum, s->conf->steering.hash_seed);
+    if (c->has_fleet_seed) {
+        /* Hash clients as the rest of the fleet does, whatever this file says. */
+        policy_set_hash_seed(s->policy, c->fleet_seed);
+    }
+    fleet_config_set(c->fleet, s->generation, sum, policy_hash_seed(s->policy));
 }
 
 void ctl_fleet_override_put(ctl_t *c, bool is_resource, const char *key)
@@ -151,6 +155,28 @@ static void apply_loads(ctl_t *c)
     json_decref(loads);
 }
 
+/* Adopt the fleet's client hash seed when it is new: every instance then gives
+ * a client the same data center. Kept once known, even out of contact with
+ * etcd: a seed that changed back would move clients for nothing. */
+static void apply_seed(ctl_t *c)
+{
+    uint64_t seed;
+    if (!fleet_hash_seed(c->fleet, &seed) || (c->has_fleet_seed && seed == c->fleet_seed)) {
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->has_fleet_seed = true;
+    c->fleet_seed = seed;
+    rcu_read_lock();
+    const snapshot_t *s = snapshot_current(c->pub);
+    uint64_t configured = s->conf->steering.hash_seed;
+    policy_set_hash_seed(s->policy, seed);
+    rcu_read_unlock();
+    pthread_mutex_unlock(&c->mu);
+    log_info("ctl: client hash seed %llu from the fleet (this file says %llu)",
+             (unsigned long long)seed, (unsigned long long)configured);
+}
+
 static void poll_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -163,6 +189,7 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     c->fleet_gen = gen;
+    apply_seed(c);
     apply_overrides(c);
     apply_loads(c);
 }

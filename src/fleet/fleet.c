@@ -157,6 +157,21 @@ void fleet_load_put(fleet_t *f, const char *dc, double value)
     enqueue(f, fleet_key_load(f, dc), text);
 }
 
+bool fleet_hash_seed(const fleet_t *f, uint64_t *out)
+{
+    if (f == NULL) {
+        return false;
+    }
+    pthread_mutex_t *mu = (pthread_mutex_t *)&f->mu;
+    pthread_mutex_lock(mu);
+    bool has = f->has_view && f->view.has_seed;
+    if (has) {
+        *out = f->view.seed;
+    }
+    pthread_mutex_unlock(mu);
+    return has;
+}
+
 uint64_t fleet_shared_generation(const fleet_t *f)
 {
     if (f == NULL) {

@@ -48,6 +48,8 @@ typedef struct fleet_view {
     json_t *members;               /* instance -> member object */
     json_t *overrides;             /* state file form */
     json_t *loads;                 /* dc -> {"value", "revision"} */
+    bool has_seed;                 /* the fleet's client hash seed is set */
+    uint64_t seed;
     json_int_t revision;           /* etcd's revision the view is as of */
 } fleet_view_t;
 
@@ -82,6 +84,7 @@ struct fleet {
     bool is_grant_busy, is_keepalive_busy, is_txn_busy, is_range_busy, is_queue_busy;
     bool is_member_dirty;          /* the member key must be (re)written */
     bool is_member_busy;
+    bool is_seed_busy;             /* the seed's create-if-absent transaction is under way */
     double next_keepalive_ms;
     bool is_ping_busy;
     double next_ping_ms;           /* the next read that checks contact (ping_step) */
@@ -153,6 +156,7 @@ char *fleet_key_member(const fleet_t *f, const char *instance);
 char *fleet_key_verdict(const fleet_t *f, const char *instance, const char *resource);
 char *fleet_key_override(const fleet_t *f, bool is_resource, const char *name);
 char *fleet_key_load(const fleet_t *f, const char *dc);
+char *fleet_key_seed(const fleet_t *f);
 /* The end of the range of every key under the prefix (the prefix with its
  * last byte incremented). */
 char *fleet_key_prefix_end(const fleet_t *f);

@@ -40,7 +40,9 @@ char *fleet_b64_decode(const char *text, size_t *len)
  *   verdicts/INSTANCE/DC/ADDRESS     leased: "up" or "down"
  *   overrides/datacenters/DC         {"admin": ..., "weight": ...}
  *   overrides/resources/DC/ADDRESS   {"admin": ...}
- *   load/DC                          {"value": V} */
+ *   load/DC                          {"value": V}
+ *   seed                             the client hash seed, decimal; written once, by the
+ *                                    first instance to find it missing */
 char *fleet_key_member(const fleet_t *f, const char *instance)
 {
     return xasprintf("%smembers/%s", f->def.prefix, instance);
@@ -60,6 +62,11 @@ char *fleet_key_override(const fleet_t *f, bool is_resource, const char *name)
 char *fleet_key_load(const fleet_t *f, const char *dc)
 {
     return xasprintf("%sload/%s", f->def.prefix, dc);
+}
+
+char *fleet_key_seed(const fleet_t *f)
+{
+    return xasprintf("%sseed", f->def.prefix);
 }
 
 char *fleet_key_prefix_end(const fleet_t *f)

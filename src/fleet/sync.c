@@ -171,6 +171,45 @@ static void member_step(fleet_t *f)
     free(text);
 }
 
+/* ---- the client hash seed ----
+ * The first instance to find no seed in etcd writes its configured one, in a
+ * transaction that only puts it while the key does not exist: every instance
+ * then hashes clients with that one, whatever its own file says. */
+
+static void seed_done(fleet_t *f, void *arg, int rc, json_t *body, const char *error)
+{
+    (void)arg;
+    (void)body;
+    f->is_seed_busy = false;
+    if (rc != 0) {
+        log_debug("fleet: etcd: hash seed not written (%s)", error);
+        return;
+    }
+    f->want_range = true;
+}
+
+static void seed_step(fleet_t *f)
+{
+    pthread_mutex_lock(&f->mu);
+    bool is_needed = f->has_view && !f->view.has_seed && f->config_generation != 0;
+    char seed[24];
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)f->hash_seed);
+    pthread_mutex_unlock(&f->mu);
+    if (!is_needed || f->is_seed_busy || !f->has_synced) {
+        return;
+    }
+    char *key = fleet_key_seed(f);
+    char *k64 = fleet_b64_encode(key, strlen(key));
+    json_t *txn = json_pack("{s:[{s:s, s:s, s:s, s:s}], s:[{s:o}]}", "compare", "key", k64,
+                            "target", "CREATE", "result", "EQUAL", "create_revision", "0",
+                            "success", "requestPut", kv_put(key, seed, 0));
+    free(k64);
+    free(key);
+    f->is_seed_busy = true;
+    count_writes(f, 1, 0);
+    fleet_call(f, "/v3/kv/txn", txn, seed_done, NULL);
+}
+
 /* ---- queued writes (overrides, loads) ---- */
 
 static void queue_done(fleet_t *f, void *arg, int rc, json_t *body, const char *error)
@@ -377,7 +416,8 @@ static void range_done(fleet_t *f, void *arg, int rc, json_t *body, const char *
     json_array_clear(f->events_during_range);
     pthread_mutex_lock(&f->mu);
     bool is_changed = !f->has_view || !json_equal(f->view.overrides, v.overrides) ||
-                      !json_equal(f->view.loads, v.loads);
+                      !json_equal(f->view.loads, v.loads) || f->view.has_seed != v.has_seed ||
+                      f->view.seed != v.seed;
     fleet_view_clear(&f->view);
     f->view = v;
     f->has_view = true;
@@ -567,6 +607,7 @@ void fleet_tick(void *arg, struct event_base *base, double now_ms)
         lease_step(f, now_ms);
         ping_step(f, now_ms);
         member_step(f);
+        seed_step(f);
         queue_step(f);
         read_step(f, now_ms);
     }

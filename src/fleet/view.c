@@ -74,6 +74,10 @@ static bool kv_forget(fleet_view_t *v, const char *key)
         json_object_del(v->loads, key + 5);
         return true;
     }
+    if (strcmp(key, "seed") == 0) {
+        v->has_seed = false;
+        return true;
+    }
     return false;
 }
 
@@ -139,6 +143,20 @@ static bool kv_read(fleet_view_t *v, const char *key, const char *val, size_t va
                                           revision));
         }
         json_decref(j);
+        return ok;
+    }
+    if (strcmp(key, "seed") == 0) {
+        /* 1..19 decimal digits: any 64-bit seed up to 10^19 - 1. */
+        uint64_t seed = 0;
+        bool ok = val_len >= 1 && val_len <= 19;
+        for (size_t i = 0; ok && i < val_len; i++) {
+            ok = val[i] >= '0' && val[i] <= '9';
+            seed = seed * 10 + (uint64_t)(val[i] - '0');
+        }
+        if (ok) {
+            v->has_seed = true;
+            v->seed = seed;
+        }
         return ok;
     }
     return false;
@@ -233,7 +251,8 @@ int fleet_view_apply(const char *prefix, fleet_view_t *v, const json_t *result,
             free(key);
             continue;
         }
-        *is_shared_changed |= strncmp(key, "overrides/", 10) == 0 || strncmp(key, "load/", 5) == 0;
+        *is_shared_changed |= strncmp(key, "overrides/", 10) == 0 ||
+                              strncmp(key, "load/", 5) == 0 || strcmp(key, "seed") == 0;
         const char *type = json_string_value(json_object_get(ev, "type"));
         if (type != NULL && strcmp(type, "DELETE") == 0) {
             kv_forget(v, key);

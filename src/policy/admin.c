@@ -65,6 +65,16 @@ uint32_t policy_datacenter_conf_weight(const policy_t *p, uint32_t dc)
     return dc < p->dc_count ? p->dcs[dc].weight : 0;
 }
 
+void policy_set_hash_seed(policy_t *p, uint64_t seed)
+{
+    atomic_store_explicit(&p->hash_seed, seed, memory_order_relaxed);
+}
+
+uint64_t policy_hash_seed(const policy_t *p)
+{
+    return atomic_load_explicit(&p->hash_seed, memory_order_relaxed);
+}
+
 int policy_datacenter_find(const policy_t *p, const char *name)
 {
     for (size_t i = 0; i < p->dc_count; i++) {

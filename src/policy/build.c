@@ -131,7 +131,7 @@ int policy_new(policy_t **out, const conf_t *conf, const geo_db_t *geo, gslb_dia
     policy_t *p = xcalloc(1, sizeof(*p));
     p->id = atomic_fetch_add(&policy_next_id, 1);
     p->geo = geo;
-    p->hash_seed = conf->steering.hash_seed;
+    atomic_init(&p->hash_seed, conf->steering.hash_seed);
     *out = NULL;
     if (conf->datacenter_count > POLICY_MAX_DCS) {
         gslb_diag_report(diag, DIAG_ERROR, conf->path, 0, 0,

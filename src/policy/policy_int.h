@@ -80,7 +80,7 @@ struct policy {
     size_t records;             /* distinct records it had */
     policy_service_t *services;
     size_t service_count;
-    uint64_t hash_seed;         /* steering: hash_seed */
+    _Atomic uint64_t hash_seed; /* steering: hash_seed, or the fleet's (policy_set_hash_seed) */
     latency_table_t **latency_tables;
     size_t latency_table_count;
 };

@@ -409,7 +409,7 @@ static void select_answer(const policy_t *p, const policy_service_t *s, const gs
     out->latency_row_count = 0;
     bool want_v6 = qtype == DNS_TYPE_AAAA;
     policy_client_key_t key = {
-        .client = c, .seed = p->hash_seed, .bits = s->hash_bits[c->family == AF_INET6]};
+        .client = c, .seed = atomic_load_explicit(&p->hash_seed, memory_order_relaxed), .bits = s->hash_bits[c->family == AF_INET6]};
     if (is_full) {
         explain_fill(p, s, c, out);
     }

@@ -136,7 +136,9 @@ class Instance:
         for k, v in {"@PORT@": self.port, "@CTL_PORT@": self.ctl_port, "@SRCDIR@": HERE,
                      "@STATE@": work.file(self.name + ".state"), "@P_OWN@": own[self.i % len(own)].port,
                      "@P_US@": us.port, "@NAME@": self.name, "@ENDPOINTS@": self.endpoints,
-                     "@QUORUM@": quorum, "@EXTRA@": self.extra}.items():
+                     "@QUORUM@": quorum, "@EXTRA@": self.extra,
+                     # ns3's file has another client hash seed: it must take the fleet's.
+                     "@SEED@": 999 if self.i == 2 else 4242}.items():
             conf = conf.replace(k, str(v))
         return work.write(self.name + ".yaml", conf)
 
@@ -196,7 +198,10 @@ def quorum_majority():
     # Each instance's file names its own ports: the status must say they differ.
     r.equal("status: different files are reported as different configurations",
             st["config_mismatch"], len(set(sums)) > 1)
-    r.equal("status: the same hash seed everywhere", st["hash_seed_mismatch"], False)
+    r.equal("status: the same hash seed everywhere (ns3's file says another)",
+            st["hash_seed_mismatch"], False)
+    seeds = sorted(set(m["hash_seed"] for m in st["members"]))
+    r.equal("status: every member hashes with the first instance's seed", seeds, ["4242"])
     out = subprocess.run([os.path.join(harness.BUILDDIR, "src", "gslbctl", "gslbctl"), "-s",
                           "127.0.0.1:%d" % A.ctl_port, "status"], capture_output=True,
                          text=True, timeout=10).stdout

@@ -245,6 +245,50 @@ static void test_view_apply_puts_deletes_and_skips_old_events(void **state)
     json_decref(body);
 }
 
+/* The client hash seed: read from a range, changed and deleted by events (a change
+ * counts as shared), and only decimal seeds up to 19 digits taken. */
+static void test_view_reads_the_hash_seed(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", "-1", "12a", "0x10", "12345678901234567890"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *kvs = json_array();
+        json_array_append_new(kvs, kv("/g/seed", bad[i]));
+        json_t *body = range(kvs);
+        fleet_view_t v;
+        size_t skipped;
+        assert_int_equal(fleet_view_parse("/g/", body, &v, &skipped), 0);
+        assert_false(v.has_seed);
+        assert_int_equal(skipped, 1);
+        fleet_view_clear(&v);
+        json_decref(body);
+    }
+    json_t *kvs = json_array();
+    json_array_append_new(kvs, kv("/g/seed", "4242"));
+    json_t *body = range(kvs);
+    fleet_view_t v;
+    size_t skipped;
+    assert_int_equal(fleet_view_parse("/g/", body, &v, &skipped), 0);
+    assert_true(v.has_seed);
+    assert_true(v.seed == 4242);
+    json_t *events = json_array();
+    json_array_append_new(events, event(NULL, "/g/seed", "9223372036854775807", "10"));
+    json_t *msg = json_pack("{s:{s:s}, s:o}", "header", "revision", "10", "events", events);
+    bool is_shared = false;
+    assert_int_equal(fleet_view_apply("/g/", &v, msg, &is_shared), 0);
+    assert_true(is_shared);
+    assert_true(v.seed == 9223372036854775807ull);
+    json_decref(msg);
+    events = json_array();
+    json_array_append_new(events, event("DELETE", "/g/seed", NULL, "11"));
+    msg = json_pack("{s:{s:s}, s:o}", "header", "revision", "11", "events", events);
+    assert_int_equal(fleet_view_apply("/g/", &v, msg, &is_shared), 0);
+    assert_false(v.has_seed);
+    json_decref(msg);
+    fleet_view_clear(&v);
+    json_decref(body);
+}
+
 static void test_view_refuses_what_is_not_a_range_answer(void **state)
 {
     (void)state;
@@ -336,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_view_reads_overrides_and_loads_and_skips_junk),
         cmocka_unit_test(test_view_refuses_what_is_not_a_range_answer),
         cmocka_unit_test(test_view_apply_puts_deletes_and_skips_old_events),
+        cmocka_unit_test(test_view_reads_the_hash_seed),
         cmocka_unit_test(test_b64_round_trip_and_refusal),
         cmocka_unit_test(test_endpoint_parse_accepts_addresses_only),
         cmocka_unit_test(test_def_equal_sees_each_key),
