@@ -125,6 +125,7 @@
 #define CTL_API_KEY_LAST_SUCCESS "last_success"
 #define CTL_API_KEY_LAST_ERRORS "last_errors"
 /* datacenters[] */
+#define CTL_API_KEY_LOCATION "location"   /* [latitude, longitude] in degrees, or null */
 #define CTL_API_KEY_UP_IPV4 "up_ipv4"
 #define CTL_API_KEY_UP_IPV6 "up_ipv6"
 #define CTL_API_KEY_RESOURCES "resources"

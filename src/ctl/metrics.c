@@ -121,6 +121,22 @@ static void answers(const ctl_metrics_input_t *in, ctl_buf_t *b)
         labelled(b, "gslbd_client_continent_answers_total", "continent", geo_continent_name(i),
                  in->q.continent_answers[i]);
     }
+    /* Continent x data center grows as their product: only the pairs that happened. */
+    help(b, "gslbd_client_continent_datacenter_answers_total", "counter",
+         "Service answers a data center contributed records to, by the client's continent.");
+    for (unsigned i = 0; i < QUERY_STATS_CONTINENTS; i++) {
+        for (size_t d = 0; d < in->datacenters->count; d++) {
+            uint64_t n = in->q.continent_dc_answers[i][d];
+            if (n == 0) {
+                continue;
+            }
+            ctl_buf_printf(b, "gslbd_client_continent_datacenter_answers_total{continent=\"%s\","
+                              "datacenter=\"",
+                           geo_continent_name(i));
+            ctl_buf_label(b, in->datacenters->names[d]);
+            ctl_buf_printf(b, "\"} %llu\n", (unsigned long long)n);
+        }
+    }
 }
 
 static void resource_labels(ctl_buf_t *b, const char *name, const ctl_metrics_resource_t *r)

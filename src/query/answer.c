@@ -213,7 +213,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     query_stats_t *st = &a->wk->stats;
     st->service_answers[policy_service_stat_id(node->service)]++;
     for (size_t i = 0; i < res.chosen_count; i++) {
-        st->dc_answers[policy_datacenter_stat_id(a->snap->policy, res.chosen[i])]++;
+        uint16_t dc = policy_datacenter_stat_id(a->snap->policy, res.chosen[i]);
+        st->dc_answers[dc]++;
+        st->continent_dc_answers[res.continent][dc]++;
     }
     st->continent_answers[res.continent]++;
     if (res.chosen_count > 0) {

@@ -103,6 +103,11 @@ def test_metrics():
     r.equal("answers to European clients moved by 5",
             sample(after, "gslbd_client_continent_answers_total", continent="EU") -
             sample(before, "gslbd_client_continent_answers_total", continent="EU"), 5.0)
+    r.equal("European clients sent to eu-west moved by 5, and to us-east by none",
+            [sample(after, "gslbd_client_continent_datacenter_answers_total", continent="EU",
+                    datacenter=dc) -
+             sample(before, "gslbd_client_continent_datacenter_answers_total", continent="EU",
+                    datacenter=dc) for dc in ("eu-west", "us-east")], [5.0, 0.0])
     r.check("ECS-present counter moved",
             sample(after, "gslbd_ecs_queries_total", ecs="present") >
             sample(before, "gslbd_ecs_queries_total", ecs="present"))
@@ -121,6 +126,8 @@ def test_status_and_explain():
             [("ctl.test.", 7)])
     r.equal("status: data centers", [d["name"] for d in st["datacenters"]],
             ["eu-west", "us-east"])
+    r.equal("status: data center locations", [d["location"] for d in st["datacenters"]],
+            [[53.35, -6.26], [39.04, -77.49]])
     trees = st["geoip"]["decision_trees"] if st.get("geoip") else []
     r.equal("status: one decision tree per map, and the continents'",
             [(t["kind"], t["name"]) for t in trees], [("map", "world"), ("continents", "")])

@@ -33,6 +33,8 @@ static int setup(void **state)
     f->in.q.tcp_rcodes[3] = 2;
     f->in.q.service_answers[sid] = 11;
     f->in.q.dc_answers[did] = 9;
+    f->in.q.continent_dc_answers[geo_continent_index("EU")][did] = 6;
+    f->in.q.continent_dc_answers[geo_continent_index("NA")][did] = 3;
     f->in.has_health = true;
     f->in.health.latency_count[0] = 1; /* <= 1 ms */
     f->in.health.latency_count[2] = 2; /* <= 5 ms */
@@ -92,6 +94,16 @@ static void test_metrics_label_values_are_escaped(void **state)
     assert_line(*state, "gslbd_service_answers_total{service=\"www.example.com.\"} 11");
 }
 
+static void test_metrics_continent_to_datacenter_only_pairs_seen(void **state)
+{
+    const fixture_t *f = *state;
+    assert_line(f, "gslbd_client_continent_datacenter_answers_total{continent=\"EU\","
+                   "datacenter=\"eu\\\"west\"} 6");
+    assert_line(f, "gslbd_client_continent_datacenter_answers_total{continent=\"NA\","
+                   "datacenter=\"eu\\\"west\"} 3");
+    assert_null(strstr(f->out.data, "continent_datacenter_answers_total{continent=\"AS\""));
+}
+
 static void test_metrics_histogram_is_cumulative(void **state)
 {
     assert_line(*state, "gslbd_probe_latency_seconds_bucket{le=\"0.001\"} 1");
@@ -140,6 +152,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_metrics_responses_split_udp_and_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_label_values_are_escaped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_continent_to_datacenter_only_pairs_seen,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_histogram_is_cumulative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_state_file_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_datacenter_state_and_weights, setup,
