@@ -247,6 +247,27 @@ int ctl_explain(ctl_t *c, const snapshot_t *s, const char *name, const char *cli
                 const char *type, json_t **out, char *err, size_t err_len);
 void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b);
 
+/* dashboard.c: the dashboard's static files. */
+#ifndef CTL_DASHBOARD_DIR
+#define CTL_DASHBOARD_DIR "/usr/share/gslbd/dashboard" /* the build sets the installed one */
+#endif
+#define CTL_DASHBOARD_INDEX "index.html"
+#define CTL_DASHBOARD_SEGMENT_MAX 64
+/* The file below the dashboard directory that the path segments after "ui" (n of
+ * them, decoded) name, as "a/b.js" in rel, and its Content-Type. No segments
+ * name the index. Returns 0, or -GSLB_EINVAL when a segment is empty, starts
+ * with '.', has a byte other than letters, digits, '.', '_' and '-', the path
+ * does not fit rel, or the extension is not one served. Pure; any thread. */
+int ctl_dashboard_file(char *const *seg, size_t n, char *rel, size_t rel_len,
+                       const char **content_type);
+/* GET/HEAD on "/" or "/ui[/...]" (path raw, seg its n decoded segments; seg[0]
+ * is "ui" when n > 0): redirects "/" and "/ui" to "/ui/", serves the file with
+ * its type, a validator and "Cache-Control: no-cache", 304 when the client's
+ * copy is current, 404 for any other name. Reads the directory of the
+ * serving configuration. Main thread. */
+void ctl_dashboard_get(ctl_t *c, struct evhttp_request *req, const char *path, char *const *seg,
+                       size_t n);
+
 /* watch.c: watch the files of s whose change asks for a reload (the GeoIP
  * database with "watch: true", every latency table), polled every few
  * seconds; a file that keeps its path keeps its last known state. */

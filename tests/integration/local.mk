@@ -33,3 +33,8 @@ EXTRA_DIST += tests/integration/006_steering/test.zone \
 TESTS += tests/integration/007_tcp_fairness/test.py
 TESTS += tests/integration/008_rrl_cookies/test.py
 EXTRA_DIST += tests/integration/008_rrl_cookies/test.zone
+TESTS += tests/integration/009_dashboard/files.py tests/integration/009_dashboard/test.py
+EXTRA_DIST += tests/integration/lib/browser.py \
+	tests/integration/009_dashboard/geo.spec \
+	tests/integration/009_dashboard/test.zone \
+	tests/integration/009_dashboard/gslbd.yaml.in
