@@ -54,6 +54,8 @@ typedef struct query_stats {
     uint64_t truncated;          /* TC=1 responses */
     uint64_t ecs[2];             /* [0] without ECS, [1] with ECS */
     uint64_t service_answers[QUERY_STATS_SERVICES];  /* answers by service bucket */
+    /* answers (or fail: closed empty ones) given while every candidate was down */
+    uint64_t service_all_down[QUERY_STATS_SERVICES];
     uint64_t dc_answers[QUERY_STATS_DATACENTERS];    /* data centers in answers, by bucket */
     uint64_t continent_answers[QUERY_STATS_CONTINENTS]; /* service answers by client continent */
     /* data centers in answers by the client's continent and the data center's bucket: where

@@ -107,6 +107,14 @@ static void answers(const ctl_metrics_input_t *in, ctl_buf_t *b)
                      in->q.service_answers[i]);
         }
     }
+    help(b, "gslbd_service_all_down_answers_total", "counter",
+         "Answers given while every data center of the service was down (its fail mode decided).");
+    for (size_t i = 0; i < in->services->count; i++) {
+        if (i > 0 || in->q.service_all_down[0] > 0) {
+            labelled(b, "gslbd_service_all_down_answers_total", "service",
+                     in->services->names[i], in->q.service_all_down[i]);
+        }
+    }
     help(b, "gslbd_datacenter_answers_total", "counter",
          "Service answers a data center contributed records to.");
     for (size_t i = 0; i < in->datacenters->count; i++) {

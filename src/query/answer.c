@@ -203,6 +203,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     if (scope > a->scope_bits) {
         a->scope_bits = scope;
     }
+    if (res.is_all_down) {
+        a->wk->stats.service_all_down[policy_service_stat_id(node->service)]++;
+    }
     if (res.type == 0) {
         if (res.is_fail_closed) {
             /* fail: closed: an empty answer that resolvers keep only briefly. */

@@ -182,6 +182,21 @@ def test_admin():
     r.equal("force-down one resource: the other answers", www(), ["198.51.100.11"])
     http("POST", "/resources/eu-west/198.51.100.10/clear", token=TOKEN)
     r.equal("clear the resource", www(), EU)
+    before = sample(metrics(), "gslbd_service_all_down_answers_total", service="www.ctl.test.")
+    www()
+    r.equal("no all-down answers while a site is up",
+            sample(metrics(), "gslbd_service_all_down_answers_total", service="www.ctl.test."),
+            before)
+    for dc in ("eu-west", "us-east"):
+        http("POST", "/datacenters/%s/force-down" % dc, token=TOKEN)
+    www()
+    www()
+    r.equal("every site forced down: answers counted as all down",
+            sample(metrics(), "gslbd_service_all_down_answers_total", service="www.ctl.test.") -
+            before, 2.0)
+    for dc in ("eu-west", "us-east"):
+        http("POST", "/datacenters/%s/clear" % dc, token=TOKEN)
+    r.equal("cleared: eu-west answers", www(), EU)
     status, j = http("POST", "/datacenters/us-east/weight?value=7", token=TOKEN)
     m = metrics()
     r.equal("weight set at run time", (status, j.get("weight")), (200, 7))
