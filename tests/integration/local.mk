@@ -38,3 +38,6 @@ EXTRA_DIST += tests/integration/lib/browser.py \
 	tests/integration/009_dashboard/geo.spec \
 	tests/integration/009_dashboard/test.zone \
 	tests/integration/009_dashboard/gslbd.yaml.in
+TESTS += tests/integration/010_monitoring/test.py
+EXTRA_DIST += contrib/prometheus/gslbd-alerts.yml contrib/prometheus/gslbd-alerts.test.yml \
+	contrib/grafana/gslbd-dashboard.json
