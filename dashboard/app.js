@@ -114,7 +114,7 @@ function drawMap(status) {
         const state = dcState(dc);
         const c = el("svg:circle", {
             class: `dc-marker state-${state}` + (chosen.has(dc.name) ? " chosen" : ""),
-            cx: x.toFixed(1), cy: y.toFixed(1), r: (6 + 18 * Math.sqrt(share)).toFixed(1),
+            cx: x.toFixed(1), cy: y.toFixed(1), r: (5 + 22 * Math.sqrt(share)).toFixed(1),
             "data-dc": dc.name, "data-state": state, "data-share": share.toFixed(3),
         });
         c.appendChild(el("svg:title", {},
@@ -297,6 +297,9 @@ async function poll() {
             `loaded ${new Date(status.loaded_at * 1000).toLocaleString()} · ${status.config}`;
         drawMap(status);
         drawDcs(status);
+        if (performance.getEntriesByName("gslbd-first-draw").length === 0) {
+            performance.mark("gslbd-first-draw");   // how long until the page shows data
+        }
         $("link").className = "link-ok";
         document.body.dataset.generation = String(status.generation);
     } catch (e) {

@@ -111,7 +111,7 @@ def test_render():
     r.equal("GET / lands on the dashboard", b.evaluate("location.pathname"), "/ui/")
     b.wait("document.querySelectorAll('circle.dc-marker').length === 3", 5)
     # The browser's own clock from the request of "/" (the redirect included).
-    drawn_ms = b.evaluate("performance.now()")
+    drawn_ms = b.evaluate("performance.getEntriesByName('gslbd-first-draw')[0].startTime")
     load_ms = b.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
     r.check("the page loads in under a second (%.0f ms)" % load_ms, 0 < load_ms < 1000)
     r.check("and shows every marker within 2 s (%.0f ms)" % drawn_ms, drawn_ms < 2000)
