@@ -179,6 +179,7 @@ function dcCard(dc) {
     for (const c of ["address", "state", "override", "probe", "last result", "latency", "fails"]) {
         hr.appendChild(el("th", {}, c));
     }
+    hr.appendChild(el("th", {class: "res-actions"}, ""));
     t.appendChild(hr);
     for (const r of dc.resources) {
         const tr = el("tr", {"data-address": r.address});
@@ -190,6 +191,20 @@ function dcCard(dc) {
         tr.appendChild(el("td", {}, p.last_result || ""));
         tr.appendChild(el("td", {}, p.last_latency_ms !== undefined ? `${p.last_latency_ms} ms` : ""));
         tr.appendChild(el("td", {}, p.probes !== undefined ? `${p.failures}/${p.probes}` : ""));
+        const ra = el("td", {class: "res-actions"});
+        const rbase = `/resources/${encodeURIComponent(dc.name)}/${encodeURIComponent(r.address)}/`;
+        const what = `${dc.name}/${r.address}`;
+        const sel = el("select", {"aria-label": `action on ${what}`});
+        for (const [value, label] of [["drain", "drain"], ["force-down", "force down"],
+                                      ["force-up", "force up"], ["clear", "clear"]]) {
+            sel.appendChild(el("option", {value}, label));
+        }
+        const go = el("button", {type: "button"}, "apply");
+        go.addEventListener("click", () => act(rbase + sel.value,
+            `${sel.options[sel.selectedIndex].text} ${what}?`));
+        ra.appendChild(sel);
+        ra.appendChild(go);
+        tr.appendChild(ra);
         t.appendChild(tr);
     }
     card.appendChild(t);

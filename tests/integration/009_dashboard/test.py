@@ -4,6 +4,7 @@ backend (red), the explain form against a real query with the same ECS, and relo
 and remove data centers. Screenshots go to work/ next to this test in the build tree.
 Skips (77) only when Chromium cannot start."""
 import os
+import subprocess
 import sys
 import time
 
@@ -69,6 +70,15 @@ ctl = harness.Control(CTL)
 def answer_dcs(continent):
     """The data centers whose addresses a query with the continent's ECS gets."""
     got = set(rrset_addresses(srv.query("www.ui.test.", "A", ecs=CLIENTS[continent])))
+    return sorted(dc for dc, a in ADDRS.items() if got & a)
+
+
+def dig_dcs(continent):
+    """The same, asked with dig as an operator would."""
+    out = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+short", "+tries=1",
+                          "+subnet=" + CLIENTS[continent], "www.ui.test.", "A"],
+                         capture_output=True, text=True, timeout=10, check=True).stdout
+    got = set(out.split())
     return sorted(dc for dc, a in ADDRS.items() if got & a)
 
 
@@ -190,6 +200,24 @@ def test_backend_down():
             b.evaluate("document.querySelector('.dc[data-dc=\"us-east\"] td.down') !== null"),
             True)
     b.screenshot(os.path.join(ARTEFACTS, "backend-down.png"))
+    # An action on one address, from its row.
+    def row_action(address, action):
+        return b.evaluate("""(() => {
+            const row = document.querySelector('.dc[data-dc="eu-west"] tr[data-address="%s"]');
+            row.querySelector('select').value = %r;
+            row.querySelector('button').click();
+            return true; })()""" % (address, action))
+
+    clicked = row_action("198.51.100.10", "force-down")
+    click("#confirm-ok")
+    b.wait(marker("eu-west", "m.dataset.state === 'partial'"), 2.0)
+    r.check("forcing one address down from its row: partly down", clicked)
+    r.equal("...and only the other address answers",
+            sorted(rrset_addresses(srv.query("www.ui.test.", "A", ecs=CLIENTS["EU"]))),
+            ["198.51.100.11"])
+    row_action("198.51.100.10", "clear")
+    click("#confirm-ok")
+    b.wait(marker("eu-west", "m.dataset.state === 'up'"), 2.0)
 
 
 def test_explain():
@@ -201,8 +229,8 @@ def test_explain():
         click("#explain-form button[type=submit]")
         b.wait("document.getElementById('explain-chosen') !== null", 3)
         shown = b.evaluate("document.getElementById('explain-chosen').textContent")
-        dcs = answer_dcs(cont)
-        r.equal("explain for %s shows the data centers of a query with the same ECS" % cont,
+        dcs = dig_dcs(cont)
+        r.equal("explain for %s shows the data centers of a dig with the same ECS" % cont,
                 sorted(shown.replace("chosen: ", "").split(", ")), dcs)
         highlighted = sorted(b.evaluate("[...document.querySelectorAll('circle.dc-marker.chosen')]"
                                         ".map((m) => m.dataset.dc)"))
