@@ -97,7 +97,11 @@ static void redirect(struct evhttp_request *req, const char *to)
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Location", to);
     evhttp_add_header(h, "Cache-Control", "no-cache");
-    evhttp_send_reply(req, 302, "Found", NULL);
+    evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
+    struct evbuffer *buf = evbuffer_new();
+    evbuffer_add_printf(buf, "the dashboard is at %s\n", to);
+    evhttp_send_reply(req, 302, "Found", buf);
+    evbuffer_free(buf);
 }
 
 void ctl_dashboard_get(ctl_t *c, struct evhttp_request *req, const char *path, char *const *seg,

@@ -60,7 +60,8 @@ def file_bytes(rel):
 def test_redirects_and_types():
     for path in ("/", "/ui"):
         status, h, _ = get(path)
-        r.equal("GET %s redirects to /ui/" % path, (status, h.get("location")), (302, "/ui/"))
+        r.equal("GET %s redirects to /ui/" % path, (status, h.get("location"), h.get("content-type")),
+                (302, "/ui/", "text/plain; charset=utf-8"))
     for path, rel, ctype in (
             ("/ui/", "index.html", "text/html; charset=utf-8"),
             ("/ui/index.html", "index.html", "text/html; charset=utf-8"),
