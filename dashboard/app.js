@@ -310,6 +310,10 @@ async function poll() {
         $("server-info").textContent =
             `${status.version} · generation ${status.generation} · ` +
             `loaded ${new Date(status.loaded_at * 1000).toLocaleString()} · ${status.config}`;
+        const rl = status.reloads;
+        const failed = rl.last_failure !== null && rl.last_failure > rl.last_success;
+        $("reload-state").textContent = failed ? "last reload failed" : "";
+        $("reload-state").title = failed ? rl.last_errors.join("\n") : "";
         drawMap(status);
         drawDcs(status);
         if (performance.getEntriesByName("gslbd-first-draw").length === 0) {

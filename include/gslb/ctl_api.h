@@ -126,6 +126,7 @@
 #define CTL_API_KEY_SUCCEEDED "succeeded"
 #define CTL_API_KEY_FAILED "failed"
 #define CTL_API_KEY_LAST_SUCCESS "last_success"
+#define CTL_API_KEY_LAST_FAILURE "last_failure" /* Unix time, or null: none since start */
 #define CTL_API_KEY_LAST_ERRORS "last_errors"
 /* datacenters[] */
 #define CTL_API_KEY_LOCATION "location"   /* [latitude, longitude] in degrees, or null */

@@ -132,6 +132,7 @@ typedef struct ctl_metrics_input {
     uint64_t generation;
     uint64_t reloads, reload_failures;
     double last_reload_success_s; /* Unix time; 0 = never since start */
+    double last_reload_failure_s;  /* Unix time; 0 = none since start */
     double loaded_at_s;
     bool state_file_recovered, state_file_damaged; /* ctl_state_load_t at start */
 } ctl_metrics_input_t;
@@ -178,6 +179,7 @@ struct ctl {
     ctl_state_load_t state_load; /* how the state file was read at start */
     uint64_t reloads, reload_failures;
     double last_reload_success_s;
+    double last_reload_failure_s; /* Unix time; 0 = none since start */
     char **last_errors;       /* messages of the last failed reload */
     size_t last_error_count;
 

@@ -324,6 +324,11 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
          "When the last successful reload (or the start) finished (Unix time).");
     ctl_buf_printf(b, "gslbd_last_reload_success_timestamp_seconds %.3f\n",
                    in->last_reload_success_s);
+    /* Above the success time while the configuration on disk cannot be loaded. */
+    help(b, "gslbd_last_reload_failure_timestamp_seconds", "gauge",
+         "When the last failed reload finished (Unix time; 0 = none since the start).");
+    ctl_buf_printf(b, "gslbd_last_reload_failure_timestamp_seconds %.3f\n",
+                   in->last_reload_failure_s);
     help(b, "gslbd_state_file_recovered", "gauge",
          "1 when the state file was damaged at start and the overrides came from its "
          "previous copy.");
@@ -446,6 +451,7 @@ void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b)
     in.reloads = c->reloads;
     in.reload_failures = c->reload_failures;
     in.last_reload_success_s = c->last_reload_success_s;
+    in.last_reload_failure_s = c->last_reload_failure_s;
     in.state_file_recovered = c->state_load.is_recovered;
     in.state_file_damaged = c->state_load.is_damaged;
     ctl_metrics_format(&in, b);

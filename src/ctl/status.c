@@ -124,10 +124,13 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
     for (size_t i = 0; i < c->last_error_count; i++) {
         json_array_append_new(errors, json_string(c->last_errors[i]));
     }
-    json_t *reloads = json_pack("{s:I, s:I, s:f, s:o}",
+    json_t *reloads = json_pack("{s:I, s:I, s:f, s:o, s:o}",
                                 CTL_API_KEY_SUCCEEDED, (json_int_t)c->reloads,
                                 CTL_API_KEY_FAILED, (json_int_t)c->reload_failures,
                                 CTL_API_KEY_LAST_SUCCESS, c->last_reload_success_s,
+                                CTL_API_KEY_LAST_FAILURE,
+                                c->last_reload_failure_s > 0 ? json_real(c->last_reload_failure_s)
+                                                             : json_null(),
                                 CTL_API_KEY_LAST_ERRORS, errors);
     /* The state file's format; its version number means nothing here. */
     json_t *overrides = ctl_overrides_to_json(&c->overrides);

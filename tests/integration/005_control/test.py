@@ -236,6 +236,13 @@ def test_reload():
         work.file("gslbd.yaml")
     r.check("bad reload reports file:line:col", want in j["messages"], j)
     r.equal("bad reload keeps the old answers", www(), EU)
+    m = metrics()
+    r.check("after a failed reload its time is past the last success",
+            sample(m, "gslbd_last_reload_failure_timestamp_seconds") >
+            sample(m, "gslbd_last_reload_success_timestamp_seconds") > 0, m)
+    st = http("GET", "/status")[1]["reloads"]
+    r.check("status: last failure after last success",
+            st["last_failure"] is not None and st["last_failure"] > st["last_success"], st)
     p = gslbctl("--token", TOKEN, "reload")
     r.check("gslbctl reload shows the errors and fails",
             p.returncode != 0 and ":29:10: error:" in p.stderr, p)
@@ -244,6 +251,10 @@ def test_reload():
     status, j = http("POST", "/reload", token=TOKEN)
     r.check("good reload: 200 with a new generation", status == 200 and j["ok"], j)
     r.equal("good reload changes the answers", www(), EU2)
+    m = metrics()
+    r.check("a good reload puts the last success after the failure",
+            sample(m, "gslbd_last_reload_success_timestamp_seconds") >
+            sample(m, "gslbd_last_reload_failure_timestamp_seconds") > 0, m)
     status, st = http("GET", "/status")
     us = [d for d in st["datacenters"] if d["name"] == "us-east"][0]
     r.equal("the drain survived the reload", us["admin"], "drain")

@@ -53,8 +53,8 @@ with open(os.path.join(HERE, "gslbd.yaml.in")) as f:
     template = f.read()
 
 
-def config(extra_dc=""):
-    text = template
+def config(extra_dc="", broken=False):
+    text = template.replace("    ttl: 30\n", "    ttl: 0\n") if broken else template
     for k, v in {"@PORT@": port, "@CTL_PORT@": ctl_port, "@MMDB@": mmdb, "@SRCDIR@": HERE,
                  "@TOKEN@": TOKEN, "@DASHBOARD@": DASHBOARD, "@EXTRA_DC@": extra_dc,
                  "@P_US@": backends["us-east"].port, "@P_EU@": backends["eu-west"].port,
@@ -245,9 +245,17 @@ def test_reload_adds_and_removes():
     b.wait("document.querySelectorAll('circle.dc-marker').length === 4 &&"
            "document.querySelector('.dc[data-dc=\"sa-east\"]') !== null", 3)
     r.check("the new data center appears without reloading the page", True)
+    config(SA_EAST, broken=True)
+    status, _ = ctl.request("POST", "/reload", token=TOKEN)
+    r.equal("a broken file is refused", status, 422)
+    b.wait("document.getElementById('reload-state').textContent === 'last reload failed' &&"
+           "document.getElementById('reload-state').title.includes('ttl must be')", 3)
+    r.check("the page says the last reload failed, with the errors", True)
+    r.equal("and keeps showing the serving data centers",
+            b.evaluate("document.querySelectorAll('circle.dc-marker').length"), 4)
     config("")
     status, _ = ctl.request("POST", "/reload", token=TOKEN)
-    b.wait("document.querySelectorAll('circle.dc-marker').length === 3 &&"
+    b.wait("document.getElementById('reload-state').textContent === '' &&" "document.querySelectorAll('circle.dc-marker').length === 3 &&"
            "document.querySelector('.dc[data-dc=\"sa-east\"]') === null", 3)
     r.check("and goes away when removed", True)
     b.navigate(CTL + "/ui/")

@@ -77,7 +77,7 @@ def test_dashboard():
     for needed in ("gslbd_datacenter_up", "gslbd_datacenter_answers_total",
                    "gslbd_client_continent_datacenter_answers_total",
                    "gslbd_datacenter_utilisation", "gslbd_probe_latency_seconds",
-                   "gslbd_reload_failures_total"):
+                   "gslbd_last_reload_failure_timestamp_seconds"):
         r.check("the dashboard shows %s" % needed, any(needed in e for e in exprs))
 
 

@@ -49,6 +49,8 @@ static int setup(void **state)
     f->in.res = f->res;
     f->in.res_count = 1;
     f->in.state_file_recovered = true;
+    f->in.last_reload_success_s = 1700000000.0;
+    f->in.last_reload_failure_s = 1700000060.5;
     ctl_metrics_format(&f->in, &f->out);
     *state = f;
     return 0;
@@ -104,6 +106,12 @@ static void test_metrics_continent_to_datacenter_only_pairs_seen(void **state)
     assert_null(strstr(f->out.data, "continent_datacenter_answers_total{continent=\"AS\""));
 }
 
+static void test_metrics_reload_success_and_failure_times(void **state)
+{
+    assert_line(*state, "gslbd_last_reload_success_timestamp_seconds 1700000000.000");
+    assert_line(*state, "gslbd_last_reload_failure_timestamp_seconds 1700000060.500");
+}
+
 static void test_metrics_histogram_is_cumulative(void **state)
 {
     assert_line(*state, "gslbd_probe_latency_seconds_bucket{le=\"0.001\"} 1");
@@ -154,6 +162,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics_label_values_are_escaped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_continent_to_datacenter_only_pairs_seen,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_reload_success_and_failure_times, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_metrics_histogram_is_cumulative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_state_file_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_datacenter_state_and_weights, setup,
