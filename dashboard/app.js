@@ -232,8 +232,9 @@ function dcCard(dc) {
 
 function drawDcs(status) {
     const box = $("dcs");
-    // A weight being typed survives the refresh.
-    if (box.contains(document.activeElement) && document.activeElement.tagName === "INPUT") {
+    // A weight being typed or an action being picked survives the refresh.
+    if (box.contains(document.activeElement) &&
+        ["INPUT", "SELECT"].includes(document.activeElement.tagName)) {
         return;
     }
     box.replaceChildren(...status.datacenters.map(dcCard));
