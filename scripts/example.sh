@@ -49,6 +49,7 @@ if $demo_only; then
 fi
 echo
 echo "gslbd is serving gslb.example.com on 127.0.0.1:5353 (PID $pid); Ctrl-C stops it."
+echo "The dashboard is at http://127.0.0.1:8053/ (token: example-control-token)."
 echo "Try a failover: scripts/example-backend.sh stop eu-west, then query from London again."
 echo "Try a spill-over: scripts/example-backend.sh load eu-west 1.2 (see the README)."
 wait "$pid"

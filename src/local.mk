@@ -23,3 +23,7 @@ src_gslbd_LDADD = src/ctl/libctl.a $(GSLBD_CORE_LIBS) $(SYSTEMD_LIBS)
 dist_man_MANS = doc/gslbd.8 doc/gslbctl.8 doc/gslbd.conf.5
 EXTRA_DIST += contrib/gslbd.service doc/operations.md doc/fleet.md
 dist_noinst_SCRIPTS += scripts/reload-under-load.sh
+# The Debian package (scripts/package-test.sh builds and checks it), its default configuration,
+# and the README's picture of the dashboard (scripts/dashboard-screenshot.py makes it).
+EXTRA_DIST += debian contrib/etc/gslbd.yaml contrib/etc/example.zone doc/dashboard.png
+dist_noinst_SCRIPTS += scripts/package-test.sh scripts/dashboard-screenshot.py

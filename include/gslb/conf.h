@@ -101,6 +101,8 @@ typedef struct conf_control {
                                   * NULL = write actions are refused */
     char *token_file;            /* resolved path the token was read from, or NULL */
     char *state_file;            /* resolved path where admin overrides persist, or NULL */
+    char *dashboard;             /* resolved directory of the dashboard's files, or NULL =
+                                  * the installed one (CTL_DASHBOARD_DIR) */
     conf_pos_t pos;
 } conf_control_t;
 

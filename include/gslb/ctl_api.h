@@ -14,6 +14,7 @@
  * POST /reload                         JSON, answered when the reload is done
  * POST /datacenters/NAME/ACTION[?value=N]
  * POST /resources/DC/ADDRESS/ACTION
+ * GET  /  and  /ui/[FILE]              the dashboard page and its files
  * The server routes on the first path segment; the client sends whole paths. */
 #define CTL_API_SEG_METRICS "metrics"
 #define CTL_API_SEG_STATUS "status"
@@ -22,6 +23,7 @@
 #define CTL_API_SEG_DATACENTERS "datacenters"
 #define CTL_API_SEG_RESOURCES "resources"
 #define CTL_API_SEG_LATENCY "latency"     /* PUT /latency/NAME: a latency table */
+#define CTL_API_SEG_DASHBOARD "ui"       /* GET /ui/: the dashboard; GET / redirects there */
 
 #define CTL_API_PATH_METRICS "/" CTL_API_SEG_METRICS
 #define CTL_API_PATH_STATUS "/" CTL_API_SEG_STATUS
@@ -30,6 +32,7 @@
 #define CTL_API_PATH_DATACENTERS "/" CTL_API_SEG_DATACENTERS
 #define CTL_API_PATH_RESOURCES "/" CTL_API_SEG_RESOURCES
 #define CTL_API_PATH_LATENCY "/" CTL_API_SEG_LATENCY
+#define CTL_API_PATH_DASHBOARD "/" CTL_API_SEG_DASHBOARD
 
 /* Query parameters: /explain's, and the weight action's value. */
 #define CTL_API_PARAM_NAME "name"
@@ -125,8 +128,10 @@
 #define CTL_API_KEY_SUCCEEDED "succeeded"
 #define CTL_API_KEY_FAILED "failed"
 #define CTL_API_KEY_LAST_SUCCESS "last_success"
+#define CTL_API_KEY_LAST_FAILURE "last_failure" /* Unix time, or null: none since start */
 #define CTL_API_KEY_LAST_ERRORS "last_errors"
 /* datacenters[] */
+#define CTL_API_KEY_LOCATION "location"   /* [latitude, longitude] in degrees, or null */
 #define CTL_API_KEY_UP_IPV4 "up_ipv4"
 #define CTL_API_KEY_UP_IPV6 "up_ipv6"
 #define CTL_API_KEY_RESOURCES "resources"

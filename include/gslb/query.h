@@ -54,8 +54,13 @@ typedef struct query_stats {
     uint64_t truncated;          /* TC=1 responses */
     uint64_t ecs[2];             /* [0] without ECS, [1] with ECS */
     uint64_t service_answers[QUERY_STATS_SERVICES];  /* answers by service bucket */
+    /* answers (or fail: closed empty ones) given while every candidate was down */
+    uint64_t service_all_down[QUERY_STATS_SERVICES];
     uint64_t dc_answers[QUERY_STATS_DATACENTERS];    /* data centers in answers, by bucket */
     uint64_t continent_answers[QUERY_STATS_CONTINENTS]; /* service answers by client continent */
+    /* data centers in answers by the client's continent and the data center's bucket: where
+     * each continent's clients are sent (the dashboard's flows) */
+    uint64_t continent_dc_answers[QUERY_STATS_CONTINENTS][QUERY_STATS_DATACENTERS];
     /* service answers by their first data center's bucket and the reason it was chosen */
     uint64_t reason_answers[QUERY_STATS_DATACENTERS][POLICY_REASON_COUNT];
     uint64_t rrl_limited[RRL_CLASS_COUNT]; /* responses limited (slipped or dropped), by class */

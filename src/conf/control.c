@@ -1,4 +1,5 @@
-/* conf: the control: section (HTTP control endpoint: listen address, token, state file). */
+/* conf: the control: section (HTTP control endpoint: listen address, token, state file,
+ * dashboard directory). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,7 +11,8 @@
 
 #include "conf_int.h"
 
-static const char *const control_keys[] = {"listen", "token", "token_file", "state_file", NULL};
+static const char *const control_keys[] = {"listen", "token", "token_file", "state_file",
+                                           "dashboard", NULL};
 
 /* True when s names a port: "A.B.C.D:P" or "[V6]:P". */
 static bool has_port(const char *s)
@@ -123,7 +125,7 @@ void conf_control_parse(conf_cx_t *cx, const conf_val_t *v)
         return; /* "control:" alone: every default */
     }
     conf_keys_check(cx, v, control_keys, "control");
-    conf_val_t lv, tv, fv, sv;
+    conf_val_t lv, tv, fv, sv, dv;
     if (conf_get(cx, v, "listen", &lv) && !conf_val_is_null(&lv)) {
         listen_parse(cx, &lv);
     }
@@ -146,6 +148,13 @@ void conf_control_parse(conf_cx_t *cx, const conf_val_t *v)
         char *path = conf_val_str(cx, &sv, "control: state_file", 1, PATH_MAX);
         if (path != NULL) {
             ctl->state_file = conf_path_resolve(cx->c->dir, path);
+            free(path);
+        }
+    }
+    if (conf_get(cx, v, "dashboard", &dv) && !conf_val_is_null(&dv)) {
+        char *path = conf_val_str(cx, &dv, "control: dashboard", 1, PATH_MAX);
+        if (path != NULL) {
+            ctl->dashboard = conf_path_resolve(cx->c->dir, path);
             free(path);
         }
     }

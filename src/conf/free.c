@@ -51,6 +51,7 @@ void conf_free(conf_t *c)
     free(c->control.token);
     free(c->control.token_file);
     free(c->control.state_file);
+    free(c->control.dashboard);
     free(c->rate_limit.exempt);
     free(c->cookies.secret_file);
     for (size_t i = 0; i < c->zone_count; i++) {

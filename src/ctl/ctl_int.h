@@ -135,6 +135,7 @@ typedef struct ctl_metrics_input {
     uint64_t generation;
     uint64_t reloads, reload_failures;
     double last_reload_success_s; /* Unix time; 0 = never since start */
+    double last_reload_failure_s;  /* Unix time; 0 = none since start */
     double loaded_at_s;
     bool state_file_recovered, state_file_damaged; /* ctl_state_load_t at start */
     bool has_fleet;
@@ -184,6 +185,7 @@ struct ctl {
     ctl_state_load_t state_load; /* how the state file was read at start */
     uint64_t reloads, reload_failures;
     double last_reload_success_s;
+    double last_reload_failure_s; /* Unix time; 0 = none since start */
     char **last_errors;       /* messages of the last failed reload */
     size_t last_error_count;
 
@@ -275,6 +277,26 @@ void ctl_fleet_load_put(ctl_t *c, const char *dc, double value);
 bool ctl_fleet_take_overrides(ctl_t *c, ctl_overrides_t *out);
 void ctl_fleet_start(ctl_t *c);
 void ctl_fleet_stop(ctl_t *c);
+/* dashboard.c: the dashboard's static files. */
+#ifndef CTL_DASHBOARD_DIR
+#define CTL_DASHBOARD_DIR "/usr/share/gslbd/dashboard" /* the build sets the installed one */
+#endif
+#define CTL_DASHBOARD_INDEX "index.html"
+#define CTL_DASHBOARD_SEGMENT_MAX 64
+/* The file below the dashboard directory that the path segments after "ui" (n of
+ * them, decoded) name, as "a/b.js" in rel, and its Content-Type. No segments
+ * name the index. Returns 0, or -GSLB_EINVAL when a segment is empty, starts
+ * with '.', has a byte other than letters, digits, '.', '_' and '-', the path
+ * does not fit rel, or the extension is not one served. Pure; any thread. */
+int ctl_dashboard_file(char *const *seg, size_t n, char *rel, size_t rel_len,
+                       const char **content_type);
+/* GET/HEAD on "/" or "/ui[/...]" (path raw, seg its n decoded segments; seg[0]
+ * is "ui" when n > 0): redirects "/" and "/ui" to "/ui/", serves the file with
+ * its type, a validator and "Cache-Control: no-cache", 304 when the client's
+ * copy is current, 404 for any other name. Reads the directory of the
+ * serving configuration. Main thread. */
+void ctl_dashboard_get(ctl_t *c, struct evhttp_request *req, const char *path, char *const *seg,
+                       size_t n);
 
 /* watch.c: watch the files of s whose change asks for a reload (the GeoIP
  * database with "watch: true", every latency table), polled every few

@@ -277,10 +277,13 @@ static void get_explain(ctl_t *c, struct evhttp_request *req, const char *query)
     json_decref(j);
 }
 
-/* Split path into at most n segments (decoded), returning how many. */
+/* Split path into at most n segments (decoded), returning how many, or n + 1
+ * when there are more or a segment decodes to a NUL byte ("a.js%00.html" would
+ * otherwise read as "a.js"): no route takes that many. */
 static size_t split_path(const char *path, char **seg, size_t n)
 {
     size_t count = 0;
+    bool has_nul = false;
     const char *p = path;
     while (*p == '/') {
         p++;
@@ -289,14 +292,17 @@ static size_t split_path(const char *path, char **seg, size_t n)
         const char *e = strchr(p, '/');
         size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
         char *raw = xstrndup(p, len);
-        seg[count++] = evhttp_uridecode(raw, 0, NULL);
+        size_t decoded_len = 0;
+        seg[count] = evhttp_uridecode(raw, 0, &decoded_len);
+        has_nul |= strlen(seg[count]) != decoded_len;
+        count++;
         free(raw);
         p += len;
         while (*p == '/') {
             p++;
         }
     }
-    return *p == '\0' ? count : n + 1;
+    return *p == '\0' && !has_nul ? count : n + 1;
 }
 
 static void route(struct evhttp_request *req, void *arg)
@@ -311,7 +317,9 @@ static void route(struct evhttp_request *req, void *arg)
     bool is_get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
     bool is_post = cmd == EVHTTP_REQ_POST;
 
-    if (n == 1 && strcmp(seg[0], CTL_API_SEG_METRICS) == 0 && is_get) {
+    if ((n == 0 || (n <= 4 && strcmp(seg[0], CTL_API_SEG_DASHBOARD) == 0)) && is_get) {
+        ctl_dashboard_get(c, req, path != NULL ? path : "/", seg, n);
+    } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_METRICS) == 0 && is_get) {
         get_metrics(c, req);
     } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_STATUS) == 0 && is_get) {
         get_status(c, req);
@@ -346,7 +354,7 @@ static void route(struct evhttp_request *req, void *arg)
         ctl_http_reply_error(req, 405, "Method Not Allowed", "use GET to read and POST to act");
     } else {
         ctl_http_reply_error(req, 404, "Not Found",
-                    "endpoints: GET /metrics, /status, /explain; POST /reload, "
+                    "endpoints: GET /, /metrics, /status, /explain; POST /reload, "
                     "/datacenters/NAME/ACTION, /resources/DC/ADDRESS/ACTION");
     }
     for (size_t i = 0; i < GSLB_ARRAY_LEN(seg); i++) {

@@ -5,6 +5,7 @@ src_ctl_libctl_a_SOURCES = \
 	include/gslb/ctl_api.h \
 	src/ctl/ctl_int.h \
 	src/ctl/ctl.c \
+	src/ctl/dashboard.c \
 	src/ctl/explain.c \
 	src/ctl/fleet.c \
 	src/ctl/http.c \
@@ -17,3 +18,5 @@ src_ctl_libctl_a_SOURCES = \
 	src/ctl/steering.c \
 	src/ctl/watch.c
 src_ctl_libctl_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
+# Where "make install" puts the dashboard (dashboard/local.mk), the default of control: dashboard.
+src_ctl_libctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DCTL_DASHBOARD_DIR='"$(dashboarddir)"'

@@ -138,6 +138,14 @@ static void answers(const ctl_metrics_input_t *in, ctl_buf_t *b)
                      in->q.service_answers[i]);
         }
     }
+    help(b, "gslbd_service_all_down_answers_total", "counter",
+         "Answers given while every data center of the service was down (its fail mode decided).");
+    for (size_t i = 0; i < in->services->count; i++) {
+        if (i > 0 || in->q.service_all_down[0] > 0) {
+            labelled(b, "gslbd_service_all_down_answers_total", "service",
+                     in->services->names[i], in->q.service_all_down[i]);
+        }
+    }
     help(b, "gslbd_datacenter_answers_total", "counter",
          "Service answers a data center contributed records to.");
     for (size_t i = 0; i < in->datacenters->count; i++) {
@@ -151,6 +159,22 @@ static void answers(const ctl_metrics_input_t *in, ctl_buf_t *b)
     for (unsigned i = 0; i < QUERY_STATS_CONTINENTS; i++) {
         labelled(b, "gslbd_client_continent_answers_total", "continent", geo_continent_name(i),
                  in->q.continent_answers[i]);
+    }
+    /* Continent x data center grows as their product: only the pairs that happened. */
+    help(b, "gslbd_client_continent_datacenter_answers_total", "counter",
+         "Service answers a data center contributed records to, by the client's continent.");
+    for (unsigned i = 0; i < QUERY_STATS_CONTINENTS; i++) {
+        for (size_t d = 0; d < in->datacenters->count; d++) {
+            uint64_t n = in->q.continent_dc_answers[i][d];
+            if (n == 0) {
+                continue;
+            }
+            ctl_buf_printf(b, "gslbd_client_continent_datacenter_answers_total{continent=\"%s\","
+                              "datacenter=\"",
+                           geo_continent_name(i));
+            ctl_buf_label(b, in->datacenters->names[d]);
+            ctl_buf_printf(b, "\"} %llu\n", (unsigned long long)n);
+        }
     }
 }
 
@@ -331,6 +355,11 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
          "When the last successful reload (or the start) finished (Unix time).");
     ctl_buf_printf(b, "gslbd_last_reload_success_timestamp_seconds %.3f\n",
                    in->last_reload_success_s);
+    /* Above the success time while the configuration on disk cannot be loaded. */
+    help(b, "gslbd_last_reload_failure_timestamp_seconds", "gauge",
+         "When the last failed reload finished (Unix time; 0 = none since the start).");
+    ctl_buf_printf(b, "gslbd_last_reload_failure_timestamp_seconds %.3f\n",
+                   in->last_reload_failure_s);
     help(b, "gslbd_state_file_recovered", "gauge",
          "1 when the state file was damaged at start and the overrides came from its "
          "previous copy.");
@@ -456,6 +485,7 @@ void ctl_metrics_collect(ctl_t *c, const snapshot_t *s, ctl_buf_t *b)
     in.reloads = c->reloads;
     in.reload_failures = c->reload_failures;
     in.last_reload_success_s = c->last_reload_success_s;
+    in.last_reload_failure_s = c->last_reload_failure_s;
     in.state_file_recovered = c->state_load.is_recovered;
     in.state_file_damaged = c->state_load.is_damaged;
     if (c->fleet != NULL) {

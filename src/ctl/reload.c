@@ -71,6 +71,7 @@ static void reload_once(ctl_t *c, ctl_done_t *d)
     }
     pthread_mutex_lock(&c->mu);
     c->reload_failures++;
+    c->last_reload_failure_s = now_s();
     for (size_t i = 0; i < c->last_error_count; i++) {
         free(c->last_errors[i]);
     }

@@ -36,8 +36,19 @@ static json_t *probe_json(const health_t *h, uint32_t slot)
     return j;
 }
 
-static json_t *datacenters_json(ctl_t *c, const policy_t *p)
+/* [latitude, longitude] in degrees, or null when the data center has no location. */
+static json_t *location_json(const conf_t *conf, uint32_t d)
 {
+    /* The policy numbers data centers in configuration order. */
+    if (d >= conf->datacenter_count || !conf->datacenters[d].has_location) {
+        return json_null();
+    }
+    return json_pack("[f, f]", conf->datacenters[d].latitude, conf->datacenters[d].longitude);
+}
+
+static json_t *datacenters_json(ctl_t *c, const snapshot_t *s)
+{
+    const policy_t *p = s->policy;
     json_t *arr = json_array();
     size_t r = 0;
     for (uint32_t d = 0; d < policy_datacenter_count(p); d++) {
@@ -56,8 +67,9 @@ static json_t *datacenters_json(ctl_t *c, const policy_t *p)
                                probe_json(c->health, policy_resource_slot(p, r))));
         }
         json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:o, s:s, s:I, s:I, s:o, s:o}",
+            arr, json_pack("{s:s, s:o, s:o, s:o, s:s, s:I, s:I, s:o, s:o}",
                            CTL_API_KEY_NAME, policy_datacenter_name(p, d),
+                           CTL_API_KEY_LOCATION, location_json(s->conf, d),
                            CTL_API_KEY_UP_IPV4, tristate(policy_datacenter_health(p, d, false)),
                            CTL_API_KEY_UP_IPV6, tristate(policy_datacenter_health(p, d, true)),
                            CTL_API_KEY_ADMIN, health_admin_name(policy_datacenter_admin(p, d)),
@@ -117,10 +129,13 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
     for (size_t i = 0; i < c->last_error_count; i++) {
         json_array_append_new(errors, json_string(c->last_errors[i]));
     }
-    json_t *reloads = json_pack("{s:I, s:I, s:f, s:o}",
+    json_t *reloads = json_pack("{s:I, s:I, s:f, s:o, s:o}",
                                 CTL_API_KEY_SUCCEEDED, (json_int_t)c->reloads,
                                 CTL_API_KEY_FAILED, (json_int_t)c->reload_failures,
                                 CTL_API_KEY_LAST_SUCCESS, c->last_reload_success_s,
+                                CTL_API_KEY_LAST_FAILURE,
+                                c->last_reload_failure_s > 0 ? json_real(c->last_reload_failure_s)
+                                                             : json_null(),
                                 CTL_API_KEY_LAST_ERRORS, errors);
     /* The state file's format; its version number means nothing here. */
     json_t *overrides = ctl_overrides_to_json(&c->overrides);
@@ -147,5 +162,5 @@ json_t *ctl_status_json(ctl_t *c, const snapshot_t *s)
                      CTL_API_KEY_STATE_FILE, state,
                      CTL_API_KEY_FLEET, c->fleet != NULL ? fleet_status_json(c->fleet)
                                                          : json_null(),
-                     CTL_API_KEY_DATACENTERS, datacenters_json(c, s->policy));
+                     CTL_API_KEY_DATACENTERS, datacenters_json(c, s));
 }

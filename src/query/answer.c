@@ -203,6 +203,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     if (scope > a->scope_bits) {
         a->scope_bits = scope;
     }
+    if (res.is_all_down) {
+        a->wk->stats.service_all_down[policy_service_stat_id(node->service)]++;
+    }
     if (res.type == 0) {
         if (res.is_fail_closed) {
             /* fail: closed: an empty answer that resolvers keep only briefly. */
@@ -213,7 +216,9 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     query_stats_t *st = &a->wk->stats;
     st->service_answers[policy_service_stat_id(node->service)]++;
     for (size_t i = 0; i < res.chosen_count; i++) {
-        st->dc_answers[policy_datacenter_stat_id(a->snap->policy, res.chosen[i])]++;
+        uint16_t dc = policy_datacenter_stat_id(a->snap->policy, res.chosen[i]);
+        st->dc_answers[dc]++;
+        st->continent_dc_answers[res.continent][dc]++;
     }
     st->continent_answers[res.continent]++;
     if (res.chosen_count > 0) {

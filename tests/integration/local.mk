@@ -36,3 +36,11 @@ EXTRA_DIST += tests/integration/008_rrl_cookies/test.zone
 TESTS += tests/integration/009_fleet/test.py
 EXTRA_DIST += tests/integration/009_fleet/test.zone \
 	tests/integration/009_fleet/gslbd.yaml.in
+TESTS += tests/integration/010_dashboard/files.py tests/integration/010_dashboard/test.py
+EXTRA_DIST += tests/integration/lib/browser.py \
+	tests/integration/010_dashboard/geo.spec \
+	tests/integration/010_dashboard/test.zone \
+	tests/integration/010_dashboard/gslbd.yaml.in
+TESTS += tests/integration/011_monitoring/test.py
+EXTRA_DIST += contrib/prometheus/gslbd-alerts.yml contrib/prometheus/gslbd-alerts.test.yml \
+	contrib/grafana/gslbd-dashboard.json

@@ -103,6 +103,11 @@ def test_metrics():
     r.equal("answers to European clients moved by 5",
             sample(after, "gslbd_client_continent_answers_total", continent="EU") -
             sample(before, "gslbd_client_continent_answers_total", continent="EU"), 5.0)
+    r.equal("European clients sent to eu-west moved by 5, and to us-east by none",
+            [sample(after, "gslbd_client_continent_datacenter_answers_total", continent="EU",
+                    datacenter=dc) -
+             sample(before, "gslbd_client_continent_datacenter_answers_total", continent="EU",
+                    datacenter=dc) for dc in ("eu-west", "us-east")], [5.0, 0.0])
     r.check("ECS-present counter moved",
             sample(after, "gslbd_ecs_queries_total", ecs="present") >
             sample(before, "gslbd_ecs_queries_total", ecs="present"))
@@ -121,6 +126,8 @@ def test_status_and_explain():
             [("ctl.test.", 7)])
     r.equal("status: data centers", [d["name"] for d in st["datacenters"]],
             ["eu-west", "us-east"])
+    r.equal("status: data center locations", [d["location"] for d in st["datacenters"]],
+            [[53.35, -6.26], [39.04, -77.49]])
     trees = st["geoip"]["decision_trees"] if st.get("geoip") else []
     r.equal("status: one decision tree per map, and the continents'",
             [(t["kind"], t["name"]) for t in trees], [("map", "world"), ("continents", "")])
@@ -175,6 +182,21 @@ def test_admin():
     r.equal("force-down one resource: the other answers", www(), ["198.51.100.11"])
     http("POST", "/resources/eu-west/198.51.100.10/clear", token=TOKEN)
     r.equal("clear the resource", www(), EU)
+    before = sample(metrics(), "gslbd_service_all_down_answers_total", service="www.ctl.test.")
+    www()
+    r.equal("no all-down answers while a site is up",
+            sample(metrics(), "gslbd_service_all_down_answers_total", service="www.ctl.test."),
+            before)
+    for dc in ("eu-west", "us-east"):
+        http("POST", "/datacenters/%s/force-down" % dc, token=TOKEN)
+    www()
+    www()
+    r.equal("every site forced down: answers counted as all down",
+            sample(metrics(), "gslbd_service_all_down_answers_total", service="www.ctl.test.") -
+            before, 2.0)
+    for dc in ("eu-west", "us-east"):
+        http("POST", "/datacenters/%s/clear" % dc, token=TOKEN)
+    r.equal("cleared: eu-west answers", www(), EU)
     status, j = http("POST", "/datacenters/us-east/weight?value=7", token=TOKEN)
     m = metrics()
     r.equal("weight set at run time", (status, j.get("weight")), (200, 7))
@@ -214,6 +236,13 @@ def test_reload():
         work.file("gslbd.yaml")
     r.check("bad reload reports file:line:col", want in j["messages"], j)
     r.equal("bad reload keeps the old answers", www(), EU)
+    m = metrics()
+    r.check("after a failed reload its time is past the last success",
+            sample(m, "gslbd_last_reload_failure_timestamp_seconds") >
+            sample(m, "gslbd_last_reload_success_timestamp_seconds") > 0, m)
+    st = http("GET", "/status")[1]["reloads"]
+    r.check("status: last failure after last success",
+            st["last_failure"] is not None and st["last_failure"] > st["last_success"], st)
     p = gslbctl("--token", TOKEN, "reload")
     r.check("gslbctl reload shows the errors and fails",
             p.returncode != 0 and ":29:10: error:" in p.stderr, p)
@@ -222,6 +251,10 @@ def test_reload():
     status, j = http("POST", "/reload", token=TOKEN)
     r.check("good reload: 200 with a new generation", status == 200 and j["ok"], j)
     r.equal("good reload changes the answers", www(), EU2)
+    m = metrics()
+    r.check("a good reload puts the last success after the failure",
+            sample(m, "gslbd_last_reload_success_timestamp_seconds") >
+            sample(m, "gslbd_last_reload_failure_timestamp_seconds") > 0, m)
     status, st = http("GET", "/status")
     us = [d for d in st["datacenters"] if d["name"] == "us-east"][0]
     r.equal("the drain survived the reload", us["admin"], "drain")

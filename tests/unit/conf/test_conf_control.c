@@ -32,6 +32,7 @@ static void test_control_empty_section_listens_on_loopback_8053(void **state)
     assert_int_equal(ntohl(sin->sin_addr.s_addr), INADDR_LOOPBACK);
     assert_int_equal(control_port(r.c), CONF_DEFAULT_CONTROL_PORT);
     assert_null(r.c->control.state_file);
+    assert_null(r.c->control.dashboard);
     conf_run_free(&r);
 }
 
@@ -41,8 +42,10 @@ static void test_control_full_section_parses_every_field(void **state)
     conf_run_t r = conf_run_ok(CONF_BASE "control:\n"
                                          "  listen: 127.0.0.2:9000\n"
                                          "  token: s3cret-token\n"
-                                         "  state_file: /var/lib/gslbd/state.json\n");
+                                         "  state_file: /var/lib/gslbd/state.json\n"
+                                         "  dashboard: /usr/local/share/gslbd/dashboard\n");
     assert_int_equal(control_port(r.c), 9000);
+    assert_string_equal(r.c->control.dashboard, "/usr/local/share/gslbd/dashboard");
     assert_string_equal(r.c->control.token, "s3cret-token");
     assert_string_equal(r.c->control.state_file, "/var/lib/gslbd/state.json");
     conf_run_free(&r);

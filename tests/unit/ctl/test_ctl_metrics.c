@@ -33,6 +33,8 @@ static int setup(void **state)
     f->in.q.tcp_rcodes[3] = 2;
     f->in.q.service_answers[sid] = 11;
     f->in.q.dc_answers[did] = 9;
+    f->in.q.continent_dc_answers[geo_continent_index("EU")][did] = 6;
+    f->in.q.continent_dc_answers[geo_continent_index("NA")][did] = 3;
     f->in.has_health = true;
     f->in.health.latency_count[0] = 1; /* <= 1 ms */
     f->in.health.latency_count[2] = 2; /* <= 5 ms */
@@ -47,6 +49,8 @@ static int setup(void **state)
     f->in.res = f->res;
     f->in.res_count = 1;
     f->in.state_file_recovered = true;
+    f->in.last_reload_success_s = 1700000000.0;
+    f->in.last_reload_failure_s = 1700000060.5;
     ctl_metrics_format(&f->in, &f->out);
     *state = f;
     return 0;
@@ -90,6 +94,22 @@ static void test_metrics_label_values_are_escaped(void **state)
 {
     assert_line(*state, "gslbd_datacenter_answers_total{datacenter=\"eu\\\"west\"} 9");
     assert_line(*state, "gslbd_service_answers_total{service=\"www.example.com.\"} 11");
+}
+
+static void test_metrics_continent_to_datacenter_only_pairs_seen(void **state)
+{
+    const fixture_t *f = *state;
+    assert_line(f, "gslbd_client_continent_datacenter_answers_total{continent=\"EU\","
+                   "datacenter=\"eu\\\"west\"} 6");
+    assert_line(f, "gslbd_client_continent_datacenter_answers_total{continent=\"NA\","
+                   "datacenter=\"eu\\\"west\"} 3");
+    assert_null(strstr(f->out.data, "continent_datacenter_answers_total{continent=\"AS\""));
+}
+
+static void test_metrics_reload_success_and_failure_times(void **state)
+{
+    assert_line(*state, "gslbd_last_reload_success_timestamp_seconds 1700000000.000");
+    assert_line(*state, "gslbd_last_reload_failure_timestamp_seconds 1700000060.500");
 }
 
 static void test_metrics_histogram_is_cumulative(void **state)
@@ -140,6 +160,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_metrics_responses_split_udp_and_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_label_values_are_escaped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_continent_to_datacenter_only_pairs_seen,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_reload_success_and_failure_times, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_metrics_histogram_is_cumulative, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_state_file_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_datacenter_state_and_weights, setup,
