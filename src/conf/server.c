@@ -23,7 +23,7 @@ static const char *const server_keys[] = {
     NULL,
 };
 
-static const char *const zone_keys[] = {"file", "origin", NULL};
+static const char *const zone_keys[] = {"file", "origin", "dnssec", NULL};
 
 /* Loopback on both families: safe to start with, never open to the world by accident. */
 static void listen_defaults(conf_cx_t *cx)
@@ -200,6 +200,10 @@ static void zone_parse(conf_cx_t *cx, const conf_val_t *v)
             }
             free(text);
         }
+        conf_val_t dv;
+        if (conf_get(cx, v, "dnssec", &dv) && !conf_val_is_null(&dv)) {
+            conf_dnssec_parse(cx, &z->dnssec, &dv);
+        }
     } else if (conf_val_is_null(v) || fy_node_get_type(v->node) == FYNT_SCALAR) {
         file = conf_val_str(cx, v, "zone: file", 1, PATH_MAX);
     } else {
@@ -209,6 +213,7 @@ static void zone_parse(conf_cx_t *cx, const conf_val_t *v)
     }
     if (file == NULL) {
         free(origin);
+        conf_dnssec_clear(&z->dnssec);
         return;
     }
     z->file = conf_path_resolve(c->dir, file);
