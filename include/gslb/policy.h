@@ -45,6 +45,10 @@ size_t policy_service_count(const policy_t *p);
 const policy_service_t *policy_service_at(const policy_t *p, size_t i);
 /* The service's owner name, lower-case uncompressed wire. */
 const uint8_t *policy_service_name(const policy_service_t *s);
+/* Can service s answer type (A or AAAA) with addresses for some client: does one of
+ * its candidate data centers have addresses of that family? For the NSEC type bitmap
+ * of a signed service name. Any thread. */
+bool policy_service_can_answer(const policy_t *p, const policy_service_t *s, uint16_t type);
 /* The config entry the service came from (positions for messages). */
 const conf_service_t *policy_service_conf(const policy_service_t *s);
 

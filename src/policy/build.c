@@ -326,3 +326,15 @@ size_t policy_datacenter_count(const policy_t *p)
 {
     return p->dc_count;
 }
+
+bool policy_service_can_answer(const policy_t *p, const policy_service_t *s, uint16_t type)
+{
+    bool want_v6 = type == DNS_TYPE_AAAA;
+    for (size_t i = 0; i < s->cand_count; i++) {
+        const policy_dc_t *dc = &p->dcs[s->cand[i]];
+        if ((want_v6 ? dc->v6_count : dc->v4_count) > 0) {
+            return true;
+        }
+    }
+    return false;
+}

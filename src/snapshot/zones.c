@@ -4,6 +4,7 @@
 #include "gslb/dns.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 void snapshot_zones_load(snapshot_t *s, gslb_diag_t *diag)
 {
@@ -42,5 +43,33 @@ void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag)
         /* The zone is still private to this loader: it is published only after
          * every check has passed, so changing it here is safe. */
         zone_service_attach((zone_t *)z, name, svc, diag, c->pos.file, c->pos.line, c->pos.col);
+    }
+}
+
+static bool service_types(const void *service, uint16_t type, void *arg)
+{
+    return policy_service_can_answer(arg, service, type);
+}
+
+void snapshot_zones_sign(snapshot_t *s, gslb_diag_t *diag)
+{
+    const conf_t *c = s->conf;
+    size_t n = zone_set_count(s->zones);
+    s->signers = xcalloc(n ? n : 1, sizeof(*s->signers));
+    s->signer_count = n;
+    time_t now = time(NULL);
+    for (size_t i = 0; i < n && i < c->zone_count; i++) {
+        const conf_dnssec_t *d = &c->zones[i].dnssec;
+        if (d->key_count == 0) {
+            continue;
+        }
+        if (dnssec_zone_sign(&s->signers[i], zone_set_at(s->zones, i), d, now, service_types,
+                             s->policy, diag) != 0) {
+            continue;
+        }
+        time_t at = dnssec_zone_resign_at(s->signers[i]);
+        if (s->resign_at == 0 || at < s->resign_at) {
+            s->resign_at = at;
+        }
     }
 }

@@ -1,0 +1,49 @@
+/* dnssec: internal structures shared by key loading, signing and the zone signer. */
+#ifndef GSLB_DNSSEC_INT_H
+#define GSLB_DNSSEC_INT_H
+
+#include "gslb/dnssec.h"
+
+#include <ldns/ldns.h>
+#include <openssl/evp.h>
+
+/* One key of a zone, read from its files, with its state at the time of the load. */
+typedef struct dnssec_key {
+    EVP_PKEY *pkey;          /* owned */
+    ldns_rr *dnskey;         /* the .key file's DNSKEY, owned */
+    uint8_t rdata[1024];     /* its RDATA in wire form */
+    uint16_t rdata_len;
+    uint16_t tag;            /* RFC 4034 appendix B */
+    uint8_t alg;             /* 8, 13 or 15 */
+    conf_key_role_t role;
+    bool is_published;       /* its DNSKEY is served */
+    bool is_active;          /* it signs */
+    int64_t activate_s;      /* for choosing the newest active ZSK */
+} dnssec_key_t;
+
+struct dnssec_zone {
+    uint64_t id;
+    uint8_t origin[DNS_NAME_MAX];
+    size_t origin_len;
+    dnssec_key_t keys[DNSSEC_MAX_KEYS];
+    size_t key_count;
+    const dnssec_key_t *online;   /* the newest active ZSK or CSK: signs online */
+    uint32_t inception, expiration; /* RFC 4034 3.1.5, serial-number arithmetic */
+    time_t resign_at;
+};
+
+/* keys.c: read conf key k for the zone named origin (presentation, final dot) into out;
+ * problems go to diag at the key's position. Returns 0 or -GSLB_ECONF. */
+int dnssec_key_load(dnssec_key_t *out, const conf_dnssec_key_t *k, const zone_t *z,
+                    gslb_diag_t *diag);
+void dnssec_key_clear(dnssec_key_t *k);
+
+/* sign.c: the RRSIG RDATA over an RRset with key k, signer the zone origin (lower-case
+ * wire), times as given; labels counted from owner (a leading "*" label not counted,
+ * RFC 4034 3.1.3). Returns its length or 0 on failure (too big, OpenSSL error). */
+size_t dnssec_sign_with(const dnssec_key_t *k, const uint8_t *signer, size_t signer_len,
+                        uint32_t inception, uint32_t expiration, const uint8_t *owner,
+                        size_t owner_len, uint16_t type, uint32_t ttl_s,
+                        const dns_rdata_t *rrs, size_t count, uint8_t *out, size_t cap);
+
+#endif
