@@ -80,6 +80,7 @@ static void *worker_ctx_new(void *arg, unsigned index)
                                   ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
     wc->w.rrl = d->rrl;
     wc->w.cookie_keys = d->cookie_keys;
+    wc->w.sig_cache = dnssec_cache_new(DNSSEC_CACHE_DEFAULT);
     if (index < d->worker_count) {
         atomic_store_explicit(&d->workers[index], &wc->w, memory_order_release);
     }
@@ -97,6 +98,7 @@ static void worker_ctx_free(void *arg, void *ctx)
             atomic_store_explicit(&d->workers[i], NULL, memory_order_relaxed);
         }
     }
+    dnssec_cache_free(wc->w.sig_cache);
     free(ctx);
 }
 
