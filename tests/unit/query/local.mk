@@ -39,3 +39,10 @@ TESTS += tests/unit/query/test_query_limits
 tests_unit_query_test_query_limits_SOURCES = tests/unit/query/test_query_limits.c
 tests_unit_query_test_query_limits_CFLAGS = $(TEST_CFLAGS)
 tests_unit_query_test_query_limits_LDADD = $(tests_unit_query_test_query_answer_LDADD)
+
+# DNSSEC answers through query_answer, every signature checked with ldns.
+check_PROGRAMS += tests/unit/query/test_query_dnssec
+TESTS += tests/unit/query/test_query_dnssec
+tests_unit_query_test_query_dnssec_SOURCES = tests/unit/query/test_query_dnssec.c
+tests_unit_query_test_query_dnssec_CFLAGS = $(TEST_CFLAGS)
+tests_unit_query_test_query_dnssec_LDADD = $(tests_unit_query_test_query_answer_LDADD)
