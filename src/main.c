@@ -47,7 +47,11 @@ typedef struct daemon {
     rrl_table_t *rrl;           /* rate limiter buckets, sized at start, shared by the workers */
     cookie_keys_t *cookie_keys; /* generated cookie secrets, rotated by a timer on base */
     struct event *cookie_timer;
+    struct event *resign_timer; /* re-signs signed zones before their signatures expire */
 } daemon_t;
+
+/* How often the re-signing timer looks at the snapshot's resign_at. */
+#define RESIGN_CHECK_S 30
 
 /* A worker's context: its query state, and the snapshot of the batch in progress. */
 typedef struct worker_ctx {
@@ -202,6 +206,24 @@ static void on_cookie_rotate(evutil_socket_t fd, short what, void *arg)
     log_info("cookies: new server secret; the previous one stays valid until the next");
 }
 
+/* Signatures expire and keys change state at set times: when the serving snapshot's
+ * earliest such time has come, the normal reload path signs everything again (a failed
+ * reload keeps the old snapshot, and this asks again at the next tick). */
+static void on_resign_check(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    daemon_t *d = arg;
+    rcu_read_lock();
+    const snapshot_t *s = snapshot_current(published);
+    time_t at = s != NULL ? s->resign_at : 0;
+    rcu_read_unlock();
+    if (at != 0 && at <= time(NULL)) {
+        log_info("dnssec: signatures due for renewal (or a key event): reloading");
+        ctl_reload_request(d->ctl);
+    }
+}
+
 /* The limiter's table and the cookie secrets live for the whole process (reloads keep
  * the buckets' state); their sizes and the rotation period are read from the
  * configuration at start. */
@@ -216,6 +238,9 @@ static int limits_start(daemon_t *d, const conf_t *c)
     d->cookie_timer = event_new(d->base, -1, EV_PERSIST, on_cookie_rotate, d);
     struct timeval tv = {.tv_sec = c->cookies.rotate_s, .tv_usec = 0};
     event_add(d->cookie_timer, &tv);
+    d->resign_timer = event_new(d->base, -1, EV_PERSIST, on_resign_check, d);
+    struct timeval rv = {.tv_sec = RESIGN_CHECK_S, .tv_usec = 0};
+    event_add(d->resign_timer, &rv);
     return 0;
 }
 
@@ -279,6 +304,9 @@ out:
     ctl_free(d->ctl);
     if (d->cookie_timer != NULL) {
         event_free(d->cookie_timer);
+    }
+    if (d->resign_timer != NULL) {
+        event_free(d->resign_timer);
     }
     rrl_table_free(d->rrl);
     cookie_keys_free(d->cookie_keys);

@@ -5,6 +5,7 @@ src_ctl_libctl_a_SOURCES = \
 	include/gslb/ctl_api.h \
 	src/ctl/ctl_int.h \
 	src/ctl/ctl.c \
+	src/ctl/ds.c \
 	src/ctl/explain.c \
 	src/ctl/http.c \
 	src/ctl/latency.c \
