@@ -33,3 +33,5 @@ EXTRA_DIST += tests/integration/006_steering/test.zone \
 TESTS += tests/integration/007_tcp_fairness/test.py
 TESTS += tests/integration/008_rrl_cookies/test.py
 EXTRA_DIST += tests/integration/008_rrl_cookies/test.zone
+TESTS += tests/integration/009_dnssec_chain/test.py
+EXTRA_DIST += tests/integration/009_dnssec_chain/gslbd.yaml.in
