@@ -30,6 +30,7 @@ struct dnssec_zone {
     const dnssec_key_t *online;   /* the newest active ZSK or CSK: signs online */
     uint32_t inception, expiration; /* RFC 4034 3.1.5, serial-number arithmetic */
     time_t resign_at;
+    size_t sign_count;            /* RRsets signed at load (NSEC included) */
 };
 
 /* keys.c: read conf key k for the zone named origin (presentation, final dot) into out;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static _Atomic uint64_t next_id = 1;
 
@@ -49,6 +50,7 @@ static bool is_key_type(uint16_t t)
 static int sign_set(dnssec_zone_t *dz, zone_t *z, const uint8_t *owner, size_t owner_len,
                     zone_rrset_t *set)
 {
+    dz->sign_count++;
     dns_rdata_t sigs[DNSSEC_MAX_KEYS];
     size_t n = 0;
     bool is_keys = is_key_type(set->type);
@@ -221,6 +223,15 @@ static int sign_nodes(dnssec_zone_t *dz, zone_t *z, dnssec_service_types_fn serv
     return 0;
 }
 
+static size_t active_count(const dnssec_zone_t *dz)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < dz->key_count; i++) {
+        n += dz->keys[i].is_active;
+    }
+    return n;
+}
+
 int dnssec_zone_sign(dnssec_zone_t **out, zone_t *z, const conf_dnssec_t *conf, time_t now,
                      dnssec_service_types_fn service_types, void *arg, gslb_diag_t *diag)
 {
@@ -238,6 +249,8 @@ int dnssec_zone_sign(dnssec_zone_t **out, zone_t *z, const conf_dnssec_t *conf, 
         goto fail;
     }
     time_t resign = now + (time_t)conf->refresh_s;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < conf->key_count; i++) {
         const conf_dnssec_key_t *ck = &conf->keys[i];
         dnssec_key_t *k = &dz->keys[dz->key_count];
@@ -288,6 +301,16 @@ int dnssec_zone_sign(dnssec_zone_t **out, zone_t *z, const conf_dnssec_t *conf, 
         goto fail;
     }
     zone_signer_set(z, dz);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    char until[32], again[32];
+    time_t exp = (time_t)now + (time_t)conf->signature_validity_s;
+    struct tm tm;
+    strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&exp, &tm));
+    strftime(again, sizeof(again), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&resign, &tm));
+    log_info("dnssec: zone '%s': %zu RRsets signed with %zu of %zu keys in %.1f ms; signatures "
+             "valid until %s, signed again at %s", zone_name(z), dz->sign_count,
+             active_count(dz), dz->key_count, ms, until, again);
     *out = dz;
     return 0;
 fail:
