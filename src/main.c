@@ -48,6 +48,7 @@ typedef struct daemon {
     cookie_keys_t *cookie_keys; /* generated cookie secrets, rotated by a timer on base */
     struct event *cookie_timer;
     struct event *resign_timer; /* re-signs signed zones before their signatures expire */
+    unsigned signature_cache;   /* slots of each worker's signature cache (set at start) */
 } daemon_t;
 
 /* How often the re-signing timer looks at the snapshot's resign_at. */
@@ -84,7 +85,7 @@ static void *worker_ctx_new(void *arg, unsigned index)
                                   ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
     wc->w.rrl = d->rrl;
     wc->w.cookie_keys = d->cookie_keys;
-    wc->w.sig_cache = dnssec_cache_new(DNSSEC_CACHE_DEFAULT);
+    wc->w.sig_cache = dnssec_cache_new(d->signature_cache);
     if (index < d->worker_count) {
         atomic_store_explicit(&d->workers[index], &wc->w, memory_order_release);
     }
@@ -257,6 +258,7 @@ static int run(daemon_t *d, snapshot_t *snap)
                              .ctx_free = worker_ctx_free,
                              .arg = d};
     /* The snapshot is published by ctl_new; until then no worker runs (server_start). */
+    d->signature_cache = snap->conf->server.signature_cache;
     if (server_new(&srv, &snap->conf->server, &cb) != 0) {
         snapshot_free(snap);
         goto out;

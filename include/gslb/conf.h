@@ -34,6 +34,7 @@ typedef struct conf_listen {
 #define CONF_DEFAULT_TTL_S 30
 #define CONF_DEFAULT_WEIGHT 100
 #define CONF_WEIGHT_MAX 1000000
+#define CONF_DEFAULT_SIGNATURE_CACHE 8192 /* slots per worker: see dnssec_cache_new */
 
 /* server: section. */
 typedef struct conf_server {
@@ -48,6 +49,8 @@ typedef struct conf_server {
     unsigned tcp_max_connections;/* per process, default 1024 */
     unsigned tcp_max_connections_per_prefix; /* per client /24 or /56, default 64; 0 = no limit */
     unsigned tcp_max_queries_per_connection; /* close after this many, 0 = no cap (default) */
+    unsigned signature_cache; /* online signatures kept per worker (slots), default 8192;
+                               * read at start only */
     log_level_t log_level;       /* default info */
     char *user;                  /* drop privileges to this user once sockets are open, or NULL */
     conf_pos_t user_pos;

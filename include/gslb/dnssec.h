@@ -88,7 +88,6 @@ size_t dnssec_nsec_next(const uint8_t *owner, size_t owner_len, uint8_t *out);
  * reference bit is clear, clearing the others' on the way (CLOCK within the set). A slot
  * holds the RRSIG RDATA. Only its worker touches it: no locks. */
 #define DNSSEC_CACHE_WAYS 4
-#define DNSSEC_CACHE_DEFAULT 8192 /* slots per worker */
 typedef struct dnssec_cache dnssec_cache_t;
 
 /* A cache of slots entries (rounded up to a power of two, at least DNSSEC_CACHE_WAYS).

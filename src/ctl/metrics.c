@@ -87,6 +87,15 @@ static void queries(const ctl_metrics_input_t *in, ctl_buf_t *b)
         labelled(b, "gslbd_rrl_limited_total", "class", rrl_class_name((rrl_class_t)c),
                  in->q.rrl_limited[c]);
     }
+    help(b, "gslbd_dnssec_signatures_total", "counter",
+         "RRSIGs made per answer (steered, wildcard, denial): from the worker's signature "
+         "cache, or signed for the query (a miss).");
+    labelled(b, "gslbd_dnssec_signatures_total", "source", "cache", in->q.signatures[0]);
+    labelled(b, "gslbd_dnssec_signatures_total", "source", "signed", in->q.signatures[1]);
+    help(b, "gslbd_dnssec_sign_failures_total", "counter",
+         "Online signatures that could not be made (the answer went out unsigned).");
+    ctl_buf_printf(b, "gslbd_dnssec_sign_failures_total %llu\n",
+                   (unsigned long long)in->q.sign_failures);
     help(b, "gslbd_rrl_slipped_total", "counter",
          "Rate-limited responses sent truncated (TC=1) or as BADCOOKIE instead of dropped.");
     ctl_buf_printf(b, "gslbd_rrl_slipped_total %llu\n", (unsigned long long)in->q.rrl_slipped);

@@ -23,10 +23,15 @@ static const uint8_t *sign_online(answer_t *a, const uint8_t *name, size_t len, 
                                   uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
                                   uint8_t *buf, uint16_t *out_len)
 {
-    if (a->wk->sig_cache != NULL) {
-        return dnssec_cache_sign(a->wk->sig_cache, a->signer, name, len, type, ttl_s, rrs,
-                                 count, out_len);
+    dnssec_cache_t *c = a->wk->sig_cache;
+    if (c != NULL) {
+        uint64_t misses = dnssec_cache_stats(c)->misses;
+        const uint8_t *sig = dnssec_cache_sign(c, a->signer, name, len, type, ttl_s, rrs, count,
+                                               out_len);
+        a->wk->stats.signatures[dnssec_cache_stats(c)->misses != misses]++;
+        return sig;
     }
+    a->wk->stats.signatures[1]++;
     size_t n = dnssec_sign_online(a->signer, name, len, type, ttl_s, rrs, count, buf,
                                   DNSSEC_RRSIG_MAX);
     *out_len = (uint16_t)n;

@@ -279,6 +279,10 @@ static void test_dnssec_steered_variants_signed(void **state)
         ldns_pkt_free(p);
     }
     assert_true(is_hit);
+    /* The metrics' counters saw both kinds. */
+    assert_true(f->worker.stats.signatures[0] > 0);
+    assert_true(f->worker.stats.signatures[1] >= 3);
+    assert_int_equal(f->worker.stats.sign_failures, 0);
 }
 
 /* A name synthesized from a wildcard is signed as itself (RFC 9824 wildcard handling). */
