@@ -7,3 +7,4 @@ dist_noinst_SCRIPTS += bench/steer-sim.sh
 dist_noinst_SCRIPTS += bench/common.sh
 dist_noinst_SCRIPTS += bench/hardening.sh
 dist_noinst_SCRIPTS += bench/tcp_lockout.py
+dist_noinst_SCRIPTS += bench/dnssec.sh

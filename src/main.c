@@ -292,6 +292,8 @@ static int run(daemon_t *d, snapshot_t *snap)
         event_add(sigs[i], NULL);
     }
     log_info("gslbd %s: serving with %u workers", PACKAGE_VERSION, server_worker_count(srv));
+    log_info("dnssec: signature cache: %u slots per worker, %zu KiB each",
+             d->signature_cache, dnssec_cache_bytes(d->signature_cache) / 1024);
     ctl_notify("READY=1");
     event_base_dispatch(d->base);
     ctl_notify("STOPPING=1");
