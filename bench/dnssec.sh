@@ -133,7 +133,7 @@ server:
   listen: ["127.0.0.1:$PORT"]
   workers: 1
   log_level: info
-$3
+${3:-}
 zones:
   - file: $OUT/dnssec.bench.zone
     origin: dnssec.bench.

@@ -10,6 +10,8 @@
 /* One key of a zone, read from its files, with its state at the time of the load. */
 typedef struct dnssec_key {
     EVP_PKEY *pkey;          /* owned */
+    EVP_MD_CTX *tmpl;        /* owned: initialised for signing once, copied per signature
+                              * (OpenSSL 3 looks the algorithms up again at every init) */
     ldns_rr *dnskey;         /* the .key file's DNSKEY, owned */
     uint8_t rdata[1024];     /* its RDATA in wire form */
     uint16_t rdata_len;

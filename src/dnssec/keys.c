@@ -150,6 +150,14 @@ int dnssec_key_load(dnssec_key_t *out, const conf_dnssec_key_t *k, const zone_t 
         goto out;
     }
     out->pkey = pkey;
+    /* Ed25519 signs the message itself (no digest, RFC 8080 4); the others SHA-256. */
+    out->tmpl = EVP_MD_CTX_new();
+    if (out->tmpl == NULL ||
+        EVP_DigestSignInit(out->tmpl, NULL, alg == 15 ? NULL : EVP_sha256(), NULL, pkey) != 1) {
+        key_error(diag, k, "OpenSSL cannot sign with the key in '%s.private'", k->file);
+        dnssec_key_clear(out);
+        goto out;
+    }
     out->tag = ldns_calc_keytag(pub);
     out->alg = (uint8_t)alg;
     out->role = k->role;
@@ -168,6 +176,7 @@ out:
 
 void dnssec_key_clear(dnssec_key_t *k)
 {
+    EVP_MD_CTX_free(k->tmpl);
     EVP_PKEY_free(k->pkey);
     ldns_rr_free(k->dnskey);
     memset(k, 0, sizeof(*k));

@@ -130,12 +130,12 @@ static size_t sign_data(const dnssec_key_t *k, const uint8_t *data, size_t len, 
     if (ctx == NULL) {
         return 0;
     }
-    /* Ed25519 signs the message itself (no digest, RFC 8080 4); the others SHA-256. */
-    const EVP_MD *md = k->alg == 15 ? NULL : EVP_sha256();
     uint8_t der[DNSSEC_SIG_MAX + 16];
     size_t der_len = sizeof(der);
     size_t n = 0;
-    if (EVP_DigestSignInit(ctx, NULL, md, NULL, k->pkey) == 1 &&
+    /* A copy of the key's prepared context: the template is only read, so workers may
+     * copy it at the same time. */
+    if (EVP_MD_CTX_copy_ex(ctx, k->tmpl) == 1 &&
         EVP_DigestSign(ctx, der, &der_len, data, len) == 1) {
         if (k->alg == 13) {
             n = ecdsa_raw(der, der_len, out, cap);
