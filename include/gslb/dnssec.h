@@ -116,4 +116,14 @@ const uint8_t *dnssec_cache_sign(dnssec_cache_t *c, const dnssec_zone_t *dz,
                                  uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
                                  uint16_t *len);
 
+/* The same for an RRset whose records and owner live in the snapshot the zone's signing
+ * belongs to (a steered answer: the policy's addresses, the service's node): keyed on
+ * owner_ref (a pointer standing for the owner, such as its zone node) and the records'
+ * data pointers instead of their octets, which within one signing always denote the same
+ * octets. Cheaper on a hit (no octet is hashed); same threads and guarantees. */
+const uint8_t *dnssec_cache_sign_stable(dnssec_cache_t *c, const dnssec_zone_t *dz,
+                                        const void *owner_ref, const uint8_t *owner,
+                                        size_t owner_len, uint16_t type, uint32_t ttl_s,
+                                        const dns_rdata_t *rrs, size_t count, uint16_t *len);
+
 #endif

@@ -4,11 +4,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <xxhash.h>
 
-/* Two independent hashes: a wrong hit needs both 64-bit halves to collide. */
-#define SEED_A 0x6A09E667F3BCC908ull
-#define SEED_B 0xBB67AE8584CAA73Bull
 
 typedef struct slot {
     uint64_t key_a, key_b;
@@ -19,6 +18,7 @@ typedef struct slot {
 
 struct dnssec_cache {
     size_t set_mask;       /* sets - 1; sets are a power of two */
+    uint64_t seed;         /* secret, per cache: a client cannot aim names at one set */
     dnssec_cache_stats_t stats;
     slot_t slots[];
 };
@@ -42,6 +42,9 @@ dnssec_cache_t *dnssec_cache_new(size_t slots)
     size_t n = round_slots(slots);
     dnssec_cache_t *c = xcalloc(1, sizeof(*c) + n * sizeof(slot_t));
     c->set_mask = n / DNSSEC_CACHE_WAYS - 1;
+    if (getrandom(&c->seed, sizeof(c->seed), 0) != (ssize_t)sizeof(c->seed)) {
+        c->seed = (uint64_t)(uintptr_t)c ^ (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull;
+    }
     return c;
 }
 
@@ -55,36 +58,61 @@ const dnssec_cache_stats_t *dnssec_cache_stats(const dnssec_cache_t *c)
     return &c->stats;
 }
 
-/* The RRset's key. The records are summed after hashing each, so that the order the
- * policy wrote them in (rotated, weighted) does not matter and nothing is sorted on a hit. */
-static void rrset_key(uint64_t id, const uint8_t *owner, size_t owner_len, uint16_t type,
-                      uint32_t ttl_s, const dns_rdata_t *rrs, size_t count, uint64_t *a,
-                      uint64_t *b)
+/* One record's contribution to the key: two multiply-xorshift hashes of its octets (A and
+ * AAAA RDATA are one or two words), cheap where a library call per record cost more than
+ * the rest of a cached answer. The records are fixed by the policy and the zone, never by
+ * the client; the owner, which a client chooses, goes through XXH3 with a secret seed. */
+static inline void record_mix(const uint8_t *p, size_t n, uint64_t *a, uint64_t *b)
 {
-    uint8_t head[8 + 2 + 4];
+    uint64_t ha = 0x9E3779B97F4A7C15ull ^ n, hb = 0xC2B2AE3D27D4EB4Full ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        ha = (ha ^ x) * 0xFF51AFD7ED558CCDull;
+        hb = (hb ^ x) * 0xC4CEB9FE1A85EC53ull;
+        ha ^= ha >> 32;
+        hb ^= hb >> 29;
+    }
+    if (i < n) {
+        uint64_t x = 0;
+        for (size_t j = i; j < n; j++) {
+            x = x << 8 | p[j];
+        }
+        ha = (ha ^ x) * 0xFF51AFD7ED558CCDull;
+        hb = (hb ^ x) * 0xC4CEB9FE1A85EC53ull;
+    }
+    *a += ha ^ (ha >> 33);
+    *b += hb ^ (hb >> 31);
+}
+
+/* The RRset's key: XXH3-128 over the signing's id, type, TTL and owner, plus the sum of
+ * each record's hashes, so that the order the policy wrote the records in (rotated,
+ * weighted) does not matter and nothing is sorted on a hit. */
+static void rrset_key(uint64_t seed, uint64_t id, const uint8_t *owner, size_t owner_len,
+                      uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
+                      uint64_t *a, uint64_t *b)
+{
+    uint8_t head[8 + 2 + 4 + DNS_NAME_MAX];
     memcpy(head, &id, 8);
     memcpy(head + 8, &type, 2);
     memcpy(head + 10, &ttl_s, 4);
-    uint64_t sa = XXH3_64bits_withSeed(head, sizeof(head), SEED_A) ^
-                  XXH3_64bits_withSeed(owner, owner_len, SEED_A + 1);
-    uint64_t sb = XXH3_64bits_withSeed(head, sizeof(head), SEED_B) ^
-                  XXH3_64bits_withSeed(owner, owner_len, SEED_B + 1);
+    memcpy(head + 14, owner, owner_len);
+    XXH128_hash_t h = XXH3_128bits_withSeed(head, 14 + owner_len, seed);
     uint64_t ra = 0, rb = 0;
     for (size_t i = 0; i < count; i++) {
-        ra += XXH3_64bits_withSeed(rrs[i].data, rrs[i].len, SEED_A + 2);
-        rb += XXH3_64bits_withSeed(rrs[i].data, rrs[i].len, SEED_B + 2);
+        record_mix(rrs[i].data, rrs[i].len, &ra, &rb);
     }
-    *a = sa ^ (ra * 0x9E3779B97F4A7C15ull) ^ count;
-    *b = sb ^ (rb * 0xC2B2AE3D27D4EB4Full) ^ count;
+    *a = h.low64 ^ (ra * 0x9E3779B97F4A7C15ull) ^ count;
+    *b = (h.high64 ^ (rb * 0xC2B2AE3D27D4EB4Full)) & ~1ull; /* even: see the stable keys */
 }
 
-const uint8_t *dnssec_cache_sign(dnssec_cache_t *c, const dnssec_zone_t *dz,
-                                 const uint8_t *owner, size_t owner_len, uint16_t type,
-                                 uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
-                                 uint16_t *len)
+/* The slot of key (a, b): a hit, or a miss signed into the slot CLOCK frees. */
+static const uint8_t *lookup(dnssec_cache_t *c, const dnssec_zone_t *dz, uint64_t ka,
+                             uint64_t kb, const uint8_t *owner, size_t owner_len, uint16_t type,
+                             uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
+                             uint16_t *len)
 {
-    uint64_t ka, kb;
-    rrset_key(dz->id, owner, owner_len, type, ttl_s, rrs, count, &ka, &kb);
     slot_t *set = &c->slots[(ka & c->set_mask) * DNSSEC_CACHE_WAYS];
     for (size_t i = 0; i < DNSSEC_CACHE_WAYS; i++) {
         slot_t *s = &set[i];
@@ -126,4 +154,43 @@ const uint8_t *dnssec_cache_sign(dnssec_cache_t *c, const dnssec_zone_t *dz,
     victim->ref = 1;
     *len = victim->len;
     return victim->rdata;
+}
+
+const uint8_t *dnssec_cache_sign(dnssec_cache_t *c, const dnssec_zone_t *dz,
+                                 const uint8_t *owner, size_t owner_len, uint16_t type,
+                                 uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
+                                 uint16_t *len)
+{
+    uint64_t ka, kb;
+    rrset_key(c->seed, dz->id, owner, owner_len, type, ttl_s, rrs, count, &ka, &kb);
+    return lookup(c, dz, ka, kb, owner, owner_len, type, ttl_s, rrs, count, len);
+}
+
+/* A pointer's share of a key: one multiply, then the high bits folded down. */
+static inline uint64_t ptr_mix(const void *p, uint64_t k)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p * k;
+    return x ^ (x >> 31);
+}
+
+const uint8_t *dnssec_cache_sign_stable(dnssec_cache_t *c, const dnssec_zone_t *dz,
+                                        const void *owner_ref, const uint8_t *owner,
+                                        size_t owner_len, uint16_t type, uint32_t ttl_s,
+                                        const dns_rdata_t *rrs, size_t count, uint16_t *len)
+{
+    /* Within one signing (dz->id) a pointer into the snapshot always denotes the same
+     * octets, so the pointers name the records as well as their octets would; the
+     * same octets behind two pointers only make a second slot. The low bit keeps these
+     * keys apart from dnssec_cache_sign's. */
+    uint64_t ra = 0, rb = 0;
+    for (size_t i = 0; i < count; i++) {
+        ra += ptr_mix(rrs[i].data, 0x9E3779B97F4A7C15ull);
+        rb += ptr_mix(rrs[i].data, 0xC2B2AE3D27D4EB4Full);
+    }
+    uint64_t head = (uint64_t)type << 32 | ttl_s;
+    uint64_t ka = (ptr_mix(owner_ref, 0xFF51AFD7ED558CCDull) ^ dz->id ^ ra ^ count) *
+                  0x9E3779B97F4A7C15ull;
+    uint64_t kb = (ptr_mix(owner_ref, 0xC4CEB9FE1A85EC53ull) ^ head ^ rb ^ c->seed) | 1;
+    ka ^= ka >> 29;
+    return lookup(c, dz, ka, kb, owner, owner_len, type, ttl_s, rrs, count, len);
 }

@@ -164,12 +164,14 @@ static int add_key_records(dnssec_zone_t *dz, zone_t *z)
             return -1;
         }
     }
+    /* DNSKEY with the SOA's TTL; CDS and CDNSKEY with TTL 0, so that a parent polling them
+     * never acts on a cached copy from before a rollover step (as Knot does). */
     uint32_t ttl = zone_soa(z)->ttl_s;
     if (zone_apex_rrset_add(z, DNS_TYPE_DNSKEY, ttl, dnskey, nk) != 0) {
         return -1;
     }
-    if (nc > 0 && (zone_apex_rrset_add(z, DNSSEC_TYPE_CDS, ttl, cds, nc) != 0 ||
-                   zone_apex_rrset_add(z, DNSSEC_TYPE_CDNSKEY, ttl, cdnskey, nc) != 0)) {
+    if (nc > 0 && (zone_apex_rrset_add(z, DNSSEC_TYPE_CDS, 0, cds, nc) != 0 ||
+                   zone_apex_rrset_add(z, DNSSEC_TYPE_CDNSKEY, 0, cdnskey, nc) != 0)) {
         return -1;
     }
     return 0;

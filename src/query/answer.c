@@ -150,12 +150,24 @@ static void put_additional(answer_t *a, const zone_rrset_t *set, bool is_referra
         static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
         for (size_t k = 0; k < 2; k++) {
             const zone_rrset_t *addr = zone_node_rrset(t, types[k]);
-            if (addr != NULL &&
-                dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, addr->type,
-                                     addr->ttl_s, addr->rrs, addr->count) < 0 &&
-                is_glue && is_referral) {
-                a->is_tc = true;
-                return;
+            if (addr == NULL) {
+                continue;
+            }
+            dns_writer_mark_t before = dns_writer_mark(&a->w);
+            if (dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, addr->type,
+                                     addr->ttl_s, addr->rrs, addr->count) < 0) {
+                if (is_glue && is_referral) {
+                    a->is_tc = true;
+                    return;
+                }
+                continue;
+            }
+            /* RFC 4035 3.1.1: the RRSIGs of authoritative additional data when they fit;
+             * an RRset whose signature does not fit is left out with it (glue has none). */
+            if (a->signer != NULL && addr->sig_count > 0 &&
+                dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, DNS_TYPE_RRSIG,
+                                     addr->ttl_s, addr->sigs, addr->sig_count) < 0) {
+                dns_writer_rollback(&a->w, before);
             }
         }
     }
@@ -245,7 +257,7 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
     if (a->signer != NULL) {
         /* The one cost a miss may have on the query path: signing this RRset once per
          * worker (dnssec_cache_sign). */
-        query_put_sig_online(a, DNS_SECTION_ANSWER, owner, res.type, res.ttl_s, res.rrs,
+        query_put_sig_online(a, DNS_SECTION_ANSWER, owner, node, res.type, res.ttl_s, res.rrs,
                              res.count);
     }
     /* RFC 8482: for ANY the CNAME is the one RRset; for CNAME it is the answer. */

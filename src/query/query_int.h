@@ -45,9 +45,12 @@ void query_put_sigs(answer_t *a, dns_section_t sec, const uint8_t *owner,
                     const zone_rrset_t *set, uint32_t ttl_s);
 
 /* The RRSIG of an RRset made per query (a steered answer), signed online through the
- * worker's cache, owned by a->name_lc; written as query_put_sigs does. */
-void query_put_sig_online(answer_t *a, dns_section_t sec, const uint8_t *owner, uint16_t type,
-                          uint32_t ttl_s, const dns_rdata_t *rrs, size_t count);
+ * worker's cache, owned by a->name_lc; written as query_put_sigs does. owner_ref: NULL, or
+ * the node of a steered answer whose records live in the snapshot (the cache then keys on
+ * pointers, dnssec_cache_sign_stable). */
+void query_put_sig_online(answer_t *a, dns_section_t sec, const uint8_t *owner,
+                          const void *owner_ref, uint16_t type, uint32_t ttl_s,
+                          const dns_rdata_t *rrs, size_t count);
 
 /* Denial of existence with DO in a signed zone (RFC 9824 compact denial), after the SOA:
  * node NULL: the name does not exist: an NSEC at a->name_lc with RRSIG, NSEC and NXNAME

@@ -19,15 +19,19 @@ static void put_rrsig(answer_t *a, dns_section_t sec, const uint8_t *owner, uint
 
 /* The RRSIG over an RRset made for this answer: from the worker's cache (signed there on
  * a miss), or without a cache (tests, explain) signed into buf. */
-static const uint8_t *sign_online(answer_t *a, const uint8_t *name, size_t len, uint16_t type,
-                                  uint32_t ttl_s, const dns_rdata_t *rrs, size_t count,
-                                  uint8_t *buf, uint16_t *out_len)
+static const uint8_t *sign_online(answer_t *a, const void *ref, const uint8_t *name,
+                                  size_t len, uint16_t type, uint32_t ttl_s,
+                                  const dns_rdata_t *rrs, size_t count, uint8_t *buf,
+                                  uint16_t *out_len)
 {
     dnssec_cache_t *c = a->wk->sig_cache;
     if (c != NULL) {
         uint64_t misses = dnssec_cache_stats(c)->misses;
-        const uint8_t *sig = dnssec_cache_sign(c, a->signer, name, len, type, ttl_s, rrs, count,
-                                               out_len);
+        const uint8_t *sig =
+            ref != NULL
+                ? dnssec_cache_sign_stable(c, a->signer, ref, name, len, type, ttl_s, rrs,
+                                           count, out_len)
+                : dnssec_cache_sign(c, a->signer, name, len, type, ttl_s, rrs, count, out_len);
         a->wk->stats.signatures[dnssec_cache_stats(c)->misses != misses]++;
         return sig;
     }
@@ -38,15 +42,17 @@ static const uint8_t *sign_online(answer_t *a, const uint8_t *name, size_t len, 
     return n > 0 ? buf : NULL;
 }
 
-void query_put_sig_online(answer_t *a, dns_section_t sec, const uint8_t *owner, uint16_t type,
-                          uint32_t ttl_s, const dns_rdata_t *rrs, size_t count)
+void query_put_sig_online(answer_t *a, dns_section_t sec, const uint8_t *owner,
+                          const void *owner_ref, uint16_t type, uint32_t ttl_s,
+                          const dns_rdata_t *rrs, size_t count)
 {
     if (a->signer == NULL || a->is_tc) {
         return;
     }
     uint8_t buf[DNSSEC_RRSIG_MAX];
     dns_rdata_t sig;
-    sig.data = sign_online(a, a->name_lc, a->name_len, type, ttl_s, rrs, count, buf, &sig.len);
+    sig.data = sign_online(a, owner_ref, a->name_lc, a->name_len, type, ttl_s, rrs, count, buf,
+                           &sig.len);
     if (sig.data == NULL) {
         a->wk->stats.sign_failures++;
         return; /* unsigned: the validator treats the answer as bogus, never as wrong data */
@@ -63,7 +69,7 @@ void query_put_sigs(answer_t *a, dns_section_t sec, const uint8_t *owner,
     if (a->is_wild && sec == DNS_SECTION_ANSWER) {
         /* RFC 9824 wildcards: the synthesized RRset is signed as the QNAME's own, so
          * that no proof of the non-existence of a closer name is needed. */
-        query_put_sig_online(a, sec, owner, set->type, ttl_s, set->rrs, set->count);
+        query_put_sig_online(a, sec, owner, NULL, set->type, ttl_s, set->rrs, set->count);
         return;
     }
     put_rrsig(a, sec, owner, ttl_s, set->sigs, set->sig_count);
@@ -141,7 +147,8 @@ void query_put_denial(answer_t *a, const zone_t *z, const zone_node_t *node, uin
         a->is_tc = true;
         return;
     }
-    query_put_sig_online(a, DNS_SECTION_AUTHORITY, a->name_lc, DNS_TYPE_NSEC, ttl_s, &rr, 1);
+    query_put_sig_online(a, DNS_SECTION_AUTHORITY, a->name_lc, NULL, DNS_TYPE_NSEC, ttl_s, &rr,
+                         1);
 }
 
 void query_put_referral_ds(answer_t *a, const zone_node_t *cut)

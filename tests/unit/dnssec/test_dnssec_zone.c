@@ -549,6 +549,48 @@ static void test_cache_keys_on_signing(void **state)
     gslb_diag_free(diag);
 }
 
+/* Steered answers are keyed on the snapshot's pointers: the same records (in any order)
+ * hit, other records miss and are signed for what they are, and the two kinds of keys
+ * never answer for each other. */
+static void test_cache_stable_keys_on_pointers(void **state)
+{
+    fixture_t *f = *state;
+    gslb_diag_t *diag = gslb_diag_new(false);
+    char keys[512];
+    snprintf(keys, sizeof(keys), "      keys: [{file: %s/Kcsk, role: csk}]\n", f->dir);
+    assert_int_equal(sign_with(f, keys, diag), 0);
+    gslb_diag_free(diag);
+    static const uint8_t owner[] = "\003svc\001s\004test";
+    static const uint8_t addrs[3][4] = {{192, 0, 2, 10}, {192, 0, 2, 11}, {198, 51, 100, 1}};
+    int node = 0; /* stands for the service's node */
+    dns_rdata_t fwd[2] = {{addrs[0], 4}, {addrs[1], 4}}, rev[2] = {{addrs[1], 4}, {addrs[0], 4}};
+    dns_rdata_t other[1] = {{addrs[2], 4}};
+    dnssec_cache_t *c = dnssec_cache_new(64);
+    uint16_t len = 0;
+    uint8_t first[DNSSEC_RRSIG_MAX];
+    const uint8_t *s1 = dnssec_cache_sign_stable(c, f->dz, &node, owner, sizeof(owner),
+                                                 DNS_TYPE_A, 30, fwd, 2, &len);
+    assert_non_null(s1);
+    memcpy(first, s1, len);
+    uint16_t len1 = len;
+    assert_memory_equal(dnssec_cache_sign_stable(c, f->dz, &node, owner, sizeof(owner),
+                                                 DNS_TYPE_A, 30, rev, 2, &len),
+                        first, len1);
+    assert_int_equal(dnssec_cache_stats(c)->hits, 1);
+    const uint8_t *s3 = dnssec_cache_sign_stable(c, f->dz, &node, owner, sizeof(owner),
+                                                 DNS_TYPE_A, 30, other, 1, &len);
+    assert_non_null(s3);
+    assert_int_equal(dnssec_cache_stats(c)->misses, 2);
+    dns_rdata_t sig = {.data = s3, .len = len};
+    zone_rrset_t set = {.type = DNS_TYPE_A, .count = 1, .ttl_s = 30, .rrs = other,
+                        .sigs = &sig, .sig_count = 1};
+    assert_int_equal(verify_set(f->keys, owner, sizeof(owner), &set, 30), LDNS_STATUS_OK);
+    /* The octet-keyed lookup of the same RRset is a key of its own kind: a miss. */
+    dnssec_cache_sign(c, f->dz, owner, sizeof(owner), DNS_TYPE_A, 30, fwd, 2, &len);
+    assert_int_equal(dnssec_cache_stats(c)->misses, 3);
+    dnssec_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cache_hits_any_order_and_keys_on_rdata, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cache_keys_on_signing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_stable_keys_on_pointers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

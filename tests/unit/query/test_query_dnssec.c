@@ -217,6 +217,22 @@ static void test_dnssec_static_types_signed(void **state)
     }
 }
 
+/* Additional data of an MX answer comes with its RRSIG (RFC 4035 3.1.1); glue of a
+ * referral has none (it is not the zone's data). */
+static void test_dnssec_additional_signed_glue_not(void **state)
+{
+    fixture_t *f = *state;
+    ldns_pkt *p = ask(f, "s.test.", LDNS_RR_TYPE_MX);
+    assert_int_equal(count(ldns_pkt_additional(p), LDNS_RR_TYPE_A), 1);
+    assert_int_equal(count(ldns_pkt_additional(p), LDNS_RR_TYPE_RRSIG), 1);
+    assert_int_equal(test_verify_section(ldns_pkt_additional(p), f->keys, false), 1);
+    ldns_pkt_free(p);
+    p = ask(f, "www.child.s.test.", LDNS_RR_TYPE_A);
+    assert_int_equal(count(ldns_pkt_additional(p), LDNS_RR_TYPE_A), 1);
+    assert_int_equal(count(ldns_pkt_additional(p), LDNS_RR_TYPE_RRSIG), 0);
+    ldns_pkt_free(p);
+}
+
 /* A CNAME into a service: both the alias and the steered A are signed. */
 static void test_dnssec_cname_chain_signed(void **state)
 {
@@ -412,6 +428,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dnssec_static_types_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_cname_chain_signed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dnssec_additional_signed_glue_not, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_steered_variants_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_wildcard_signed_as_qname, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_nxdomain_compact_denial, setup, teardown),
