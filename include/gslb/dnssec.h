@@ -20,7 +20,7 @@
 #define DNSSEC_MAX_KEYS 8                                  /* keys of one zone */
 #define DNSSEC_TYPE_CDS 59                                 /* RFC 7344 3.1 */
 #define DNSSEC_TYPE_CDNSKEY 60                             /* RFC 7344 3.2 */
-#define DNSSEC_TYPE_NXNAME 128                             /* RFC 9824 5: a name that does not exist */
+#define DNSSEC_TYPE_NXNAME 128                             /* RFC 9824: no such name */
 #define DNSSEC_NSEC_MAX (DNS_NAME_MAX + 2 + 32 * 3)        /* NSEC RDATA we make */
 
 /* A signed zone's keys and signing state: built at load, read-only afterwards, shared by

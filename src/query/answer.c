@@ -312,6 +312,12 @@ static step_t answer_node(answer_t *a, const zone_t *z, const zone_node_t *node,
         return STEP_FOLLOW;
     }
     const zone_rrset_t *set = NULL;
+    if (qtype == DNS_TYPE_NSEC && a->signer != NULL && node->nsec != NULL && !a->is_wild) {
+        /* The name's own NSEC is data of a signed zone: asked for, it is the answer (a
+         * NODATA whose proof lists NSEC would contradict itself). */
+        put_answer_rrset(a, owner, node->nsec);
+        return STEP_DONE;
+    }
     if (qtype == DNS_TYPE_ANY) {
         /* RFC 8482 4.1: answer ANY with one RRset of the node. */
         for (uint16_t i = 0; i < node->rrset_count && set == NULL; i++) {
@@ -394,7 +400,7 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
             put_negative_soa(a, z);
             if (a->signer != NULL) {
                 /* RFC 9824 3.2: compact denial answers NOERROR with the NXNAME proof. */
-                query_put_denial(a, z, NULL, qtype, negative_ttl(a, z));
+                query_put_denial(a, NULL, qtype, negative_ttl(a, z));
                 return DNS_RCODE_NOERROR;
             }
             /* RFC 6604 3: the RCODE describes the last name of the chain. */
@@ -428,7 +434,7 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
             case STEP_NODATA:
                 put_negative_soa(a, z); /* RFC 2308 2.2: NODATA */
                 if (a->signer != NULL) {
-                    query_put_denial(a, z, node, qtype, negative_ttl(a, z));
+                    query_put_denial(a, node, qtype, negative_ttl(a, z));
                 }
                 return DNS_RCODE_NOERROR;
             case STEP_FOLLOW:

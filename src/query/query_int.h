@@ -56,8 +56,7 @@ void query_put_sig_online(answer_t *a, dns_section_t sec, const uint8_t *owner,
  * node NULL: the name does not exist: an NSEC at a->name_lc with RRSIG, NSEC and NXNAME
  * (the caller answers NOERROR); otherwise NODATA at node: its NSEC (precompiled, or for
  * a wildcard or a service that has no data of qtype now, made and signed online). */
-void query_put_denial(answer_t *a, const zone_t *z, const zone_node_t *node, uint16_t qtype,
-                      uint32_t ttl_s);
+void query_put_denial(answer_t *a, const zone_node_t *node, uint16_t qtype, uint32_t ttl_s);
 
 /* A referral's proof about DS (RFC 4035 3.1.4): the DS RRset of the cut with its RRSIG,
  * or the cut's NSEC showing there is none. */

@@ -95,10 +95,8 @@ static void bitmap_clear(uint8_t *bm, size_t len, uint16_t type)
     }
 }
 
-void query_put_denial(answer_t *a, const zone_t *z, const zone_node_t *node, uint16_t qtype,
-                      uint32_t ttl_s)
+void query_put_denial(answer_t *a, const zone_node_t *node, uint16_t qtype, uint32_t ttl_s)
 {
-    (void)z;
     if (a->signer == NULL || a->is_tc) {
         return;
     }

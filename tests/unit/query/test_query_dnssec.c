@@ -359,6 +359,10 @@ static void test_dnssec_nodata_exact_bitmaps(void **state)
     assert_true(nsec_has(p, "mail.s.test.", LDNS_RR_TYPE_A));
     assert_false(nsec_has(p, "mail.s.test.", LDNS_RR_TYPE_AAAA));
     ldns_pkt_free(p);
+    p = ask(f, "mail.s.test.", LDNS_RR_TYPE_NSEC);
+    assert_int_equal(count(ldns_pkt_answer(p), LDNS_RR_TYPE_NSEC), 1);
+    assert_int_equal(verify(f, p, false), 1);
+    ldns_pkt_free(p);
     p = ask(f, "ent.s.test.", LDNS_RR_TYPE_A);
     assert_int_equal(verify(f, p, false), 2);
     assert_false(nsec_has(p, "ent.s.test.", LDNS_RR_TYPE_TXT));
