@@ -44,6 +44,18 @@ typedef bool (*dnssec_service_types_fn)(const void *service, uint16_t type, void
 int dnssec_zone_sign(dnssec_zone_t **out, zone_t *z, const conf_dnssec_t *conf, time_t now,
                      dnssec_service_types_fn service_types, void *arg, gslb_diag_t *diag);
 
+/* Sign at load an answer a steered service at owner_ref (its zone node; owner, its
+ * lower-case wire name) will give: records as the policy will point to them
+ * (policy_service_answers). Found by dnssec_cache_sign_stable on a worker's first use,
+ * which then copies instead of signing. Returns 0, or -1 when signing failed. Load path,
+ * before dnssec_zone_presign_done. */
+int dnssec_zone_presign(dnssec_zone_t *dz, const void *owner_ref, const uint8_t *owner,
+                        size_t owner_len, uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs,
+                        size_t count);
+
+/* Index what dnssec_zone_presign signed; returns how many. Load path, once. */
+size_t dnssec_zone_presign_done(dnssec_zone_t *dz);
+
 /* Free; NULL does nothing. Only once no worker can use the zone. */
 void dnssec_zone_free(dnssec_zone_t *dz);
 
@@ -102,7 +114,8 @@ size_t dnssec_cache_bytes(size_t slots);
  * (failures included). Read by the owning worker's stats, or racily for metrics. */
 typedef struct dnssec_cache_stats {
     uint64_t hits;
-    uint64_t misses;
+    uint64_t presigned;   /* misses answered by a signature made at load (copied) */
+    uint64_t misses;      /* signed now */
     uint64_t failures;
 } dnssec_cache_stats_t;
 const dnssec_cache_stats_t *dnssec_cache_stats(const dnssec_cache_t *c);

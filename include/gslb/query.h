@@ -62,8 +62,8 @@ typedef struct query_stats {
     uint64_t rrl_limited[RRL_CLASS_COUNT]; /* responses limited (slipped or dropped), by class */
     uint64_t rrl_slipped;        /* of those, sent truncated or as BADCOOKIE */
     uint64_t cookies[3];         /* queries with a COOKIE option, by query_cookie_t - 1 */
-    uint64_t signatures[2];      /* online RRSIGs sent: [0] from the worker's cache, [1] signed
-                                  * for this query (a cache miss) */
+    uint64_t signatures[3];      /* online RRSIGs sent: [0] from the worker's cache, [1] copied
+                                  * from those signed at load, [2] signed for this query */
     uint64_t sign_failures;      /* online signatures that could not be made (sent unsigned) */
 } query_stats_t;
 

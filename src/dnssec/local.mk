@@ -5,5 +5,6 @@ src_dnssec_libdnssec_a_SOURCES = \
 	src/dnssec/dnssec_int.h \
 	src/dnssec/cache.c \
 	src/dnssec/keys.c \
+	src/dnssec/presign.c \
 	src/dnssec/sign.c \
 	src/dnssec/zone.c

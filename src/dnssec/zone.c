@@ -328,6 +328,7 @@ void dnssec_zone_free(dnssec_zone_t *dz)
     for (size_t i = 0; i < dz->key_count; i++) {
         dnssec_key_clear(&dz->keys[i]);
     }
+    dnssec_presig_free(dz);
     free(dz);
 }
 

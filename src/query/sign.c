@@ -27,15 +27,19 @@ static const uint8_t *sign_online(answer_t *a, const void *ref, const uint8_t *n
     dnssec_cache_t *c = a->wk->sig_cache;
     if (c != NULL) {
         uint64_t misses = dnssec_cache_stats(c)->misses;
+        uint64_t presigned = dnssec_cache_stats(c)->presigned;
         const uint8_t *sig =
             ref != NULL
                 ? dnssec_cache_sign_stable(c, a->signer, ref, name, len, type, ttl_s, rrs,
                                            count, out_len)
                 : dnssec_cache_sign(c, a->signer, name, len, type, ttl_s, rrs, count, out_len);
-        a->wk->stats.signatures[dnssec_cache_stats(c)->misses != misses]++;
+        size_t source = dnssec_cache_stats(c)->misses != misses          ? 2
+                        : dnssec_cache_stats(c)->presigned != presigned ? 1
+                                                                        : 0;
+        a->wk->stats.signatures[source]++;
         return sig;
     }
-    a->wk->stats.signatures[1]++;
+    a->wk->stats.signatures[2]++;
     size_t n = dnssec_sign_online(a->signer, name, len, type, ttl_s, rrs, count, buf,
                                   DNSSEC_RRSIG_MAX);
     *out_len = (uint16_t)n;
