@@ -52,7 +52,7 @@ typedef struct daemon {
 } daemon_t;
 
 /* How often the re-signing timer looks at the snapshot's resign_at. */
-#define RESIGN_CHECK_S 30
+#define RESIGN_CHECK_S 5
 
 /* A worker's context: its query state, and the snapshot of the batch in progress. */
 typedef struct worker_ctx {

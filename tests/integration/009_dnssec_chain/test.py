@@ -6,8 +6,10 @@ signed with ldns-signzone; the parent delegates gslb.test. to gslbd (port 53 of 
 address) with the DS that `gslbctl ds` prints. unbound, with the root's key as its only trust
 anchor and EDNS Client Subnet towards gslbd, resolves for clients on three continents:
 each gets its own data center with AD set; NXDOMAIN (compact denial) and NODATA validate;
-a failover keeps validating; delv checks the same answers itself. Last, gslbd is reloaded
-with a key the parent's DS does not name, and unbound must answer SERVFAIL.
+a failover keeps validating; delv checks the same answers itself. A ZSK listed with an
+activation time a few seconds ahead starts signing at that time without a reload request
+(the re-signing timer). Last, gslbd is reloaded with a key the parent's DS does not name,
+and unbound must answer SERVFAIL.
 """
 import os
 import shutil
@@ -132,9 +134,9 @@ dns_port = harness.free_port()
 ctl_port = harness.free_port()
 
 
-def write_child_conf(key):
+def write_child_conf(key, extra=""):
     with open(os.path.join(HERE, "gslbd.yaml.in")) as f:
-        text = f.read()
+        text = f.read().replace("@EXTRA_KEYS@\n", extra)
     for k, v in (("LISTEN", '"%s:53", "127.0.0.1:%d"' % (child_addr, dns_port)),
                  ("WORK", work.path), ("MMDB", mmdb), ("KEY", key), ("CTL", ctl_port),
                  ("TOKEN", TOKEN)):
@@ -342,6 +344,31 @@ def failover():
     ctl.request("POST", "/datacenters/eu-west/clear")
 
 
+def key_event_resigns():
+    """A ZSK activated a few seconds from now: gslbd signs with it by itself, no reload asked."""
+    zsk = run(["ldns-keygen", "-a", "ECDSAP256SHA256", "gslb.test"]).stdout.strip()
+    tag = int(zsk.rsplit("+", 1)[1])
+    write_child_conf(gslb_key, extra='        - {file: %s/%s, role: zsk, activate: %d}\n' %
+                     (work.path, zsk, int(time.time()) + 8))
+    status, _ = ctl.request("POST", "/reload")
+    r.equal("reload with a ZSK to come: accepted", status, 200)
+
+    def soa_tags():
+        q = dns.message.make_query("gslb.test.", "SOA", want_dnssec=True)
+        m = dns.query.udp(q, "127.0.0.1", port=dns_port, timeout=3)
+        return sorted(rd.key_tag for rrset in m.answer if rrset.rdtype == dns.rdatatype.RRSIG
+                      for rd in rrset)
+    r.check("before its activation the new ZSK does not sign", tag not in soa_tags(),
+            str(soa_tags()))
+    deadline = time.time() + 30
+    while time.time() < deadline and tag not in soa_tags():
+        time.sleep(0.5)
+    r.check("at its activation gslbd re-signs by itself with the new ZSK", tag in soa_tags(),
+            str(soa_tags()))
+    r.check("the re-signing went through the reload path (logged)",
+            "dnssec: signatures due for renewal" in child.read_log(), child.read_log()[-1500:])
+
+
 def broken_key():
     """A key the parent's DS does not name: the chain breaks and unbound says SERVFAIL."""
     other = keygen("gslb.test", True)
@@ -358,6 +385,7 @@ r.run("clients on three continents", three_continents)
 r.run("denial of existence", denial)
 r.run("delv", with_delv)
 r.run("failover keeps validating", failover)
+r.run("a key event re-signs without a reload request", key_event_resigns)
 r.run("a broken key fails validation", broken_key)
 log = child.read_log()
 r.check("gslbd log has no sanitizer report", "Sanitizer" not in log and "runtime error" not in log,
