@@ -12,8 +12,9 @@
 # 2. Cost: instructions per query under callgrind (10,000 queries; gslbd's worker thread,
 #    and the whole process less its idle baseline) for a static A, a steered A (weighted over
 #    three data centers), each without and with DO, twice over (pass 2 is the warm cache);
-#    and for nonexistent names, all different (without DO, and with DO where each is an
-#    online NSEC signature: a cache miss).
+#    for nonexistent names, all different (without DO, and with DO where each is an online
+#    NSEC signature: a cache miss); and 100 nonexistent names asked 100 times each with DO
+#    (per name one signature, then the cache).
 # 3. Memory: the signature cache's size per worker (slots x slot), how many steered answers
 #    of 2 services x 3 data centers (the example's shape) and 1,000 services x 3 data centers
 #    are signed at load, and how many slots the queries fill (every service asked for A and
@@ -46,7 +47,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --no-deps) DEPS=0 ;;
     --phases) PHASES=$2; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "dnssec.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
     shift
@@ -187,6 +188,7 @@ if has_phase cost; then
     for i in $(seq 1 10000); do echo "steer.dnssec.bench. A"; done >"$OUT/q-steer.txt"
     for i in $(seq 1 10000); do echo "nx$i.dnssec.bench. A"; done >"$OUT/q-nx.txt"
     for i in $(seq 1 10000); do echo "ny$i.dnssec.bench. A"; done >"$OUT/q-nx2.txt"
+    for i in $(seq 1 10000); do echo "nz$((i % 100)).dnssec.bench. A"; done >"$OUT/q-nx100.txt"
     start cost valgrind --tool=callgrind --callgrind-out-file="$OUT/cg/cost.%p.out" \
         "$GSLBD" -c "$OUT/cost.yaml"
     wait_ready "$PORT" www.dnssec.bench. 300
@@ -207,6 +209,8 @@ if has_phase cost; then
     done
     cg_case cost "nxdomain-nodo" "$OUT/q-nx.txt"
     cg_case cost "nxdomain-do-miss" "$OUT/q-nx2.txt" -D
+    # 100 names asked 100 times each: the first time of each signs, then the cache.
+    cg_case cost "nxdomain-do-100names" "$OUT/q-nx100.txt" -D
     stop cost
 fi
 
@@ -277,12 +281,13 @@ if cost:
     print("|---|---:|---:|---:|")
     for c in ("static-nodo-1", "static-do-1", "static-nodo-2", "static-do-2", "steered-nodo-1",
               "steered-do-1", "steered-nodo-2", "steered-do-2", "nxdomain-nodo",
-              "nxdomain-do-miss"):
+              "nxdomain-do-miss", "nxdomain-do-100names"):
         if c not in cost:
             continue
         r = cost[c]
         ratio = ""
-        base = c.replace("-do-miss", "-nodo").replace("-do-", "-nodo-")
+        base = (c.replace("-do-miss", "-nodo").replace("-do-100names", "-nodo")
+                .replace("-do-", "-nodo-"))
         if "-do" in c and base in cost:
             ratio = "%.2fx" % (r["worker_ir_per_query"] / cost[base]["worker_ir_per_query"])
         print("| %s | %.0f | %.0f | %s |" % (c, r["worker_ir_per_query"], r["ir_per_query"],

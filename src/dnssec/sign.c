@@ -248,11 +248,19 @@ size_t dnssec_nsec_rdata(const uint8_t *next, size_t next_len, const uint16_t *t
     /* RFC 4034 4.1.2: per window of 256 types, the window number, the length of its
      * bitmap (1..32, trailing zero octets left out) and the bitmap. */
     uint8_t bits[256][32];
-    bool used[256] = {false};
+    bool used[256];
+    unsigned last_win = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned win = types[i] >> 8;
+        last_win = win > last_win ? win : last_win;
+    }
+    /* Only the windows up to the last in use are touched: a denial on the query path
+     * (types in window 0) clears one. */
+    memset(used, 0, last_win + 1);
     for (size_t i = 0; i < n; i++) {
         uint8_t win = (uint8_t)(types[i] >> 8), low = (uint8_t)types[i];
         if (!used[win]) {
-            memset(bits[win], 0, sizeof(bits[win])); /* only the windows in use */
+            memset(bits[win], 0, sizeof(bits[win]));
             used[win] = true;
         }
         bits[win][low / 8] |= (uint8_t)(0x80u >> (low % 8));
@@ -262,7 +270,7 @@ size_t dnssec_nsec_rdata(const uint8_t *next, size_t next_len, const uint16_t *t
     }
     memcpy(out, next, next_len);
     size_t len = next_len;
-    for (unsigned w = 0; w < 256; w++) {
+    for (unsigned w = 0; w <= last_win; w++) {
         if (!used[w]) {
             continue;
         }
