@@ -401,6 +401,7 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
             if (a->signer != NULL) {
                 /* RFC 9824 3.2: compact denial answers NOERROR with the NXNAME proof. */
                 query_put_denial(a, NULL, qtype, negative_ttl(a, z));
+                a->is_compact_nx = true;
                 return DNS_RCODE_NOERROR;
             }
             /* RFC 6604 3: the RCODE describes the last name of the chain. */
@@ -620,6 +621,7 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
     a.name_lc = q.qname_lc;
     a.name_len = q.qname_len;
     a.is_wild = false;
+    a.is_compact_nx = false;
     size_t limit = cap;
     if (req->transport == SERVER_UDP) {
         /* RFC 6891 6.2.5: use the smaller of the two payload sizes, never below 512. */

@@ -34,6 +34,8 @@ typedef struct answer {
     const uint8_t *name_lc;
     size_t name_len;
     bool is_wild;
+    bool is_compact_nx;        /* a nonexistent name answered NOERROR (RFC 9824): still an
+                                * NXDOMAIN to the rate limiter */
 } answer_t;
 
 /* ---- sign.c ---- */

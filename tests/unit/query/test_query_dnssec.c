@@ -71,7 +71,13 @@ static const char config_fmt[] =
     "    fail: closed\n"
     "  v4only.s.test.:\n"
     "    policy: failover\n"
-    "    datacenters: [dc-v4]\n";
+    "    datacenters: [dc-v4]\n"
+    "rate_limit:\n"
+    "  rate: 10000\n"
+    "  nodata_rate: 10000\n"
+    "  nxdomain_rate: 3\n"
+    "  window_s: 1\n"
+    "  slip: 2\n";
 
 typedef struct fixture {
     char dir[64];
@@ -105,6 +111,8 @@ static int setup(void **state)
     assert_int_equal(rc, 0);
     query_worker_init(&f->worker, 1);
     f->worker.sig_cache = dnssec_cache_new(64);
+    f->worker.rrl = rrl_table_new(1024);
+    assert_non_null(f->worker.rrl);
     *state = f;
     return 0;
 }
@@ -114,6 +122,7 @@ static int teardown(void **state)
     fixture_t *f = *state;
     snapshot_free(f->snap);
     dnssec_cache_free(f->worker.sig_cache);
+    rrl_table_free(f->worker.rrl);
     ldns_rr_list_deep_free(f->keys);
     test_key_remove(f->dir, "Kcsk");
     test_file_remove(f->dir, "s.zone");
@@ -350,6 +359,34 @@ static void test_dnssec_nxdomain_compact_denial(void **state)
     ldns_pkt_free(p);
 }
 
+/* Compact denial answers NOERROR, but to the rate limiter a nonexistent name is still an
+ * NXDOMAIN keyed by its zone: random names share one bucket (RRL_NXDOMAIN), not one each. */
+static void test_dnssec_compact_denial_rate_limited_as_nxdomain(void **state)
+{
+    fixture_t *f = *state;
+    for (int i = 0; i < 20; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "random%d.s.test.", i);
+        ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str(name), LDNS_RR_TYPE_A,
+                                         LDNS_RR_CLASS_IN, 0);
+        ldns_pkt_set_edns_udp_size(q, 1232);
+        ldns_pkt_set_edns_do(q, true);
+        uint8_t *wire = NULL;
+        size_t len = 0;
+        assert_int_equal(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
+        ldns_pkt_free(q);
+        struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(5353)};
+        peer.sin_addr.s_addr = htonl(0xC0000207);
+        server_request_t req = {.msg = wire, .len = len, .peer = (const struct sockaddr *)&peer,
+                                .peer_len = sizeof(peer), .transport = SERVER_UDP};
+        query_answer(&f->worker, f->snap, &req, f->resp, sizeof(f->resp));
+        free(wire);
+    }
+    /* 3 a second pass; the 20 queries span at most two windows. */
+    assert_true(f->worker.stats.rrl_limited[RRL_NXDOMAIN] >= 14);
+    assert_int_equal(f->worker.stats.rrl_limited[RRL_NODATA], 0);
+}
+
 /* NODATA: the name's own NSEC with its exact types — static names, an empty
  * non-terminal, a service name for another type, and a service without the family or
  * failed closed (the type asked must not be in the bitmap). */
@@ -440,6 +477,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dnssec_wildcard_signed_as_qname, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_nxdomain_compact_denial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_nodata_exact_bitmaps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dnssec_compact_denial_rate_limited_as_nxdomain,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_referral_ds_proof, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dnssec_do_only_and_truncation, setup, teardown),
     };
