@@ -150,6 +150,10 @@ gslbctl = os.path.join(harness.BUILDDIR, "src", "gslbctl", "gslbctl")
 ds_text = run([gslbctl, "-s", "127.0.0.1:%d" % ctl_port, "ds", "gslb.test"]).stdout
 r.check("gslbctl ds prints the DS of the zone's key",
         "\tDS\t" in ds_text and ds_text.startswith("gslb.test."), ds_text)
+res = subprocess.run([gslbctl, "-s", "127.0.0.1:%d" % ctl_port, "ds", "other.test"],
+                     capture_output=True, text=True)
+r.check("gslbctl ds for a zone not served: exit 1, says so",
+        res.returncode == 1 and "no such zone" in res.stderr, res.stderr)
 
 # ---- NSD: the signed root and parent ----
 test_ksk, test_zsk = keygen("test", True), keygen("test", False)
