@@ -9,3 +9,4 @@ dist_noinst_SCRIPTS += bench/hardening.sh
 dist_noinst_SCRIPTS += bench/tcp_lockout.py
 dist_noinst_SCRIPTS += bench/fleet.sh
 EXTRA_DIST += bench/fleet.py
+dist_noinst_SCRIPTS += bench/dnssec.sh

@@ -5,7 +5,9 @@
  * zones below, written to a temporary directory: two zones (a parent with a delegation, DS,
  * CNAMEs, DNAMEs and a wildcard; a nested child), services with every kind of target, and
  * when GSLB_FUZZ_GEOIP names a MaxMind database (scripts/fuzz.sh generates one from
- * tests/integration/001_geo_steering/geo.spec) a GeoIP map and a nearest service too.
+ * tests/integration/001_geo_steering/geo.spec) a GeoIP map and a nearest service too. The
+ * parent zone is signed with an ECDSA key made at start (queries with DO get RRSIGs,
+ * compact denial and signatures made online through the worker's signature cache).
  *
  * For each input: the UDP response must fit the client's payload limit (512 without EDNS,
  * the smaller of the client's and ours with it, never below 512), and any response must
@@ -84,6 +86,7 @@ static const char config_head[] =
     "zones:\n"
     "  - file: p.zone\n"
     "    origin: p.test.\n"
+    "    dnssec: {keys: [{file: Kfuzz, role: csk}]}\n"
     "  - file: c.zone\n"
     "    origin: c.p.test.\n"
     "datacenters:\n"
@@ -143,6 +146,36 @@ static void write_file(const char *dir, const char *name, const char *text)
     }
 }
 
+/* An ECDSA P-256 key for p.test. as dir/Kfuzz.private and dir/Kfuzz.key. */
+static void write_key(const char *dir)
+{
+    ldns_key *k = ldns_key_new_frm_algorithm(LDNS_SIGN_ECDSAP256SHA256, 256);
+    ldns_rdf *owner = NULL;
+    if (k == NULL || ldns_str2rdf_dname(&owner, "p.test.") != LDNS_STATUS_OK) {
+        abort();
+    }
+    ldns_key_set_pubkey_owner(k, owner);
+    ldns_key_set_flags(k, 257);
+    ldns_rr *rr = ldns_key2rr(k);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/Kfuzz.private", dir);
+    FILE *f = fopen(path, "w");
+    if (rr == NULL || f == NULL) {
+        abort();
+    }
+    ldns_key_print(f, k);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/Kfuzz.key", dir);
+    f = fopen(path, "w");
+    if (f == NULL) {
+        abort();
+    }
+    ldns_rr_print(f, rr);
+    fclose(f);
+    ldns_rr_free(rr);
+    ldns_key_deep_free(k);
+}
+
 /* The configuration: config_head, with the GeoIP services and map when a database is given. */
 static char *config_text(const char *geoip)
 {
@@ -191,6 +224,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     write_file(dir, "p.zone", parent_zone);
     write_file(dir, "c.zone", child_zone);
     write_file(dir, "gslbd.yaml", conf);
+    write_key(dir);
     free(conf);
     char path[512];
     snprintf(path, sizeof(path), "%s/gslbd.yaml", dir);
@@ -201,7 +235,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz/query: the fixture snapshot does not load (%d)\n", rc);
         abort();
     }
-    static const char *const names[] = {"p.zone", "c.zone", "gslbd.yaml"};
+    static const char *const names[] = {"p.zone", "c.zone", "gslbd.yaml", "Kfuzz.private",
+                                        "Kfuzz.key"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         unlink(path);
@@ -210,6 +245,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     query_worker_init(&worker, 1);
     worker.rrl = rrl_table_new(4096);
     worker.cookie_keys = cookie_keys_new();
+    worker.sig_cache = dnssec_cache_new(256);
     if (worker.rrl == NULL || worker.cookie_keys == NULL) {
         abort();
     }

@@ -14,8 +14,9 @@ packages=(
     libmaxmind-db-writer-perl python3 python3-dnspython
     # the control endpoint test parses /metrics with the Prometheus client's parser
     python3-prometheus-client curl
-    # reference servers: Knot for the differential test, unbound as a real resolver
-    knot unbound
+    # reference servers: Knot for the differential test, unbound as a real resolver,
+    # NSD and ldns-signzone/ldns-keygen for the signed root and parent of the DNSSEC chain test
+    knot unbound nsd ldnsutils
     # a real Prometheus server drives a data center's load in the steering test
     prometheus
     # query tools used by the example and the README

@@ -10,12 +10,12 @@ GSLBD_CORE_LIBS = \
 	src/policy/libpolicy.a \
 	src/conf/libconf.a \
 	src/latency/liblatency.a src/geo/libgeo.a \
-	src/zone/libzone.a \
+	src/dnssec/libdnssec.a src/zone/libzone.a \
 	src/dns/libdns.a \
 	src/rrl/librrl.a src/cookie/libcookie.a \
 	src/fleet/libfleet.a src/steer/libsteer.a src/health/libhealth.a \
 	src/util/libutil.a \
-	$(LDNS_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
+	$(LDNS_LIBS) $(CRYPTO_LIBS) $(MAXMINDDB_LIBS) $(LIBEVENT_SSL_LIBS) $(LIBEVENT_LIBS) \
 	$(FYAML_LIBS) $(URCU_LIBS) $(JANSSON_LIBS) $(XXHASH_LIBS) $(SODIUM_LIBS) -lm
 src_gslbd_LDADD = src/ctl/libctl.a $(GSLBD_CORE_LIBS) $(SYSTEMD_LIBS)
 

@@ -53,7 +53,12 @@ typedef struct daemon {
     rrl_table_t *rrl;           /* rate limiter buckets, sized at start, shared by the workers */
     cookie_keys_t *cookie_keys; /* generated cookie secrets, rotated by a timer on base */
     struct event *cookie_timer;
+    struct event *resign_timer; /* re-signs signed zones before their signatures expire */
+    unsigned signature_cache;   /* slots of each worker's signature cache (set at start) */
 } daemon_t;
+
+/* How often the re-signing timer looks at the snapshot's resign_at. */
+#define RESIGN_CHECK_S 5
 
 /* A worker's context: its query state, and the snapshot of the batch in progress. */
 typedef struct worker_ctx {
@@ -86,6 +91,7 @@ static void *worker_ctx_new(void *arg, unsigned index)
                                   ((uint64_t)(index + 1) * 0x9E3779B97F4A7C15ull));
     wc->w.rrl = d->rrl;
     wc->w.cookie_keys = d->cookie_keys;
+    wc->w.sig_cache = dnssec_cache_new(d->signature_cache);
     if (index < d->worker_count) {
         atomic_store_explicit(&d->workers[index], &wc->w, memory_order_release);
     }
@@ -103,6 +109,7 @@ static void worker_ctx_free(void *arg, void *ctx)
             atomic_store_explicit(&d->workers[i], NULL, memory_order_relaxed);
         }
     }
+    dnssec_cache_free(wc->w.sig_cache);
     free(ctx);
 }
 
@@ -206,6 +213,24 @@ static void on_cookie_rotate(evutil_socket_t fd, short what, void *arg)
     log_info("cookies: new server secret; the previous one stays valid until the next");
 }
 
+/* Signatures expire and keys change state at set times: when the serving snapshot's
+ * earliest such time has come, the normal reload path signs everything again (a failed
+ * reload keeps the old snapshot, and this asks again at the next tick). */
+static void on_resign_check(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    daemon_t *d = arg;
+    rcu_read_lock();
+    const snapshot_t *s = snapshot_current(published);
+    time_t at = s != NULL ? s->resign_at : 0;
+    rcu_read_unlock();
+    if (at != 0 && at <= time(NULL)) {
+        log_info("dnssec: signatures due for renewal (or a key event): reloading");
+        ctl_reload_request(d->ctl);
+    }
+}
+
 /* The limiter's table and the cookie secrets live for the whole process (reloads keep
  * the buckets' state); their sizes and the rotation period are read from the
  * configuration at start. */
@@ -220,6 +245,9 @@ static int limits_start(daemon_t *d, const conf_t *c)
     d->cookie_timer = event_new(d->base, -1, EV_PERSIST, on_cookie_rotate, d);
     struct timeval tv = {.tv_sec = c->cookies.rotate_s, .tv_usec = 0};
     event_add(d->cookie_timer, &tv);
+    d->resign_timer = event_new(d->base, -1, EV_PERSIST, on_resign_check, d);
+    struct timeval rv = {.tv_sec = RESIGN_CHECK_S, .tv_usec = 0};
+    event_add(d->resign_timer, &rv);
     return 0;
 }
 
@@ -236,6 +264,7 @@ static int run(daemon_t *d, snapshot_t *snap)
                              .ctx_free = worker_ctx_free,
                              .arg = d};
     /* The snapshot is published by ctl_new; until then no worker runs (server_start). */
+    d->signature_cache = snap->conf->server.signature_cache;
     if (server_new(&srv, &snap->conf->server, &cb) != 0) {
         snapshot_free(snap);
         goto out;
@@ -270,6 +299,8 @@ static int run(daemon_t *d, snapshot_t *snap)
         event_add(sigs[i], NULL);
     }
     log_info("gslbd %s: serving with %u workers", PACKAGE_VERSION, server_worker_count(srv));
+    log_info("dnssec: signature cache: %u slots per worker, %zu KiB each",
+             d->signature_cache, dnssec_cache_bytes(d->signature_cache) / 1024);
     ctl_notify("READY=1");
     event_base_dispatch(d->base);
     ctl_notify("STOPPING=1");
@@ -284,6 +315,9 @@ out:
     ctl_free(d->ctl);
     if (d->cookie_timer != NULL) {
         event_free(d->cookie_timer);
+    }
+    if (d->resign_timer != NULL) {
+        event_free(d->resign_timer);
     }
     rrl_table_free(d->rrl);
     cookie_keys_free(d->cookie_keys);

@@ -35,6 +35,7 @@ typedef struct conf_listen {
 #define CONF_DEFAULT_TTL_S 30
 #define CONF_DEFAULT_WEIGHT 100
 #define CONF_WEIGHT_MAX 1000000
+#define CONF_DEFAULT_SIGNATURE_CACHE 8192 /* slots per worker: see dnssec_cache_new */
 
 /* server: section. */
 typedef struct conf_server {
@@ -49,15 +50,50 @@ typedef struct conf_server {
     unsigned tcp_max_connections;/* per process, default 1024 */
     unsigned tcp_max_connections_per_prefix; /* per client /24 or /56, default 64; 0 = no limit */
     unsigned tcp_max_queries_per_connection; /* close after this many, 0 = no cap (default) */
+    unsigned signature_cache; /* online signatures kept per worker (slots), default 8192;
+                               * read at start only */
     log_level_t log_level;       /* default info */
     char *user;                  /* drop privileges to this user once sockets are open, or NULL */
     conf_pos_t user_pos;
 } conf_server_t;
 
+/* A signing key's role (RFC 6781 3.1): a CSK signs every RRset; a KSK signs the apex
+ * DNSKEY, CDS and CDNSKEY RRsets and is the one the parent's DS names; a ZSK signs the rest. */
+typedef enum conf_key_role {
+    CONF_KEY_CSK = 0,
+    CONF_KEY_KSK,
+    CONF_KEY_ZSK,
+} conf_key_role_t;
+
+/* One key of a zone's dnssec: keys: list. The times are Unix seconds, 0 = not given:
+ * the key is published (its DNSKEY served) from publish until delete, and signs (with
+ * its DNSKEY published) from activate until inactive. */
+typedef struct conf_dnssec_key {
+    char *file;           /* key files' common path, resolved, without ".key"/".private" */
+    conf_key_role_t role;
+    int64_t publish_s, activate_s, inactive_s, delete_s;
+    conf_pos_t pos;       /* of the entry, for key errors */
+} conf_dnssec_key_t;
+
+#define CONF_DEFAULT_SIG_VALIDITY_S (5 * 86400) /* RRSIG expiry: inception + this */
+#define CONF_DEFAULT_SIG_INCEPTION_S 3600       /* inception this far in the past (clock skew) */
+#define CONF_SIG_VALIDITY_MIN_S 7200
+#define CONF_SIG_VALIDITY_MAX_S (90 * 86400)
+
+/* A zone's dnssec: mapping (key_count 0 = the zone is not signed). */
+typedef struct conf_dnssec {
+    conf_dnssec_key_t *keys;
+    size_t key_count;
+    uint32_t signature_validity_s; /* default CONF_DEFAULT_SIG_VALIDITY_S */
+    uint32_t refresh_s;            /* re-sign this long after a load; default validity / 4 */
+    conf_pos_t pos;
+} conf_dnssec_t;
+
 /* zones: one entry per master file. */
 typedef struct conf_zone {
     char *file;   /* path resolved relative to the config file's directory */
     char *origin; /* absolute presentation name ("example.com.") or NULL = from the file's SOA */
+    conf_dnssec_t dnssec;
     conf_pos_t pos;
 } conf_zone_t;
 

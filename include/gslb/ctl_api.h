@@ -11,6 +11,7 @@
  * GET  /metrics                        Prometheus text (format 0.0.4)
  * GET  /status                         JSON, members listed under GET /status below
  * GET  /explain?name=N&client=C[&type=T]
+ * GET  /ds/ZONE                        JSON {zone, ds: [DS records, presentation form]}
  * POST /reload                         JSON, answered when the reload is done
  * POST /datacenters/NAME/ACTION[?value=N]
  * POST /resources/DC/ADDRESS/ACTION
@@ -24,6 +25,7 @@
 #define CTL_API_SEG_RESOURCES "resources"
 #define CTL_API_SEG_LATENCY "latency"     /* PUT /latency/NAME: a latency table */
 #define CTL_API_SEG_DASHBOARD "ui"       /* GET /ui/: the dashboard; GET / redirects there */
+#define CTL_API_SEG_DS "ds"               /* GET /ds/ZONE: DS records for the parent */
 
 #define CTL_API_PATH_METRICS "/" CTL_API_SEG_METRICS
 #define CTL_API_PATH_STATUS "/" CTL_API_SEG_STATUS
@@ -33,6 +35,7 @@
 #define CTL_API_PATH_RESOURCES "/" CTL_API_SEG_RESOURCES
 #define CTL_API_PATH_LATENCY "/" CTL_API_SEG_LATENCY
 #define CTL_API_PATH_DASHBOARD "/" CTL_API_SEG_DASHBOARD
+#define CTL_API_PATH_DS "/" CTL_API_SEG_DS
 
 /* Query parameters: /explain's, and the weight action's value. */
 #define CTL_API_PARAM_NAME "name"
@@ -146,6 +149,10 @@
 #define CTL_API_KEY_SUCCESSES_IN_ROW "successes_in_row"
 #define CTL_API_KEY_FAILURES_IN_ROW "failures_in_row"
 #define CTL_API_KEY_LAST_CHANGE "last_change"
+
+/* GET /ds/ZONE */
+#define CTL_API_KEY_ZONE "zone"
+#define CTL_API_KEY_DS "ds"
 
 /* GET /explain */
 #define CTL_API_KEY_CLIENT "client"

@@ -45,6 +45,23 @@ size_t policy_service_count(const policy_t *p);
 const policy_service_t *policy_service_at(const policy_t *p, size_t i);
 /* The service's owner name, lower-case uncompressed wire. */
 const uint8_t *policy_service_name(const policy_service_t *s);
+/* Can service s answer type (A or AAAA) with addresses for some client: does one of
+ * its candidate data centers have addresses of that family? For the NSEC type bitmap
+ * of a signed service name. Any thread. */
+bool policy_service_can_answer(const policy_t *p, const policy_service_t *s, uint16_t type);
+/* Every answer service s can give that is known in advance, for signing them at load:
+ * for each of its data centers (and its fail: data center), each family it has addresses
+ * of, every choice of the addresses one answer takes from it (the service's `addresses`
+ * of the data center's n), at the normal and at the degraded TTL; and the CNAME of a
+ * CNAME site. Only when an answer takes one data center, and a data center's choices are
+ * at most max_choices (C(n, k)); the rest (partly down sites, several data centers per
+ * answer) is signed on first use. fn gets each RRset: type, TTL and records pointing into
+ * the policy (the pointers the answers will carry). Returns how many RRsets it gave. Load
+ * path. */
+typedef void (*policy_answer_fn)(void *arg, uint16_t type, uint32_t ttl_s,
+                                 const dns_rdata_t *rrs, size_t count);
+size_t policy_service_answers(const policy_t *p, const policy_service_t *s, size_t max_choices,
+                              policy_answer_fn fn, void *arg);
 /* The config entry the service came from (positions for messages). */
 const conf_service_t *policy_service_conf(const policy_service_t *s);
 

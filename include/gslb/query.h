@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "gslb/cookie.h"
+#include "gslb/dnssec.h"
 #include "gslb/rrl.h"
 #include "gslb/server.h"
 #include "gslb/snapshot.h"
@@ -66,6 +67,9 @@ typedef struct query_stats {
     uint64_t rrl_limited[RRL_CLASS_COUNT]; /* responses limited (slipped or dropped), by class */
     uint64_t rrl_slipped;        /* of those, sent truncated or as BADCOOKIE */
     uint64_t cookies[3];         /* queries with a COOKIE option, by query_cookie_t - 1 */
+    uint64_t signatures[3];      /* online RRSIGs sent: [0] from the worker's cache, [1] copied
+                                  * from those signed at load, [2] signed for this query */
+    uint64_t sign_failures;      /* online signatures that could not be made (sent unsigned) */
 } query_stats_t;
 
 /* What a query's COOKIE option held, as far as the answer is concerned. */
@@ -86,6 +90,8 @@ typedef struct query_worker {
     query_stats_t stats;
     rrl_table_t *rrl;                 /* the rate limiter's buckets (lock-free, shared) */
     const cookie_keys_t *cookie_keys; /* generated cookie secrets (lock-free reads) */
+    dnssec_cache_t *sig_cache;        /* this worker's online signatures (owned by the
+                                       * worker's creator); NULL = sign without caching */
 } query_worker_t;
 
 /* Initialise a worker's state (rrl and cookie_keys NULL); seed must differ per worker. */

@@ -9,6 +9,7 @@
 
 #include "gslb/conf.h"
 #include "gslb/cookie.h"
+#include "gslb/dnssec.h"
 #include "gslb/geo.h"
 #include "gslb/health.h"
 #include "gslb/policy.h"
@@ -44,6 +45,11 @@ typedef struct snapshot {
     bool has_cookies;
     bool has_cookie_secret;
     cookie_secrets_t cookie_secrets;
+    /* DNSSEC: signers[i] signs zone_set_at(zones, i) when that zone has dnssec: keys (else
+     * NULL); resign_at is when the earliest of them must be signed again (0 = none). */
+    dnssec_zone_t **signers;
+    size_t signer_count;
+    time_t resign_at;
 } snapshot_t;
 
 /* Load the config at conf_path and everything it names (zones, GeoIP

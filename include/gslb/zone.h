@@ -26,6 +26,8 @@ typedef struct zone_rrset {
     const struct zone_node **targets;
     uint32_t line;              /* zone-file line of its first record, for messages */
     uint16_t wire_id;           /* 1 + index of its precompiled form (zone_rrset_wire), or 0 */
+    uint16_t sig_count;         /* signed zones: RRSIG RDATA covering this RRset (RFC 4034 3), */
+    const dns_rdata_t *sigs;    /* made at load by the dnssec module; 0 / NULL = unsigned */
 } zone_rrset_t;
 
 /* Node flags. */
@@ -46,6 +48,10 @@ typedef struct zone_node {
     zone_rrset_t *rrsets;       /* sorted by type */
     const struct zone_node *cut;/* for OCCLUDED nodes: the delegation above them */
     const void *service;        /* ZONE_NODE_SERVICE: opaque pointer owned by the policy layer */
+    /* Signed zones: the node's NSEC (RFC 9824 compact denial: next name "\000.owner", the
+     * types at the name) with its RRSIG, for NODATA answers; NULL when unsigned or
+     * occluded. Made at load by the dnssec module. */
+    const zone_rrset_t *nsec;
     struct zone_node *hash_next;
 } zone_node_t;
 
@@ -95,6 +101,29 @@ uint32_t zone_negative_ttl(const zone_t *z);
  * thread; lives as long as z. */
 const dns_wire_rrset_t *zone_rrset_wire(const zone_t *z, const zone_rrset_t *set);
 size_t zone_node_count(const zone_t *z);
+
+/* ---- signing (load path only, before the zone is published) ----
+ * The dnssec module signs a loaded zone in place: it walks the nodes, adds the apex's
+ * key records and hangs signatures and NSEC records, allocated with the zone, on the
+ * RRsets and nodes. */
+
+/* Memory of n octets that lives and dies with z (aborts when out of memory). */
+void *zone_alloc(zone_t *z, size_t n);
+
+/* The nodes of z one by one in no particular order: start with *pos = 0 and prev NULL,
+ * pass back what it returned; NULL at the end. Writable: load path only. */
+zone_node_t *zone_node_next(zone_t *z, size_t *pos, zone_node_t *prev);
+
+/* Add an RRset of type (not yet at the apex; not SOA, NS or CNAME) with count records
+ * (copied) to the apex, keeping its RRsets sorted. Returns 0, or -GSLB_EZONE when the
+ * apex already has that type. */
+int zone_apex_rrset_add(zone_t *z, uint16_t type, uint32_t ttl_s, const dns_rdata_t *rrs,
+                        size_t count);
+
+/* The signer of z (an opaque pointer owned by the snapshot: the dnssec module's
+ * dnssec_zone_t), NULL for an unsigned zone. Set once before publishing. */
+void zone_signer_set(zone_t *z, const void *signer);
+const void *zone_signer(const zone_t *z);
 
 /* Exact lookup of a lower-case wire name of len octets; NULL if absent. Never allocates. */
 const zone_node_t *zone_node_find(const zone_t *z, const uint8_t *name, size_t len);

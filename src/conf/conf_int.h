@@ -152,6 +152,9 @@ void conf_rate_limit_parse(conf_cx_t *cx, const conf_val_t *v);
 void conf_cookies_parse(conf_cx_t *cx, const conf_val_t *v);
 /* fleet.c: the fleet: section; v may be NULL (no fleet). */
 void conf_fleet_parse(conf_cx_t *cx, const conf_val_t *v);
+/* dnssec.c: a zone's dnssec: mapping into d (keys, signature times); clear frees it. */
+void conf_dnssec_parse(conf_cx_t *cx, conf_dnssec_t *d, const conf_val_t *v);
+void conf_dnssec_clear(conf_dnssec_t *d);
 /* latency.c: the latency_tables: section (before services). */
 void conf_latency_tables_parse(conf_cx_t *cx, const conf_val_t *v);
 /* service_steer.c: a service's failover, hash_prefix_v4/v6, rotate,

@@ -57,6 +57,7 @@ void conf_free(conf_t *c)
     for (size_t i = 0; i < c->zone_count; i++) {
         free(c->zones[i].file);
         free(c->zones[i].origin);
+        conf_dnssec_clear(&c->zones[i].dnssec);
     }
     free(c->zones);
     free(c->geoip.database);

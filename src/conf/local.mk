@@ -5,6 +5,7 @@ src_conf_libconf_a_SOURCES = \
 	src/conf/conf_int.h \
 	src/conf/control.c \
 	src/conf/datacenters.c \
+	src/conf/dnssec.c \
 	src/conf/dups.c \
 	src/conf/fleet.c \
 	src/conf/free.c \

@@ -19,11 +19,11 @@
 static const char *const server_keys[] = {
     "listen",   "workers",             "edns_payload",        "nsid",      "version",
     "identity", "tcp_idle_timeout_ms", "tcp_max_connections", "log_level", "user",
-    "tcp_max_connections_per_prefix", "tcp_max_queries_per_connection",
+    "tcp_max_connections_per_prefix", "tcp_max_queries_per_connection", "signature_cache",
     NULL,
 };
 
-static const char *const zone_keys[] = {"file", "origin", NULL};
+static const char *const zone_keys[] = {"file", "origin", "dnssec", NULL};
 
 /* Loopback on both families: safe to start with, never open to the world by accident. */
 static void listen_defaults(conf_cx_t *cx)
@@ -127,6 +127,7 @@ void conf_server_parse(conf_cx_t *cx, const conf_val_t *v)
     s->tcp_max_connections = CONF_DEFAULT_TCP_MAX_CONNS;
     s->tcp_max_connections_per_prefix = CONF_DEFAULT_TCP_MAX_CONNS_PER_PREFIX;
     s->log_level = LOG_LEVEL_INFO;
+    s->signature_cache = CONF_DEFAULT_SIGNATURE_CACHE;
     if (v == NULL || conf_val_is_null(v) || !conf_val_is_map(cx, v, "server")) {
         listen_defaults(cx);
         return;
@@ -153,6 +154,7 @@ void conf_server_parse(conf_cx_t *cx, const conf_val_t *v)
              &s->tcp_max_connections_per_prefix);
     opt_uint(cx, v, "tcp_max_queries_per_connection", 0, 1000000000,
              &s->tcp_max_queries_per_connection);
+    opt_uint(cx, v, "signature_cache", 64, 1u << 24, &s->signature_cache);
 
     conf_val_t uv;
     if (conf_get(cx, v, "user", &uv) && !conf_val_is_null(&uv)) {
@@ -200,6 +202,10 @@ static void zone_parse(conf_cx_t *cx, const conf_val_t *v)
             }
             free(text);
         }
+        conf_val_t dv;
+        if (conf_get(cx, v, "dnssec", &dv) && !conf_val_is_null(&dv)) {
+            conf_dnssec_parse(cx, &z->dnssec, &dv);
+        }
     } else if (conf_val_is_null(v) || fy_node_get_type(v->node) == FYNT_SCALAR) {
         file = conf_val_str(cx, v, "zone: file", 1, PATH_MAX);
     } else {
@@ -209,6 +215,7 @@ static void zone_parse(conf_cx_t *cx, const conf_val_t *v)
     }
     if (file == NULL) {
         free(origin);
+        conf_dnssec_clear(&z->dnssec);
         return;
     }
     z->file = conf_path_resolve(c->dir, file);

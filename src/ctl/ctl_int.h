@@ -250,6 +250,10 @@ void ctl_http_reply_error(struct evhttp_request *req, int code, const char *reas
  * reload; the reply is the reload's. Main thread. */
 void ctl_latency_put(ctl_t *c, struct evhttp_request *req, const char *name);
 
+/* ds.c: GET /ds/ZONE: {"zone": ZONE, "ds": [DS records in presentation form]} for a signed
+ * zone; 404 for an unknown or unsigned one. Main thread. */
+void ctl_ds_get(ctl_t *c, struct evhttp_request *req, const char *zone);
+
 /* steering.c: data center dc's live load as a JSON object (null without a
  * feed), for status and explain; and POST /datacenters/NAME/load. Main
  * thread; the first inside rcu_read_lock. */

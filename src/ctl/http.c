@@ -325,6 +325,8 @@ static void route(struct evhttp_request *req, void *arg)
         get_status(c, req);
     } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_EXPLAIN) == 0 && is_get) {
         get_explain(c, req, query);
+    } else if (n == 2 && strcmp(seg[0], CTL_API_SEG_DS) == 0 && is_get) {
+        ctl_ds_get(c, req, seg[1]);
     } else if (n == 1 && strcmp(seg[0], CTL_API_SEG_RELOAD) == 0 && is_post) {
         if (authorized(c, req)) {
             ctl_waiter_t *w = xcalloc(1, sizeof(*w));
@@ -354,7 +356,7 @@ static void route(struct evhttp_request *req, void *arg)
         ctl_http_reply_error(req, 405, "Method Not Allowed", "use GET to read and POST to act");
     } else {
         ctl_http_reply_error(req, 404, "Not Found",
-                    "endpoints: GET /, /metrics, /status, /explain; POST /reload, "
+                    "endpoints: GET /, /metrics, /status, /explain, /ds/ZONE; POST /reload, "
                     "/datacenters/NAME/ACTION, /resources/DC/ADDRESS/ACTION");
     }
     for (size_t i = 0; i < GSLB_ARRAY_LEN(seg); i++) {

@@ -6,6 +6,7 @@ src_ctl_libctl_a_SOURCES = \
 	src/ctl/ctl_int.h \
 	src/ctl/ctl.c \
 	src/ctl/dashboard.c \
+	src/ctl/ds.c \
 	src/ctl/explain.c \
 	src/ctl/fleet.c \
 	src/ctl/http.c \

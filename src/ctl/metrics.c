@@ -118,6 +118,16 @@ static void queries(const ctl_metrics_input_t *in, ctl_buf_t *b)
         labelled(b, "gslbd_rrl_limited_total", "class", rrl_class_name((rrl_class_t)c),
                  in->q.rrl_limited[c]);
     }
+    help(b, "gslbd_dnssec_signatures_total", "counter",
+         "RRSIGs of answers made per query (steered, wildcard, denial): from the worker's "
+         "signature cache, copied from those signed at load, or signed for the query.");
+    labelled(b, "gslbd_dnssec_signatures_total", "source", "cache", in->q.signatures[0]);
+    labelled(b, "gslbd_dnssec_signatures_total", "source", "presigned", in->q.signatures[1]);
+    labelled(b, "gslbd_dnssec_signatures_total", "source", "signed", in->q.signatures[2]);
+    help(b, "gslbd_dnssec_sign_failures_total", "counter",
+         "Online signatures that could not be made (the answer went out unsigned).");
+    ctl_buf_printf(b, "gslbd_dnssec_sign_failures_total %llu\n",
+                   (unsigned long long)in->q.sign_failures);
     help(b, "gslbd_rrl_slipped_total", "counter",
          "Rate-limited responses sent truncated (TC=1) or as BADCOOKIE instead of dropped.");
     ctl_buf_printf(b, "gslbd_rrl_slipped_total %llu\n", (unsigned long long)in->q.rrl_slipped);

@@ -41,6 +41,7 @@ static void usage(FILE *out)
             "  clear TARGET                remove TARGET's override\n"
             "  weight DC N | weight DC reset   set a data center's capacity weight at run time\n"
             "  load DC FIGURE                  report a data center's load (its feed: control)\n"
+            "  ds ZONE                     the DS records of a signed zone, for its parent\n"
             "  reload                      reload configuration, zones and GeoIP; print errors\n"
             "  metrics                     print the Prometheus metrics\n\n"
             "TARGET is a data center name, or DATACENTER/ADDRESS for one resource.\n\n"
@@ -281,6 +282,16 @@ static void print_status(const json_t *j)
                    probed ? updown(json_object_get(p, CTL_API_KEY_UP)) : "-",
                    str(r, CTL_API_KEY_ADMIN), probed ? str(p, CTL_API_KEY_LAST_RESULT) : "-");
         }
+    }
+}
+
+/* DS records one per line, ready for the parent's zone or its registrar. */
+static void print_ds(const json_t *j)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(j, CTL_API_KEY_DS), i, v) {
+        printf("%s\n", json_string_value(v));
     }
 }
 
@@ -535,6 +546,15 @@ int main(int argc, char **argv)
         rc = request(server, token, EVHTTP_REQ_GET, path, &r)
                  ? 1
                  : show(&r, as_json, print_explain);
+    } else if (strcmp(cmd, "ds") == 0 && nargs == 2) {
+        char *z = enc(args[1]);
+        size_t len = strlen(z) + sizeof(CTL_API_PATH_DS) + 2;
+        path = malloc(len);
+        snprintf(path, len, CTL_API_PATH_DS "/%s", z);
+        free(z);
+        rc = request(server, token, EVHTTP_REQ_GET, path, &r)
+                 ? 1
+                 : show(&r, as_json, print_ds);
     } else if (strcmp(cmd, "reload") == 0 && nargs == 1) {
         if (request(server, token, EVHTTP_REQ_POST, CTL_API_PATH_RELOAD, &r) != 0) {
             rc = 1;

@@ -326,3 +326,105 @@ size_t policy_datacenter_count(const policy_t *p)
 {
     return p->dc_count;
 }
+
+bool policy_service_can_answer(const policy_t *p, const policy_service_t *s, uint16_t type)
+{
+    bool want_v6 = type == DNS_TYPE_AAAA;
+    for (size_t i = 0; i < s->cand_count; i++) {
+        const policy_dc_t *dc = &p->dcs[s->cand[i]];
+        if ((want_v6 ? dc->v6_count : dc->v4_count) > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* C(n, k), or limit + 1 as soon as it passes limit. */
+static size_t choices(size_t n, size_t k, size_t limit)
+{
+    size_t c = 1;
+    for (size_t i = 0; i < k; i++) {
+        c = c * (n - i) / (i + 1);
+        if (c > limit) {
+            return limit + 1;
+        }
+    }
+    return c;
+}
+
+/* Every k-subset of the data center's addresses of one family, at each TTL. */
+static size_t dc_subsets(const policy_dc_t *dc, bool want_v6, size_t k, const uint32_t *ttls,
+                         size_t nttl, policy_answer_fn fn, void *arg)
+{
+    const policy_addr_t *addrs = want_v6 ? dc->v6 : dc->v4;
+    size_t n = want_v6 ? dc->v6_count : dc->v4_count;
+    size_t idx[POLICY_MAX_ANSWER];
+    for (size_t i = 0; i < k; i++) {
+        idx[i] = i;
+    }
+    size_t given = 0;
+    for (;;) {
+        dns_rdata_t rrs[POLICY_MAX_ANSWER];
+        for (size_t i = 0; i < k; i++) {
+            rrs[i].data = addrs[idx[i]].data;
+            rrs[i].len = want_v6 ? 16 : 4;
+        }
+        for (size_t t = 0; t < nttl; t++) {
+            fn(arg, want_v6 ? DNS_TYPE_AAAA : DNS_TYPE_A, ttls[t], rrs, k);
+            given++;
+        }
+        /* The next subset in lexicographic order of indexes. */
+        size_t i = k;
+        while (i > 0 && idx[i - 1] == n - k + i - 1) {
+            i--;
+        }
+        if (i == 0) {
+            return given;
+        }
+        idx[i - 1]++;
+        for (size_t j = i; j < k; j++) {
+            idx[j] = idx[j - 1] + 1;
+        }
+    }
+}
+
+size_t policy_service_answers(const policy_t *p, const policy_service_t *s, size_t max_choices,
+                              policy_answer_fn fn, void *arg)
+{
+    const conf_service_t *c = s->conf;
+    if (c->dc_count > 1) {
+        return 0; /* answers mix data centers: too many to list */
+    }
+    size_t per_dc = c->address_count ? c->address_count : 1;
+    uint32_t ttls[2] = {c->ttl_s, c->degraded_ttl_s};
+    size_t nttl = c->degraded_ttl_s != 0 && c->degraded_ttl_s != c->ttl_s ? 2 : 1;
+    uint32_t dcs[POLICY_MAX_DCS + 1];
+    size_t ndc = 0;
+    for (size_t i = 0; i < s->cand_count; i++) {
+        dcs[ndc++] = s->cand[i];
+    }
+    if (c->fail == CONF_FAIL_DATACENTER && !(s->cand_mask & (1ull << c->fail_dc))) {
+        dcs[ndc++] = (uint32_t)c->fail_dc;
+    }
+    size_t given = 0;
+    for (size_t i = 0; i < ndc; i++) {
+        const policy_dc_t *dc = &p->dcs[dcs[i]];
+        if (dc->has_cname) {
+            dns_rdata_t rr = {.data = dc->cname, .len = dc->cname_len};
+            for (size_t t = 0; t < nttl; t++) {
+                fn(arg, DNS_TYPE_CNAME, ttls[t], &rr, 1);
+                given++;
+            }
+            continue;
+        }
+        for (int v6 = 0; v6 < 2; v6++) {
+            size_t n = v6 ? dc->v6_count : dc->v4_count;
+            size_t k = per_dc < n ? per_dc : n;
+            if (n == 0 || k > POLICY_MAX_ANSWER || choices(n, k, max_choices) > max_choices) {
+                continue;
+            }
+            given += dc_subsets(dc, v6 != 0, k, ttls, nttl, fn, arg);
+        }
+    }
+    return given;
+}

@@ -91,7 +91,19 @@ static void put_answer_rrset(answer_t *a, const uint8_t *owner, const zone_rrset
     if (dns_writer_put_rrset(&a->w, DNS_SECTION_ANSWER, owner, set->type, set->ttl_s, set->rrs,
                              set->count) < 0) {
         a->is_tc = true; /* RFC 2181 9: the RRset did not fit, tell the client to retry on TCP */
+        return;
     }
+    if (a->signer != NULL) {
+        query_put_sigs(a, DNS_SECTION_ANSWER, owner, set, set->ttl_s);
+    }
+}
+
+/* The TTL of a negative answer's SOA and NSEC (RFC 2308 5, RFC 9077), capped when a
+ * service failed closed. */
+static uint32_t negative_ttl(const answer_t *a, const zone_t *z)
+{
+    uint32_t ttl = zone_negative_ttl(z);
+    return a->neg_ttl_cap_s != 0 && a->neg_ttl_cap_s < ttl ? a->neg_ttl_cap_s : ttl;
 }
 
 /* RFC 2308 3 and 5: SOA of the zone in the authority section, TTL = min(SOA TTL, MINIMUM). */
@@ -101,10 +113,7 @@ static void put_negative_soa(answer_t *a, const zone_t *z)
     if (a->is_tc) {
         return;
     }
-    uint32_t ttl = zone_negative_ttl(z);
-    if (a->neg_ttl_cap_s != 0 && a->neg_ttl_cap_s < ttl) {
-        ttl = a->neg_ttl_cap_s;
-    }
+    uint32_t ttl = negative_ttl(a, z);
     /* The precompiled SOA while nothing but the question is in the message
      * (the origin is then a suffix of the QNAME); the writer falls back when
      * it does not apply. */
@@ -116,8 +125,13 @@ static void put_negative_soa(answer_t *a, const zone_t *z)
     }
     if (rc < 0) {
         a->is_tc = true;
+        return;
+    }
+    if (a->signer != NULL) {
+        query_put_sigs(a, DNS_SECTION_AUTHORITY, zone_origin(z), soa, ttl);
     }
 }
+
 
 /* Additional-section processing (RFC 1035 3.3.9, 3.3.11, RFC 2782): addresses
  * of in-zone targets. Optional data: left out when it does not fit, except
@@ -136,12 +150,24 @@ static void put_additional(answer_t *a, const zone_rrset_t *set, bool is_referra
         static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
         for (size_t k = 0; k < 2; k++) {
             const zone_rrset_t *addr = zone_node_rrset(t, types[k]);
-            if (addr != NULL &&
-                dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, addr->type,
-                                     addr->ttl_s, addr->rrs, addr->count) < 0 &&
-                is_glue && is_referral) {
-                a->is_tc = true;
-                return;
+            if (addr == NULL) {
+                continue;
+            }
+            dns_writer_mark_t before = dns_writer_mark(&a->w);
+            if (dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, addr->type,
+                                     addr->ttl_s, addr->rrs, addr->count) < 0) {
+                if (is_glue && is_referral) {
+                    a->is_tc = true;
+                    return;
+                }
+                continue;
+            }
+            /* RFC 4035 3.1.1: the RRSIGs of authoritative additional data when they fit;
+             * an RRset whose signature does not fit is left out with it (glue has none). */
+            if (a->signer != NULL && addr->sig_count > 0 &&
+                dns_writer_put_rrset(&a->w, DNS_SECTION_ADDITIONAL, t->name, DNS_TYPE_RRSIG,
+                                     addr->ttl_s, addr->sigs, addr->sig_count) < 0) {
+                dns_writer_rollback(&a->w, before);
             }
         }
     }
@@ -165,6 +191,9 @@ static void put_referral(answer_t *a, const zone_node_t *cut, bool is_first)
                              ns->rrs, ns->count) < 0) {
         a->is_tc = true;
         return;
+    }
+    if (a->signer != NULL) {
+        query_put_referral_ds(a, cut);
     }
     put_additional(a, ns, true);
 }
@@ -230,6 +259,12 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
         a->is_tc = true;
         return STEP_DONE;
     }
+    if (a->signer != NULL) {
+        /* The one cost a miss may have on the query path: signing this RRset once per
+         * worker (dnssec_cache_sign). */
+        query_put_sig_online(a, DNS_SECTION_ANSWER, owner, node, res.type, res.ttl_s, res.rrs,
+                             res.count);
+    }
     /* RFC 8482: for ANY the CNAME is the one RRset; for CNAME it is the answer. */
     if (res.type != DNS_TYPE_CNAME || qtype == DNS_TYPE_CNAME || qtype == DNS_TYPE_ANY) {
         return STEP_DONE;
@@ -243,7 +278,8 @@ static step_t answer_service(answer_t *a, const zone_node_t *node, const uint8_t
  * is in the message yet. */
 static void put_apex_rrset(answer_t *a, const zone_t *z, const zone_rrset_t *set)
 {
-    const dns_wire_rrset_t *wire = zone_rrset_wire(z, set);
+    /* With signatures the RRSIG must follow the RRset, before additional records. */
+    const dns_wire_rrset_t *wire = a->signer == NULL ? zone_rrset_wire(z, set) : NULL;
     int rc = wire != NULL ? dns_writer_put_wire(&a->w, DNS_SECTION_ANSWER, wire, set->ttl_s) : 1;
     if (rc == DNS_WIRE_WRITTEN_EXTRA) {
         return; /* the additional records came with it */
@@ -281,6 +317,12 @@ static step_t answer_node(answer_t *a, const zone_t *z, const zone_node_t *node,
         return STEP_FOLLOW;
     }
     const zone_rrset_t *set = NULL;
+    if (qtype == DNS_TYPE_NSEC && a->signer != NULL && node->nsec != NULL && !a->is_wild) {
+        /* The name's own NSEC is data of a signed zone: asked for, it is the answer (a
+         * NODATA whose proof lists NSEC would contradict itself). */
+        put_answer_rrset(a, owner, node->nsec);
+        return STEP_DONE;
+    }
     if (qtype == DNS_TYPE_ANY) {
         /* RFC 8482 4.1: answer ANY with one RRset of the node. */
         for (uint16_t i = 0; i < node->rrset_count && set == NULL; i++) {
@@ -351,12 +393,22 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
         const zone_node_t *node = NULL;
         zone_match_t m = zone_lookup(z, name, len, 0, qtype == DNS_TYPE_DS, &node);
         const uint8_t *target = NULL;
+        a->signer = q->is_do ? zone_signer(z) : NULL;
+        a->name_lc = name;
+        a->name_len = len;
+        a->is_wild = m == ZONE_MATCH_WILDCARD;
         if (m == ZONE_MATCH_DELEGATION) {
             put_referral(a, node, chain == 0);
             return DNS_RCODE_NOERROR;
         }
         if (m == ZONE_MATCH_NXDOMAIN) {
             put_negative_soa(a, z);
+            if (a->signer != NULL) {
+                /* RFC 9824 3.2: compact denial answers NOERROR with the NXNAME proof. */
+                query_put_denial(a, NULL, qtype, negative_ttl(a, z));
+                a->is_compact_nx = true;
+                return DNS_RCODE_NOERROR;
+            }
             /* RFC 6604 3: the RCODE describes the last name of the chain. */
             return DNS_RCODE_NXDOMAIN;
         }
@@ -387,6 +439,9 @@ static uint8_t resolve(answer_t *a, const zone_t *z)
                 return DNS_RCODE_NOERROR;
             case STEP_NODATA:
                 put_negative_soa(a, z); /* RFC 2308 2.2: NODATA */
+                if (a->signer != NULL) {
+                    query_put_denial(a, node, qtype, negative_ttl(a, z));
+                }
                 return DNS_RCODE_NOERROR;
             case STEP_FOLLOW:
                 break;
@@ -567,6 +622,11 @@ size_t query_answer(query_worker_t *w, const snapshot_t *snap, const server_requ
     a.is_referral = false;
     a.cookie = QUERY_COOKIE_NONE;
     a.now_s = 0;
+    a.signer = NULL;
+    a.name_lc = q.qname_lc;
+    a.name_len = q.qname_len;
+    a.is_wild = false;
+    a.is_compact_nx = false;
     size_t limit = cap;
     if (req->transport == SERVER_UDP) {
         /* RFC 6891 6.2.5: use the smaller of the two payload sizes, never below 512. */

@@ -85,7 +85,7 @@ static rrl_class_t response_class(const answer_t *a, uint8_t rcode, const uint8_
     const dns_query_t *q = a->q;
     *name = q->qname_lc;
     *len = q->qname_len;
-    if (rcode == DNS_RCODE_NOERROR) {
+    if (rcode == DNS_RCODE_NOERROR && !a->is_compact_nx) {
         if (a->is_referral && a->zone != NULL) {
             *name = zone_origin(a->zone);
             *len = zone_origin_len(a->zone);
@@ -93,7 +93,9 @@ static rrl_class_t response_class(const answer_t *a, uint8_t rcode, const uint8_
         }
         return a->w.counts[DNS_SECTION_ANSWER] > 0 ? RRL_ANSWER : RRL_NODATA;
     }
-    if (rcode == DNS_RCODE_NXDOMAIN) {
+    /* Compact denial answers a nonexistent name NOERROR; random names must still share
+     * their zone's NXDOMAIN bucket, or a flood of them would never be limited. */
+    if (rcode == DNS_RCODE_NXDOMAIN || a->is_compact_nx) {
         if (a->zone != NULL) {
             *name = zone_origin(a->zone);
             *len = zone_origin_len(a->zone);

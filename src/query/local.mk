@@ -5,4 +5,5 @@ src_query_libquery_a_SOURCES = \
 	src/query/query_int.h \
 	src/query/answer.c \
 	src/query/limit.c \
+	src/query/sign.c \
 	src/query/stats.c

@@ -27,7 +27,43 @@ typedef struct answer {
     bool is_referral;
     query_cookie_t cookie;     /* what the query's COOKIE option held */
     uint32_t now_s;            /* wall clock, read on first use (limit.c); 0 = not yet */
+    /* DNSSEC (sign.c): the signer of the zone being answered from when the query has DO
+     * and the zone is signed, else NULL; the lower-case name being looked up (the QNAME,
+     * then each alias target) and whether it matched a wildcard (signed online as itself). */
+    const dnssec_zone_t *signer;
+    const uint8_t *name_lc;
+    size_t name_len;
+    bool is_wild;
+    bool is_compact_nx;        /* a nonexistent name answered NOERROR (RFC 9824): still an
+                                * NXDOMAIN to the rate limiter */
 } answer_t;
+
+/* ---- sign.c ---- */
+
+/* After an RRset of set's type written by the caller in section sec with ttl_s: its
+ * RRSIGs (precompiled, or for a wildcard answer signed online as a->name_lc). Sets TC
+ * when they do not fit outside the additional section (RFC 4035 3.1.1). */
+void query_put_sigs(answer_t *a, dns_section_t sec, const uint8_t *owner,
+                    const zone_rrset_t *set, uint32_t ttl_s);
+
+/* The RRSIG of an RRset made per query (a steered answer), signed online through the
+ * worker's cache, owned by a->name_lc; written as query_put_sigs does. owner_ref: NULL, or
+ * the node of a steered answer whose records live in the snapshot (the cache then keys on
+ * pointers, dnssec_cache_sign_stable). */
+void query_put_sig_online(answer_t *a, dns_section_t sec, const uint8_t *owner,
+                          const void *owner_ref, uint16_t type, uint32_t ttl_s,
+                          const dns_rdata_t *rrs, size_t count);
+
+/* Denial of existence with DO in a signed zone (RFC 9824 compact denial), after the SOA:
+ * node NULL: the name does not exist: an NSEC at a->name_lc with RRSIG, NSEC and NXNAME
+ * (the caller answers NOERROR); otherwise NODATA at node: its NSEC (precompiled, or for
+ * a wildcard or a service that has no data of qtype now, made and signed online). */
+void query_put_denial(answer_t *a, const zone_node_t *node, uint16_t qtype, uint32_t ttl_s);
+
+/* A referral's proof about DS (RFC 4035 3.1.4): the DS RRset of the cut with its RRSIG,
+ * or the cut's NSEC showing there is none. */
+void query_put_referral_ds(answer_t *a, const zone_node_t *cut);
+
 
 /* ---- limit.c ---- */
 

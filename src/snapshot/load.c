@@ -50,6 +50,9 @@ int snapshot_load(snapshot_t **out, const char *conf_path, health_t *health, ste
     policy_new(&s->policy, s->conf, s->geo, diag);
     if (s->zones != NULL && s->policy != NULL) {
         snapshot_services_attach(s, diag);
+        if (gslb_diag_errors(diag) == before) {
+            snapshot_zones_sign(s, diag);
+        }
     }
     snapshot_limits_prepare(s, diag);
     if (gslb_diag_errors(diag) > before || s->zones == NULL || s->policy == NULL ||
@@ -72,6 +75,10 @@ void snapshot_free(snapshot_t *s)
     policy_free(s->policy);
     geo_tree_free(s->rrl_exempt);
     zone_set_free(s->zones);
+    for (size_t i = 0; i < s->signer_count; i++) {
+        dnssec_zone_free(s->signers[i]);
+    }
+    free(s->signers);
     geo_db_free(s->geo);
     conf_free(s->conf);
     free(s);

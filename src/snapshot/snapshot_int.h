@@ -12,6 +12,10 @@ void snapshot_zones_load(snapshot_t *s, gslb_diag_t *diag);
  * contains its name; a service outside every zone is reported. */
 void snapshot_services_attach(snapshot_t *s, gslb_diag_t *diag);
 
+/* zones.c: sign every zone that has dnssec: keys (after the services are attached, so
+ * that their names get NSEC records); key problems go to diag. */
+void snapshot_zones_sign(snapshot_t *s, gslb_diag_t *diag);
+
 /* probes.c: give every resource of s->policy its health slot (health_apply
  * with one target per resource; health NULL: every resource is up), then
  * every data center with a load feed its load slot (steer_apply; steer

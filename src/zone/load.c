@@ -9,7 +9,7 @@
 
 #define ZONE_DEFAULT_TTL_S 3600 /* used until a $TTL directive, as BIND and Knot do */
 
-static zone_t *zone_alloc(const char *file)
+static zone_t *zone_new_empty(const char *file)
 {
     zone_t *z = xcalloc(1, sizeof(*z));
     z->file = xstrdup(file);
@@ -435,7 +435,7 @@ int zone_load(zone_t **out, const char *file, const char *origin, gslb_diag_t *d
         free(text);
         return -GSLB_EIO;
     }
-    int rc = load_fp(out, zone_alloc(file), fp, text, origin, diag);
+    int rc = load_fp(out, zone_new_empty(file), fp, text, origin, diag);
     fclose(fp);
     free(text);
     return rc;
@@ -449,7 +449,7 @@ int zone_load_string(zone_t **out, const char *name, const char *text, const cha
     if (fp == NULL) {
         return -GSLB_EIO;
     }
-    int rc = load_fp(out, zone_alloc(name), fp, text, origin, diag);
+    int rc = load_fp(out, zone_new_empty(name), fp, text, origin, diag);
     fclose(fp);
     return rc;
 }

@@ -1,4 +1,4 @@
-noinst_LIBRARIES += src/zone/libzone.a
+noinst_LIBRARIES += src/dnssec/libdnssec.a src/zone/libzone.a
 src_zone_libzone_a_SOURCES = \
 	include/gslb/zone.h \
 	src/zone/zone_int.h \
@@ -8,4 +8,5 @@ src_zone_libzone_a_SOURCES = \
 	src/zone/lookup.c \
 	src/zone/service.c \
 	src/zone/set.c \
+	src/zone/sign.c \
 	src/zone/ttl.c

@@ -51,6 +51,7 @@ struct zone {
     /* While loading (until zone_finalize), each node's cut field points at its
      * parent node instead (NULL at the apex): finalize needs every node's
      * parent, and zone_node_get knows it when it makes the node. */
+    const void *signer;    /* zone_signer_set */
     bool is_final;
     zone_node_t *last;     /* while loading: the node zone_node_get returned last */
 };

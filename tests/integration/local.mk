@@ -11,6 +11,8 @@ EXTRA_DIST += tests/integration/lib/harness.py \
 TESTS += tests/integration/002_knot_diff/test.py
 EXTRA_DIST += tests/integration/002_knot_diff/diff.test.zone \
 	tests/integration/002_knot_diff/child.diff.test.zone \
+	tests/integration/002_knot_diff/signed.test.zone \
+	tests/integration/002_knot_diff/signed.py \
 	tests/integration/002_knot_diff/gslbd.yaml.in
 TESTS += tests/integration/003_unbound/test.py
 EXTRA_DIST += tests/integration/003_unbound/geo.spec \
@@ -44,3 +46,5 @@ EXTRA_DIST += tests/integration/lib/browser.py \
 TESTS += tests/integration/011_monitoring/test.py
 EXTRA_DIST += contrib/prometheus/gslbd-alerts.yml contrib/prometheus/gslbd-alerts.test.yml \
 	contrib/grafana/gslbd-dashboard.json
+TESTS += tests/integration/012_dnssec_chain/test.py
+EXTRA_DIST += tests/integration/012_dnssec_chain/gslbd.yaml.in

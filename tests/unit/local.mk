@@ -4,6 +4,7 @@ include tests/unit/dns/local.mk
 include tests/unit/rrl/local.mk
 include tests/unit/cookie/local.mk
 include tests/unit/zone/local.mk
+include tests/unit/dnssec/local.mk
 include tests/unit/geo/local.mk
 include tests/unit/latency/local.mk
 include tests/unit/conf/local.mk
@@ -15,4 +16,4 @@ include tests/unit/health/local.mk
 include tests/unit/ctl/local.mk
 include tests/unit/steer/local.mk
 include tests/unit/fleet/local.mk
-EXTRA_DIST += tests/unit/test_files.h
+EXTRA_DIST += tests/unit/test_files.h tests/unit/dnssec_test.h

@@ -17,7 +17,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import signed  # noqa: E402
 
 import dns.edns  # noqa: E402
 import dns.exception  # noqa: E402
@@ -108,6 +110,13 @@ DIFFERENCES = {
         "Extended DNS Error options are left out of every comparison: the two servers add them "
         "to different answers (gslbd to REFUSED, to rate-limited answers and to BADCOOKIE)",
         "RFC 8914: the option is optional; it never changes the RCODE's meaning"),
+    "dnssec-denial": (
+        "signed zones: gslbd denies a name with RFC 9824 compact denial (NOERROR and an NSEC at "
+        "the name, signed online) and signs wildcard answers as the QNAME's own RRset; Knot "
+        "keeps an NSEC chain (NXDOMAIN with covering NSECs) and signs with the wildcard's "
+        "label count. Signature bytes and times differ anyway (same keys, other moments)",
+        "RFC 9824 3 and RFC 4035 3.1.3 both prove non-existence; RFC 4034 3.1.3 lets a "
+        "signer sign an RRset under its own name"),
     "cookie-only-query": (
         "a query with QDCOUNT 0 and a COOKIE option: gslbd answers NOERROR with its server "
         "cookie, Knot 3.2 FORMERR",
@@ -146,7 +155,7 @@ def skip(why):
 class Knot(harness.Process):
     """knotd on 127.0.0.1:port with its own rundir and storage, stopped by PID."""
 
-    def __init__(self, work, port):
+    def __init__(self, work, port, keys):
         self.port = port
         knotd = shutil.which("knotd") or ("/usr/sbin/knotd" if os.path.exists("/usr/sbin/knotd")
                                           else None)
@@ -162,6 +171,7 @@ class Knot(harness.Process):
             text += "\n".join(KNOT_SERVICE_RECORDS.get(fname, [])) + "\n"
             path = work.write("knot-" + fname, text)
             zones.append("  - domain: %s\n    file: \"%s\"\n" % (origin, path))
+        zones.append(signed.knot_zone(work, HERE))
         run, storage = work.file("knot-run"), work.file("knot-storage")
         conf = (
             "server:\n"
@@ -187,6 +197,7 @@ class Knot(harness.Process):
             "mod-cookies:\n"
             "  - id: shared\n"
             "    secret: 0x%s\n"
+            "%s"
             "template:\n"
             "  - id: default\n"
             "    global-module: mod-cookies/shared\n"
@@ -195,9 +206,10 @@ class Knot(harness.Process):
             "    zonefile-load: whole\n"
             "    journal-content: none\n"
             "zone:\n" % (run, run, port, EDNS_PAYLOAD, NSID.decode(), VERSION,
-                         int(IDLE_TIMEOUT_S), run, storage, COOKIE_SECRET, storage)) + \
-            "".join(zones)
+                         int(IDLE_TIMEOUT_S), run, storage, COOKIE_SECRET,
+                         signed.knot_policy(), storage)) + "".join(zones)
         conf_path = work.write("knot.conf", conf)
+        signed.knot_import(work, conf_path, keys)
         try:
             harness.Process.__init__(self, [knotd, "-c", conf_path], work.file("knot.log"))
         except OSError as e:
@@ -210,14 +222,14 @@ class Knot(harness.Process):
             if self.proc.poll() is not None:
                 skip("knotd exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
             ready = 0
-            for origin, _ in ZONES:
+            for origin in [z for z, _ in ZONES] + [signed.ORIGIN]:
                 q = dns.message.make_query(origin, "SOA")
                 try:
                     m = dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.2)
                     ready += m.rcode() == dns.rcode.NOERROR and bool(m.flags & dns.flags.AA)
                 except (dns.exception.Timeout, OSError):
                     pass
-            if ready == len(ZONES):
+            if ready == len(ZONES) + 1:
                 return
             time.sleep(0.1)
         skip("knotd did not serve the zones within %.0f s:\n%s" % (timeout_s, self.read_log()))
@@ -1034,19 +1046,51 @@ work = harness.WorkDir("knot-diff")
 r = harness.Results()
 
 
+def signed_battery():
+    """DO queries for the signed zone: equal but for signature bytes, times and denial."""
+    used = set()
+    for name, qtype, what in signed.queries():
+        case = Case(name, qtype, do=True, diff=None if what == "same" else "dnssec-denial")
+        for transport in case.transports:
+            label = case.label(transport)
+            q = case.message(transport)
+            try:
+                g = ask(srv.port, q, transport)
+                k = ask(knot.port, q, transport)
+            except (dns.exception.DNSException, OSError) as e:
+                r.check(label, False, "(no answer: %r)" % e)
+                continue
+            if case.diff is not None:
+                used.add(case.diff)
+                label += " ~" + case.diff
+            raw = summary(g)
+            gs, ks = signed.normalise(raw, what), signed.normalise(summary(k), what)
+            problems = differences(gs, ks)
+            # Whatever is left out of the comparison, gslbd must have signed something.
+            has_sig = any(rec[2] == dns.rdatatype.RRSIG for sec in ("answer", "authority")
+                          for rec in raw[sec])
+            if not has_sig:
+                problems.append("gslbd sent no RRSIG")
+            r.check("signed " + label, not problems, "\n    " + "\n    ".join(problems))
+    return used
+
+
 def main():
     global srv, knot
+    keys = signed.make_keys(work)
     kport = harness.free_port()
-    knot = Knot(work, kport)
+    knot = Knot(work, kport, keys)
     port = harness.free_port()
     key = work.write("cookie.key", COOKIE_SECRET + "\n")
     os.chmod(key, 0o600)
     with open(os.path.join(HERE, "gslbd.yaml.in")) as f:
         conf = (f.read().replace("@PORT@", str(port)).replace("@SRCDIR@", HERE)
-                .replace("@WORK@", work.path))
+                .replace("@WORK@", work.path)
+                .replace("@SIGNED_ZONE@\n", signed.gslbd_zone(work, HERE, keys)))
     srv = harness.Server(work.write("gslbd.yaml", conf), port, work.file("gslbd.log"))
     used = set()
     r.run("battery", lambda: used.update(run_battery()))
+    r.run("signed zone", lambda: used.update(signed_battery()))
     r.run("raw packets", raw_same)
     r.run("raw packets with documented differences", raw_different)
     r.run("cookies", cookie_differences)

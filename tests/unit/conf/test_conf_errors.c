@@ -547,6 +547,39 @@ static void test_errors_yaml_error_inside_alias_has_position(void **state)
     conf_run_free(&r);
 }
 
+/* A zone's dnssec: mapping: roles, times, validity and refresh bounds, and the signature
+ * cache's size, each at its position. */
+static void test_errors_dnssec_keys_and_times(void **state)
+{
+    (void)state;
+    conf_run_t r = conf_run("datacenters:\n"
+                            "  dc1: {addresses: [192.0.2.1]}\n"
+                            "server: {signature_cache: 10}\n"
+                            "zones:\n"
+                            "  - file: z.zone\n"
+                            "    dnssec:\n"
+                            "      signature_validity_s: 600\n"
+                            "      keys:\n"
+                            "        - {file: Ka, role: kzk, activate: yesterday}\n"
+                            "        - {file: Kb, activate: 2000, inactive: 1000}\n"
+                            "        - {role: zsk}\n"
+                            "  - file: y.zone\n"
+                            "    dnssec: {keys: []}\n");
+    assert_conf_error(&r, "t.yaml:3:27: error: server: signature_cache must be 64..16777216 "
+                          "(got 10)");
+    assert_conf_error(&r, "t.yaml:7:29: error: dnssec: signature_validity_s must be "
+                          "7200..7776000 (got 600)");
+    assert_conf_error(&r, "t.yaml:9:28: error: dnssec key: role must be csk, ksk or zsk "
+                          "(got 'kzk')");
+    assert_conf_error(&r, "t.yaml:9:43: error: dnssec key: activate must be Unix seconds, "
+                          "YYYY-MM-DDTHH:MM:SSZ or YYYYMMDDHHMMSS (got 'yesterday')");
+    assert_conf_error(&r, "t.yaml:10:12: error: dnssec key: inactive must come after activate");
+    assert_conf_error(&r, "t.yaml:11:12: error: dnssec key: missing required key 'file'");
+    assert_conf_error(&r, "t.yaml:13:14: error: dnssec: keys must list at least one key");
+    assert_int_equal(gslb_diag_errors(r.d), 7);
+    conf_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_errors_geoip_fields),
         cmocka_unit_test(test_errors_second_document_and_complex_key),
         cmocka_unit_test(test_errors_yaml_error_inside_alias_has_position),
+        cmocka_unit_test(test_errors_dnssec_keys_and_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
