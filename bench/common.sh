@@ -7,6 +7,25 @@
 # itself), PY (/usr/bin/python3) and TOOL (bench/tool.py's command), and declares the
 # associative array SPID and the array STARTED.
 
+# has_phase NAME: whether NAME is in the comma-separated list PHASES.
+has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+
+# install_packages PKG...: install, with apt-get, those of the Debian packages PKG that are not
+# installed yet.
+install_packages() {
+    local missing=() p sudo=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    log "installing: ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}"
+}
+
 log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

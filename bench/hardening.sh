@@ -59,22 +59,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 trap kill_started EXIT
 trap 'exit 130' INT TERM
 
-if [ "$DEPS" = 1 ]; then
-    missing=()
-    for p in dnsperf knot valgrind bc python3-dnspython; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-            missing+=("$p")
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing: ${missing[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}"
-    fi
-fi
+[ "$DEPS" = 1 ] && install_packages dnsperf knot valgrind bc python3-dnspython
 mkdir -p "$OUT" "$LOGS"
 build
 port_free "$PORT" || die "port $PORT is in use (set BENCH_PORT_BASE)"

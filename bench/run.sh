@@ -54,7 +54,6 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-has_phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 
 CPU_SERVER=${BENCH_CPU_SERVER:-0}
 CPU_CLIENT=${BENCH_CPU_CLIENT:-1}
@@ -96,23 +95,11 @@ LIFETIME=3600
 install_deps() {
     # What building gslbd needs (as scripts/deps.sh, without the example's extras), then
     # the servers and tools the benchmark runs.
-    local want=(build-essential autoconf automake libtool pkg-config
-                libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev
-                libcmocka-dev
-                dnsperf gdnsd nsd knot valgrind python3 python3-dnspython python3-maxminddb
-                libmaxmind-db-writer-perl bc)
-    local missing=()
-    for p in "${want[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-            missing+=("$p")
-    done
-    [ "${#missing[@]}" -eq 0 ] && return 0
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo=sudo
-    log "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    install_packages build-essential autoconf automake libtool pkg-config \
+        libldns-dev libmaxminddb-dev libevent-dev libssl-dev libfyaml-dev liburcu-dev \
+        libcmocka-dev libxxhash-dev libsodium-dev libjansson-dev \
+        dnsperf gdnsd nsd knot valgrind python3 python3-dnspython python3-maxminddb \
+        libmaxmind-db-writer-perl bc
 }
 
 # ---- generated data -------------------------------------------------------------------------
