@@ -32,7 +32,6 @@ import dns.rdata  # noqa: E402
 import dns.rdatatype  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
 ZONES = [("diff.test.", "diff.test.zone"), ("child.diff.test.", "child.diff.test.zone")]
 # Knot has no services: it serves what gslbd's failover policy answers, as static data.
 KNOT_SERVICE_RECORDS = {
@@ -147,10 +146,6 @@ DIFFERENCES = {
 }
 
 
-def skip(why):
-    print("SKIP: %s" % why)
-    sys.exit(SKIP)
-
 
 class Knot(harness.Process):
     """knotd on 127.0.0.1:port with its own rundir and storage, stopped by PID."""
@@ -160,7 +155,7 @@ class Knot(harness.Process):
         knotd = shutil.which("knotd") or ("/usr/sbin/knotd" if os.path.exists("/usr/sbin/knotd")
                                           else None)
         if knotd is None:
-            skip("knotd is not installed (apt-get install knot)")
+            harness.skip("knotd is not installed (apt-get install knot)")
         for sub in ("knot-run", "knot-storage"):
             os.makedirs(work.file(sub), exist_ok=True)
         zones = []
@@ -213,14 +208,14 @@ class Knot(harness.Process):
         try:
             harness.Process.__init__(self, [knotd, "-c", conf_path], work.file("knot.log"))
         except OSError as e:
-            skip("knotd cannot run (%s)" % e)
+            harness.skip("knotd cannot run (%s)" % e)
         self.wait_ready()
 
     def wait_ready(self, timeout_s=15.0):
         deadline = time.time() + timeout_s
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                skip("knotd exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
+                harness.skip("knotd exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
             ready = 0
             for origin in [z for z, _ in ZONES] + [signed.ORIGIN]:
                 q = dns.message.make_query(origin, "SOA")
@@ -232,7 +227,7 @@ class Knot(harness.Process):
             if ready == len(ZONES) + 1:
                 return
             time.sleep(0.1)
-        skip("knotd did not serve the zones within %.0f s:\n%s" % (timeout_s, self.read_log()))
+        harness.skip("knotd did not serve the zones within %.0f s:\n%s" % (timeout_s, self.read_log()))
 
 
 

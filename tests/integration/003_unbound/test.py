@@ -29,32 +29,12 @@ import dns.rcode  # noqa: E402
 import dns.rdatatype  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
 US = ["192.0.2.10", "192.0.2.11"]
 EU = ["198.51.100.10", "198.51.100.11"]
 AP = ["203.0.113.10", "203.0.113.11"]
 TTL = 30
 
 
-def skip(why):
-    print("SKIP: %s" % why)
-    sys.exit(SKIP)
-
-
-def can_bind_53(addr):
-    """True if UDP and TCP port 53 of addr are free and this process may bind them."""
-    socks = []
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            socks.append(s)
-            s.bind((addr, 53))
-        return True
-    except OSError:
-        return False
-    finally:
-        for s in socks:
-            s.close()
 
 
 def pick_child_address():
@@ -62,7 +42,7 @@ def pick_child_address():
     rng = random.Random(os.getpid() ^ int(time.time()))
     for _ in range(10):
         addr = "127.%d.%d.%d" % (rng.randint(1, 254), rng.randint(0, 255), rng.randint(1, 254))
-        if can_bind_53(addr):
+        if harness.can_bind_53(addr):
             return addr
     return None
 
@@ -75,7 +55,7 @@ class Unbound(harness.Process):
         exe = shutil.which("unbound") or ("/usr/sbin/unbound"
                                           if os.path.exists("/usr/sbin/unbound") else None)
         if exe is None:
-            skip("unbound is not installed (apt-get install unbound)")
+            harness.skip("unbound is not installed (apt-get install unbound)")
         # Root hints on loopback, and every name outside test. refused locally: the resolver
         # never sends a packet off this machine.
         hints = work.write("root.hints", ". 3600 NS root.invalid.\n"
@@ -130,7 +110,7 @@ class Unbound(harness.Process):
         try:
             harness.Process.__init__(self, [exe, "-d", "-c", path], work.file("unbound.log"))
         except OSError as e:
-            skip("unbound cannot run (%s)" % e)
+            harness.skip("unbound cannot run (%s)" % e)
         self.wait_ready()
 
     def wait_ready(self, timeout_s=10.0):
@@ -138,13 +118,13 @@ class Unbound(harness.Process):
         q = dns.message.make_query("www.test.", "A")
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                skip("unbound exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
+                harness.skip("unbound exited with %s:\n%s" % (self.proc.returncode, self.read_log()))
             try:
                 dns.query.udp(q, "127.0.0.1", port=self.port, timeout=0.3)
                 return
             except (dns.exception.Timeout, OSError):
                 time.sleep(0.1)
-        skip("unbound did not answer within %.0f s:\n%s" % (timeout_s, self.read_log()))
+        harness.skip("unbound did not answer within %.0f s:\n%s" % (timeout_s, self.read_log()))
 
 
     def query(self, name, rdtype="A", ecs=None, timeout=5.0):
@@ -168,7 +148,7 @@ def fill(template, **values):
 work = harness.WorkDir("unbound")
 r = harness.Results()
 if shutil.which("unbound") is None and not os.path.exists("/usr/sbin/unbound"):
-    skip("unbound is not installed (apt-get install unbound)")
+    harness.skip("unbound is not installed (apt-get install unbound)")
 
 mmdb = harness.make_mmdb(os.path.join(HERE, "geo.spec"), work.file("geo.mmdb"))
 child_port = harness.free_port()

@@ -19,27 +19,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SKIP = 77
 
 
-def skip(why):
-    print("SKIP: %s" % why)
-    sys.exit(SKIP)
-
-
-def can_bind_53(addr):
-    socks = []
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            socks.append(s)
-            s.bind((addr, 53))
-        return True
-    except OSError:
-        return False
-    finally:
-        for s in socks:
-            s.close()
 
 
 # Re-run inside a private network namespace first: nothing binds the host's addresses then.
@@ -75,7 +56,7 @@ TOKEN = "dnssec-chain-token"
 
 for tool in ("nsd", "ldns-signzone", "ldns-keygen", "unbound", "delv"):
     if shutil.which(tool) is None and not os.path.exists("/usr/sbin/" + tool):
-        skip("%s is not installed (scripts/deps.sh)" % tool)
+        harness.skip("%s is not installed (scripts/deps.sh)" % tool)
 
 
 def pick_addresses():
@@ -87,11 +68,11 @@ def pick_addresses():
     found = []
     for _ in range(20):
         a = "127.%d.%d.%d" % (rng.randint(1, 254), rng.randint(0, 255), rng.randint(1, 254))
-        if a not in found and can_bind_53(a):
+        if a not in found and harness.can_bind_53(a):
             found.append(a)
         if len(found) == 2:
             return found
-    skip("no network namespace and no free port 53 on 127/8")
+    harness.skip("no network namespace and no free port 53 on 127/8")
 
 
 work = harness.WorkDir("dnssec_chain")

@@ -207,6 +207,31 @@ class Control:
         return out
 
 
+SKIP = 77  # the exit status automake's test driver reports as SKIP
+
+
+def skip(why):
+    """End the test as skipped: a component it needs is not there or cannot run here."""
+    print("SKIP: %s" % why)
+    sys.exit(SKIP)
+
+
+def can_bind_53(addr):
+    """True if UDP and TCP port 53 of addr are free and this process may bind them."""
+    socks = []
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            socks.append(s)
+            s.bind((addr, 53))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
 class Results:
     """Collects named checks and prints "N passed, M failed" at the end."""
 
