@@ -29,6 +29,14 @@ static void help(ctl_buf_t *b, const char *name, const char *type, const char *t
     ctl_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* A metric without labels: its HELP and TYPE lines, then its one sample. */
+static void single(ctl_buf_t *b, const char *name, const char *type, const char *text,
+                   uint64_t value)
+{
+    help(b, name, type, text);
+    ctl_buf_printf(b, "%s %llu\n", name, (unsigned long long)value);
+}
+
 /* The fleet: where shared state comes from, and the traffic to etcd. */
 static void fleet_metrics(const ctl_metrics_input_t *in, ctl_buf_t *b)
 {
@@ -44,20 +52,17 @@ static void fleet_metrics(const ctl_metrics_input_t *in, ctl_buf_t *b)
     ctl_buf_printf(b, "gslbd_fleet_etcd_reachable %d\n", f->mode == FLEET_MODE_SHARED ? 1 : 0);
     help(b, "gslbd_fleet_members", "gauge", "Live instances of the fleet seen in etcd.");
     ctl_buf_printf(b, "gslbd_fleet_members %zu\n", f->members);
-    help(b, "gslbd_fleet_etcd_requests_total", "counter", "HTTP requests to etcd.");
-    ctl_buf_printf(b, "gslbd_fleet_etcd_requests_total %llu\n", (unsigned long long)f->requests);
-    help(b, "gslbd_fleet_etcd_failures_total", "counter",
-         "Requests to etcd that failed (no answer, an error, or a refusal).");
-    ctl_buf_printf(b, "gslbd_fleet_etcd_failures_total %llu\n", (unsigned long long)f->failures);
-    help(b, "gslbd_fleet_etcd_writes_total", "counter",
-         "Writes asked of etcd: transactions, puts and lease grants (each one Raft entry).");
-    ctl_buf_printf(b, "gslbd_fleet_etcd_writes_total %llu\n", (unsigned long long)f->writes);
-    help(b, "gslbd_fleet_keepalives_total", "counter", "Lease keep-alives etcd answered.");
-    ctl_buf_printf(b, "gslbd_fleet_keepalives_total %llu\n", (unsigned long long)f->keepalives);
-    help(b, "gslbd_fleet_verdicts_published_total", "counter",
-         "Verdict changes of this instance written to etcd.");
-    ctl_buf_printf(b, "gslbd_fleet_verdicts_published_total %llu\n",
-                   (unsigned long long)f->verdicts_published);
+    single(b, "gslbd_fleet_etcd_requests_total", "counter",
+           "HTTP requests to etcd.", f->requests);
+    single(b, "gslbd_fleet_etcd_failures_total", "counter",
+           "Requests to etcd that failed (no answer, an error, or a refusal).", f->failures);
+    single(b, "gslbd_fleet_etcd_writes_total", "counter",
+           "Writes asked of etcd: transactions, puts and lease grants (each one Raft entry).",
+           f->writes);
+    single(b, "gslbd_fleet_keepalives_total", "counter",
+           "Lease keep-alives etcd answered.", f->keepalives);
+    single(b, "gslbd_fleet_verdicts_published_total", "counter",
+           "Verdict changes of this instance written to etcd.", f->verdicts_published);
 }
 
 static void labelled(ctl_buf_t *b, const char *name, const char *label, const char *value,
@@ -100,12 +105,10 @@ static void queries(const ctl_metrics_input_t *in, ctl_buf_t *b)
         ctl_buf_printf(b, "gslbd_responses_total{transport=\"tcp\",rcode=\"%s\"} %llu\n", name,
                        (unsigned long long)tcp);
     }
-    help(b, "gslbd_truncated_responses_total", "counter", "Responses sent with TC=1.");
-    ctl_buf_printf(b, "gslbd_truncated_responses_total %llu\n",
-                   (unsigned long long)in->q.truncated);
-    help(b, "gslbd_dropped_total", "counter",
-         "Malformed or unanswerable messages dropped without a response.");
-    ctl_buf_printf(b, "gslbd_dropped_total %llu\n", (unsigned long long)in->q.dropped);
+    single(b, "gslbd_truncated_responses_total", "counter",
+           "Responses sent with TC=1.", in->q.truncated);
+    single(b, "gslbd_dropped_total", "counter",
+           "Malformed or unanswerable messages dropped without a response.", in->q.dropped);
     help(b, "gslbd_ecs_queries_total", "counter",
          "Answered queries by presence of an EDNS Client Subnet option.");
     ctl_buf_printf(b, "gslbd_ecs_queries_total{ecs=\"absent\"} %llu\n",
@@ -118,19 +121,18 @@ static void queries(const ctl_metrics_input_t *in, ctl_buf_t *b)
         labelled(b, "gslbd_rrl_limited_total", "class", rrl_class_name((rrl_class_t)c),
                  in->q.rrl_limited[c]);
     }
+    single(b, "gslbd_rrl_slipped_total", "counter",
+           "Rate-limited responses sent truncated (TC=1) or as BADCOOKIE instead of dropped.",
+           in->q.rrl_slipped);
     help(b, "gslbd_dnssec_signatures_total", "counter",
          "RRSIGs of answers made per query (steered, wildcard, denial): from the worker's "
          "signature cache, copied from those signed at load, or signed for the query.");
     labelled(b, "gslbd_dnssec_signatures_total", "source", "cache", in->q.signatures[0]);
     labelled(b, "gslbd_dnssec_signatures_total", "source", "presigned", in->q.signatures[1]);
     labelled(b, "gslbd_dnssec_signatures_total", "source", "signed", in->q.signatures[2]);
-    help(b, "gslbd_dnssec_sign_failures_total", "counter",
-         "Online signatures that could not be made (the answer went out unsigned).");
-    ctl_buf_printf(b, "gslbd_dnssec_sign_failures_total %llu\n",
-                   (unsigned long long)in->q.sign_failures);
-    help(b, "gslbd_rrl_slipped_total", "counter",
-         "Rate-limited responses sent truncated (TC=1) or as BADCOOKIE instead of dropped.");
-    ctl_buf_printf(b, "gslbd_rrl_slipped_total %llu\n", (unsigned long long)in->q.rrl_slipped);
+    single(b, "gslbd_dnssec_sign_failures_total", "counter",
+           "Online signatures that could not be made (the answer went out unsigned).",
+           in->q.sign_failures);
     help(b, "gslbd_cookie_queries_total", "counter",
          "Queries with a DNS COOKIE option, by what it held (RFC 7873).");
     for (int k = QUERY_COOKIE_CLIENT_ONLY; k <= QUERY_COOKIE_INVALID; k++) {
@@ -244,11 +246,10 @@ static void health(const ctl_metrics_input_t *in, ctl_buf_t *b)
         labelled(b, "gslbd_probe_failures_total", "reason",
                  health_reason_name((health_reason_t)r), h->failures[r]);
     }
-    help(b, "gslbd_probes_total", "counter", "Probes finished.");
-    ctl_buf_printf(b, "gslbd_probes_total %llu\n", (unsigned long long)h->probes);
-    help(b, "gslbd_probe_state_changes_total", "counter", "Probe up/down transitions.");
-    ctl_buf_printf(b, "gslbd_probe_state_changes_total %llu\n",
-                   (unsigned long long)h->state_changes);
+    single(b, "gslbd_probes_total", "counter",
+           "Probes finished.", h->probes);
+    single(b, "gslbd_probe_state_changes_total", "counter",
+           "Probe up/down transitions.", h->state_changes);
 }
 
 static void datacenters(const ctl_metrics_input_t *in, ctl_buf_t *b)
@@ -350,17 +351,15 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
     ctl_buf_printf(b, "gslbd_build_info{version=\"");
     ctl_buf_label(b, in->version);
     ctl_buf_printf(b, "\"} 1\n");
-    help(b, "gslbd_config_generation", "gauge", "Generation of the serving snapshot.");
-    ctl_buf_printf(b, "gslbd_config_generation %llu\n", (unsigned long long)in->generation);
+    single(b, "gslbd_config_generation", "gauge",
+           "Generation of the serving snapshot.", in->generation);
     help(b, "gslbd_config_loaded_timestamp_seconds", "gauge",
          "When the serving snapshot was loaded (Unix time).");
     ctl_buf_printf(b, "gslbd_config_loaded_timestamp_seconds %.0f\n", in->loaded_at_s);
-    help(b, "gslbd_reloads_total", "counter", "Successful reloads.");
-    ctl_buf_printf(b, "gslbd_reloads_total %llu\n", (unsigned long long)in->reloads);
-    help(b, "gslbd_reload_failures_total", "counter",
-         "Reloads that failed (the previous snapshot kept serving).");
-    ctl_buf_printf(b, "gslbd_reload_failures_total %llu\n",
-                   (unsigned long long)in->reload_failures);
+    single(b, "gslbd_reloads_total", "counter",
+           "Successful reloads.", in->reloads);
+    single(b, "gslbd_reload_failures_total", "counter",
+           "Reloads that failed (the previous snapshot kept serving).", in->reload_failures);
     help(b, "gslbd_last_reload_success_timestamp_seconds", "gauge",
          "When the last successful reload (or the start) finished (Unix time).");
     ctl_buf_printf(b, "gslbd_last_reload_success_timestamp_seconds %.3f\n",
@@ -385,31 +384,22 @@ static void process(const ctl_metrics_input_t *in, ctl_buf_t *b)
         return;
     }
     const server_stats_t *s = &in->srv;
-    help(b, "gslbd_udp_send_dropped_total", "counter",
-         "UDP responses not sent (socket buffer full or send error).");
-    ctl_buf_printf(b, "gslbd_udp_send_dropped_total %llu\n",
-                   (unsigned long long)s->udp_send_dropped);
-    help(b, "gslbd_udp_oversized_dropped_total", "counter",
-         "UDP datagrams dropped for being larger than the receive buffer.");
-    ctl_buf_printf(b, "gslbd_udp_oversized_dropped_total %llu\n",
-                   (unsigned long long)s->udp_truncated);
-    help(b, "gslbd_tcp_connections_total", "counter", "TCP connections accepted.");
-    ctl_buf_printf(b, "gslbd_tcp_connections_total %llu\n", (unsigned long long)s->tcp_accepted);
-    help(b, "gslbd_tcp_connections_rejected_total", "counter",
-         "TCP connections closed at once for being over tcp_max_connections.");
-    ctl_buf_printf(b, "gslbd_tcp_connections_rejected_total %llu\n",
-                   (unsigned long long)s->tcp_rejected);
-    help(b, "gslbd_tcp_connections_prefix_rejected_total", "counter",
-         "TCP connections closed at once: their client network (/24, /56) had "
-         "tcp_max_connections_per_prefix open.");
-    ctl_buf_printf(b, "gslbd_tcp_connections_prefix_rejected_total %llu\n",
-                   (unsigned long long)s->tcp_prefix_rejected);
-    help(b, "gslbd_tcp_connections_evicted_total", "counter",
-         "Idle TCP connections closed to admit a new client when every slot was taken.");
-    ctl_buf_printf(b, "gslbd_tcp_connections_evicted_total %llu\n",
-                   (unsigned long long)s->tcp_evicted);
-    help(b, "gslbd_tcp_connections_open", "gauge", "TCP connections open now.");
-    ctl_buf_printf(b, "gslbd_tcp_connections_open %llu\n", (unsigned long long)s->tcp_open);
+    single(b, "gslbd_udp_send_dropped_total", "counter",
+           "UDP responses not sent (socket buffer full or send error).", s->udp_send_dropped);
+    single(b, "gslbd_udp_oversized_dropped_total", "counter",
+           "UDP datagrams dropped for being larger than the receive buffer.", s->udp_truncated);
+    single(b, "gslbd_tcp_connections_total", "counter",
+           "TCP connections accepted.", s->tcp_accepted);
+    single(b, "gslbd_tcp_connections_rejected_total", "counter",
+           "TCP connections closed at once for being over tcp_max_connections.", s->tcp_rejected);
+    single(b, "gslbd_tcp_connections_prefix_rejected_total", "counter",
+           "TCP connections closed at once: their client network (/24, /56) had "
+           "tcp_max_connections_per_prefix open.", s->tcp_prefix_rejected);
+    single(b, "gslbd_tcp_connections_evicted_total", "counter",
+           "Idle TCP connections closed to admit a new client when every slot was taken.",
+           s->tcp_evicted);
+    single(b, "gslbd_tcp_connections_open", "gauge",
+           "TCP connections open now.", s->tcp_open);
 }
 
 void ctl_metrics_format(const ctl_metrics_input_t *in, ctl_buf_t *b)
